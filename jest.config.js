@@ -1,0 +1,19 @@
+/** Two projects: `unit` (pure code, no server) and `integration` (real Kratos / real Pulumi CLI). */
+const common = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+};
+module.exports = {
+  testTimeout: 240000,
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/support/global-setup.ts",
+      setupFilesAfterEnv: ["<rootDir>/test/support/integration-timeout.ts"],
+    },
+  ],
+};

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Installs the real servers the project runs against, built from Go modules into a cache outside the repo:
+#   - Ory Kratos (default v1.3.1; KRATOS_VERSION selects another go-gettable version)
+#   - Pulumi CLI v3.248.0, plus pulumi-resource-pulumi-nodejs from the installed @pulumi/pulumi package
+# Idempotent: a second call only checks the stamped versions and returns.
+#
+# Usage: scripts/install-tools.sh [kratos] [pulumi]     (default: both)
+# Env:   ORY_RECONCILE_CACHE (default ~/.cache/ory-reconcile), KRATOS_VERSION, PULUMI_VERSION
+set -euo pipefail
+
+CACHE="${ORY_RECONCILE_CACHE:-$HOME/.cache/ory-reconcile}"
+KRATOS_VERSION="${KRATOS_VERSION:-v1.3.1}"
+PULUMI_VERSION="${PULUMI_VERSION:-v3.248.0}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+export GONOSUMDB="${GONOSUMDB:-github.com/pulumi/*}"
+export GOTOOLCHAIN=local
+
+step() { echo "[install-tools] $*" >&2; }
+fail() { echo "[install-tools] FAILED at step '$1': $2" >&2; exit 1; }
+
+need_go() {
+  command -v go >/dev/null || fail "$1" "go is not on PATH (Go >= 1.23 is required to build from modules)"
+}
+
+need_cc() {
+  command -v gcc >/dev/null && return
+  step "gcc missing: installing build-essential with apt-get"
+  { apt-get update -qq && apt-get install -y -qq build-essential; } >&2 || fail "$1" "gcc is needed for CGO (sqlite)"
+}
+
+# Writes a wrapper module that re-declares Kratos' replace directives (Go ignores a dependency's replaces).
+kratos_wrapper() {
+  local dir="$1" gomod
+  mkdir -p "$dir"
+  gomod="$(go mod download -json "github.com/ory/kratos@$KRATOS_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [ -f "$gomod" ] || fail kratos-download "could not download github.com/ory/kratos@$KRATOS_VERSION from the Go module proxy"
+  {
+    echo "module ory-reconcile.local/kratos-build"
+    echo
+    echo "go 1.23"
+    echo
+    echo "require github.com/ory/kratos $KRATOS_VERSION"
+    echo
+    echo "replace ("
+    # Keep every module replace of Kratos' own go.mod except local-path ones (./internal/...): those are
+    # code the kratos binary does not import.
+    awk '/^replace \(/{r=1; next} r && /^\)/{r=0} r' "$gomod" | grep '=>' | grep -v '=> *\./' | sed 's#//.*##'
+    echo ")"
+  } >"$dir/go.mod"
+}
+
+install_kratos() {
+  local bin="$CACHE/bin/kratos" build="$CACHE/build/kratos-$KRATOS_VERSION"
+  [ "$KRATOS_VERSION" = v1.3.1 ] || bin="$CACHE/bin/kratos-$KRATOS_VERSION"
+  if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "$KRATOS_VERSION"; then
+    step "kratos $KRATOS_VERSION present: $bin"; return
+  fi
+  need_go kratos; need_cc kratos
+  step "kratos $KRATOS_VERSION: writing wrapper module in $build"
+  kratos_wrapper "$build"
+  cd "$build"
+  step "kratos: resolving modules (go mod download; first run takes a few minutes)"
+  go get "github.com/ory/kratos@$KRATOS_VERSION" >&2 || fail kratos-resolve "go get github.com/ory/kratos@$KRATOS_VERSION failed"
+  step "kratos: compiling with -tags sqlite, CGO on (first run takes 5-15 minutes on 2 cores)"
+  mkdir -p "$CACHE/bin"
+  CGO_ENABLED=1 go build -tags sqlite -trimpath \
+    -ldflags "-s -w -X github.com/ory/kratos/driver/config.Version=$KRATOS_VERSION -X github.com/ory/kratos/driver/config.Commit=$KRATOS_VERSION -X github.com/ory/kratos/driver/config.Date=module-build" \
+    -o "$bin.tmp" github.com/ory/kratos >&2 || fail kratos-build "go build github.com/ory/kratos failed (see above)"
+  mv "$bin.tmp" "$bin"
+  "$bin" version | grep -q "$KRATOS_VERSION" || fail kratos-verify "built binary does not report $KRATOS_VERSION"
+  step "kratos $KRATOS_VERSION installed: $bin"
+}
+
+install_pulumi() {
+  local bin="$CACHE/bin/pulumi" build="$CACHE/build/pulumi-$PULUMI_VERSION"
+  if ! { [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "$PULUMI_VERSION"; }; then
+    need_go pulumi
+    step "pulumi $PULUMI_VERSION: writing wrapper module in $build"
+    mkdir -p "$build" "$CACHE/bin"
+    cd "$build"
+    printf 'module ory-reconcile.local/pulumi-build\n\ngo 1.25\n\nreplace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e\n' >go.mod
+    step "pulumi: resolving modules (first run takes a few minutes)"
+    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" >&2 \
+      || fail pulumi-resolve "go get github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION failed"
+    step "pulumi: compiling the CLI (first run takes 5-15 minutes on 2 cores)"
+    CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      -o "$bin.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2 || fail pulumi-build "go build of the pulumi CLI failed (see above)"
+    mv "$bin.tmp" "$bin"
+    "$bin" version | grep -q "$PULUMI_VERSION" || fail pulumi-verify "built binary does not report $PULUMI_VERSION"
+  fi
+  # The dynamic-provider plugin is a launcher script inside @pulumi/pulumi: link it beside the CLI.
+  local plugin="$ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider/pulumi-resource-pulumi-nodejs"
+  [ -f "$plugin" ] || plugin="$(ls "$ROOT"/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs 2>/dev/null || true)"
+  if [ -n "$plugin" ] && [ -f "$plugin" ]; then
+    ln -sf "$plugin" "$CACHE/bin/pulumi-resource-pulumi-nodejs"
+  else
+    step "note: @pulumi/pulumi is not installed yet (run npm ci); pulumi-resource-pulumi-nodejs not linked"
+  fi
+  step "pulumi $PULUMI_VERSION present: $bin"
+}
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(kratos pulumi)
+for t in "${targets[@]}"; do
+  case "$t" in
+    kratos) (install_kratos) ;;
+    pulumi) (install_pulumi) ;;
+    *) fail args "unknown target '$t' (expected kratos or pulumi)" ;;
+  esac
+done
+echo "$CACHE/bin"

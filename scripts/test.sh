@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh clone: installs what is missing (npm packages, Kratos and Pulumi built from Go
+# modules into ~/.cache/ory-reconcile), type-checks, builds, then runs unit and integration tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/bootstrap.sh
+export PATH="$(bash scripts/install-tools.sh kratos pulumi | tail -n 1):$PATH"
+npx tsc -p tsconfig.json --noEmit
+npm run --silent build
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+status=0
+npx jest --ci "$@" --json --outputFile="$results" || status=$?
+node -e 'const r=require(process.argv[1]); console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' "$results" || true
+exit $status

@@ -1,0 +1,75 @@
+// `ory-reconcile apply`
+import { readFileSync } from "node:fs";
+import { applyPlan, ApplyRefused, Outcome } from "../reconcile/apply";
+import { planSets } from "../reconcile/engine";
+import { JsonPlan, stalePlanReasons, toJsonPlan } from "../reconcile/jsonplan";
+import { renderPlan } from "../reconcile/render";
+import { connect } from "./connect";
+import { UserError } from "./errors";
+import { loadOrFail } from "./load";
+import { progress } from "./progress";
+
+export interface ApplyFlags {
+  paths: string[];
+  endpoint?: string;
+  plan?: string;
+  prune?: boolean;
+  maxDeletes?: number;
+  concurrency?: number;
+  adopt?: boolean;
+  output: "text" | "json";
+}
+
+function readSavedPlan(path: string): JsonPlan {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as JsonPlan;
+  } catch (error) {
+    throw new UserError(`cannot read the saved plan ${path}: ${(error as Error).message}`, [], "create it with `ory-reconcile plan <paths> --out plan.json`");
+  }
+}
+
+export function summarize(outcomes: Outcome[]): string {
+  const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
+  return `Apply complete: ${count("created")} created, ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed.`;
+}
+
+export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
+  const saved = flags.plan ? readSavedPlan(flags.plan) : undefined;
+  const sets = loadOrFail(flags.paths);
+  const admin = connect(flags);
+  const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
+  const json = toJsonPlan(plan);
+  if (plan.issues.length > 0) {
+    if (flags.output === "text") stdout.write(renderPlan(json, { color }));
+    throw new UserError(`the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
+  }
+  if (saved) {
+    const reasons = stalePlanReasons(saved, json);
+    if (reasons.length > 0) {
+      throw new UserError(`the saved plan ${flags.plan} is stale; nothing was written`, reasons.map((message) => ({ message })), "run `ory-reconcile plan --out` again and review it");
+    }
+  }
+  if (flags.output === "text") stdout.write(renderPlan(json, { color }));
+  const bar = progress(stderr, "apply");
+  let result;
+  try {
+    result = await applyPlan(plan, admin, {
+      concurrency: flags.concurrency,
+      maxDeletes: flags.maxDeletes,
+      onOutcome: (_o, done, total) => bar.tick(done, total),
+    });
+  } catch (error) {
+    if (error instanceof ApplyRefused) throw new UserError(error.message);
+    throw error;
+  } finally {
+    bar.end();
+  }
+  const failures = result.outcomes.filter((o) => o.result === "failed");
+  if (flags.output === "json") {
+    stdout.write(JSON.stringify({ plan: json, outcomes: result.outcomes, failed: result.failed }, null, 2) + "\n");
+  } else {
+    for (const f of failures) stdout.write(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}\n`);
+    stdout.write(summarize(result.outcomes) + "\n");
+  }
+  return failures.length > 0 ? 1 : 0;
+}

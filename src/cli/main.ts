@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// The CLI entry: the only place that calls process.exit.
+import yargs from "yargs";
+import { applyCommand } from "./apply";
+import { reportError, UserError } from "./errors";
+import { exportCommand } from "./export";
+import { planCommand } from "./plan";
+import { validateCommand } from "./validate";
+
+const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
+const output = { choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" };
+const adopt = { type: "boolean", default: true, describe: "Adopt unmanaged identities whose key matches (--no-adopt: error instead)" } as const;
+const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
+
+function positiveInt(name: string) {
+  return (value: unknown) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`--${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  let code = 0;
+  const run = (work: () => Promise<number> | number) => async () => {
+    code = await work();
+  };
+  const parser = yargs(argv)
+    .scriptName("ory-reconcile")
+    .usage("$0 <command> [options]\n\nDeclarative identity management for Ory Kratos and Ory Network.")
+    .command("validate <paths..>", "Check manifests offline (no network)", (y) => y.positional("paths", { type: "string", array: true, demandOption: true }), (a) =>
+      run(() => validateCommand(a.paths as string[], process.stdout))(),
+    )
+    .command(
+      "plan <paths..>",
+      "Show what apply would change",
+      (y) =>
+        y
+          .positional("paths", { type: "string", array: true, demandOption: true })
+          .option("endpoint", endpoint)
+          .option("output", output)
+          .option("out", { type: "string", describe: "Also write the JSON plan to this file (for apply --plan)" })
+          .option("detailed-exitcode", { type: "boolean", describe: "Exit 2 when changes are pending, 0 when none" })
+          .option("prune", prune)
+          .option("adopt", adopt),
+      (a) =>
+        run(() =>
+          planCommand(
+            { paths: a.paths as string[], endpoint: a.endpoint, output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt },
+            process.stdout,
+            color,
+          ),
+        )(),
+    )
+    .command(
+      "apply <paths..>",
+      "Make the live identities match the manifests",
+      (y) =>
+        y
+          .positional("paths", { type: "string", array: true, demandOption: true })
+          .option("endpoint", endpoint)
+          .option("plan", { type: "string", describe: "Apply this saved plan; refused if the live state changed since" })
+          .option("prune", prune)
+          .option("max-deletes", { type: "string", describe: "Abort before the first write when more deletes are planned" })
+          .option("concurrency", { type: "string", describe: "Parallel single-identity writes (default 8)" })
+          .option("adopt", adopt)
+          .option("output", output),
+      (a) =>
+        run(() =>
+          applyCommand(
+            {
+              paths: a.paths as string[],
+              endpoint: a.endpoint,
+              plan: a.plan,
+              prune: a.prune,
+              maxDeletes: positiveInt("max-deletes")(a["max-deletes"]),
+              concurrency: positiveInt("concurrency")(a.concurrency),
+              adopt: a.adopt,
+              output: a.output,
+            },
+            process.stdout,
+            process.stderr,
+            color,
+          ),
+        )(),
+    )
+    .command(
+      "export",
+      "Write live identities as manifests (secrets are never exported)",
+      (y) =>
+        y
+          .option("endpoint", endpoint)
+          .option("set", { type: "string", describe: "Only identities managed by this set" })
+          .option("key", { type: "string", default: "traits.email", describe: "Key path of the exported sets" })
+          .option("unmanaged-set", { type: "string", default: "imported", describe: "Set name for identities no set manages" })
+          .option("out", { type: "string", describe: "Directory for <set>.yaml files (default: stdout)" }),
+      (a) =>
+        run(() =>
+          exportCommand({ endpoint: a.endpoint, set: a.set, key: a.key, out: a.out, unmanagedSet: a["unmanaged-set"] }, process.stdout, process.stderr),
+        )(),
+    )
+    .demandCommand(1, "name a command: validate, plan, apply or export")
+    .strict()
+    .help()
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UserError(message, [], "run `ory-reconcile --help` for usage");
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    return reportError(error, (text) => process.stderr.write(text));
+  }
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => process.exit(reportError(error, (text) => process.stderr.write(text))),
+  );
+}

@@ -1,0 +1,29 @@
+// `ory-reconcile plan`
+import { writeFileSync } from "node:fs";
+import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
+import { planSets } from "../reconcile/engine";
+import { renderPlan } from "../reconcile/render";
+import { connect } from "./connect";
+import { UserError } from "./errors";
+import { loadOrFail } from "./load";
+
+export interface PlanFlags {
+  paths: string[];
+  endpoint?: string;
+  output: "text" | "json";
+  out?: string;
+  detailedExitcode?: boolean;
+  prune?: boolean;
+  adopt?: boolean;
+}
+
+export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStream, color: boolean): Promise<number> {
+  const sets = loadOrFail(flags.paths);
+  const admin = connect(flags);
+  const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
+  const json = toJsonPlan(plan);
+  if (flags.out) writeFileSync(flags.out, JSON.stringify(json, null, 2) + "\n", { mode: 0o600 });
+  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : renderPlan(json, { color }));
+  if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
+  return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
+}

@@ -1,0 +1,163 @@
+// One identity declaration (already interpolated and schema-valid): the checks the schema cannot express, its key,
+// and its conversion into the engine's `DesiredIdentity`.
+import { passwordFingerprint } from "../reconcile/fingerprint";
+import { MARKER_KEY } from "../reconcile/marker";
+import {
+  DesiredCredentials,
+  DesiredIdentity,
+  IdentityBody,
+  JsonObject,
+  KeySpec,
+  OidcProvider,
+  PasswordDecl,
+  PasswordPolicy,
+  Secret,
+  SourcePos,
+} from "../reconcile/types";
+import { isPlainObject, Path, Reporter, typeName } from "./path";
+
+export type Obj = Record<string, unknown>;
+
+/** The key of a set as written in `spec.key`, parsed. */
+export interface KeyField {
+  spec: KeySpec;
+  /** As written, e.g. `traits.email`; `external_id` also when defaulted. */
+  text: string;
+  /** Where the key sits inside an identity, e.g. ["traits", "email"]. */
+  path: string[];
+  defaulted: boolean;
+}
+
+export function parseKeyField(text: string | undefined): KeyField {
+  if (text === undefined || text === "external_id") {
+    return { spec: { kind: "external_id" }, text: "external_id", path: ["external_id"], defaulted: text === undefined };
+  }
+  const path = text.split(".");
+  return { spec: { kind: "trait", path: path.slice(1) }, text, path, defaulted: false };
+}
+
+const PASSWORD_KINDS = ["password", "hashed_password", "use_password_migration_hook"] as const;
+
+function passwordOf(identity: Obj): Obj | undefined {
+  const credentials = identity.credentials;
+  return isPlainObject(credentials) && isPlainObject(credentials.password) ? credentials.password : undefined;
+}
+
+function passwordKinds(identity: Obj): string[] {
+  const password = passwordOf(identity);
+  return password ? PASSWORD_KINDS.filter((kind) => password[kind] !== undefined) : [];
+}
+
+/**
+ * Checks what one declaration (an identity, `spec.defaults` or a template) says on its own, before merging.
+ * Returns false when its password kinds conflict (so the merged check does not report that again).
+ */
+export function checkOwn(own: Obj, path: Path, reporter: Reporter): boolean {
+  if (isPlainObject(own.metadata_admin) && MARKER_KEY in own.metadata_admin) {
+    reporter.add(
+      [...path, "metadata_admin", MARKER_KEY],
+      `"${MARKER_KEY}" in metadata_admin is reserved for the ownership marker`,
+      "rename this key: ory-reconcile writes the marker itself",
+      "key",
+    );
+  }
+  const kinds = passwordKinds(own);
+  if (kinds.length > 1) {
+    reporter.add([...path, "credentials", "password"], `conflicting password declarations: ${kinds.join(" and ")}`, `keep exactly one of ${PASSWORD_KINDS.join(", ")}`);
+    return false;
+  }
+  return true;
+}
+
+/** Checks an identity after `spec.defaults` were merged under it; returns whether it can be converted. */
+export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportConflict: boolean): boolean {
+  let ok = true;
+  if (merged.traits === undefined) {
+    reporter.add([...path, "traits"], 'missing required field "traits"', "add traits: to this identity (or to spec.defaults)");
+    ok = false;
+  }
+  const kinds = passwordKinds(merged);
+  if (passwordOf(merged) && kinds.length === 0) {
+    reporter.add([...path, "credentials", "password"], `credentials.password needs one of ${PASSWORD_KINDS.join(", ")}`, "add one of them, e.g. password: ${env:PASSWORD}");
+    ok = false;
+  } else if (kinds.length > 1) {
+    if (reportConflict) {
+      reporter.add(
+        [...path, "credentials", "password"],
+        `conflicting password declarations after merging spec.defaults: ${kinds.join(" and ")}`,
+        "declare only one kind of password here and in spec.defaults.credentials.password",
+      );
+    }
+    ok = false;
+  }
+  return ok;
+}
+
+/** The identity's value at the set's key (undefined when absent). */
+export function keyValue(identity: Obj, key: KeyField): unknown {
+  let node: unknown = identity;
+  for (const segment of key.path) node = isPlainObject(node) ? node[segment] : undefined;
+  return node;
+}
+
+/** The key string, or undefined after reporting why there is none. */
+export function checkKey(identity: Obj, path: Path, key: KeyField, reporter: Reporter): string | undefined {
+  const value = keyValue(identity, key);
+  if (typeof value === "string" && value !== "") return value;
+  const where = [...path, ...key.path];
+  if (value === undefined) {
+    const hint = key.defaulted
+      ? "add external_id: to this identity, or set spec.key to a trait, e.g. key: traits.email"
+      : `add ${key.text} to this identity, or change spec.key`;
+    reporter.add(where, `missing key field "${key.text}" (spec.key${key.defaulted ? " defaults to external_id" : ""})`, hint);
+  } else {
+    const got = value === "" ? "an empty string" : typeName(value);
+    reporter.add(where, `key field "${key.text}" must be a non-empty string, got ${got}`, "every identity needs a unique string at the set's key");
+  }
+  return undefined;
+}
+
+const BODY_FIELDS = [
+  "schema_id",
+  "metadata_public",
+  "metadata_admin",
+  "state",
+  "external_id",
+  "organization_id",
+  "verifiable_addresses",
+  "recovery_addresses",
+] as const satisfies ReadonlyArray<keyof IdentityBody>;
+
+/** A checked, merged identity as the engine's `DesiredIdentity`. */
+export function toDesired(identity: Obj, key: string, set: string, source: SourcePos | undefined): DesiredIdentity {
+  const body: IdentityBody = { traits: identity.traits as JsonObject };
+  for (const field of BODY_FIELDS) {
+    if (identity[field] !== undefined) (body as unknown as Obj)[field] = identity[field];
+  }
+  const desired: DesiredIdentity = { key, body };
+  const credentials = toCredentials(identity.credentials, set, key);
+  if (credentials) desired.credentials = credentials;
+  if (source) desired.source = source;
+  return desired;
+}
+
+function toCredentials(raw: unknown, set: string, key: string): DesiredCredentials | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const credentials: DesiredCredentials = {};
+  if (isPlainObject(raw.password)) credentials.password = toPassword(raw.password, set, key);
+  if (isPlainObject(raw.oidc)) credentials.oidc = { providers: raw.oidc.providers as OidcProvider[] };
+  return credentials.password || credentials.oidc ? credentials : undefined;
+}
+
+function toPassword(raw: Obj, set: string, key: string): PasswordDecl {
+  const policy = (raw.policy as PasswordPolicy | undefined) ?? "initial";
+  const decl: PasswordDecl =
+    raw.password instanceof Secret
+      ? { kind: "password", value: raw.password, policy }
+      : raw.hashed_password instanceof Secret
+        ? { kind: "hashed_password", value: raw.hashed_password, policy }
+        : { kind: "migration_hook", policy };
+  // scrypt is deliberately slow: only `enforce` needs a fingerprint.
+  if (policy === "enforce") decl.fingerprint = passwordFingerprint(set, key, decl.kind === "migration_hook" ? "migration-hook" : decl.value.reveal());
+  return decl;
+}

@@ -1,0 +1,105 @@
+// Parsed values -> validated sets and identities. Pure apart from what the given Resolver does; never throws for
+// user errors. The same code serves YAML documents (with positions) and plain objects (e.g. from Pulumi).
+import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/types";
+import { checkKey, checkMerged, checkOwn, Obj, parseKeyField, toDesired } from "./identity";
+import { interpolate, Resolver } from "./interpolate";
+import { deepFreeze } from "./merge";
+import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
+import { validateIdentitySchema, validateSetSchema } from "./schema";
+import { buildSet, SetDocument } from "./set";
+
+export const API_VERSION = "ory-reconcile/v1";
+export const KIND = "IdentitySet";
+
+export type LoadResult = { ok: true; sets: DesiredSet[] } | { ok: false; issues: Issue[] };
+export type IdentityResult = { ok: true; identity: DesiredIdentity } | { ok: false; issues: Issue[] };
+
+export interface ParseContext {
+  file: string;
+  locate: Locate;
+  resolver: Resolver;
+  /** false: take strings literally (no `${env:…}`, `${file:…}` or `$${`). Default true. */
+  references?: boolean;
+}
+
+/** One set document -> the set, or the issues found in it. */
+export function parseSetValue(value: unknown, ctx: ParseContext): { set?: DesiredSet; issues: Issue[] } {
+  const reporter = new Reporter(ctx.locate);
+  if (!isPlainObject(value)) {
+    reporter.add([], `expected a mapping with apiVersion, kind, metadata and spec, got ${typeName(value)}`, "each YAML document must be one IdentitySet");
+    return { issues: reporter.issues };
+  }
+  if (!checkHeader(value, reporter)) return { issues: reporter.issues };
+  const resolved = resolve(value, [], ctx, reporter, isSetSecret);
+  if (!validateSetSchema(resolved, reporter)) return { issues: reporter.issues };
+  const set = buildSet(resolved as SetDocument, reporter);
+  return set ? { set, issues: [] } : { issues: reporter.issues };
+}
+
+export interface IdentityContext extends ParseContext {
+  /** The key as in `spec.key` (default `external_id`). */
+  key?: string;
+  /** Set name, used for password fingerprints (policy `enforce`). */
+  set?: string;
+  /** Where the identity sits, prefixed to issue paths. */
+  base?: Path;
+}
+
+/** One identity (Ory admin API field names) -> DesiredIdentity, with the same checks and messages as a manifest. */
+export function parseIdentityValue(value: unknown, ctx: IdentityContext): IdentityResult {
+  const reporter = new Reporter(ctx.locate);
+  const base = ctx.base ?? [];
+  const key = parseKeyField(ctx.key);
+  if (ctx.key !== undefined && ctx.key !== "external_id" && !/^traits(\.[^.\s]+)+$/.test(ctx.key)) {
+    reporter.add([], `invalid key "${ctx.key}": expected external_id or traits.<dotted.path>`, "e.g. traits.email");
+    return { ok: false, issues: reporter.issues };
+  }
+  const isSecret = (path: Path) => path.length === base.length + 3 && isSecretTail(path);
+  const resolved = resolve(value, base, ctx, reporter, isSecret) as Obj;
+  if (!validateIdentitySchema(resolved, base, reporter)) return { ok: false, issues: reporter.issues };
+  const ownOk = checkOwn(resolved, base, reporter);
+  const valid = checkMerged(resolved, base, reporter, ownOk);
+  const keyValue = valid ? checkKey(resolved, base, key, reporter) : undefined;
+  if (reporter.issues.length > 0 || keyValue === undefined) return { ok: false, issues: reporter.issues };
+  return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.set ?? "", ctx.locate(base))) };
+}
+
+function checkHeader(doc: Obj, reporter: Reporter): boolean {
+  const header = [
+    ["apiVersion", API_VERSION],
+    ["kind", KIND],
+  ] as const;
+  let ok = true;
+  for (const [field, expected] of header) {
+    const value = doc[field];
+    if (value === expected) continue;
+    ok = false;
+    const message =
+      value === undefined
+        ? `missing required field "${field}"`
+        : `unsupported ${field} ${typeof value === "string" ? JSON.stringify(value) : typeName(value)}: expected "${expected}"`;
+    reporter.add(value === undefined ? [] : [field], message, `set ${field}: ${expected}`);
+  }
+  return ok;
+}
+
+function resolve(value: unknown, base: Path, ctx: ParseContext, reporter: Reporter, isSecret: (path: Path) => boolean): unknown {
+  const resolver = ctx.references === false ? undefined : ctx.resolver;
+  return interpolate(value, base, { file: ctx.file, resolver, reporter, isSecret });
+}
+
+function isSecretTail(path: Path): boolean {
+  const n = path.length;
+  return path[n - 3] === "credentials" && path[n - 2] === "password" && (path[n - 1] === "password" || path[n - 1] === "hashed_password");
+}
+
+/** `credentials.password.(hashed_)password` directly under spec.defaults, an identity or a template. */
+function isSetSecret(path: Path): boolean {
+  if (path.length < 5 || path[0] !== "spec" || !isSecretTail(path)) return false;
+  const owner = path.slice(1, -3);
+  return (
+    (owner.length === 1 && owner[0] === "defaults") ||
+    (owner.length === 2 && owner[0] === "identities" && typeof owner[1] === "number") ||
+    (owner.length === 3 && owner[0] === "generate" && typeof owner[1] === "number" && owner[2] === "template")
+  );
+}

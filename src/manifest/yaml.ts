@@ -1,0 +1,117 @@
+// YAML text -> one plain value per document, each with a locator that maps a field path back to line:column.
+// Syntax errors, duplicate mapping keys and unknown aliases become issues; nothing throws.
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments } from "yaml";
+import type { Issue, SourcePos } from "../reconcile/types";
+import { Locate, makeIssue, Path } from "./path";
+
+/** One document: its value (absent when it could not be read) and the problems found while reading it. */
+export interface YamlDocument {
+  value?: unknown;
+  issues: Issue[];
+  locate: Locate;
+}
+
+/** Every non-empty document of a YAML stream, in order. */
+export function parseYaml(text: string, file: string): YamlDocument[] {
+  const lineCounter = new LineCounter();
+  const at = (offset: number): SourcePos => ({ file, ...lineCounter.linePos(offset) });
+  const documents: YamlDocument[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: true })) {
+    const locate = locator(doc, at);
+    if (doc.errors.length > 0) {
+      const issues = doc.errors.map((error) =>
+        makeIssue(at(error.pos[0]), undefined, `YAML syntax error: ${withoutSource(error.message)}`, "fix the YAML syntax at this position"),
+      );
+      documents.push({ issues, locate });
+      continue;
+    }
+    const { issues, unreadable } = structureIssues(doc, at);
+    if (unreadable) {
+      documents.push({ issues, locate });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      issues.push(makeIssue(locate([]), undefined, `cannot read this YAML document: ${(error as Error).message}`, "simplify its anchors and aliases"));
+      documents.push({ issues, locate });
+      continue;
+    }
+    // An empty document, e.g. after a trailing `---`, declares nothing.
+    if (value !== null && value !== undefined) documents.push({ value, issues, locate });
+    else if (issues.length > 0) documents.push({ issues, locate });
+  }
+  return documents;
+}
+
+/** Duplicate keys in a mapping and aliases without an anchor, found by walking the node tree. */
+function structureIssues(doc: Document, at: (offset: number) => SourcePos): { issues: Issue[]; unreadable: boolean } {
+  const issues: Issue[] = [];
+  let unreadable = false;
+  const walk = (node: unknown, path: Array<string | number>): void => {
+    if (isAlias(node) && node.resolve(doc) === undefined) {
+      unreadable = true;
+      issues.push(makeIssue(at(node.range?.[0] ?? 0), path, `unknown alias "*${node.source}"`, `define the anchor &${node.source} before this alias`));
+    } else if (isMap(node)) {
+      const seen = new Map<string, SourcePos>();
+      for (const pair of node.items) {
+        const key = keyOf(pair.key);
+        if (key === undefined) continue;
+        const here = at(rangeStart(pair.key));
+        const first = seen.get(key);
+        if (first && key !== "<<") {
+          issues.push(
+            makeIssue(here, [...path, key], `duplicate key "${key}" (first defined at line ${first.line}, column ${first.col})`, "remove one of them: YAML would silently keep only the last"),
+          );
+        }
+        seen.set(key, here);
+        walk(pair.value, [...path, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => walk(item, [...path, index]));
+    }
+  };
+  walk(doc.contents, []);
+  return { issues, unreadable };
+}
+
+/** Some messages quote the offending source text, which may be part of a secret; the position says enough. */
+function withoutSource(message: string): string {
+  return message.replace(/: "(?:[^"\\]|\\.)*"$/s, "");
+}
+
+function keyOf(key: unknown): string | undefined {
+  return isScalar(key) ? String(key.value) : undefined;
+}
+
+function rangeStart(node: unknown): number {
+  return (node as Node | null)?.range?.[0] ?? 0;
+}
+
+/** Walks the node tree along a path; stops at the deepest node that exists (e.g. the object missing a field). */
+function locator(doc: Document, at: (offset: number) => SourcePos): Locate {
+  return (path: Path, want?: "key") => {
+    let node: unknown = doc.contents;
+    let keyNode: unknown;
+    for (const segment of path) {
+      if (isAlias(node)) node = node.resolve(doc);
+      let next: unknown;
+      let nextKey: unknown;
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (isPair(pair) && keyOf(pair.key) === String(segment)) [next, nextKey] = [pair.value ?? pair.key, pair.key];
+        }
+      } else if (isSeq(node) && typeof segment === "number") {
+        next = node.items[segment];
+      }
+      if (next === undefined) break;
+      node = next;
+      keyNode = nextKey;
+    }
+    const valueNode = node as Node | null;
+    const emptyValue = !valueNode?.range || valueNode.range[0] === valueNode.range[1];
+    const target = keyNode !== undefined && (want === "key" || emptyValue) ? keyNode : node;
+    return at(rangeStart(target));
+  };
+}

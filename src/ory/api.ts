@@ -1,0 +1,52 @@
+// What the read/write functions share: the SDK API objects and one way to run a request through them that turns
+// every failure into one of our error types and hands back the raw Response (we read the server's JSON ourselves:
+// the SDK's FromJSON turns dates into Date objects and drops fields it does not know).
+import { FetchError, IdentityApi, MetadataApi, RequiredError, ResponseError } from "@ory/client-fetch";
+import { apiErrorFromResponse, isOryError, Operation, OryApiError, OryNetworkError } from "./errors";
+import { networkErrorCode } from "./retry";
+
+export interface Api {
+  /** Base URL without trailing slash. */
+  endpoint: string;
+  identity: IdentityApi;
+  /** Metadata API rooted at `<endpoint>/admin`, so `getVersion` requests `/admin/version`. */
+  admin: MetadataApi;
+  /** Values that must never appear in an error (the API key). */
+  secrets: string[];
+}
+
+/** Runs one SDK `*Raw` call; returns the 2xx Response, throws OryApiError / UncertainWriteError / … otherwise. */
+export async function call(
+  api: Api,
+  op: Operation,
+  run: () => Promise<{ raw: Response }>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  try {
+    return (await run()).raw;
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw await translate(api, op, error);
+  }
+}
+
+async function translate(api: Api, op: Operation, error: unknown): Promise<unknown> {
+  if (error instanceof ResponseError) return apiErrorFromResponse(op, error.response, api.secrets);
+  if (error instanceof FetchError) {
+    const cause: unknown = error.cause;
+    if (isOryError(cause) || (cause as { name?: unknown })?.name === "AbortError") return cause;
+    return new OryNetworkError(op, networkErrorCode(cause), 1);
+  }
+  if (isOryError(error) || error instanceof RequiredError) return error;
+  return new Error(`${op.method} ${op.path}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** The response body as JSON; a body that is not JSON is reported as an API error. */
+export async function readJson(response: Response, op: Operation): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OryApiError(op, response.status, "the server's answer is not valid JSON");
+  }
+}

@@ -1,0 +1,80 @@
+// What the server behind an endpoint supports, from its URL and `GET /admin/version`.
+//
+// Sources of the numbers:
+// - Kratos v1.x (checked in the v1.3.1 source): `BatchPatchIdentitiesLimit = 2000` (identity/handler.go); the
+//   identity list's keyset paginator sets no maximum page size (the OpenAPI document declares page_size <= 500,
+//   per_page <= 1000): we use 1000, verified against a real v1.3.1 in the integration tests.
+// - Kratos >= v25 and Ory Network (OpenAPI docs v26.2.0 / client v1.22.43): batches of up to 1000 identities, 200
+//   when one carries a plaintext password; page_size <= 500; the `ids` filter returns at most 500 identities.
+//   `external_id` exists from Kratos v25 on and on Ory Network.
+import type { JsonObject } from "../reconcile/types";
+import { Api, call, readJson } from "./api";
+import { OryApiError } from "./errors";
+
+export interface Capabilities {
+  /** `v1.3.1`, or undefined when the server does not tell (Ory Network). */
+  version: string | undefined;
+  flavor: "kratos" | "network";
+  externalId: boolean;
+  /** Most identities in one batch `PATCH /admin/identities`. */
+  batchCreateLimit: number;
+  /** Same, when at least one identity carries a plaintext password (hashed on the server). */
+  batchCreateLimitWithPassword: number;
+  /** Largest `page_size` for `GET /admin/identities`. */
+  pageSizeMax: number;
+  /** Most ids in one `ids` filter. */
+  idsFilterMax: number;
+}
+
+/** Page size when nothing is known about the server: the limit every Ory server accepts. */
+export const DEFAULT_PAGE_SIZE = 500;
+
+export const NETWORK_CAPABILITIES: Capabilities = {
+  version: undefined,
+  flavor: "network",
+  externalId: true,
+  batchCreateLimit: 1000,
+  batchCreateLimitWithPassword: 200,
+  pageSizeMax: 500,
+  idsFilterMax: 500,
+};
+
+export function isOryNetworkUrl(endpoint: string): boolean {
+  return /(^|\.)oryapis\.com$/i.test(new URL(endpoint).hostname);
+}
+
+/** Capabilities of a self-hosted Kratos of the given version (`v1.3.1`, `v25.4.0`, …). */
+export function kratosCapabilities(version: string): Capabilities {
+  const major = /^v?(\d+)\./.exec(version.trim())?.[1];
+  if (major !== undefined && Number(major) < 25) {
+    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
+  }
+  // v25 and later; an unparsable version (a dev build) gets the newer limits but no external_id.
+  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: major !== undefined };
+}
+
+/** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */
+export function batchLimit(capabilities: Capabilities, bodies: Array<{ credentials?: unknown }>): number {
+  return bodies.some(hasPlaintextPassword) ? capabilities.batchCreateLimitWithPassword : capabilities.batchCreateLimit;
+}
+
+function hasPlaintextPassword(body: { credentials?: unknown }): boolean {
+  const password = (body.credentials as JsonObject | undefined)?.password as JsonObject | undefined;
+  const config = password?.config as JsonObject | undefined;
+  return typeof config?.password === "string";
+}
+
+/** Ory Network for its project URLs or when `/admin/version` does not exist; otherwise Kratos of that version. */
+export async function detectCapabilities(api: Api): Promise<Capabilities> {
+  if (isOryNetworkUrl(api.endpoint)) return NETWORK_CAPABILITIES;
+  const op = { method: "GET", path: "/admin/version" };
+  let body: unknown;
+  try {
+    body = await readJson(await call(api, op, () => api.admin.getVersionRaw()), op);
+  } catch (error) {
+    if (error instanceof OryApiError && !error.retriable) return NETWORK_CAPABILITIES;
+    throw error;
+  }
+  const version = (body as { version?: unknown } | null)?.version;
+  return typeof version === "string" && version !== "" ? kratosCapabilities(version) : NETWORK_CAPABILITIES;
+}

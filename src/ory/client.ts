@@ -1,0 +1,113 @@
+// The Ory admin API client: the official SDK (@ory/client-fetch) on a retrying fetch, plus the few operations
+// ory-reconcile needs. The API key goes into the Authorization header and nowhere else.
+import { Configuration, IdentityApi, MetadataApi } from "@ory/client-fetch";
+import type { LiveIdentity, PatchOp } from "../reconcile/types";
+import { Api } from "./api";
+import { Capabilities, DEFAULT_PAGE_SIZE, detectCapabilities } from "./capabilities";
+import { createRetryingFetch, RequestEvent } from "./fetch";
+import { getIdentity, IdentitySchema, listIdentities, listIdentitiesByIds, ListIdentitiesOptions, listSchemas } from "./reads";
+import { RetryOptions, retryPolicy } from "./retry";
+import {
+  BatchItem,
+  BatchResult,
+  batchCreate,
+  createIdentity,
+  deleteIdentity,
+  IdentityWriteBody,
+  patchIdentity,
+  putIdentity,
+} from "./writes";
+
+export interface OryClientOptions {
+  /** Kratos admin URL (`http://127.0.0.1:4434`) or Ory Network project URL (`https://<slug>.projects.oryapis.com`). */
+  endpoint: string;
+  /** Sent as `Authorization: Bearer <apiKey>`; never logged, never part of an error. */
+  apiKey?: string;
+  retry?: RetryOptions;
+  /** The fetch to build on (default: the global fetch). */
+  fetch?: typeof fetch;
+  /** Default `ory-reconcile`. */
+  userAgent?: string;
+  /** Called after every attempt of every request. */
+  onRequest?: (event: RequestEvent) => void;
+}
+
+export interface OryClient {
+  /** The normalized endpoint (no trailing slash). */
+  readonly endpoint: string;
+  /** Detected once per client, then cached. */
+  capabilities(): Promise<Capabilities>;
+  listIdentities(options?: ListIdentitiesOptions): Promise<LiveIdentity[]>;
+  getIdentity(id: string, includeCredentials?: string[]): Promise<LiveIdentity>;
+  listIdentitiesByIds(ids: string[]): Promise<LiveIdentity[]>;
+  listSchemas(): Promise<IdentitySchema[]>;
+  batchCreate(items: BatchItem[]): Promise<BatchResult[]>;
+  createIdentity(body: IdentityWriteBody): Promise<LiveIdentity>;
+  patchIdentity(id: string, ops: PatchOp[]): Promise<LiveIdentity>;
+  putIdentity(id: string, body: IdentityWriteBody): Promise<LiveIdentity>;
+  deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
+}
+
+export function createOryClient(options: OryClientOptions): OryClient {
+  const endpoint = normalizeEndpoint(options.endpoint);
+  const fetchApi = createRetryingFetch({
+    fetch: options.fetch ?? fetch,
+    endpoint,
+    policy: retryPolicy(options.retry),
+    onRequest: options.onRequest,
+  });
+  const configuration = (basePath: string) =>
+    new Configuration({
+      basePath,
+      fetchApi,
+      accessToken: options.apiKey,
+      headers: { "User-Agent": options.userAgent ?? "ory-reconcile", Accept: "application/json" },
+    });
+  const api: Api = {
+    endpoint,
+    identity: new IdentityApi(configuration(endpoint)),
+    admin: new MetadataApi(configuration(`${endpoint}/admin`)),
+    secrets: options.apiKey ? [options.apiKey] : [],
+  };
+
+  let detecting: Promise<Capabilities> | undefined;
+  let known: Capabilities | undefined;
+  const capabilities = () =>
+    (detecting ??= detectCapabilities(api).then(
+      (detected) => (known = detected),
+      (error: unknown) => {
+        detecting = undefined;
+        throw error;
+      },
+    ));
+
+  return {
+    endpoint,
+    capabilities,
+    listIdentities: (list = {}) => listIdentities(api, { ...list, pageSize: list.pageSize ?? known?.pageSizeMax ?? DEFAULT_PAGE_SIZE }),
+    getIdentity: (id, includeCredentials) => getIdentity(api, id, includeCredentials),
+    listIdentitiesByIds: (ids) => listIdentitiesByIds(api, ids, known?.idsFilterMax ?? DEFAULT_PAGE_SIZE),
+    listSchemas: () => listSchemas(api),
+    batchCreate: (items) => batchCreate(api, items),
+    createIdentity: (body) => createIdentity(api, body),
+    patchIdentity: (id, ops) => patchIdentity(api, id, ops),
+    putIdentity: (id, body) => putIdentity(api, id, body),
+    deleteIdentity: (id) => deleteIdentity(api, id),
+  };
+}
+
+/** `http(s)://host[:port][/prefix]` without trailing slash, query or fragment. Credentials in the URL are refused
+ * (they would end up in logs): use `apiKey`. */
+export function normalizeEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint.trim());
+  } catch {
+    throw new Error("invalid endpoint: expected a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com");
+  }
+  if (url.username || url.password) throw new Error("the endpoint URL must not contain credentials: pass the API key as apiKey (ORY_API_KEY)");
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`invalid endpoint: the scheme ${url.protocol} is not supported, use http or https`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}

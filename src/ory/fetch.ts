@@ -1,0 +1,95 @@
+// The `fetchApi` handed to the Ory SDK: one logical request = attempts until the retry policy says stop.
+// Every attempt is reported to `onRequest`; errors are our own types (see errors.ts), never the fetch error
+// itself, whose context could hold request headers.
+import { Operation, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "./errors";
+import { decide, networkErrorCode, Outcome, RetryPolicy } from "./retry";
+
+/** One attempt of one request, for progress display and request counting. The URL never contains credentials. */
+export interface RequestEvent {
+  method: string;
+  url: string;
+  /** The HTTP status, absent when no response arrived. */
+  status?: number;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number;
+  durationMs: number;
+  /** Network error code (e.g. `ECONNRESET`) or `aborted`. */
+  error?: string;
+}
+
+export interface RetryingFetchOptions {
+  fetch: typeof fetch;
+  /** The endpoint as shown in "server unreachable at …". */
+  endpoint: string;
+  policy: RetryPolicy;
+  onRequest?: (event: RequestEvent) => void;
+}
+
+export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch {
+  const { policy } = options;
+  /** Whether the server has answered at least once through this fetch. */
+  let connected = false;
+
+  const retryingFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
+    const method = (init.method ?? "GET").toUpperCase();
+    const { pathname } = new URL(url);
+    const op: Operation = { method, path: pathname };
+    const signal = init.signal ?? undefined;
+
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      const started = policy.now();
+      const report = (fields: { status?: number; error?: string }) =>
+        options.onRequest?.({ method, url: withoutCredentials(url), attempt, durationMs: policy.now() - started, ...fields });
+
+      let response: Response | undefined;
+      let outcome: Outcome;
+      try {
+        response = await options.fetch(url, init);
+        connected = true;
+        outcome = { kind: "response", status: response.status, headers: response.headers };
+        report({ status: response.status });
+      } catch (error) {
+        if (signal?.aborted || (error as { name?: unknown })?.name === "AbortError") {
+          report({ error: "aborted" });
+          throw signal?.reason ?? error;
+        }
+        const code = networkErrorCode(error);
+        outcome = { kind: "network", code };
+        report({ error: code ?? "network error" });
+      }
+
+      const decision = decide({ method, pathname }, outcome, attempt, connected, policy);
+      switch (decision.action) {
+        case "done":
+          return response as Response;
+        case "retry":
+          await response?.body?.cancel().catch(() => undefined);
+          await policy.sleep(decision.delayMs, signal);
+          continue;
+        case "uncertain":
+          await response?.body?.cancel().catch(() => undefined);
+          throw new UncertainWriteError(op, outcome.kind === "response" ? `HTTP ${outcome.status}` : (outcome.code ?? "network error"));
+        case "unreachable":
+          throw new ServerUnreachableError(options.endpoint, outcome.kind === "network" ? outcome.code : undefined);
+        case "fail":
+          throw new OryNetworkError(op, outcome.kind === "network" ? outcome.code : undefined, attempt);
+      }
+    }
+  };
+  return retryingFetch as typeof fetch;
+}
+
+/** The URL without user info (user:password@). */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(invalid url)";
+  }
+}

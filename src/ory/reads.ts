@@ -1,0 +1,97 @@
+// Reads: identities and identity schemas, page by page following `Link: <…>; rel="next"`. The end of a list is the
+// absence of a next link, never a short page. Identities are returned exactly as the server sent them.
+import type { GetIdentityIncludeCredentialEnum, ListIdentitiesRequest } from "@ory/client-fetch";
+import type { Json, LiveIdentity } from "../reconcile/types";
+import { Api, call, readJson } from "./api";
+import { Operation, OryApiError } from "./errors";
+import { nextLink, PageQuery, pageQueryOf } from "./link";
+
+export interface ListIdentitiesOptions {
+  /** Identities per page (default: the server's maximum when capabilities are known, else 500). */
+  pageSize?: number;
+  /** Called after every page with the number of identities fetched so far. */
+  onPage?: (fetched: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface IdentitySchema {
+  id: string;
+  schema: Json;
+}
+
+const IDENTITIES: Operation = { method: "GET", path: "/admin/identities" };
+const SCHEMAS: Operation = { method: "GET", path: "/schemas" };
+
+export async function listIdentities(
+  api: Api,
+  options: ListIdentitiesOptions & { pageSize: number; filter?: Omit<ListIdentitiesRequest, keyof PageQuery> },
+): Promise<LiveIdentity[]> {
+  const { signal, filter } = options;
+  return collectPages<LiveIdentity>(
+    api,
+    IDENTITIES,
+    { pageSize: options.pageSize },
+    (page) => api.identity.listIdentitiesRaw({ ...filter, ...page }, { signal }),
+    options.onPage,
+    signal,
+  );
+}
+
+/** The identities with these ids (unknown ids are left out), in chunks of `chunkSize` ids per filter. */
+export async function listIdentitiesByIds(api: Api, ids: string[], chunkSize: number): Promise<LiveIdentity[]> {
+  const unique = [...new Set(ids)];
+  const found: LiveIdentity[] = [];
+  for (let start = 0; start < unique.length; start += chunkSize) {
+    const chunk = unique.slice(start, start + chunkSize);
+    found.push(...(await listIdentities(api, { pageSize: chunk.length, filter: { ids: chunk } })));
+  }
+  return found;
+}
+
+/** One identity; an unknown id throws OryApiError with status 404. `includeCredentials` e.g. `["password"]`. */
+export async function getIdentity(api: Api, id: string, includeCredentials?: string[]): Promise<LiveIdentity> {
+  const op = { method: "GET", path: `/admin/identities/${encodeURIComponent(id)}` };
+  const includeCredential = includeCredentials as GetIdentityIncludeCredentialEnum[] | undefined;
+  return (await readJson(await call(api, op, () => api.identity.getIdentityRaw({ id, includeCredential })), op)) as LiveIdentity;
+}
+
+export async function listSchemas(api: Api): Promise<IdentitySchema[]> {
+  const containers = await collectPages<{ id?: unknown; schema?: unknown }>(api, SCHEMAS, { pageSize: 500 }, (page) =>
+    api.identity.listIdentitySchemasRaw(page),
+  );
+  return containers.map((container) => ({ id: String(container.id), schema: (container.schema ?? null) as Json }));
+}
+
+async function collectPages<T>(
+  api: Api,
+  op: Operation,
+  first: PageQuery,
+  fetchPage: (page: PageQuery) => Promise<{ raw: Response }>,
+  onPage?: (fetched: number) => void,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set([JSON.stringify(first)]);
+  for (let page: PageQuery | undefined = first; page; ) {
+    const current: PageQuery = page;
+    const response = await call(api, op, () => fetchPage(current), signal);
+    const body = await readJson(response, op);
+    if (!Array.isArray(body)) throw new OryApiError(op, response.status, "expected a JSON array");
+    items.push(...(body as T[]));
+    onPage?.(items.length);
+    page = followNext(op, response, api.endpoint, seen);
+  }
+  return items;
+}
+
+/** The query of the next page, or undefined on the last page. Refuses links that cannot be followed or loop. */
+function followNext(op: Operation, response: Response, endpoint: string, seen: Set<string>): PageQuery | undefined {
+  const next = nextLink(response.headers.get("link"), response.url || endpoint);
+  if (next === undefined) return undefined;
+  const query = pageQueryOf(next);
+  if (!query) throw new OryApiError(op, response.status, `the next-page link has no pagination parameters: ${next}`);
+  const key = JSON.stringify(query);
+  if (seen.has(key)) throw new OryApiError(op, response.status, `the next-page link repeats an earlier page: ${next}`);
+  seen.add(key);
+  return query;
+}

@@ -1,0 +1,24 @@
+// What the engine needs from an Ory admin API client. src/ory implements it over the official SDK; tests may
+// wrap it (recording, fault injection happens in a proxy in front of the real server, not here).
+import type { Capabilities } from "../ory/capabilities";
+import type { JsonObject, LiveIdentity, PatchOp } from "./types";
+
+export type { Capabilities };
+
+export type BatchItemResult =
+  | { patchId: string; ok: true; id: string }
+  | { patchId: string; ok: false; status?: number; reason: string };
+
+export interface OryAdmin {
+  capabilities(): Promise<Capabilities>;
+  listIdentities(options?: { pageSize?: number; onPage?: (count: number) => void }): Promise<LiveIdentity[]>;
+  listIdentitiesByIds(ids: string[]): Promise<LiveIdentity[]>;
+  listSchemas(): Promise<Array<{ id: string; schema: unknown }>>;
+  getIdentity(id: string, includeCredentials?: string[]): Promise<LiveIdentity>;
+  batchCreate(items: Array<{ patchId: string; body: JsonObject }>): Promise<BatchItemResult[]>;
+  createIdentity(body: JsonObject): Promise<LiveIdentity>;
+  patchIdentity(id: string, ops: PatchOp[]): Promise<LiveIdentity>;
+  putIdentity(id: string, body: JsonObject): Promise<LiveIdentity>;
+  /** A 404 means someone else deleted it first: the goal is reached all the same. */
+  deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
+}

@@ -1,0 +1,43 @@
+// Field-level changes for humans (text plan, Pulumi diff summaries). Secrets are already `Secret` sentinels.
+import { makePatch } from "./patch";
+import { parsePointer } from "./json";
+import { DesiredCredentials, DesiredIdentity, FieldChange, Json, SENSITIVE } from "./types";
+
+function valueAt(doc: Json, path: string): Json | undefined {
+  let node: unknown = doc;
+  for (const segment of parsePointer(path)) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node as Json | undefined;
+}
+
+function credentialLines(credentials: DesiredCredentials | undefined): FieldChange[] {
+  const out: FieldChange[] = [];
+  if (credentials?.password) out.push({ path: "/credentials/password", after: SENSITIVE });
+  if (credentials?.oidc) {
+    out.push({ path: "/credentials/oidc/providers", after: credentials.oidc.providers.map((p) => `${p.provider}:${p.subject}`) });
+  }
+  return out;
+}
+
+/** What changes between two comparable documents, one entry per patched path. */
+export function changesOf(before: Json, after: Json, credentials?: DesiredCredentials): FieldChange[] {
+  const changes = makePatch(before, after).map((op) => {
+    const change: FieldChange = { path: op.path };
+    const old = valueAt(before, op.path);
+    if (old !== undefined) change.before = old;
+    if (op.op !== "remove") change.after = op.value;
+    return change;
+  });
+  return [...changes, ...credentialLines(credentials)];
+}
+
+/** The declared fields of an identity to be created. */
+export function createChanges(identity: DesiredIdentity): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const [field, value] of Object.entries(identity.body)) {
+    if (value !== undefined && value !== null) changes.push({ path: `/${field}`, after: value as Json });
+  }
+  return [...changes, ...credentialLines(identity.credentials)];
+}

@@ -1,0 +1,82 @@
+// The versioned JSON plan (`--output json`, `--out plan.json`): plain data, secrets redacted. Text output is
+// rendered from it, and `apply --plan` compares a saved one with a fresh plan.
+import type { Action, FieldChange, Json, Plan, Summary } from "./types";
+import { jsonEqual } from "./json";
+
+export const FORMAT_VERSION = 1;
+
+export interface JsonAction {
+  action: "create" | "update" | "delete" | "adopt";
+  key: string;
+  id?: string;
+  patch?: Json[];
+  changes: FieldChange[];
+  /** The credentials the write sets (values redacted): present when a PUT is needed. */
+  credentials?: Json;
+  live_digest?: string;
+}
+
+export interface JsonPlan {
+  format_version: number;
+  sets: Array<{ name: string; state_digest: string; actions: JsonAction[] }>;
+  summary: Summary;
+  issues?: Array<{ message: string; hint?: string; file?: string; line?: number; col?: number }>;
+}
+
+/** JSON round trip: `Secret`s turn into "(sensitive)" through their toJSON. */
+function redacted<T>(value: T): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
+
+function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
+  const out: JsonAction = { action: action.action, key: action.key, changes: redacted(action.changes) as unknown as FieldChange[] };
+  if (action.action !== "create") {
+    out.id = action.id;
+    out.live_digest = action.live_digest;
+  }
+  if (action.action === "update" || action.action === "adopt") {
+    out.patch = redacted(action.patch) as Json[];
+    if (action.credentials) out.credentials = redacted(action.credentials);
+  }
+  return out;
+}
+
+export function toJsonPlan(plan: Plan): JsonPlan {
+  const json: JsonPlan = {
+    format_version: FORMAT_VERSION,
+    sets: plan.sets.map((set) => ({
+      name: set.name,
+      state_digest: set.state_digest,
+      actions: set.actions.filter((a): a is Exclude<Action, { action: "noop" }> => a.action !== "noop").map(jsonAction),
+    })),
+    summary: { ...plan.summary },
+  };
+  if (plan.issues.length > 0) {
+    json.issues = plan.issues.map((i) => ({ message: i.message, hint: i.hint, file: i.pos?.file, line: i.pos?.line, col: i.pos?.col }));
+  }
+  return json;
+}
+
+export function hasChanges(summary: Summary): boolean {
+  return summary.create + summary.update + summary.delete + summary.adopt > 0;
+}
+
+/** Why a saved plan may not be applied to the live state a fresh plan saw; empty when it still holds. */
+export function stalePlanReasons(saved: JsonPlan, fresh: JsonPlan): string[] {
+  if (saved.format_version !== FORMAT_VERSION) return [`plan format_version ${saved.format_version} is not ${FORMAT_VERSION}`];
+  const reasons: string[] = [];
+  const freshSets = new Map(fresh.sets.map((s) => [s.name, s]));
+  for (const set of saved.sets) {
+    const now = freshSets.get(set.name);
+    if (!now) {
+      reasons.push(`set ${set.name} is no longer declared`);
+      continue;
+    }
+    if (now.state_digest !== set.state_digest) reasons.push(`set ${set.name}: live identities changed since the plan was made`);
+    else if (!jsonEqual(now.actions, set.actions)) reasons.push(`set ${set.name}: the manifests changed since the plan was made`);
+  }
+  for (const name of freshSets.keys()) {
+    if (!saved.sets.some((s) => s.name === name)) reasons.push(`set ${name} was not in the saved plan`);
+  }
+  return reasons;
+}

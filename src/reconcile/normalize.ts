@@ -1,0 +1,99 @@
+// Both sides brought to one comparable shape before they are compared.
+// Ignored: server-generated fields (ids, timestamps, schema_url, credentials, address ids and timestamps).
+// `null` metadata equals absent metadata. Addresses are compared as Kratos stores them (lower-cased values, sorted).
+// Fields a manifest leaves out (schema_id, external_id, organization_id, addresses) are not managed and not compared;
+// traits, both metadata and state (default `active`) always are.
+import { isObject } from "./json";
+import { Marker, withMarker } from "./marker";
+import type { AddressDecl, DesiredIdentity, Json, JsonObject, KeySpec, LiveIdentity } from "./types";
+
+export type Doc = JsonObject;
+
+function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, withStatus: boolean): Json {
+  return list
+    .map((a) => {
+      const item: JsonObject = { value: String(a.value ?? "").toLowerCase(), via: a.via ?? "email", verified: a.verified === true };
+      if (withStatus && a.status !== undefined) item.status = a.status;
+      return item;
+    })
+    .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
+}
+
+function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>): Json {
+  return list
+    .map((a) => ({ value: String(a.value ?? "").toLowerCase(), via: String(a.via ?? "email") }))
+    .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
+}
+
+/** The declared identity as the server should hold it, with the ownership marker in metadata_admin. */
+export function desiredDoc(identity: DesiredIdentity, marker: Marker): Doc {
+  const b = identity.body;
+  const doc: Doc = {
+    traits: b.traits,
+    metadata_public: b.metadata_public ?? null,
+    metadata_admin: withMarker(b.metadata_admin ?? null, marker),
+    state: b.state ?? "active",
+  };
+  if (b.schema_id !== undefined) doc.schema_id = b.schema_id;
+  if (b.external_id !== undefined) doc.external_id = b.external_id;
+  if (b.organization_id !== undefined) doc.organization_id = b.organization_id;
+  if (b.verifiable_addresses !== undefined) {
+    doc.verifiable_addresses = verifiable(b.verifiable_addresses, b.verifiable_addresses.some((a) => a.status !== undefined));
+  }
+  if (b.recovery_addresses !== undefined) doc.recovery_addresses = recovery(b.recovery_addresses);
+  return doc;
+}
+
+/** The live identity projected onto the fields of `like` (the desired document), in the same shape. */
+export function liveDoc(live: LiveIdentity, like: Doc): Doc {
+  const doc: Doc = {
+    traits: live.traits ?? {},
+    metadata_public: live.metadata_public ?? null,
+    metadata_admin: live.metadata_admin ?? null,
+    state: live.state ?? "active",
+  };
+  if ("schema_id" in like) doc.schema_id = live.schema_id;
+  if ("external_id" in like) doc.external_id = live.external_id ?? null;
+  if ("organization_id" in like) doc.organization_id = live.organization_id ?? null;
+  if ("verifiable_addresses" in like) {
+    const withStatus = Array.isArray(like.verifiable_addresses) && like.verifiable_addresses.some((a) => isObject(a) && "status" in a);
+    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], withStatus);
+  }
+  if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? []);
+  return doc;
+}
+
+/** Everything of a live identity that a plan depends on, for the stale-plan check of `apply --plan`. */
+export function liveFingerprintSource(live: LiveIdentity): Json {
+  const identifiers: JsonObject = {};
+  for (const [type, credential] of Object.entries(live.credentials ?? {})) identifiers[type] = credential.identifiers ?? [];
+  return {
+    id: live.id,
+    schema_id: live.schema_id,
+    traits: live.traits ?? {},
+    metadata_public: live.metadata_public ?? null,
+    metadata_admin: live.metadata_admin ?? null,
+    state: live.state ?? "active",
+    external_id: live.external_id ?? null,
+    organization_id: live.organization_id ?? null,
+    verifiable_addresses: verifiable(live.verifiable_addresses ?? [], true),
+    recovery_addresses: recovery(live.recovery_addresses ?? []),
+    credentials: identifiers,
+  };
+}
+
+/** The key of a live identity under a set's key spec, or undefined when it has none. */
+export function liveKey(live: LiveIdentity, spec: KeySpec): string | undefined {
+  if (spec.kind === "external_id") return live.external_id ?? undefined;
+  let node: unknown = live.traits;
+  for (const segment of spec.path) {
+    if (!isObject(node)) return undefined;
+    node = node[segment];
+  }
+  return typeof node === "string" ? node : typeof node === "number" ? String(node) : undefined;
+}
+
+/** The OIDC links of a live identity, as `provider:subject`. */
+export function liveOidcLinks(live: LiveIdentity): Set<string> {
+  return new Set(live.credentials?.oidc?.identifiers ?? []);
+}

@@ -1,0 +1,147 @@
+// The pure planner: (desired sets, live identities, options) -> Plan. No network, no disk, no clock.
+import { digest } from "./json";
+import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
+import { desiredDoc, Doc, liveDoc, liveFingerprintSource, liveKey, liveOidcLinks } from "./normalize";
+import { makePatch } from "./patch";
+import { changesOf, createChanges } from "./changes";
+import {
+  Action,
+  DesiredCredentials,
+  DesiredIdentity,
+  DesiredSet,
+  Issue,
+  KeySpec,
+  LiveIdentity,
+  Plan,
+  PlanOptions,
+  SetPlan,
+  Summary,
+  subject,
+} from "./types";
+
+type KeyIndex = Map<string, LiveIdentity[]>;
+
+function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec): KeyIndex {
+  const index: KeyIndex = new Map();
+  for (const identity of live) {
+    const key = liveKey(identity, spec);
+    if (key === undefined) continue;
+    const list = index.get(key);
+    if (list) list.push(identity);
+    else index.set(key, [identity]);
+  }
+  return index;
+}
+
+function specId(spec: KeySpec): string {
+  return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
+}
+
+/** The marker a declared identity must carry (the password fingerprint only for policy `enforce`). */
+function markerFor(set: string, identity: DesiredIdentity): Marker {
+  const password = identity.credentials?.password;
+  return password?.policy === "enforce" && password.fingerprint ? { set, password: password.fingerprint } : { set };
+}
+
+/** The credentials that must be written to an existing identity: only what changed, never an `initial` password. */
+function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, liveMarker: Marker | undefined): DesiredCredentials | undefined {
+  const out: DesiredCredentials = {};
+  const password = identity.credentials?.password;
+  if (password?.policy === "enforce" && password.fingerprint !== liveMarker?.password) out.password = password;
+  const providers = identity.credentials?.oidc?.providers ?? [];
+  const links = liveOidcLinks(live);
+  if (providers.some((p) => !links.has(`${p.provider}:${p.subject}`))) out.oidc = { providers };
+  return out.password || out.oidc ? out : undefined;
+}
+
+function emptySummary(): Summary {
+  return { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 };
+}
+
+export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<LiveIdentity>, options: PlanOptions = {}): Plan {
+  const issues: Issue[] = [];
+  const summary = emptySummary();
+  const indexes = new Map<string, KeyIndex>();
+  const claimedBy = new Map<string, string>();
+  const setPlans: SetPlan[] = [];
+
+  for (const set of sets) {
+    const id = specId(set.key);
+    let index = indexes.get(id);
+    if (!index) indexes.set(id, (index = indexBy(live, set.key)));
+    const actions: Action[] = [];
+    const inScope: string[] = [];
+
+    for (const identity of set.identities) {
+      const who = subject(set.name, identity.key);
+      const matches = index.get(identity.key) ?? [];
+      if (matches.length > 1) {
+        issues.push({
+          pos: identity.source,
+          message: `${who}: ${matches.length} live identities have ${id} = ${JSON.stringify(identity.key)} (${matches.map((m) => m.id).join(", ")})`,
+          hint: `a key must identify one identity: choose a unique key path for set ${set.name}, or delete the duplicates`,
+        });
+        continue;
+      }
+      const marker = markerFor(set.name, identity);
+      const desired = desiredDoc(identity, marker);
+      const current = matches[0];
+      if (!current) {
+        actions.push({ action: "create", set: set.name, key: identity.key, body: { ...identity.body, metadata_admin: desired.metadata_admin }, credentials: identity.credentials, changes: createChanges(identity) });
+        continue;
+      }
+      const owner = claimedBy.get(current.id);
+      if (owner !== undefined && owner !== set.name) {
+        issues.push({ pos: identity.source, message: `${who}: live identity ${current.id} is also declared by set ${owner}`, hint: "declare each identity in one set only" });
+        continue;
+      }
+      claimedBy.set(current.id, set.name);
+      const liveMarker = readMarker(current.metadata_admin);
+      if (liveMarker && liveMarker.set !== set.name) {
+        issues.push({
+          pos: identity.source,
+          message: `${who}: live identity ${current.id} is managed by set ${liveMarker.set}`,
+          hint: `remove it from one of the sets, or remove the "${MARKER_KEY}" key from its metadata_admin to release it`,
+        });
+        continue;
+      }
+      if (!liveMarker && options.noAdopt) {
+        issues.push({
+          pos: identity.source,
+          message: `${who}: live identity ${current.id} exists and is not managed by ory-reconcile; adoption is disabled (--no-adopt)`,
+          hint: "run without --no-adopt to take it over, or remove it from the manifest",
+        });
+        continue;
+      }
+      const live_digest = digest(liveFingerprintSource(current));
+      inScope.push(live_digest);
+      const observed: Doc = liveDoc(current, desired);
+      const patch = makePatch(observed, desired);
+      const credentials = credentialChanges(identity, current, liveMarker);
+      if (patch.length === 0 && !credentials) {
+        actions.push({ action: "noop", set: set.name, key: identity.key, id: current.id, live_digest });
+        continue;
+      }
+      const changes = changesOf(
+        { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
+        { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
+        credentials,
+      );
+      actions.push({ action: liveMarker ? "update" : "adopt", set: set.name, key: identity.key, id: current.id, patch, credentials, changes, live_digest });
+    }
+
+    const prune = set.prune || options.prune === true;
+    for (const identity of live) {
+      if (readMarker(identity.metadata_admin)?.set !== set.name || claimedBy.get(identity.id) === set.name) continue;
+      const live_digest = digest(liveFingerprintSource(identity));
+      inScope.push(live_digest);
+      if (!prune) continue;
+      const key = liveKey(identity, set.key) ?? identity.id;
+      const changes = [{ path: "", before: "(managed by this set)", after: "(not in configuration)" }];
+      actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
+    }
+    for (const action of actions) summary[action.action]++;
+    setPlans.push({ name: set.name, actions, state_digest: digest(inScope.sort()) });
+  }
+  return { sets: setPlans, summary, issues };
+}

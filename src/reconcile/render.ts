@@ -1,0 +1,47 @@
+// Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
+import type { JsonPlan } from "./jsonplan";
+import type { Json } from "./types";
+
+const SYMBOL = { create: "+", update: "~", delete: "-", adopt: ">" } as const;
+const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m", adopt: "\x1b[36m" } as const;
+const RESET = "\x1b[0m";
+
+function show(value: Json | undefined): string {
+  if (value === undefined) return "(absent)";
+  const text = JSON.stringify(value);
+  return text.length > 120 ? text.slice(0, 117) + "..." : text;
+}
+
+export function renderPlan(plan: JsonPlan, options: { color?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const set of plan.sets) {
+    for (const action of set.actions) {
+      const paint = options.color ? COLOR[action.action] : "";
+      const reset = options.color ? RESET : "";
+      const id = action.id ? ` (${action.id})` : "";
+      lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}`);
+      for (const change of action.changes) {
+        if (action.action === "delete") {
+          lines.push(`    because it is not in configuration`);
+        } else if (action.action === "create") {
+          lines.push(`    + ${change.path}: ${show(change.after)}`);
+        } else if (change.before === undefined) {
+          lines.push(`    + ${change.path}: ${show(change.after)}`);
+        } else if (change.after === undefined) {
+          lines.push(`    - ${change.path}: ${show(change.before)}`);
+        } else {
+          lines.push(`    ~ ${change.path}: ${show(change.before)} -> ${show(change.after)}`);
+        }
+      }
+      if (action.action === "adopt" && action.changes.length === 0) lines.push("    (no drift: only the ownership marker is added)");
+    }
+  }
+  for (const issue of plan.issues ?? []) {
+    const where = issue.file ? `${issue.file}:${issue.line}:${issue.col}: ` : "";
+    lines.push(`Error: ${where}${issue.message}` + (issue.hint ? `\n  hint: ${issue.hint}` : ""));
+  }
+  const s = plan.summary;
+  if (s.noop > 0) lines.push(`${s.noop} ${s.noop === 1 ? "identity is" : "identities are"} unchanged.`);
+  lines.push(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.adopt} to adopt.`);
+  return lines.join("\n") + "\n";
+}

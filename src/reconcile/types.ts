@@ -1,0 +1,180 @@
+// The data model shared by the manifest loader, the pure planner, the engine, the CLI and the Pulumi resources.
+import { inspect } from "node:util";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Where something was written: file, 1-based line and column. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A user-facing problem with input: collected, never thrown one at a time. */
+export interface Issue {
+  pos?: SourcePos;
+  /** Field path inside the document, e.g. `spec.identities[2].traits.email`. */
+  path?: string;
+  message: string;
+  /** How to fix it. */
+  hint?: string;
+}
+
+/** A secret value (password, hash). Prints and serializes as `(sensitive)`; only `reveal()` gives the value. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): string {
+    return SENSITIVE;
+  }
+  toString(): string {
+    return SENSITIVE;
+  }
+  [inspect.custom](): string {
+    return SENSITIVE;
+  }
+}
+export const SENSITIVE = "(sensitive)";
+
+/** How declared identities are paired with live ones. */
+export type KeySpec = { kind: "external_id" } | { kind: "trait"; path: string[] };
+
+export type PasswordPolicy = "initial" | "enforce";
+
+export type PasswordDecl =
+  | { kind: "password"; value: Secret; policy: PasswordPolicy; fingerprint?: string }
+  | { kind: "hashed_password"; value: Secret; policy: PasswordPolicy; fingerprint?: string }
+  | { kind: "migration_hook"; policy: PasswordPolicy; fingerprint?: string };
+
+export interface OidcProvider {
+  provider: string;
+  subject: string;
+  use_auto_link?: boolean;
+}
+
+export interface DesiredCredentials {
+  password?: PasswordDecl;
+  oidc?: { providers: OidcProvider[] };
+}
+
+export interface AddressDecl {
+  value: string;
+  via: string;
+  verified?: boolean;
+  status?: string;
+}
+
+/** The fields of an identity that a manifest declares (Ory admin API names), secrets excluded. */
+export interface IdentityBody {
+  schema_id?: string;
+  traits: JsonObject;
+  metadata_public?: Json;
+  metadata_admin?: Json;
+  state?: "active" | "inactive";
+  external_id?: string;
+  organization_id?: string | null;
+  verifiable_addresses?: AddressDecl[];
+  recovery_addresses?: Omit<AddressDecl, "verified" | "status">[];
+}
+
+export interface DesiredIdentity {
+  /** The key value inside its set (e.g. the email). */
+  key: string;
+  body: IdentityBody;
+  credentials?: DesiredCredentials;
+  source?: SourcePos;
+}
+
+export interface DesiredSet {
+  name: string;
+  key: KeySpec;
+  prune: boolean;
+  identities: DesiredIdentity[];
+  source?: SourcePos;
+}
+
+/** A live identity as the admin API returns it (JSON, snake_case). */
+export interface LiveIdentity {
+  id: string;
+  schema_id: string;
+  traits: JsonObject | null;
+  metadata_public?: Json;
+  metadata_admin?: Json;
+  state?: string;
+  external_id?: string | null;
+  organization_id?: string | null;
+  credentials?: Record<string, { type?: string; identifiers?: string[]; config?: Json; version?: number }>;
+  verifiable_addresses?: Array<{ value: string; via: string; verified: boolean; status: string } & JsonObject>;
+  recovery_addresses?: Array<{ value: string; via: string } & JsonObject>;
+  [other: string]: unknown;
+}
+
+/** RFC 6902 operation. */
+export type PatchOp =
+  | { op: "add" | "replace" | "test"; path: string; value: Json }
+  | { op: "remove"; path: string };
+
+/** A field-level change, for humans: `before`/`after` are redacted where secret. */
+export interface FieldChange {
+  path: string;
+  before?: Json;
+  after?: Json;
+}
+
+export type Action =
+  | { action: "create"; set: string; key: string; body: IdentityBody; credentials?: DesiredCredentials; changes: FieldChange[] }
+  | {
+      action: "update" | "adopt";
+      set: string;
+      key: string;
+      id: string;
+      patch: PatchOp[];
+      /** Credentials must change: the write is a PUT of the full document, not a JSON Patch. */
+      credentials?: DesiredCredentials;
+      changes: FieldChange[];
+      live_digest: string;
+    }
+  | { action: "delete"; set: string; key: string; id: string; changes: FieldChange[]; live_digest: string }
+  | { action: "noop"; set: string; key: string; id: string; live_digest: string };
+
+export type ActionKind = Action["action"];
+
+export interface SetPlan {
+  name: string;
+  actions: Action[];
+  /** Digest of every live identity the set's plan depends on (matched or managed), for `apply --plan`. */
+  state_digest: string;
+}
+
+export interface Summary {
+  create: number;
+  update: number;
+  delete: number;
+  adopt: number;
+  noop: number;
+}
+
+export interface Plan {
+  sets: SetPlan[];
+  summary: Summary;
+  /** Problems that forbid applying (conflicting ownership, duplicate live keys, adoption refused). */
+  issues: Issue[];
+}
+
+export interface PlanOptions {
+  /** Delete managed identities no longer declared, for every set (in addition to `spec.prune`). */
+  prune?: boolean;
+  /** Turn adoption of unmanaged identities into an error. */
+  noAdopt?: boolean;
+}
+
+/** One subject string per identity, used in every plan line, progress line, error and result. */
+export function subject(set: string, key: string): string {
+  return `${set}/${key}`;
+}

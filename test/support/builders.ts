@@ -1,0 +1,46 @@
+// Small builders for planner fixtures.
+import { passwordFingerprint } from "../../src/reconcile/fingerprint";
+import { MARKER_KEY } from "../../src/reconcile/marker";
+import { DesiredIdentity, DesiredSet, IdentityBody, LiveIdentity, Secret } from "../../src/reconcile/types";
+
+let counter = 0;
+
+export function desired(email: string, body: Partial<IdentityBody> = {}, extra: Partial<DesiredIdentity> = {}): DesiredIdentity {
+  return { key: email, body: { traits: { email }, ...body, ...(body.traits ? { traits: body.traits } : {}) }, ...extra };
+}
+
+export function set(name: string, identities: DesiredIdentity[], options: Partial<DesiredSet> = {}): DesiredSet {
+  return { name, key: { kind: "trait", path: ["email"] }, prune: false, identities, ...options };
+}
+
+export function live(email: string, fields: Partial<LiveIdentity> = {}): LiveIdentity {
+  counter++;
+  return {
+    id: fields.id ?? `00000000-0000-4000-8000-${String(counter).padStart(12, "0")}`,
+    schema_id: "default",
+    schema_url: "http://127.0.0.1:4433/schemas/ZGVmYXVsdA",
+    state: "active",
+    traits: { email },
+    metadata_public: null,
+    metadata_admin: null,
+    created_at: "2026-11-22T10:00:00Z",
+    updated_at: "2026-11-22T10:00:00Z",
+    verifiable_addresses: [
+      { id: `va-${counter}`, value: email.toLowerCase(), via: "email", verified: false, status: "pending", created_at: "2026-11-22T10:00:00Z" },
+    ],
+    recovery_addresses: [{ id: `ra-${counter}`, value: email.toLowerCase(), via: "email" }],
+    credentials: { password: { type: "password", identifiers: [email.toLowerCase()], version: 0 } },
+    ...fields,
+  };
+}
+
+/** A live identity managed by `setName` (marker in metadata_admin, merged with `userAdmin`). */
+export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string): LiveIdentity {
+  const marker: Record<string, string> = { set: setName };
+  if (password) marker.password = password;
+  return live(email, { ...fields, metadata_admin: { ...userAdmin, [MARKER_KEY]: marker } });
+}
+
+export function enforcedPassword(setName: string, key: string, value: string) {
+  return { kind: "password" as const, value: new Secret(value), policy: "enforce" as const, fingerprint: passwordFingerprint(setName, key, value, "") };
+}

@@ -1,0 +1,50 @@
+// Runs programs under the real Pulumi CLI (built by scripts/install-tools.sh) through the Automation API, with a
+// local file backend in a temp dir. Inline programs run in this process; the dynamic provider runs in the
+// `pulumi-resource-pulumi-nodejs` plugin that the CLI starts.
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { cacheDir } from "../../src/dev/kratos";
+
+export const PASSPHRASE = "ory-reconcile-test-passphrase";
+
+export interface TestStack {
+  stack: Stack;
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+export async function testStack(name: string, program: () => Promise<Record<string, unknown> | void>, env: Record<string, string> = {}): Promise<TestStack> {
+  const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-pulumi-"));
+  // The dynamic provider process resolves `require("ory-reconcile")` from the work dir.
+  symlinkSync(resolve(__dirname, "../../node_modules"), join(dir, "node_modules"), "dir");
+  const bin = join(cacheDir(), "bin");
+  const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
+  const envVars = {
+    PULUMI_BACKEND_URL: `file://${dir}`,
+    PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+    PULUMI_HOME: join(dir, ".pulumi-home"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    PATH: `${bin}:${process.env.PATH}`,
+    ...env,
+  };
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: name, projectName: "ory-reconcile-test", program },
+    { workDir: dir, pulumiCommand, envVars, projectSettings: { name: "ory-reconcile-test", runtime: "nodejs", backend: { url: `file://${dir}` } } },
+  );
+  return {
+    stack,
+    dir,
+    async dispose() {
+      try {
+        await stack.workspace.removeStack(name, { force: true });
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

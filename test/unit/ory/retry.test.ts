@@ -1,0 +1,148 @@
+import { backoffMs, decide, isIdempotent, isRetriableStatus, networkErrorCode, Outcome, RETRY_DEFAULTS, retryPolicy } from "../../../src/ory/retry";
+
+const NOW = 1_700_000_000_000;
+const policy = retryPolicy({ retries: 2, connectRetries: 1, minDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, now: () => NOW });
+
+function response(status: number, headers: Record<string, string> = {}): Outcome {
+  return { kind: "response", status, headers: new Headers(headers) };
+}
+const network = (code?: string): Outcome => ({ kind: "network", code });
+const GET = { method: "GET", pathname: "/admin/identities" };
+const POST = { method: "POST", pathname: "/admin/identities" };
+const BATCH = { method: "PATCH", pathname: "/admin/identities" };
+const PATCH_ONE = { method: "PATCH", pathname: "/admin/identities/6d5f" };
+const DELETE = { method: "DELETE", pathname: "/admin/identities/6d5f" };
+
+describe("retryPolicy", () => {
+  it("documents its defaults", () => {
+    expect(RETRY_DEFAULTS).toMatchObject({ retries: 6, minDelayMs: 200, maxDelayMs: 10000, maxServerDelayMs: 60000, connectRetries: 2 });
+  });
+
+  it("keeps defaults for options given as undefined", () => {
+    expect(retryPolicy({ retries: undefined, minDelayMs: 0 })).toMatchObject({ retries: 6, minDelayMs: 0 });
+  });
+});
+
+describe("isRetriableStatus", () => {
+  it.each([429, 500, 502, 503, 504, 599])("%i is retriable", (status) => expect(isRetriableStatus(status)).toBe(true));
+  it.each([200, 201, 204, 400, 401, 403, 404, 409, 422, 501])("%i is final", (status) => expect(isRetriableStatus(status)).toBe(false));
+});
+
+describe("isIdempotent", () => {
+  it.each([
+    ["GET", "/admin/identities", true],
+    ["PUT", "/admin/identities/x", true],
+    ["DELETE", "/admin/identities/x", true],
+    ["PATCH", "/admin/identities/x", true],
+    ["patch", "/prefix/admin/identities/x", true],
+    ["POST", "/admin/identities", false],
+    ["PATCH", "/admin/identities", false],
+    ["PATCH", "/admin/identities/", false],
+    ["PATCH", "/prefix/admin/identities", false],
+  ])("%s %s -> %s", (method, path, expected) => expect(isIdempotent(method, path)).toBe(expected));
+});
+
+describe("decide: answers", () => {
+  it.each([
+    ["GET 503", GET, 503, { action: "retry", delayMs: 50 }],
+    ["GET 500", GET, 500, { action: "retry", delayMs: 50 }],
+    ["GET 429", GET, 429, { action: "retry", delayMs: 50 }],
+    ["GET 501", GET, 501, { action: "done" }],
+    ["GET 404", GET, 404, { action: "done" }],
+    ["GET 200", GET, 200, { action: "done" }],
+    ["POST 429", POST, 429, { action: "retry", delayMs: 50 }],
+    ["POST 503", POST, 503, { action: "retry", delayMs: 50 }],
+    ["POST 409", POST, 409, { action: "done" }],
+    ["POST 500", POST, 500, { action: "done" }],
+    ["POST 502", POST, 502, { action: "uncertain" }],
+    ["POST 504", POST, 504, { action: "uncertain" }],
+    ["batch PATCH 503", BATCH, 503, { action: "retry", delayMs: 50 }],
+    ["batch PATCH 504", BATCH, 504, { action: "uncertain" }],
+    ["PATCH by id 502", PATCH_ONE, 502, { action: "retry", delayMs: 50 }],
+    ["DELETE 504", DELETE, 504, { action: "retry", delayMs: 50 }],
+  ])("%s on the first attempt", (_name, request, status, expected) => {
+    expect(decide(request, response(status), 1, true, policy)).toEqual(expected);
+  });
+
+  it("hands the last retriable answer to the caller once retries are used up", () => {
+    expect(decide(GET, response(503), 2, true, policy)).toEqual({ action: "retry", delayMs: 100 });
+    expect(decide(GET, response(503), 3, true, policy)).toEqual({ action: "done" });
+    expect(decide(POST, response(429), 3, true, policy)).toEqual({ action: "done" });
+  });
+
+  it("waits at least what Retry-After asks for", () => {
+    expect(decide(GET, response(429, { "retry-after": "7" }), 1, true, policy)).toEqual({ action: "retry", delayMs: 7000 });
+    expect(decide(GET, response(503, { "retry-after": "0" }), 1, true, policy)).toEqual({ action: "retry", delayMs: 50 });
+  });
+
+  it("waits until x-ratelimit-reset on 429", () => {
+    const reset = String(NOW / 1000 + 3);
+    expect(decide(POST, response(429, { "x-ratelimit-reset": reset }), 1, true, policy)).toEqual({ action: "retry", delayMs: 3000 });
+  });
+
+  it("caps what the server asks for at maxServerDelayMs", () => {
+    const capped = retryPolicy({ ...policy, maxServerDelayMs: 2000 });
+    expect(decide(GET, response(429, { "retry-after": "3600" }), 1, true, capped)).toEqual({ action: "retry", delayMs: 2000 });
+  });
+});
+
+describe("decide: network errors", () => {
+  it("retries idempotent requests after a lost connection, then fails", () => {
+    expect(decide(GET, network("ECONNRESET"), 1, true, policy)).toEqual({ action: "retry", delayMs: 50 });
+    expect(decide(DELETE, network("UND_ERR_SOCKET"), 2, true, policy)).toEqual({ action: "retry", delayMs: 100 });
+    expect(decide(PATCH_ONE, network(undefined), 1, true, policy)).toEqual({ action: "retry", delayMs: 50 });
+    expect(decide(GET, network("ECONNRESET"), 3, true, policy)).toEqual({ action: "fail" });
+  });
+
+  it("never repeats a non-idempotent write whose request may have been sent", () => {
+    expect(decide(POST, network("ECONNRESET"), 1, true, policy)).toEqual({ action: "uncertain" });
+    expect(decide(BATCH, network("UND_ERR_HEADERS_TIMEOUT"), 1, true, policy)).toEqual({ action: "uncertain" });
+    expect(decide(POST, network(undefined), 1, true, policy)).toEqual({ action: "uncertain" });
+  });
+
+  it("retries a refused connection a few times before the server ever answered, for any method", () => {
+    expect(decide(POST, network("ECONNREFUSED"), 1, false, policy)).toEqual({ action: "retry", delayMs: 50 });
+    expect(decide(GET, network("ECONNREFUSED"), 2, false, policy)).toEqual({ action: "unreachable" });
+    expect(decide(GET, network("ENOTFOUND"), 2, false, policy)).toEqual({ action: "unreachable" });
+  });
+
+  it("gives a refused connection the full budget once the server has answered (a restart)", () => {
+    expect(decide(GET, network("ECONNREFUSED"), 2, true, policy)).toEqual({ action: "retry", delayMs: 100 });
+    expect(decide(BATCH, network("ECONNREFUSED"), 2, true, policy)).toEqual({ action: "retry", delayMs: 100 });
+    expect(decide(GET, network("ECONNREFUSED"), 3, true, policy)).toEqual({ action: "unreachable" });
+  });
+});
+
+describe("backoffMs", () => {
+  it("doubles the ceiling per attempt up to maxDelayMs, with full jitter", () => {
+    const top = { minDelayMs: 100, maxDelayMs: 1000, random: () => 0.9999 };
+    expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffMs(attempt, top))).toEqual([99, 199, 399, 799, 999, 999]);
+    expect(backoffMs(4, { ...top, random: () => 0 })).toBe(0);
+  });
+
+  it("is 0 when delays are configured to 0", () => {
+    expect(backoffMs(5, { minDelayMs: 0, maxDelayMs: 0, random: () => 0.7 })).toBe(0);
+  });
+});
+
+describe("networkErrorCode", () => {
+  it("reads undici's cause", () => {
+    const error = new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "ECONNRESET" }) });
+    expect(networkErrorCode(error)).toBe("ECONNRESET");
+  });
+
+  it("reads an AggregateError's first error", () => {
+    const aggregate = new AggregateError([Object.assign(new Error("a"), { code: "ECONNREFUSED" })], "connect");
+    expect(networkErrorCode(new TypeError("fetch failed", { cause: aggregate }))).toBe("ECONNREFUSED");
+  });
+
+  it("reads a code on the error itself", () => {
+    expect(networkErrorCode(Object.assign(new Error("x"), { code: "UND_ERR_SOCKET" }))).toBe("UND_ERR_SOCKET");
+  });
+
+  it("is undefined without a code", () => {
+    expect(networkErrorCode(new Error("boom"))).toBeUndefined();
+    expect(networkErrorCode("boom")).toBeUndefined();
+    expect(networkErrorCode(undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,200 @@
+import { buildPlan } from "../../../src/reconcile/plan";
+import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { Action, Secret } from "../../../src/reconcile/types";
+import { desired, enforcedPassword, live, managed, set } from "../../support/builders";
+
+const strip = (a: Action) => {
+  const { live_digest: _d, ...rest } = a as Action & { live_digest?: string };
+  return rest;
+};
+
+describe("buildPlan", () => {
+  it("creates an undeclared-on-server identity with the marker in metadata_admin", () => {
+    const plan = buildPlan([set("staff", [desired("alice@example.com", { metadata_admin: { team: "platform" } })])], []);
+    expect(plan.issues).toEqual([]);
+    expect(plan.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
+    expect(plan.sets[0].actions).toEqual([
+      {
+        action: "create",
+        set: "staff",
+        key: "alice@example.com",
+        body: { traits: { email: "alice@example.com" }, metadata_admin: { team: "platform", [MARKER_KEY]: { set: "staff" } } },
+        credentials: undefined,
+        changes: [
+          { path: "/traits", after: { email: "alice@example.com" } },
+          { path: "/metadata_admin", after: { team: "platform" } },
+        ],
+      },
+    ]);
+  });
+
+  it("is a no-op when the managed identity matches, ignoring server fields and null metadata", () => {
+    const plan = buildPlan([set("staff", [desired("alice@example.com", { metadata_public: null })])], [managed("staff", "alice@example.com")]);
+    expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 0, noop: 1 });
+    expect(plan.sets[0].actions[0].action).toBe("noop");
+  });
+
+  it("updates a nested trait with a minimal patch and never reports the marker as drift", () => {
+    const current = managed("staff", "alice@example.com", { traits: { email: "alice@example.com", name: { first: "Alice", last: "A" } } }, { team: "platform" });
+    const wanted = desired("alice@example.com", { traits: { email: "alice@example.com", name: { first: "Alicia", last: "A" } }, metadata_admin: { team: "platform" } });
+    const plan = buildPlan([set("staff", [wanted])], [current]);
+    expect(plan.sets[0].actions.map(strip)).toEqual([
+      {
+        action: "update",
+        set: "staff",
+        key: "alice@example.com",
+        id: current.id,
+        patch: [{ op: "replace", path: "/traits/name/first", value: "Alicia" }],
+        credentials: undefined,
+        changes: [{ path: "/traits/name/first", before: "Alice", after: "Alicia" }],
+      },
+    ]);
+  });
+
+  it("changes user metadata_admin keys without touching the marker", () => {
+    const current = managed("staff", "bob@example.com", {}, { team: "old", keep: 1 });
+    const plan = buildPlan([set("staff", [desired("bob@example.com", { metadata_admin: { team: "new", keep: 1 } })])], [current]);
+    const action = plan.sets[0].actions[0];
+    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin/team", value: "new" }]);
+  });
+
+  it("removes user metadata when the manifest drops it, keeping the marker", () => {
+    const current = managed("staff", "bob@example.com", { metadata_public: { role: "admin" } }, { team: "x" });
+    const plan = buildPlan([set("staff", [desired("bob@example.com")])], [current]);
+    const action = plan.sets[0].actions[0];
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: "/metadata_public", value: null },
+      { op: "remove", path: "/metadata_admin/team" },
+    ]);
+  });
+
+  it("replaces arrays whole", () => {
+    const current = managed("staff", "c@example.com", { traits: { email: "c@example.com", groups: ["a", "b", "c"] } });
+    const plan = buildPlan([set("staff", [desired("c@example.com", { traits: { email: "c@example.com", groups: ["a", "c"] } })])], [current]);
+    const action = plan.sets[0].actions[0];
+    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: "/traits/groups", value: ["a", "c"] }]);
+  });
+
+  it("changes state active -> inactive", () => {
+    const plan = buildPlan([set("staff", [desired("d@example.com", { state: "inactive" })])], [managed("staff", "d@example.com")]);
+    const action = plan.sets[0].actions[0];
+    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: "/state", value: "inactive" }]);
+  });
+
+  it("compares declared addresses as Kratos stores them (lower-case, order-free) and ignores undeclared ones", () => {
+    const current = managed("staff", "E@Example.com", {
+      verifiable_addresses: [{ id: "x", value: "e@example.com", via: "email", verified: true, status: "completed", verified_at: "2026-01-01T00:00:00Z" }],
+    });
+    const same = desired("E@Example.com", { verifiable_addresses: [{ value: "E@example.COM", via: "email", verified: true }] });
+    expect(buildPlan([set("staff", [same])], [current]).summary.noop).toBe(1);
+    const unverified = desired("E@Example.com", { verifiable_addresses: [{ value: "e@example.com", via: "email", verified: false }] });
+    const action = buildPlan([set("staff", [unverified])], [current]).sets[0].actions[0];
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: "/verifiable_addresses", value: [{ value: "e@example.com", via: "email", verified: false }] },
+    ]);
+  });
+
+  it("adopts an unmanaged identity: marker added, drift fixed", () => {
+    const current = live("u@example.com", { metadata_admin: { note: "hand-made" }, metadata_public: { x: 1 } });
+    const plan = buildPlan([set("staff", [desired("u@example.com", { metadata_admin: { note: "hand-made" } })])], [current]);
+    const action = plan.sets[0].actions[0];
+    expect(strip(action)).toEqual({
+      action: "adopt",
+      set: "staff",
+      key: "u@example.com",
+      id: current.id,
+      patch: [
+        { op: "replace", path: "/metadata_public", value: null },
+        { op: "add", path: `/metadata_admin/${MARKER_KEY}`, value: { set: "staff" } },
+      ],
+      credentials: undefined,
+      changes: [{ path: "/metadata_public", before: { x: 1 }, after: null }],
+    });
+    expect(plan.summary.adopt).toBe(1);
+  });
+
+  it("adopts an identity whose metadata_admin is null by replacing it", () => {
+    const current = live("n@example.com");
+    const action = buildPlan([set("staff", [desired("n@example.com")])], [current]).sets[0].actions[0];
+    expect(action.action === "adopt" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } }]);
+    expect(action.action === "adopt" && action.changes).toEqual([]);
+  });
+
+  it("turns adoption into an issue with noAdopt", () => {
+    const plan = buildPlan([set("staff", [desired("u@example.com")])], [live("u@example.com")], { noAdopt: true });
+    expect(plan.sets[0].actions).toEqual([]);
+    expect(plan.issues.map((i) => i.message)).toEqual([expect.stringContaining("staff/u@example.com: live identity")]);
+    expect(plan.issues[0].message).toContain("--no-adopt");
+  });
+
+  it("refuses an identity managed by another set", () => {
+    const plan = buildPlan([set("staff", [desired("x@example.com")])], [managed("other", "x@example.com")]);
+    expect(plan.issues).toHaveLength(1);
+    expect(plan.issues[0].message).toContain("is managed by set other");
+  });
+
+  it("reports duplicate live keys instead of guessing", () => {
+    const plan = buildPlan([set("staff", [desired("dup@example.com")])], [live("dup@example.com"), live("dup@example.com")]);
+    expect(plan.issues[0].message).toContain("2 live identities have traits.email");
+  });
+
+  it("deletes only with prune, only identities managed by this set", () => {
+    const mine = managed("staff", "gone@example.com");
+    const theirs = managed("other", "theirs@example.com");
+    const unmanaged = live("free@example.com");
+    const lives = [mine, theirs, unmanaged];
+    expect(buildPlan([set("staff", [])], lives).summary.delete).toBe(0);
+    const pruned = buildPlan([set("staff", [], { prune: true })], lives);
+    expect(pruned.sets[0].actions.map((a) => [a.action, a.key, "id" in a ? a.id : undefined])).toEqual([["delete", "gone@example.com", mine.id]]);
+    expect(buildPlan([set("staff", [])], lives, { prune: true }).summary.delete).toBe(1);
+  });
+
+  it("password policy initial: set on create only, never compared afterwards", () => {
+    const credentials = { password: { kind: "password" as const, value: new Secret("s3cret-pass"), policy: "initial" as const } };
+    const plan = buildPlan([set("staff", [desired("p@example.com", {}, { credentials })])], [managed("staff", "p@example.com")]);
+    expect(plan.summary.noop).toBe(1);
+    const created = buildPlan([set("staff", [desired("p@example.com", {}, { credentials })])], []);
+    expect(created.sets[0].actions[0].action === "create" && created.sets[0].actions[0].credentials).toBe(credentials);
+  });
+
+  it("password policy enforce: re-set when the declared value changes, detected by fingerprint", () => {
+    const oldPassword = enforcedPassword("staff", "p@example.com", "old-password");
+    const newPassword = enforcedPassword("staff", "p@example.com", "new-password");
+    const current = managed("staff", "p@example.com", {}, {}, oldPassword.fingerprint);
+    expect(buildPlan([set("staff", [desired("p@example.com", {}, { credentials: { password: oldPassword } })])], [current]).summary.noop).toBe(1);
+    const plan = buildPlan([set("staff", [desired("p@example.com", {}, { credentials: { password: newPassword } })])], [current]);
+    const action = plan.sets[0].actions[0];
+    expect(action.action).toBe("update");
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: `/metadata_admin/${MARKER_KEY}/password`, value: newPassword.fingerprint },
+    ]);
+    expect(action.action === "update" && action.credentials).toEqual({ password: newPassword });
+    expect(action.action === "update" && action.changes).toEqual([{ path: "/credentials/password", after: "(sensitive)" }]);
+    expect(JSON.stringify(plan)).not.toContain("new-password");
+  });
+
+  it("links a new OIDC provider through a credentials write", () => {
+    const oidc = { providers: [{ provider: "google", subject: "123" }] };
+    const current = managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:999"] } } });
+    const action = buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [current]).sets[0].actions[0];
+    expect(action.action === "update" && action.credentials).toEqual({ oidc });
+    const linked = managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:123"] } } });
+    expect(buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [linked]).summary.noop).toBe(1);
+  });
+
+  it("pairs by external_id when the set's key is external_id", () => {
+    const current = managed("svc", "s@example.com", { external_id: "svc-1" });
+    const wanted = { key: "svc-1", body: { traits: { email: "s@example.com" }, external_id: "svc-1" } };
+    const plan = buildPlan([set("svc", [wanted], { key: { kind: "external_id" } })], [current]);
+    expect(plan.summary.noop).toBe(1);
+  });
+
+  it("keeps a stable state digest and changes it when a live identity in scope changes", () => {
+    const sets = [set("staff", [desired("a@example.com")])];
+    const one = managed("staff", "a@example.com", { id: "11111111-1111-4111-8111-111111111111" });
+    const first = buildPlan(sets, [one]);
+    expect(buildPlan(sets, [one]).sets[0].state_digest).toBe(first.sets[0].state_digest);
+    const changed = { ...one, traits: { email: "a@example.com", name: { first: "X" } } };
+    expect(buildPlan(sets, [changed]).sets[0].state_digest).not.toBe(first.sets[0].state_digest);
+  });
+});
