@@ -28,6 +28,9 @@ export interface KeyField {
   defaulted: boolean;
 }
 
+/** What `spec.key` may say (also in the JSON Schema). */
+export const KEY_FIELD_PATTERN = /^(external_id|traits(\.[^.\s]+)+)$/;
+
 export function parseKeyField(text: string | undefined): KeyField {
   if (text === undefined || text === "external_id") {
     return { spec: { kind: "external_id" }, text: "external_id", path: ["external_id"], defaulted: text === undefined };
@@ -63,7 +66,11 @@ export function checkOwn(own: Obj, path: Path, reporter: Reporter): boolean {
   }
   const kinds = passwordKinds(own);
   if (kinds.length > 1) {
-    reporter.add([...path, "credentials", "password"], `conflicting password declarations: ${kinds.join(" and ")}`, `keep exactly one of ${PASSWORD_KINDS.join(", ")}`);
+    reporter.add(
+      [...path, "credentials", "password"],
+      `conflicting password declarations: ${kinds.join(" and ")}`,
+      `keep exactly one of ${PASSWORD_KINDS.join(", ")}`,
+    );
     return false;
   }
   return true;
@@ -78,7 +85,11 @@ export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportC
   }
   const kinds = passwordKinds(merged);
   if (passwordOf(merged) && kinds.length === 0) {
-    reporter.add([...path, "credentials", "password"], `credentials.password needs one of ${PASSWORD_KINDS.join(", ")}`, "add one of them, e.g. password: ${env:PASSWORD}");
+    reporter.add(
+      [...path, "credentials", "password"],
+      `credentials.password needs one of ${PASSWORD_KINDS.join(", ")}`,
+      "add one of them, e.g. password: ${env:PASSWORD}",
+    );
     ok = false;
   } else if (kinds.length > 1) {
     if (reportConflict) {

@@ -60,7 +60,11 @@ function resolveString(text: string, path: Path, ctx: InterpolateContext, resolv
       const target = isAbsolute(file[1]) ? file[1] : join(dirname(ctx.file), file[1]);
       const content = resolver.readFile(target);
       if (content === undefined) {
-        ctx.reporter.add(path, `cannot read file "${file[1]}" (looked for ${target})`, "create the file or fix the path; ${file:...} paths are relative to the manifest's directory");
+        ctx.reporter.add(
+          path,
+          `cannot read file "${file[1]}" (looked for ${target})`,
+          "create the file or fix the path; ${file:...} paths are relative to the manifest's directory",
+        );
       }
       return content === undefined ? match : content.replace(/\r?\n$/, "");
     }

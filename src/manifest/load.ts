@@ -40,7 +40,8 @@ export function parseManifests(files: readonly SourceFile[], resolver: Resolver)
       if (names.has(name)) {
         const first = names.get(name);
         const where = first ? `${first.file}:${first.line}:${first.col}` : "another manifest";
-        issues.push(makeIssue(pos, ["metadata", "name"], `duplicate set name "${name}": also declared at ${where}`, "set names must be unique across all manifests: rename one of them"));
+        const message = `duplicate set name "${name}": also declared at ${where}`;
+        issues.push(makeIssue(pos, ["metadata", "name"], message, "set names must be unique across all manifests: rename one of them"));
       } else {
         names.set(name, pos);
       }

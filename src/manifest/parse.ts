@@ -1,7 +1,7 @@
 // Parsed values -> validated sets and identities. Pure apart from what the given Resolver does; never throws for
 // user errors. The same code serves YAML documents (with positions) and plain objects (e.g. from Pulumi).
 import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/types";
-import { checkKey, checkMerged, checkOwn, Obj, parseKeyField, toDesired } from "./identity";
+import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField, toDesired } from "./identity";
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
 import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
@@ -50,7 +50,7 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
   const reporter = new Reporter(ctx.locate);
   const base = ctx.base ?? [];
   const key = parseKeyField(ctx.key);
-  if (ctx.key !== undefined && ctx.key !== "external_id" && !/^traits(\.[^.\s]+)+$/.test(ctx.key)) {
+  if (ctx.key !== undefined && !KEY_FIELD_PATTERN.test(ctx.key)) {
     reporter.add([], `invalid key "${ctx.key}": expected external_id or traits.<dotted.path>`, "e.g. traits.email");
     return { ok: false, issues: reporter.issues };
   }

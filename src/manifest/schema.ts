@@ -82,8 +82,10 @@ function report(error: ErrorObject, path: Path, reporter: Reporter): void {
       return reporter.add(path, `invalid value ${shown(data)}: ${expected}`, example);
     }
     case "minimum":
-    case "maximum":
-      return reporter.add(path, `expected an integer from ${schema.minimum} to ${schema.maximum}, got ${shown(data)}`, `use a value from ${schema.minimum} to ${schema.maximum}`);
+    case "maximum": {
+      const range = `from ${schema.minimum} to ${schema.maximum}`;
+      return reporter.add(path, `expected an integer ${range}, got ${shown(data)}`, `use a value ${range}`);
+    }
     case "minLength":
       return reporter.add(path, "must not be empty", "give it a value or remove the field");
     default:

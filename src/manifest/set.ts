@@ -46,7 +46,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
     if (!checkMerged(merged, path, reporter, ownOk && defaultsOk)) return;
     const value = checkKey(merged, path, key, reporter);
     if (value === undefined) return;
-    const origin = { label: formatPath(path), pos: reporter.locate([...path, ...key.path]), path: [...path, ...key.path], generated: false };
+    const origin = originOf(path, path, key, reporter, false);
     if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, name, reporter.locate(path))));
   });
 
@@ -57,7 +57,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
     if (!checkMerged(merged, path, reporter, ownOk && defaultsOk)) return;
     const build = compileTemplate(merged);
     if (checkKey(build(1) as Obj, path, key, reporter) === undefined) return; // the same for every copy
-    const origin = { label: formatPath(["spec", "generate", index]), pos: reporter.locate([...path, ...key.path]), path: [...path, ...key.path], generated: true };
+    const origin = originOf(["spec", "generate", index], path, key, reporter, true);
     const source = deepFreeze(reporter.locate(["spec", "generate", index]));
     for (let i = 1; i <= entry.count; i++) {
       const copy = build(i) as Obj;
@@ -106,6 +106,12 @@ class Keys {
     }
     return false;
   }
+}
+
+/** `label` names the declaration; the key itself sits at `identityPath` + the key's path. */
+function originOf(label: Path, identityPath: Path, key: KeyField, reporter: Reporter, generated: boolean): Origin {
+  const path = [...identityPath, ...key.path];
+  return { label: formatPath(label), pos: reporter.locate(path), path, generated };
 }
 
 function describe(claim: Claim): string {

@@ -61,9 +61,8 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
         const here = at(rangeStart(pair.key));
         const first = seen.get(key);
         if (first && key !== "<<") {
-          issues.push(
-            makeIssue(here, [...path, key], `duplicate key "${key}" (first defined at line ${first.line}, column ${first.col})`, "remove one of them: YAML would silently keep only the last"),
-          );
+          const message = `duplicate key "${key}" (first defined at line ${first.line}, column ${first.col})`;
+          issues.push(makeIssue(here, [...path, key], message, "remove one of them: YAML would silently keep only the last"));
         }
         seen.set(key, here);
         walk(pair.value, [...path, key]);

@@ -1,9 +1,15 @@
-// Integration tests run against the real Kratos (and Pulumi) built by scripts/install-tools.sh.
+// Integration tests run the built CLI against the real Kratos (and Pulumi) built by scripts/install-tools.sh.
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { kratosBin } from "../../src/dev/kratos";
 
 export default async function globalSetup(): Promise<void> {
   if (!existsSync(kratosBin())) {
     throw new Error(`no kratos binary at ${kratosBin()}: run scripts/install-tools.sh (scripts/test.sh does it for you)`);
   }
+  // The CLI runs as a real child process from dist/: build it once for the whole run.
+  const root = join(__dirname, "..", "..");
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  execFileSync("node", ["scripts/copy-assets.js"], { cwd: root, stdio: "inherit" });
 }

@@ -1,18 +1,26 @@
 // Small builders for manifest tests: a temp directory tree and a set document's YAML text.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { LoadResult } from "../../../src/manifest";
 import type { Issue } from "../../../src/reconcile/types";
 
+const roots: string[] = [];
+
 /** Writes `files` (relative path -> content) into a fresh temp directory and returns it. */
 export function tempTree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "ory-reconcile-manifest-"));
+  roots.push(root);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   }
   return root;
+}
+
+/** Removes every directory made by tempTree (call from afterAll). */
+export function removeTempTrees(): void {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 }
 
 /** A set document: the header plus `spec` lines (already indented by two spaces). */

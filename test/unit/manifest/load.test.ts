@@ -3,7 +3,9 @@
 import { join } from "node:path";
 import { loadManifests, parseManifests } from "../../../src/manifest";
 import { Secret } from "../../../src/reconcile/types";
-import { brief, issuesOf, setsOf, setYaml, tempTree } from "./helpers";
+import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./helpers";
+
+afterAll(removeTempTrees);
 
 const noFiles = { env: {}, readFile: () => undefined };
 

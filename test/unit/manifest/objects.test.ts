@@ -1,7 +1,9 @@
 // Sets and identities given as objects (e.g. from a Pulumi program): the same checks and messages, no positions.
 import { parseIdentityObject, parseSetObject, validateIdentityObject } from "../../../src/manifest";
 import { Secret } from "../../../src/reconcile/types";
-import { tempTree } from "./helpers";
+import { tempTree, removeTempTrees } from "./helpers";
+
+afterAll(removeTempTrees);
 
 const header = { apiVersion: "ory-reconcile/v1", kind: "IdentitySet", metadata: { name: "inline" } };
 

@@ -3,7 +3,9 @@ import { inspect } from "node:util";
 import { formatIssues, loadManifests, parseManifests } from "../../../src/manifest";
 import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
 import { DesiredIdentity, Secret } from "../../../src/reconcile/types";
-import { brief, issuesOf, setsOf, setYaml, tempTree } from "./helpers";
+import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./helpers";
+
+afterAll(removeTempTrees);
 
 function load(env: Record<string, string>, ...spec: string[]) {
   return parseManifests([{ file: "m/refs.yaml", text: setYaml("refs", "  key: traits.email", ...spec) }], { env, readFile: () => undefined });
