@@ -37,10 +37,14 @@ function specId(spec: KeySpec): string {
   return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
 }
 
-/** The marker a declared identity must carry (the password fingerprint only for policy `enforce`). */
-function markerFor(set: string, identity: DesiredIdentity): Marker {
+/**
+ * The marker a declared identity must carry: the password fingerprint for policy `enforce`; otherwise a
+ * fingerprint already on the server is left alone (it only matters again if `enforce` comes back).
+ */
+function markerFor(set: string, identity: DesiredIdentity, live?: Marker): Marker {
   const password = identity.credentials?.password;
-  return password?.policy === "enforce" && password.fingerprint ? { set, password: password.fingerprint } : { set };
+  if (password?.policy === "enforce" && password.fingerprint) return { set, password: password.fingerprint };
+  return live?.set === set && live.password !== undefined ? { set, password: live.password } : { set };
 }
 
 /** The credentials that must be written to an existing identity: only what changed, never an `initial` password. */
@@ -83,9 +87,9 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
-      const marker = markerFor(set.name, identity);
-      const desired = desiredDoc(identity, marker);
       const current = matches[0];
+      const liveMarker = current && readMarker(current.metadata_admin);
+      const desired = desiredDoc(identity, markerFor(set.name, identity, liveMarker));
       if (!current) {
         actions.push({ action: "create", set: set.name, key: identity.key, body: { ...identity.body, metadata_admin: desired.metadata_admin }, credentials: identity.credentials, changes: createChanges(identity) });
         continue;
@@ -96,7 +100,6 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       claimedBy.set(current.id, set.name);
-      const liveMarker = readMarker(current.metadata_admin);
       if (liveMarker && liveMarker.set !== set.name) {
         issues.push({
           pos: identity.source,

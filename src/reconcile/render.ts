@@ -34,6 +34,7 @@ export function renderPlan(plan: JsonPlan, options: { color?: boolean } = {}): s
         }
       }
       if (action.action === "adopt" && action.changes.length === 0) lines.push("    (no drift: only the ownership marker is added)");
+      if (action.action === "update" && action.changes.length === 0) lines.push("    (only the ownership marker changes)");
     }
   }
   for (const issue of plan.issues ?? []) {

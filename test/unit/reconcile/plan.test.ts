@@ -173,6 +173,11 @@ describe("buildPlan", () => {
     expect(JSON.stringify(plan)).not.toContain("new-password");
   });
 
+  it("leaves a stored fingerprint alone when the manifest no longer enforces a password", () => {
+    const current = managed("staff", "p@example.com", {}, {}, "s1:old-fingerprint");
+    expect(buildPlan([set("staff", [desired("p@example.com")])], [current]).summary.noop).toBe(1);
+  });
+
   it("links a new OIDC provider through a credentials write", () => {
     const oidc = { providers: [{ provider: "google", subject: "123" }] };
     const current = managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:999"] } } });

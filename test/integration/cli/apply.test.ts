@@ -1,0 +1,208 @@
+// `apply` and `export` end to end against a real Kratos.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startKratos, Kratos } from "../../../src/dev/kratos";
+import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
+import { admin, canLogIn, liveByEmail } from "../../support/kratos-api";
+import { startProxy, Proxy } from "../../support/proxy";
+
+const PASSWORDS = ["first-Secret-111", "second-Secret-222", "initial-Secret-333", "other-Secret-444"];
+
+describe("apply against a real Kratos", () => {
+  let kratos: Kratos;
+  let proxy: Proxy;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    kratos = await startKratos();
+    proxy = await startProxy({ target: kratos.adminUrl });
+    env = { ORY_ADMIN_URL: kratos.adminUrl };
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await kratos?.stop();
+  });
+
+  const plan = (dir: string, extra: Record<string, string> = {}) => runCli(["plan", dir, "--detailed-exitcode"], { ...env, ...extra });
+
+  it("creates, updates, changes state, and converges to an empty plan", async () => {
+    const v1 = setYaml(
+      "team",
+      `key: traits.email
+identities:
+  - traits: { email: ann@example.com, name: { first: Ann } }
+    metadata_public: { role: admin }
+    metadata_admin: { team: core }
+    verifiable_addresses: [{ value: ann@example.com, via: email, verified: true }]
+  - traits: { email: ben@example.com, groups: [a, b] }`,
+    );
+    const dir = manifestDir({ "team.yaml": v1 });
+    const first = await runCli(["apply", dir], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Apply complete: 2 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
+    const live = await liveByEmail(kratos.adminUrl);
+    const ann = live.get("ann@example.com")!;
+    expect(ann.metadata_public).toEqual({ role: "admin" });
+    expect(ann.metadata_admin).toEqual({ team: "core", [MARKER_KEY]: { set: "team" } });
+    expect(ann.verifiable_addresses?.map((a) => [a.value, a.verified, a.status])).toEqual([["ann@example.com", true, "completed"]]);
+    expect(live.get("ben@example.com")!.verifiable_addresses?.map((a) => a.verified)).toEqual([false]);
+    expect((await plan(dir)).code).toBe(0);
+
+    const v2 = v1.replace("first: Ann", "first: Anna").replace("groups: [a, b]", "groups: [b]") + "      state: inactive\n";
+    const dir2 = manifestDir({ "team.yaml": v2 });
+    const second = await runCli(["apply", dir2], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("Apply complete: 0 created, 2 updated, 0 adopted, 0 deleted, 0 failed.");
+    const after = await liveByEmail(kratos.adminUrl);
+    expect(after.get("ann@example.com")!.traits).toEqual({ email: "ann@example.com", name: { first: "Anna" } });
+    expect(after.get("ann@example.com")!.verifiable_addresses?.map((a) => a.verified)).toEqual([true]);
+    expect(after.get("ben@example.com")!.traits).toEqual({ email: "ben@example.com", groups: ["b"] });
+    expect(after.get("ben@example.com")!.state).toBe("inactive");
+    expect((await plan(dir2)).code).toBe(0);
+
+    // inactive -> active again, with PATCH only (no PUT without credential changes)
+    proxy.clear();
+    const third = await runCli(["apply", manifestDir({ "team.yaml": v2.replace("state: inactive", "state: active") })], { ORY_ADMIN_URL: proxy.url });
+    expect(third.code).toBe(0);
+    expect((await liveByEmail(kratos.adminUrl)).get("ben@example.com")!.state).toBe("active");
+    expect(proxy.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PATCH /admin/identities/${after.get("ben@example.com")!.id}`,
+    ]);
+  });
+
+  it("one conflicting identity in a batch does not sink the others", async () => {
+    await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "taken@example.com", username: "someone" } });
+    const users = Array.from({ length: 30 }, (_, i) => `  - traits: { email: batch-${i}@example.com, username: batch-${i} }`).join("\n");
+    const dir = manifestDir({
+      "batch.yaml": setYaml("batch", `key: traits.username\nidentities:\n${users}\n  - traits: { email: taken@example.com, username: newbie }`),
+    });
+    proxy.clear();
+    const result = await runCli(["apply", dir], { ORY_ADMIN_URL: proxy.url });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("! failed batch/newbie: ");
+    expect(result.stdout).toContain("Apply complete: 30 created, 0 updated, 0 adopted, 0 deleted, 1 failed.");
+    const live = await liveByEmail(kratos.adminUrl);
+    for (let i = 0; i < 30; i++) expect(live.get(`batch-${i}@example.com`)?.metadata_admin).toEqual({ [MARKER_KEY]: { set: "batch" } });
+    expect(live.get("taken@example.com")!.traits).toEqual({ email: "taken@example.com", username: "someone" });
+    // Two batches at most (the first rolled back by the conflict, the second without the culprit): no per-item POST storm.
+    expect(proxy.count((r) => r.method === "PATCH" && r.path === "/admin/identities")).toBe(2);
+    // A re-run converges and never duplicates: only the conflicting identity is still pending.
+    const again = await runCli(["plan", dir, "--output", "json"], env);
+    expect(JSON.parse(again.stdout).summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 30 });
+  });
+
+  it("password policy initial sets once; enforce re-sets when the declared value changes", async () => {
+    const yaml = (policy: string) =>
+      setYaml(
+        "logins",
+        `key: traits.email
+identities:
+  - traits: { email: enforce@example.com }
+    credentials: { password: { password: "\${env:ENFORCED}", policy: enforce } }
+  - traits: { email: initial@example.com }
+    credentials: { password: { password: "\${env:INITIAL}", policy: ${policy} } }`,
+      );
+    const dir = manifestDir({ "logins.yaml": yaml("initial") });
+    expect((await runCli(["apply", dir], { ...env, ENFORCED: PASSWORDS[0], INITIAL: PASSWORDS[2] })).code).toBe(0);
+    expect(await canLogIn(kratos.publicUrl, "enforce@example.com", PASSWORDS[0])).toBe(true);
+    expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[2])).toBe(true);
+
+    const changed = { ...env, ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] };
+    const planned = await runCli(["plan", dir, "--output", "json"], changed);
+    expect(JSON.parse(planned.stdout).summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 1 });
+    const applied = await runCli(["apply", dir], changed);
+    expect(applied.code).toBe(0);
+    expect(await canLogIn(kratos.publicUrl, "enforce@example.com", PASSWORDS[1])).toBe(true);
+    expect(await canLogIn(kratos.publicUrl, "enforce@example.com", PASSWORDS[0])).toBe(false);
+    expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[2])).toBe(true);
+    expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[3])).toBe(false);
+    expect((await plan(dir, { ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] })).code).toBe(0);
+    const marker = (await liveByEmail(kratos.adminUrl)).get("enforce@example.com")!.metadata_admin as Record<string, { password: string }>;
+    expect(marker[MARKER_KEY].password).toMatch(/^s1:/);
+  });
+
+  it("prunes only with prune, only its own identities; --max-deletes aborts before any write", async () => {
+    await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "free-agent@example.com" } });
+    const three = setYaml("pr", "key: traits.email\nidentities:\n  - traits: { email: p1@example.com }\n  - traits: { email: p2@example.com }\n  - traits: { email: p3@example.com }");
+    expect((await runCli(["apply", manifestDir({ "pr.yaml": three })], env)).code).toBe(0);
+    const one = manifestDir({ "pr.yaml": setYaml("pr", "key: traits.email\nidentities:\n  - traits: { email: p1@example.com }") });
+
+    const noPrune = await runCli(["apply", one], env);
+    expect(noPrune.stdout).toContain("Apply complete: 0 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
+
+    proxy.clear();
+    const limited = await runCli(["apply", one, "--prune", "--max-deletes", "1"], { ORY_ADMIN_URL: proxy.url });
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toContain("more than --max-deletes 1");
+    expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
+
+    const pruned = await runCli(["apply", one, "--prune", "--max-deletes", "2"], env);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toContain("Apply complete: 0 created, 0 updated, 0 adopted, 2 deleted, 0 failed.");
+    const live = await liveByEmail(kratos.adminUrl);
+    expect(["p1", "p2", "p3"].map((p) => live.has(`${p}@example.com`))).toEqual([true, false, false]);
+    expect(live.has("free-agent@example.com")).toBe(true);
+    expect(live.has("ann@example.com")).toBe(true);
+  });
+
+  it("adopts unmanaged identities, and --no-adopt refuses them without writing", async () => {
+    const { id } = await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "legacy@example.com" }, metadata_admin: { note: "keep" } });
+    const dir = manifestDir({ "a.yaml": setYaml("adopters", "key: traits.email\nidentities:\n  - traits: { email: legacy@example.com }\n    metadata_admin: { note: keep }") });
+    proxy.clear();
+    const refused = await runCli(["apply", dir, "--no-adopt"], { ORY_ADMIN_URL: proxy.url });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("adoption is disabled (--no-adopt)");
+    expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    const adopted = await runCli(["apply", dir], env);
+    expect(adopted.stdout).toContain(`> adopt adopters/legacy@example.com (${id})`);
+    expect(adopted.stdout).toContain("0 created, 0 updated, 1 adopted");
+    const live = (await liveByEmail(kratos.adminUrl)).get("legacy@example.com")!;
+    expect(live.metadata_admin).toEqual({ note: "keep", [MARKER_KEY]: { set: "adopters" } });
+  });
+
+  it("apply --plan applies a saved plan, and refuses a stale one without writing", async () => {
+    const dir = manifestDir({ "saved.yaml": setYaml("saved", "key: traits.email\nidentities:\n  - traits: { email: s1@example.com, name: { first: One } }") });
+    const planFile = join(dir, "plan.json");
+    expect((await runCli(["plan", dir, "--out", planFile], env)).code).toBe(0);
+    const ok = await runCli(["apply", dir, "--plan", planFile], env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("1 created");
+
+    const changedDir = manifestDir({ "saved.yaml": setYaml("saved", "key: traits.email\nidentities:\n  - traits: { email: s1@example.com, name: { first: Two } }") });
+    const planFile2 = join(changedDir, "plan.json");
+    expect((await runCli(["plan", changedDir, "--out", planFile2], env)).code).toBe(0);
+    expect(JSON.parse(readFileSync(planFile2, "utf8")).summary.update).toBe(1);
+    const s1 = (await liveByEmail(kratos.adminUrl)).get("s1@example.com")!;
+    await admin(kratos.adminUrl).patchIdentity(s1.id, [{ op: "replace", path: "/metadata_public", value: { touched: true } }]);
+    proxy.clear();
+    const stale = await runCli(["apply", changedDir, "--plan", planFile2], { ORY_ADMIN_URL: proxy.url });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("is stale; nothing was written");
+    expect(stale.stderr).toContain("set saved: live identities changed since the plan was made");
+    expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
+  it("export writes manifests that plan as a no-op (managed) or a pure adoption (unmanaged)", async () => {
+    const out = manifestDir({});
+    const exported = await runCli(["export", "--out", out], env);
+    expect(exported.code).toBe(0);
+    const files = ["adopters", "batch", "imported", "logins", "pr", "saved", "team"].map((s) => `${s}.yaml`);
+    for (const file of files) expect(readFileSync(join(out, file), "utf8")).toContain("apiVersion: ory-reconcile/v1");
+    const managedOnly = files.filter((f) => f !== "imported.yaml").map((f) => join(out, f));
+    const again = await runCli(["plan", ...managedOnly, "--detailed-exitcode"], env);
+    expect(again.stdout).toMatch(/^\d+ identities are unchanged\.\nPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt\.\n$/);
+    expect(again.code).toBe(0);
+    const adopt = await runCli(["plan", join(out, "imported.yaml"), "--output", "json"], env);
+    const json = JSON.parse(adopt.stdout);
+    expect(json.summary.create + json.summary.update + json.summary.delete).toBe(0);
+    expect(json.summary.adopt).toBeGreaterThan(0);
+    for (const action of json.sets[0].actions) expect(action.changes).toEqual([]);
+    expect(readFileSync(join(out, "logins.yaml"), "utf8")).not.toMatch(/password:/);
+  });
+
+  it("never prints a password or token", () => {
+    const text = allOutputs.join("\n");
+    for (const secret of PASSWORDS) expect(text).not.toContain(secret);
+  });
+});
