@@ -17,6 +17,17 @@ export GONOSUMDB="${GONOSUMDB:-github.com/pulumi/*}"
 export GOTOOLCHAIN=local
 
 step() { echo "[install-tools] $*" >&2; }
+
+# Runs a long command, printing a heartbeat every 30 s so a cold build never looks hung.
+with_heartbeat() {
+  local label="$1"; shift
+  ( local t=0; while sleep 30; do t=$((t + 30)); step "$label: still working (${t}s)"; done ) &
+  local beat=$!
+  local status=0
+  "$@" || status=$?
+  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
+  return "$status"
+}
 fail() { echo "[install-tools] FAILED at step '$1': $2" >&2; exit 1; }
 
 need_go() {
@@ -61,10 +72,10 @@ install_kratos() {
   kratos_wrapper "$build"
   cd "$build"
   step "kratos: resolving modules (go mod download; first run takes a few minutes)"
-  go get "github.com/ory/kratos@$KRATOS_VERSION" >&2 || fail kratos-resolve "go get github.com/ory/kratos@$KRATOS_VERSION failed"
+  with_heartbeat "kratos modules" go get "github.com/ory/kratos@$KRATOS_VERSION" >&2 || fail kratos-resolve "go get github.com/ory/kratos@$KRATOS_VERSION failed"
   step "kratos: compiling with -tags sqlite, CGO on (first run takes 5-15 minutes on 2 cores)"
   mkdir -p "$CACHE/bin"
-  CGO_ENABLED=1 go build -tags sqlite -trimpath \
+  CGO_ENABLED=1 with_heartbeat "kratos build" go build -tags sqlite -trimpath \
     -ldflags "-s -w -X github.com/ory/kratos/driver/config.Version=$KRATOS_VERSION -X github.com/ory/kratos/driver/config.Commit=$KRATOS_VERSION -X github.com/ory/kratos/driver/config.Date=module-build" \
     -o "$bin.tmp" github.com/ory/kratos >&2 || fail kratos-build "go build github.com/ory/kratos failed (see above)"
   mv "$bin.tmp" "$bin"
@@ -81,10 +92,10 @@ install_pulumi() {
     cd "$build"
     printf 'module ory-reconcile.local/pulumi-build\n\ngo 1.25\n\nreplace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e\n' >go.mod
     step "pulumi: resolving modules (first run takes a few minutes)"
-    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" >&2 \
+    with_heartbeat "pulumi modules" go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" >&2 \
       || fail pulumi-resolve "go get github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION failed"
     step "pulumi: compiling the CLI (first run takes 5-15 minutes on 2 cores)"
-    CGO_ENABLED=0 go build -trimpath \
+    CGO_ENABLED=0 with_heartbeat "pulumi build" go build -trimpath \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
       -o "$bin.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2 || fail pulumi-build "go build of the pulumi CLI failed (see above)"
     mv "$bin.tmp" "$bin"

@@ -1,4 +1,5 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
+import { isOryError } from "../ory";
 import type { Issue } from "../reconcile/types";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
@@ -30,7 +31,7 @@ export function reportError(error: unknown, write: (text: string) => void): numb
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  const api = error instanceof Error && /^(GET|POST|PUT|PATCH|DELETE) /.test(message);
-  write(scrub(api ? `Error: ${message}\n` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`, secrets));
+  // Errors of the server or the network are the user's to act on; anything else is a bug of ours.
+  write(scrub(isOryError(error) ? `Error: ${message}\n` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`, secrets));
   return 1;
 }

@@ -154,6 +154,7 @@ identities:
     const result = await runCli(["plan", dir, "--endpoint", `http://127.0.0.1:${port}`], {});
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`unreachable at http://127.0.0.1:${port}`);
+    expect(result.stderr).not.toContain("internal error");
   });
 
   it("refuses key: external_id on a server without it, before reading identities", async () => {
