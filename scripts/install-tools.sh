@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the project runs against, built from Go modules into a cache outside the repo:
-#   - Ory Kratos (default v1.3.1; KRATOS_VERSION selects another go-gettable version)
+#   - Ory Kratos (default v1.3.1; KRATOS_VERSION selects another version that is a module version of
+#     github.com/ory/kratos: Kratos' v25+ tags are not (no /v25 module path), so v25.4.0 is not installable this way)
 #   - Pulumi CLI v3.248.0, plus pulumi-resource-pulumi-nodejs from the installed @pulumi/pulumi package
 # Idempotent: a second call only checks the stamped versions and returns.
 #
@@ -44,8 +45,11 @@ need_cc() {
 kratos_wrapper() {
   local dir="$1" gomod
   mkdir -p "$dir"
-  gomod="$(go mod download -json "github.com/ory/kratos@$KRATOS_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-  [ -f "$gomod" ] || fail kratos-download "could not download github.com/ory/kratos@$KRATOS_VERSION from the Go module proxy"
+  local info
+  # `|| true`: under set -e a failed download would end the script here without saying why.
+  info="$(go mod download -json "github.com/ory/kratos@$KRATOS_VERSION" 2>&1 || true)"
+  gomod="$(printf '%s\n' "$info" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [ -f "$gomod" ] || fail kratos-download "could not download github.com/ory/kratos@$KRATOS_VERSION from the Go module proxy ($(go env GOPROXY)): $(printf '%s\n' "$info" | sed -n 's/.*"Error": "\(.*\)".*/\1/p;/^go: /p' | head -1)"
   {
     echo "module ory-reconcile.local/kratos-build"
     echo

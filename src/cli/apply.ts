@@ -17,6 +17,8 @@ export interface ApplyFlags {
   maxDeletes?: number;
   concurrency?: number;
   adopt?: boolean;
+  prehashPasswords?: boolean;
+  bcryptCost?: number;
   output: "text" | "json";
 }
 
@@ -56,6 +58,8 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
     result = await applyPlan(plan, admin, {
       concurrency: flags.concurrency,
       maxDeletes: flags.maxDeletes,
+      prehashPasswords: flags.prehashPasswords,
+      bcryptCost: flags.bcryptCost,
       onOutcome: (_o, done, total) => bar.tick(done, total),
     });
   } catch (error) {

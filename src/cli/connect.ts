@@ -1,5 +1,5 @@
 // Builds the admin client from flags and environment. The API key is read here and never printed.
-import { createOryClient } from "../ory";
+import { createOryClient, normalizeEndpoint } from "../ory";
 import type { OryAdmin } from "../reconcile/admin";
 import { UserError } from "./errors";
 
@@ -12,10 +12,17 @@ export function connect(flags: ConnectFlags, onRequest?: (event: { method: strin
   if (!endpoint) {
     throw new UserError("no server given", [], "pass --endpoint http://127.0.0.1:4434 or set ORY_ADMIN_URL (a Kratos admin URL or an Ory Network project URL)");
   }
+  const given = flags.endpoint !== undefined ? "--endpoint" : "ORY_ADMIN_URL";
   try {
     new URL(endpoint);
   } catch {
-    throw new UserError(`--endpoint ${JSON.stringify(endpoint)} is not a URL`, [], "use a full URL such as http://127.0.0.1:4434");
+    throw new UserError(`${given} ${JSON.stringify(endpoint)} is not a URL`, [], "use a full URL such as http://127.0.0.1:4434");
+  }
+  try {
+    normalizeEndpoint(endpoint);
+  } catch (error) {
+    // A URL the client refuses (another scheme, credentials in it): the user's to fix; the message never repeats it.
+    throw new UserError(`${given}: ${(error as Error).message}`, [], "use a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com");
   }
   return createOryClient({ endpoint, apiKey: process.env.ORY_API_KEY || undefined, onRequest });
 }

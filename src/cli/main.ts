@@ -12,13 +12,23 @@ const output = { choices: ["text", "json"] as const, default: "text" as const, d
 const adopt = { type: "boolean", default: true, describe: "Adopt unmanaged identities whose key matches (--no-adopt: error instead)" } as const;
 const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
 
-function positiveInt(name: string) {
+/** A flag that takes a whole number >= min, written in digits (not "", "1e3" or "0x10"). */
+function positiveInt(name: string, min = 0) {
   return (value: unknown) => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`--${name} must be a whole number >= 0, got ${JSON.stringify(value)}`);
+    if (!/^\d+$/.test(String(value).trim()) || n < min) {
+      throw new UserError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(value)}`, [], `e.g. --${name} ${Math.max(min, 10)}`);
+    }
     return n;
   };
+}
+
+function bcryptCost(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 4 || n > 31) throw new UserError(`--bcrypt-cost must be a whole number from 4 to 31, got ${JSON.stringify(value)}`, [], "e.g. --bcrypt-cost 10");
+  return n;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -66,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
           .option("max-deletes", { type: "string", describe: "Abort before the first write when more deletes are planned" })
           .option("concurrency", { type: "string", describe: "Parallel single-identity writes (default 8)" })
           .option("adopt", adopt)
+          .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
+          .option("bcrypt-cost", { type: "string", describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)" })
           .option("output", output),
       (a) =>
         run(() =>
@@ -76,8 +88,10 @@ export async function main(argv: string[]): Promise<number> {
               plan: a.plan,
               prune: a.prune,
               maxDeletes: positiveInt("max-deletes")(a["max-deletes"]),
-              concurrency: positiveInt("concurrency")(a.concurrency),
+              concurrency: positiveInt("concurrency", 1)(a.concurrency),
               adopt: a.adopt,
+              prehashPasswords: a["prehash-passwords"],
+              bcryptCost: bcryptCost(a["bcrypt-cost"]),
               output: a.output,
             },
             process.stdout,
@@ -116,9 +130,14 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Exits once everything written has left the process. A pipe that is full (a CI log reader lagging behind 2,000
+ * result lines) makes writes asynchronous, and `process.exit` drops what is still queued: the summary line with it.
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => process.exit(reportError(error, (text) => process.stderr.write(text))),
-  );
+  main(process.argv.slice(2)).then(exitAfterFlush, (error) => exitAfterFlush(reportError(error, (text) => process.stderr.write(text))));
 }

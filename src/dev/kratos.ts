@@ -1,16 +1,20 @@
 // A throwaway Ory Kratos for tests, benchmarks and the demo: free loopback ports, a temp dir with a SQLite
 // database, migrations, `kratos serve --dev`, readiness poll, and a clean shutdown that leaves nothing behind.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { IDENTITY_SCHEMA } from "./identity-schema";
 
 export interface KratosOptions {
-  /** Path of the kratos binary (default: $KRATOS_BIN or <cache>/bin/kratos). */
+  /** Path of the kratos binary (default: $KRATOS_BIN, or <cache>/bin/kratos[-$KRATOS_VERSION]). */
   bin?: string;
-  /** Database DSN; default a SQLite file in the temp dir. `{dir}` is replaced by the temp dir. */
+  /**
+   * Database DSN; default a SQLite file in the temp dir, or with `KRATOS_DSN_BACKEND=postgres` a fresh database
+   * in the private PostgreSQL cluster of scripts/postgres.sh (dropped by `stop`). `{dir}` is replaced by the temp dir.
+   */
   dsn?: string;
   /** Forward Kratos' own log lines to stderr. */
   verbose?: boolean;
@@ -23,6 +27,10 @@ export interface Kratos {
   publicUrl: string;
   dir: string;
   version: string;
+  /** `sqlite` or `postgres` for the default DSNs, `custom` for `options.dsn`. */
+  backend: "sqlite" | "postgres" | "custom";
+  /** Process id of `kratos serve` (benchmarks read its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,8 +38,12 @@ export function cacheDir(): string {
   return process.env.ORY_RECONCILE_CACHE ?? join(homedir(), ".cache", "ory-reconcile");
 }
 
+/** $KRATOS_BIN, else the binary scripts/install-tools.sh builds for $KRATOS_VERSION (`kratos` for the default v1.3.1,
+ * `kratos-<version>` for another). */
 export function kratosBin(): string {
-  return process.env.KRATOS_BIN ?? join(cacheDir(), "bin", "kratos");
+  if (process.env.KRATOS_BIN) return process.env.KRATOS_BIN;
+  const version = process.env.KRATOS_VERSION;
+  return join(cacheDir(), "bin", version && version !== "v1.3.1" ? `kratos-${version}` : "kratos");
 }
 
 export async function freePort(): Promise<number> {
@@ -92,6 +104,22 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
   throw new Error(`kratos did not become ready at ${url} within ${timeoutMs} ms:\n${log()}`);
 }
 
+/** The default database backend: $KRATOS_DSN_BACKEND, `sqlite` (default) or `postgres`. */
+export function dsnBackend(): "sqlite" | "postgres" {
+  const backend = process.env.KRATOS_DSN_BACKEND || "sqlite";
+  if (backend !== "sqlite" && backend !== "postgres") throw new Error(`KRATOS_DSN_BACKEND=${backend}: expected sqlite or postgres`);
+  return backend;
+}
+
+const POSTGRES_SCRIPT = resolve(__dirname, "..", "..", "scripts", "postgres.sh");
+
+/** Runs scripts/postgres.sh (it installs PostgreSQL and starts the cluster when needed); returns its last line. */
+function postgres(...args: string[]): string {
+  const run = spawnSync("bash", [POSTGRES_SCRIPT, ...args], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`scripts/postgres.sh ${args.join(" ")} failed (${run.error?.message ?? run.status}):\n${run.stderr}`);
+  return run.stdout.trim().split("\n").pop() ?? "";
+}
+
 const running = new Set<ChildProcess>();
 process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 
@@ -99,7 +127,22 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
   const bin = options.bin ?? kratosBin();
   const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-kratos-"));
   const [publicPort, adminPort] = [await freePort(), await freePort()];
-  const dsn = (options.dsn ?? "sqlite://{dir}/db.sqlite?_fk=true&mode=rwc").replace("{dir}", dir);
+  const backend = options.dsn !== undefined ? "custom" : dsnBackend();
+  const database = backend === "postgres" ? `kratos_${randomBytes(8).toString("hex")}` : undefined;
+  const dropDatabase = () => {
+    try {
+      if (database) postgres("dropdb", database);
+    } catch {
+      // a throwaway cluster: a database left behind goes with it
+    }
+  };
+  let dsn: string;
+  try {
+    dsn = (options.dsn ?? (database ? postgres("createdb", database) : "sqlite://{dir}/db.sqlite?_fk=true&mode=rwc")).replace("{dir}", dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const config = { ...kratosConfig(dir, publicPort, adminPort, dsn), ...options.config };
   writeFileSync(join(dir, "identity.schema.json"), JSON.stringify(IDENTITY_SCHEMA, null, 2));
   writeFileSync(join(dir, "kratos.json"), JSON.stringify(config, null, 2));
@@ -114,6 +157,7 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
     if (migrate.status !== 0) throw new Error(`kratos migrate failed (${migrate.status}):\n${migrate.stderr}`);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
+    dropDatabase();
     throw error;
   }
 
@@ -141,11 +185,12 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
     }
     running.delete(child);
     rmSync(dir, { recursive: true, force: true });
+    dropDatabase();
   };
   try {
     await waitReady(`${adminUrl}/admin/health/ready`, child, () => output);
     const version = ((await (await fetch(`${adminUrl}/admin/version`)).json()) as { version: string }).version;
-    return { adminUrl, publicUrl: `http://127.0.0.1:${publicPort}`, dir, version, stop };
+    return { adminUrl, publicUrl: `http://127.0.0.1:${publicPort}`, dir, version, backend, pid: child.pid, stop };
   } catch (error) {
     await stop();
     throw error;

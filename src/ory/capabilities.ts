@@ -7,6 +7,12 @@
 // - Kratos >= v25 and Ory Network (OpenAPI docs v26.2.0 / client v1.22.43): batches of up to 1000 identities, 200
 //   when one carries a plaintext password; page_size <= 500; the `ids` filter returns at most 500 identities.
 //   `external_id` exists from Kratos v25 on and on Ory Network.
+// - `organization_id` in a create body: Ory Network and Kratos v26.2.0 declare it (createIdentityBody); the v1.3.1
+//   document does not, and v1.3.1 decodes create bodies strictly (an unknown field fails the request).
+// - `consistency` (strong | eventual) on `GET /admin/identities`: declared by all three documents (kratos v1.3.1 and
+//   v26.2.0, Ory Network client v1.22.43). Kratos v1.3.1 parses it too (ory/x crdbx: strong is its default; only
+//   `eventual` changes anything, on CockroachDB). No document declares it on any other read, so it is always sent
+//   where it matters: on the read that verifies batch creates.
 import type { JsonObject } from "../reconcile/types";
 import { Api, call, readJson } from "./api";
 import { OryApiError } from "./errors";
@@ -16,6 +22,8 @@ export interface Capabilities {
   version: string | undefined;
   flavor: "kratos" | "network";
   externalId: boolean;
+  /** `organization_id` may be set when creating an identity. */
+  organizationId: boolean;
   /** Most identities in one batch `PATCH /admin/identities`. */
   batchCreateLimit: number;
   /** Same, when at least one identity carries a plaintext password (hashed on the server). */
@@ -33,6 +41,7 @@ export const NETWORK_CAPABILITIES: Capabilities = {
   version: undefined,
   flavor: "network",
   externalId: true,
+  organizationId: true,
   batchCreateLimit: 1000,
   batchCreateLimitWithPassword: 200,
   pageSizeMax: 500,
@@ -47,10 +56,10 @@ export function isOryNetworkUrl(endpoint: string): boolean {
 export function kratosCapabilities(version: string): Capabilities {
   const major = /^v?(\d+)\./.exec(version.trim())?.[1];
   if (major !== undefined && Number(major) < 25) {
-    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
+    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
   }
-  // v25 and later; an unparsable version (a dev build) gets the newer limits but no external_id.
-  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: major !== undefined };
+  // v25 and later; an unparsable version (a dev build) gets the newer limits but neither external_id nor organizations.
+  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: major !== undefined, organizationId: major !== undefined };
 }
 
 /** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */

@@ -5,7 +5,16 @@ import type { LiveIdentity, PatchOp } from "../reconcile/types";
 import { Api } from "./api";
 import { Capabilities, DEFAULT_PAGE_SIZE, detectCapabilities } from "./capabilities";
 import { createRetryingFetch, RequestEvent } from "./fetch";
-import { getIdentity, IdentitySchema, listIdentities, listIdentitiesByIds, ListIdentitiesOptions, listSchemas } from "./reads";
+import {
+  Consistency,
+  getIdentity,
+  getIdentityByExternalId,
+  IdentitySchema,
+  listIdentities,
+  listIdentitiesByIds,
+  ListIdentitiesOptions,
+  listSchemas,
+} from "./reads";
 import { RetryOptions, retryPolicy } from "./retry";
 import {
   BatchItem,
@@ -39,7 +48,9 @@ export interface OryClient {
   capabilities(): Promise<Capabilities>;
   listIdentities(options?: ListIdentitiesOptions): Promise<LiveIdentity[]>;
   getIdentity(id: string, includeCredentials?: string[]): Promise<LiveIdentity>;
-  listIdentitiesByIds(ids: string[]): Promise<LiveIdentity[]>;
+  /** Ory Network and Kratos >= v25 only; undefined when no identity has this external_id. */
+  getIdentityByExternalId(externalId: string): Promise<LiveIdentity | undefined>;
+  listIdentitiesByIds(ids: string[], options?: { consistency?: Consistency }): Promise<LiveIdentity[]>;
   listSchemas(): Promise<IdentitySchema[]>;
   batchCreate(items: BatchItem[]): Promise<BatchResult[]>;
   createIdentity(body: IdentityWriteBody): Promise<LiveIdentity>;
@@ -92,7 +103,9 @@ export function createOryClient(options: OryClientOptions): OryClient {
     capabilities,
     listIdentities: (list = {}) => listIdentities(api, { ...list, pageSize: list.pageSize ?? known?.pageSizeMax ?? DEFAULT_PAGE_SIZE }),
     getIdentity: (id, includeCredentials) => getIdentity(api, id, includeCredentials),
-    listIdentitiesByIds: (ids) => listIdentitiesByIds(api, ids, Math.min(known?.idsFilterMax ?? DEFAULT_PAGE_SIZE, IDS_PER_REQUEST)),
+    getIdentityByExternalId: (externalId) => getIdentityByExternalId(api, externalId),
+    listIdentitiesByIds: (ids, byIds = {}) =>
+      listIdentitiesByIds(api, ids, Math.min(known?.idsFilterMax ?? DEFAULT_PAGE_SIZE, IDS_PER_REQUEST), byIds.consistency),
     listSchemas: () => listSchemas(api),
     batchCreate: (items) => batchCreate(api, items),
     createIdentity: (body) => createIdentity(api, body),

@@ -2,6 +2,7 @@
 // Every attempt is reported to `onRequest`; errors are our own types (see errors.ts), never the fetch error
 // itself, whose context could hold request headers.
 import { Operation, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "./errors";
+import { RatePacer, requestClass } from "./pacer";
 import { decide, networkErrorCode, Outcome, RetryPolicy } from "./retry";
 
 /** One attempt of one request, for progress display and request counting. The URL never contains credentials. */
@@ -29,6 +30,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
   const { policy } = options;
   /** Whether the server has answered at least once through this fetch. */
   let connected = false;
+  const pacer = new RatePacer(policy, policy.maxServerDelayMs);
 
   const retryingFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
@@ -39,6 +41,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
 
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
+      const release = await pacer.acquire(requestClass(method), signal);
       const started = policy.now();
       const report = (fields: { status?: number; error?: string }) =>
         options.onRequest?.({ method, url: withoutCredentials(url), attempt, durationMs: policy.now() - started, ...fields });
@@ -47,10 +50,12 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
       let outcome: Outcome;
       try {
         response = await options.fetch(url, init);
+        release(response.headers);
         connected = true;
         outcome = { kind: "response", status: response.status, headers: response.headers };
         report({ status: response.status });
       } catch (error) {
+        release();
         if (signal?.aborted || (error as { name?: unknown })?.name === "AbortError") {
           report({ error: "aborted" });
           throw signal?.reason ?? error;

@@ -7,7 +7,7 @@ export { isOryError, OryApiError, OryNetworkError, ServerUnreachableError, Uncer
 export type { OryError } from "./errors";
 export type { RequestEvent } from "./fetch";
 export { nextLink, parseLinkHeader } from "./link";
-export type { IdentitySchema, ListIdentitiesOptions } from "./reads";
+export type { Consistency, IdentitySchema, ListIdentitiesOptions } from "./reads";
 export { RETRY_DEFAULTS } from "./retry";
 export type { RetryOptions } from "./retry";
 export type { BatchItem, BatchResult, IdentityWriteBody } from "./writes";

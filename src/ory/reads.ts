@@ -11,8 +11,17 @@ export interface ListIdentitiesOptions {
   pageSize?: number;
   /** Called after every page with the number of identities fetched so far. */
   onPage?: (fetched: number) => void;
+  /** `strong` for a read that must see this run's own writes (Ory Network; Kratos accepts it, strong is its default). */
+  consistency?: Consistency;
+  /** Credential types whose identifiers and config the list must include (e.g. `["oidc"]`: Kratos v1.3.1 lists no
+   * credentials otherwise). */
+  includeCredential?: string[];
+  /** Applied to each identity as its page arrives (e.g. to keep only the fields a planner reads of a large list). */
+  map?: (identity: LiveIdentity) => LiveIdentity;
   signal?: AbortSignal;
 }
+
+export type Consistency = "strong" | "eventual";
 
 export interface IdentitySchema {
   id: string;
@@ -26,7 +35,12 @@ export async function listIdentities(
   api: Api,
   options: ListIdentitiesOptions & { pageSize: number; filter?: Omit<ListIdentitiesRequest, keyof PageQuery> },
 ): Promise<LiveIdentity[]> {
-  const { signal, filter } = options;
+  const { signal } = options;
+  const filter = {
+    ...options.filter,
+    ...(options.consistency ? { consistency: options.consistency } : {}),
+    ...(options.includeCredential ? { includeCredential: options.includeCredential } : {}),
+  };
   return collectPages<LiveIdentity>(
     api,
     IDENTITIES,
@@ -34,18 +48,30 @@ export async function listIdentities(
     (page) => api.identity.listIdentitiesRaw({ ...filter, ...page }, { signal }),
     options.onPage,
     signal,
+    options.map,
   );
 }
 
 /** The identities with these ids (unknown ids are left out), in chunks of `chunkSize` ids per filter. */
-export async function listIdentitiesByIds(api: Api, ids: string[], chunkSize: number): Promise<LiveIdentity[]> {
+export async function listIdentitiesByIds(api: Api, ids: string[], chunkSize: number, consistency?: Consistency): Promise<LiveIdentity[]> {
   const unique = [...new Set(ids)];
   const found: LiveIdentity[] = [];
   for (let start = 0; start < unique.length; start += chunkSize) {
     const chunk = unique.slice(start, start + chunkSize);
-    found.push(...(await listIdentities(api, { pageSize: chunk.length, filter: { ids: chunk } })));
+    found.push(...(await listIdentities(api, { pageSize: chunk.length, filter: { ids: chunk }, consistency })));
   }
   return found;
+}
+
+/** `GET /admin/identities/by/external/{externalID}` (Ory Network, Kratos >= v25); undefined when none has it. */
+export async function getIdentityByExternalId(api: Api, externalId: string): Promise<LiveIdentity | undefined> {
+  const op = { method: "GET", path: `/admin/identities/by/external/${encodeURIComponent(externalId)}` };
+  try {
+    return (await readJson(await call(api, op, () => api.identity.getIdentityByExternalIDRaw({ externalID: externalId })), op)) as LiveIdentity;
+  } catch (error) {
+    if (error instanceof OryApiError && error.status === 404) return undefined;
+    throw error;
+  }
 }
 
 /** One identity; an unknown id throws OryApiError with status 404. `includeCredentials` e.g. `["password"]`. */
@@ -69,6 +95,7 @@ async function collectPages<T>(
   fetchPage: (page: PageQuery) => Promise<{ raw: Response }>,
   onPage?: (fetched: number) => void,
   signal?: AbortSignal,
+  map?: (item: T) => T,
 ): Promise<T[]> {
   const items: T[] = [];
   const seen = new Set([JSON.stringify(first)]);
@@ -77,7 +104,8 @@ async function collectPages<T>(
     const response = await call(api, op, () => fetchPage(current), signal);
     const body = await readJson(response, op);
     if (!Array.isArray(body)) throw new OryApiError(op, response.status, "expected a JSON array");
-    items.push(...(body as T[]));
+    if (map) for (const item of body as T[]) items.push(map(item));
+    else items.push(...(body as T[]));
     onPage?.(items.length);
     page = followNext(op, response, api.endpoint, seen);
   }

@@ -11,8 +11,13 @@ export type BatchItemResult =
 
 export interface OryAdmin {
   capabilities(): Promise<Capabilities>;
-  listIdentities(options?: { pageSize?: number; onPage?: (count: number) => void }): Promise<LiveIdentity[]>;
-  listIdentitiesByIds(ids: string[]): Promise<LiveIdentity[]>;
+  /** `map` is applied to each identity as its page arrives (the engine keeps only what the planner reads). */
+  listIdentities(options?: { pageSize?: number; onPage?: (count: number) => void; includeCredential?: string[]; map?: (identity: LiveIdentity) => LiveIdentity }): Promise<LiveIdentity[]>;
+  /** `consistency: "strong"` for a read that must see this run's own writes. */
+  listIdentitiesByIds(ids: string[], options?: { consistency?: "strong" }): Promise<LiveIdentity[]>;
+  /** Ory Network / Kratos >= v25: the identity with this external_id, undefined when none. Optional: without it the
+   * engine lists identities instead. */
+  getIdentityByExternalId?(externalId: string): Promise<LiveIdentity | undefined>;
   listSchemas(): Promise<Array<{ id: string; schema: unknown }>>;
   getIdentity(id: string, includeCredentials?: string[]): Promise<LiveIdentity>;
   batchCreate(items: Array<{ patchId: string; body: JsonObject }>): Promise<BatchItemResult[]>;

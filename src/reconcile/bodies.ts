@@ -1,6 +1,8 @@
-// Request bodies for the admin API. The only place where declared secrets are revealed: right before sending.
+// Request bodies for the admin API. The only place where declared secrets are revealed: right before sending, or
+// to hash them locally (`prehashPasswords`).
+import bcrypt from "bcryptjs";
 import { applyPatch } from "./patch";
-import type { DesiredCredentials, IdentityBody, Json, JsonObject, LiveIdentity, PatchOp } from "./types";
+import { DesiredCredentials, IdentityBody, Json, JsonObject, LiveIdentity, PatchOp, Secret } from "./types";
 
 function credentialsBody(credentials: DesiredCredentials | undefined): JsonObject | undefined {
   if (!credentials) return undefined;
@@ -24,7 +26,8 @@ export function createBody(body: IdentityBody, credentials: DesiredCredentials |
   if (body.metadata_public !== undefined) out.metadata_public = body.metadata_public;
   if (body.metadata_admin !== undefined) out.metadata_admin = body.metadata_admin;
   if (body.external_id !== undefined) out.external_id = body.external_id;
-  if (body.organization_id !== undefined) out.organization_id = body.organization_id;
+  // null (no organization) is every server's default, and a server without organizations refuses the field.
+  if (typeof body.organization_id === "string") out.organization_id = body.organization_id;
   if (body.verifiable_addresses !== undefined) {
     out.verifiable_addresses = body.verifiable_addresses.map((a) => ({
       value: a.value,
@@ -40,8 +43,17 @@ export function createBody(body: IdentityBody, credentials: DesiredCredentials |
 }
 
 /**
+ * Patch operations a PUT body cannot carry: addresses and `organization_id` are not fields of the update body
+ * (the server keeps them as they are). They are sent as a JSON Patch after the PUT.
+ */
+export function notInPutBody(op: PatchOp): boolean {
+  return /^\/((verifiable|recovery)_addresses|organization_id)(\/|$)/.test(op.path);
+}
+
+/**
  * A full PUT body: the current identity with the plan's patch applied, plus the credentials that must change.
- * PUT replaces the document, so every field the server holds is carried over (metadata, external_id, state).
+ * PUT replaces the document, so every field of the update body that the server holds is carried over (metadata,
+ * state, and external_id, which a PUT without it clears).
  */
 export function putBody(current: LiveIdentity, patch: PatchOp[], credentials: DesiredCredentials | undefined): JsonObject {
   const base: JsonObject = {
@@ -52,9 +64,29 @@ export function putBody(current: LiveIdentity, patch: PatchOp[], credentials: De
     metadata_admin: current.metadata_admin ?? null,
   };
   if (current.external_id) base.external_id = current.external_id;
-  if (current.organization_id) base.organization_id = current.organization_id;
-  const patched = applyPatch(base, patch.filter((op) => !/^\/(verifiable|recovery)_addresses/.test(op.path)));
+  const patched = applyPatch(base, patch.filter((op) => !notInPutBody(op)));
   const creds = credentialsBody(credentials);
   if (creds) patched.credentials = creds;
   return patched;
+}
+
+/** bcrypt stores at most 72 bytes of a password; a longer one is sent as is and left to the server. */
+const BCRYPT_MAX_BYTES = 72;
+
+/**
+ * Hashes declared plaintext passwords locally with bcrypt (`$2b$`, `cost` rounds), so they are sent as
+ * `hashed_password`: the server hashes nothing and batches may be larger. One hash per distinct password in a run:
+ * identical passwords (a seeded test tenant) share one salt, which only tells a reader of the hashes that they are equal.
+ */
+export function passwordHasher(cost: number): (credentials: DesiredCredentials | undefined) => Promise<DesiredCredentials | undefined> {
+  const hashes = new Map<string, Promise<string>>();
+  return async (credentials) => {
+    const password = credentials?.password;
+    if (password?.kind !== "password") return credentials;
+    const plaintext = password.value.reveal();
+    if (Buffer.byteLength(plaintext) > BCRYPT_MAX_BYTES) return credentials;
+    let hash = hashes.get(plaintext);
+    if (!hash) hashes.set(plaintext, (hash = bcrypt.hash(plaintext, cost)));
+    return { ...credentials, password: { kind: "hashed_password", value: new Secret(await hash), policy: password.policy, fingerprint: password.fingerprint } };
+  };
 }

@@ -2,24 +2,58 @@
 import { createHash } from "node:crypto";
 import type { Json } from "./types";
 
-/** JSON text with object keys sorted, so equal values give equal text. */
+/**
+ * JSON text with object keys sorted, so equal values give equal text. Members whose value is undefined are left
+ * out. (Written as plain loops: the planner calls it for every live identity, via `digest`.)
+ */
 export function canonical(value: unknown): string {
   if (value === undefined) return "undefined";
   if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonical(value[i]);
+    return out + "]";
+  }
+  const record = value as Record<string, unknown>;
+  let out = "{";
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += (out.length === 1 ? "" : ",") + JSON.stringify(key) + ":" + canonical(item);
+  }
+  return out + "}";
 }
 
 export function digest(value: unknown): string {
   return "sha256:" + createHash("sha256").update(canonical(value)).digest("base64url").slice(0, 22);
 }
 
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
+/**
+ * `canonical(a) === canonical(b)`, compared structurally without building the texts: key order does not matter,
+ * members whose value is undefined count as absent.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  if (a === b) return true;
+  const objectA = typeof a === "object" && a !== null;
+  const objectB = typeof b === "object" && b !== null;
+  if (!objectA || !objectB) return !objectA && !objectB && a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const recordA = a as Record<string, unknown>;
+  const recordB = b as Record<string, unknown>;
+  let defined = 0;
+  for (const key of Object.keys(recordA)) {
+    if (recordA[key] === undefined) continue;
+    defined++;
+    if (!hasOwn(recordB, key) || !jsonEqual(recordA[key], recordB[key])) return false;
+  }
+  for (const key of Object.keys(recordB)) if (recordB[key] !== undefined) defined--;
+  return defined === 0;
 }
 
 /** RFC 6901 pointer from path segments. */

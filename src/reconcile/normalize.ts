@@ -82,6 +82,31 @@ export function liveFingerprintSource(live: LiveIdentity): Json {
   };
 }
 
+/**
+ * Only the fields of a live identity that planning reads (liveDoc, liveFingerprintSource, liveKey, liveOidcLinks,
+ * the marker, the schema check): no timestamps, schema URL, address ids or credential configs. Applied to every
+ * listed page, it about halves the memory a large tenant takes while it is planned; plans and digests are the same.
+ */
+export function planningView(live: LiveIdentity): LiveIdentity {
+  const view: LiveIdentity = { id: live.id, schema_id: live.schema_id, traits: live.traits };
+  if (live.metadata_public !== undefined) view.metadata_public = live.metadata_public;
+  if (live.metadata_admin !== undefined) view.metadata_admin = live.metadata_admin;
+  if (live.state !== undefined) view.state = live.state;
+  if (live.external_id !== undefined) view.external_id = live.external_id;
+  if (live.organization_id !== undefined) view.organization_id = live.organization_id;
+  if (live.credentials) {
+    const credentials: NonNullable<LiveIdentity["credentials"]> = {};
+    for (const [type, credential] of Object.entries(live.credentials)) {
+      credentials[type] = credential.identifiers !== undefined ? { identifiers: credential.identifiers } : {};
+    }
+    view.credentials = credentials;
+  }
+  // The address fields that verifiable() / recovery() read; absent and undefined are the same to them.
+  if (live.verifiable_addresses) view.verifiable_addresses = live.verifiable_addresses.map((a) => ({ value: a.value, via: a.via, verified: a.verified, status: a.status }));
+  if (live.recovery_addresses) view.recovery_addresses = live.recovery_addresses.map((a) => ({ value: a.value, via: a.via }));
+  return view;
+}
+
 /** The key of a live identity under a set's key spec, or undefined when it has none. */
 export function liveKey(live: LiveIdentity, spec: KeySpec): string | undefined {
   if (spec.kind === "external_id") return live.external_id ?? undefined;

@@ -40,6 +40,7 @@ function coarsePatch(lhs: Json, rhs: Json): PatchOp[] {
  * members named "") the patch falls back to replacing the differing top-level members.
  */
 export function makePatch(lhs: Json, rhs: Json): PatchOp[] {
+  if (jsonEqual(lhs, rhs)) return []; // the common case (a no-op plan): no diff, no trial application
   const ops = finePatch(lhs, rhs);
   return jsonEqual(applyPatch(lhs, ops), rhs) ? ops : coarsePatch(lhs, rhs);
 }
@@ -63,6 +64,17 @@ function finePatch(lhs: Json, rhs: Json): PatchOp[] {
     else ops.push({ op: "replace", path: at, value: d.rhs as Json });
   }
   return ops;
+}
+
+/**
+ * The same patch, safe to send again. A client retries a `PATCH /admin/identities/{id}` whose answer was lost, and
+ * the first attempt may have been applied: `replace` and `add` of object members give the same result twice, but
+ * RFC 6902 fails a `remove` of a member that is gone (Kratos answers 400). So every `remove` is preceded by an
+ * `add` of null at the same path, which creates or overwrites the member. Our patches never point inside an array
+ * (arrays are replaced whole), where `add` would insert instead.
+ */
+export function retrySafe(ops: ReadonlyArray<PatchOp>): PatchOp[] {
+  return ops.flatMap((op): PatchOp[] => (op.op === "remove" ? [{ op: "add", path: op.path, value: null }, op] : [op]));
 }
 
 function clone<T>(value: T): T {

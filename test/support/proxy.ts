@@ -2,6 +2,8 @@
 // It records every request, and can answer 429 (with x-ratelimit-* headers) or 503 for a seeded fraction of
 // requests, delay them, reset the connection before forwarding (nothing happened) or after (the write happened
 // but the client never heard), and emulate Ory Network's rule that concurrent writes to one path get 429.
+// A hook sees every request when it arrives and again when the server has answered (crash tests kill the client
+// there), and requests carrying a rejected API key are answered 401 like Ory Network does.
 import { createServer, IncomingMessage, request as httpRequest, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -28,13 +30,23 @@ export interface ProxyOptions {
   concurrentWrites429?: boolean;
   /** Header value of `Retry-After` (seconds) / `x-ratelimit-reset` on injected 429s. */
   retryAfterSeconds?: number;
+  /** Requests with `Authorization: Bearer <one of these>` are answered 401 without forwarding; the answer echoes
+   * the token (a careless server might), so tests can check that the client never repeats it. */
+  rejectTokens?: string[];
 }
+
+/**
+ * Called when a request arrives (`received`, before any fault or forwarding) and when the server has answered it
+ * (`answered`, before the answer is relayed). `"drop"` resets the client's connection instead of going on: at
+ * `received` the request never reaches the server, at `answered` it was applied but the client never hears.
+ */
+export type Hook = (request: Recorded, stage: "received" | "answered") => void | "drop" | Promise<void | "drop">;
 
 export interface Recorded {
   method: string;
   path: string;
   status?: number;
-  fault?: "429" | "503" | "reset-before" | "reset-after" | "concurrent-429";
+  fault?: "429" | "503" | "reset-before" | "reset-after" | "concurrent-429" | "401" | "dropped-before" | "dropped-after";
   authorization?: string;
   body?: string;
 }
@@ -43,6 +55,9 @@ export interface Proxy {
   url: string;
   requests: Recorded[];
   setFaults(faults: Faults | undefined): void;
+  setHook(hook: Hook | undefined): void;
+  /** Resolves when no request is in progress (e.g. the last write of a killed client is done on the server). */
+  settled(): Promise<void>;
   /** Count of requests, optionally only those matching. */
   count(filter?: (r: Recorded) => boolean): number;
   clear(): void;
@@ -67,8 +82,18 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const target = new URL(options.target);
   const random = seeded(options.seed ?? 1);
   let faults = options.faults;
+  let hook: Hook | undefined;
+  const rejected = new Set((options.rejectTokens ?? []).map((token) => `Bearer ${token}`));
   const requests: Recorded[] = [];
   const inFlightWrites = new Map<string, number>();
+  /** Requests received and not finished (answered, dropped or failed). */
+  let active = 0;
+  let waiters: Array<() => void> = [];
+  const finished = () => {
+    if (--active > 0) return;
+    waiters.forEach((resolve) => resolve());
+    waiters = [];
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -83,6 +108,19 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     const roll = (rate: number | undefined) => applies && rate !== undefined && rate > 0 && random() < rate;
     const retryAfter = String(options.retryAfterSeconds ?? 0);
 
+    if ((await hook?.(record, "received")) === "drop") {
+      record.fault = "dropped-before";
+      req.socket.destroy();
+      return;
+    }
+    if (record.authorization !== undefined && rejected.has(record.authorization)) {
+      record.fault = "401";
+      record.status = 401;
+      res.writeHead(401, { "content-type": "application/json" });
+      const reason = `the API key ${record.authorization.slice("Bearer ".length)} is not valid for this project`;
+      res.end(JSON.stringify({ error: { code: 401, status: "Unauthorized", reason, message: "The request could not be authorized" } }));
+      return;
+    }
     if (options.concurrentWrites429 && WRITE.has(method) && (inFlightWrites.get(pathOnly) ?? 0) > 0) {
       record.fault = "concurrent-429";
       record.status = 429;
@@ -120,35 +158,45 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     if (faults?.delayMs && applies) await new Promise((r) => setTimeout(r, faults?.delayMs));
 
     if (WRITE.has(method)) inFlightWrites.set(pathOnly, (inFlightWrites.get(pathOnly) ?? 0) + 1);
-    const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } },
-      (response) => {
-        const parts: Buffer[] = [];
-        response.on("data", (c: Buffer) => parts.push(c));
-        response.on("end", () => {
-          if (WRITE.has(method)) inFlightWrites.set(pathOnly, (inFlightWrites.get(pathOnly) ?? 1) - 1);
-          record.status = response.statusCode;
-          if (resetAfter) {
-            record.fault = "reset-after";
-            req.socket.destroy();
-            return;
-          }
-          res.writeHead(response.statusCode ?? 502, response.headers);
-          res.end(Buffer.concat(parts));
-        });
-      },
-    );
-    upstream.on("error", (error) => {
-      if (WRITE.has(method)) inFlightWrites.set(pathOnly, (inFlightWrites.get(pathOnly) ?? 1) - 1);
-      record.status = 502;
-      res.writeHead(502, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { code: 502, message: `proxy: ${error.message}` } }));
+    await new Promise<void>((done) => {
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } },
+        (response) => {
+          const parts: Buffer[] = [];
+          response.on("data", (c: Buffer) => parts.push(c));
+          response.on("end", async () => {
+            if (WRITE.has(method)) inFlightWrites.set(pathOnly, (inFlightWrites.get(pathOnly) ?? 1) - 1);
+            record.status = response.statusCode;
+            if ((await hook?.(record, "answered")) === "drop") {
+              record.fault = "dropped-after";
+              req.socket.destroy();
+            } else if (resetAfter) {
+              record.fault = "reset-after";
+              req.socket.destroy();
+            } else {
+              res.writeHead(response.statusCode ?? 502, response.headers);
+              res.end(Buffer.concat(parts));
+            }
+            done();
+          });
+        },
+      );
+      upstream.on("error", (error) => {
+        if (WRITE.has(method)) inFlightWrites.set(pathOnly, (inFlightWrites.get(pathOnly) ?? 1) - 1);
+        record.status = 502;
+        res.writeHead(502, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: 502, message: `proxy: ${error.message}` } }));
+        done();
+      });
+      upstream.end(body);
     });
-    upstream.end(body);
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
+    active++;
+    handle(req, res)
+      .catch(() => req.socket.destroy())
+      .finally(finished);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -157,6 +205,12 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     requests,
     setFaults(next) {
       faults = next;
+    },
+    setHook(next) {
+      hook = next;
+    },
+    settled() {
+      return active === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
     },
     count(filter) {
       return filter ? requests.filter(filter).length : requests.length;

@@ -1,13 +1,13 @@
 // Runs programs under the real Pulumi CLI (built by scripts/install-tools.sh) through the Automation API, with a
 // local file backend in a temp dir. Inline programs run in this process; the dynamic provider runs in the
 // `pulumi-resource-pulumi-nodejs` plugin that the CLI starts.
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { cacheDir } from "../../src/dev/kratos";
 
 export const PASSPHRASE = "ory-reconcile-test-passphrase";
+export const REPO = resolve(__dirname, "../..");
 
 export interface TestStack {
   stack: Stack;
@@ -16,9 +16,11 @@ export interface TestStack {
 }
 
 export async function testStack(name: string, program: () => Promise<Record<string, unknown> | void>, env: Record<string, string> = {}): Promise<TestStack> {
-  const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-pulumi-"));
-  // The dynamic provider process resolves `require("ory-reconcile")` from the work dir.
-  symlinkSync(resolve(__dirname, "../../node_modules"), join(dir, "node_modules"), "dir");
+  // The provider process loads `ory-reconcile/resources/runtime` by package name from the stack's work dir. In a
+  // consumer project that is in node_modules; here it is a self-reference, which Node resolves only from a
+  // directory inside this package: so the work dirs live under <repo>/.pulumi/tests (gitignored).
+  mkdirSync(join(REPO, ".pulumi", "tests"), { recursive: true });
+  const dir = mkdtempSync(join(REPO, ".pulumi", "tests", `${name}-`));
   const bin = join(cacheDir(), "bin");
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
   const envVars = {
@@ -33,7 +35,7 @@ export async function testStack(name: string, program: () => Promise<Record<stri
   };
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: name, projectName: "ory-reconcile-test", program },
-    { workDir: dir, pulumiCommand, envVars, projectSettings: { name: "ory-reconcile-test", runtime: "nodejs", backend: { url: `file://${dir}` } } },
+    { workDir: dir, pulumiCommand, envVars, projectSettings: { name: "ory-reconcile-test", runtime: "nodejs" } },
   );
   return {
     stack,

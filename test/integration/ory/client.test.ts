@@ -74,11 +74,12 @@ describe("reads (fresh server)", () => {
 });
 
 describe("capabilities", () => {
-  it("reports Kratos v1.3.1 without external_id, with its batch and page limits", async () => {
+  it("reports Kratos v1.3.1 without external_id and organizations, with its batch and page limits", async () => {
     expect(await ory.capabilities()).toEqual({
       version: "v1.3.1",
       flavor: "kratos",
       externalId: false,
+      organizationId: false,
       batchCreateLimit: 2000,
       batchCreateLimitWithPassword: 200,
       pageSizeMax: 1000,

@@ -3,8 +3,8 @@ import { createOryClient, normalizeEndpoint } from "../../../src/ory/client";
 import { OryApiError, ServerUnreachableError, UncertainWriteError } from "../../../src/ory/errors";
 import type { RequestEvent } from "../../../src/ory/fetch";
 import type { JsonObject, PatchOp } from "../../../src/reconcile/types";
-import { Call, fakeFetch, Handler, instantPolicy, json, kratosError, networkError, sequence } from "./fake";
-import { conformance, SPEC_FILES } from "./spec";
+import { fakeFetch, Handler, instantPolicy, json, kratosError, networkError, sequence } from "./fake";
+import { conformance, KRATOS_V1_DOC, KRATOS_V26_DOC, NETWORK_DOC, operationName } from "../../support/openapi";
 
 const ENDPOINT = "http://kratos.test:4434";
 const KEY = "ory_pat_TOPSECRET_0123456789";
@@ -202,6 +202,7 @@ describe("capabilities", () => {
       version: undefined,
       flavor: "network",
       externalId: true,
+      organizationId: true,
       batchCreateLimit: 1000,
       batchCreateLimitWithPassword: 200,
       pageSizeMax: 500,
@@ -212,7 +213,7 @@ describe("capabilities", () => {
 
   it("reads the Kratos version once per client", async () => {
     const { ory, calls } = client(() => json(200, { version: "v1.3.1" }));
-    const expected = { version: "v1.3.1", flavor: "kratos", externalId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500 };
+    const expected = { version: "v1.3.1", flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500 };
     expect(await ory.capabilities()).toEqual(expected);
     expect(await ory.capabilities()).toEqual(expected);
     expect(calls.map((call) => call.url.pathname)).toEqual(["/admin/version"]);
@@ -220,7 +221,7 @@ describe("capabilities", () => {
 
   it("gives newer Kratos external_id and the newer limits", async () => {
     const { ory } = client(() => json(200, { version: "v26.2.0" }));
-    expect(await ory.capabilities()).toMatchObject({ version: "v26.2.0", flavor: "kratos", externalId: true, batchCreateLimit: 1000, pageSizeMax: 500 });
+    expect(await ory.capabilities()).toMatchObject({ version: "v26.2.0", flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500 });
   });
 
   it("treats a server without /admin/version as Ory Network", async () => {
@@ -363,34 +364,144 @@ describe("single writes", () => {
   });
 });
 
-describe("every request conforms to Ory's OpenAPI documents", () => {
-  it("for the operations the client sends", async () => {
-    const recorded: Call[] = [];
-    const record = (handler: Handler): Handler => (call, index) => {
-      recorded.push(call);
-      return handler(call, index);
+describe("newer servers (Ory Network, Kratos >= v25)", () => {
+  it("looks an identity up by external_id, and answers undefined for an unknown one", async () => {
+    const { ory, calls } = client(sequence(json(200, { ...live(1), external_id: "ext/1 ü" }), kratosError(404, "Unable to locate the resource")));
+    expect(await ory.getIdentityByExternalId("ext/1 ü")).toEqual({ ...live(1), external_id: "ext/1 ü" });
+    expect(await ory.getIdentityByExternalId("nobody")).toBeUndefined();
+    expect(calls.map((call) => call.url.pathname)).toEqual(["/admin/identities/by/external/ext%2F1%20%C3%BC", "/admin/identities/by/external/nobody"]);
+  });
+
+  it("sends consistency=strong on every page of an ids-filtered read when asked", async () => {
+    const { ory, calls } = client(identityList(3));
+    await ory.listIdentitiesByIds([uuid(1), uuid(2)], { consistency: "strong" });
+    await ory.listIdentitiesByIds([uuid(1)]);
+    const query = (call: { url: URL }) => [call.url.searchParams.get("consistency"), call.url.searchParams.getAll("ids").length, call.url.searchParams.has("page_token")];
+    expect(calls.map(query)).toEqual([
+      ["strong", 2, false],
+      ["strong", 2, true],
+      [null, 1, false],
+      [null, 1, true],
+      [null, 1, true],
+    ]);
+  });
+
+  it("still reads every identity when the server silently caps the page size at 500", async () => {
+    const all = Array.from({ length: 1203 }, (_, i) => live(i + 1));
+    const capped: Handler = (call) => {
+      if (call.url.pathname === "/admin/version") return json(200, { version: "v25.4.0" });
+      const size = Math.min(500, Number(call.url.searchParams.get("page_size")));
+      const token = call.url.searchParams.get("page_token") ?? uuid(0);
+      const page = all.filter((identity) => String(identity.id) > token).slice(0, size);
+      const last = page[page.length - 1];
+      const more = last && last.id !== all[all.length - 1].id;
+      return json(200, page, more ? { link: `</admin/identities?page_size=${size}&page_token=${last.id}>; rel="next"` } : {});
     };
-    const { ory } = client(
-      record((call) => {
-        if (call.url.pathname === "/admin/version") return json(200, { version: "v1.3.1" });
-        if (call.method === "PATCH" && call.url.pathname === "/admin/identities") return json(200, { identities: [] });
-        if (call.method === "DELETE") return json(204, null);
-        if (call.url.pathname === "/schemas") return json(200, []);
-        return json(call.method === "POST" ? 201 : 200, call.method === "GET" && !/\/identities\/./.test(call.url.pathname) ? [] : live(1));
-      }),
-    );
-    const create = { schema_id: "default", traits: { email: "a@example.test" }, state: "active", metadata_public: { a: 1 }, metadata_admin: { b: 2 }, credentials: { password: { config: { password: "pw-1234567890" } }, oidc: { config: { providers: [{ provider: "google", subject: "1" }] } } }, verifiable_addresses: [{ value: "a@example.test", via: "email", verified: true, status: "completed" }] };
+    const { ory, calls } = client(capped);
+    expect(await ory.listIdentities({ pageSize: 1000 })).toHaveLength(1203);
+    expect(calls).toHaveLength(3);
+    await ory.capabilities();
+    await ory.listIdentities();
+    expect(calls.slice(4).map((call) => call.url.searchParams.get("page_size"))).toEqual(["500", "500", "500"]);
+  });
+});
+
+describe("every request conforms to Ory's OpenAPI documents", () => {
+  /** A server answering every operation of the client, flavoured as Kratos v1.3.1 or as Ory Network. */
+  function server(version?: string): Handler {
+    return (call) => {
+      if (call.url.pathname === "/admin/version") return version ? json(200, { version }) : json(404, { error: { code: 404, message: "Not Found" } });
+      if (call.method === "PATCH" && call.url.pathname === "/admin/identities") return json(200, { identities: [] });
+      if (call.method === "DELETE") return json(204, null);
+      if (call.url.pathname === "/schemas") return json(200, []);
+      return json(call.method === "POST" ? 201 : 200, call.method === "GET" && !/\/identities\/./.test(call.url.pathname) ? [] : live(1));
+    };
+  }
+  const body = (extra: JsonObject = {}): JsonObject => ({
+    schema_id: "default",
+    traits: { email: "a@example.test" },
+    state: "active",
+    metadata_public: { a: 1 },
+    metadata_admin: { b: 2 },
+    credentials: { password: { config: { password: "pw-1234567890" } }, oidc: { config: { providers: [{ provider: "google", subject: "1" }] } } },
+    verifiable_addresses: [{ value: "a@example.test", via: "email", verified: true, status: "completed" }],
+    recovery_addresses: [{ value: "a@example.test", via: "email" }],
+    ...extra,
+  });
+
+  async function everyOperation(version: string | undefined, extra: JsonObject) {
+    const { ory, calls } = client(server(version));
     await ory.capabilities();
     await ory.listIdentities({ pageSize: 2 });
-    await ory.listIdentitiesByIds([uuid(1), uuid(2)]);
+    await ory.listIdentitiesByIds([uuid(1), uuid(2)], { consistency: "strong" });
     await ory.getIdentity(uuid(1), ["password"]);
     await ory.listSchemas();
-    await ory.batchCreate([{ patchId: "a", body: create }]);
-    await ory.createIdentity(create);
-    await ory.patchIdentity(uuid(1), [{ op: "replace", path: "/state", value: "inactive" }]);
-    await ory.putIdentity(uuid(1), { schema_id: "default", traits: { email: "a@example.test" }, state: "active" });
+    await ory.batchCreate([{ patchId: "a", body: body(extra) }]);
+    await ory.createIdentity(body({ ...extra, credentials: { password: { config: { hashed_password: "$2b$04$abcdefghijklmnopqrstuu5Ywd1rR7J0gk1Yg2oQ0O1mEpCxQ6gT2" } } } }));
+    await ory.patchIdentity(uuid(1), [{ op: "replace", path: "/state", value: "inactive" }, { op: "add", path: "/metadata_admin", value: null }, { op: "remove", path: "/metadata_admin" }]);
+    await ory.putIdentity(uuid(1), { schema_id: "default", traits: { email: "a@example.test" }, state: "active", ...(extra.external_id ? { external_id: extra.external_id } : {}) });
     await ory.deleteIdentity(uuid(1));
-    expect(recorded).toHaveLength(10);
-    for (const file of SPEC_FILES) expect(recorded.flatMap((call) => conformance(file, call))).toEqual([]);
+    return calls;
+  }
+
+  it("for Kratos v1.3.1, against its own document", async () => {
+    const calls = await everyOperation("v1.3.1", {});
+    expect(calls.map((call) => operationName(KRATOS_V1_DOC, call))).toEqual([
+      "getVersion",
+      "listIdentities",
+      "listIdentities?ids",
+      "getIdentity",
+      "listIdentitySchemas",
+      "batchPatchIdentities",
+      "createIdentity",
+      "patchIdentity",
+      "updateIdentity",
+      "deleteIdentity",
+    ]);
+    expect(calls.flatMap((call) => conformance(KRATOS_V1_DOC, call))).toEqual([]);
+  });
+
+  it("for Ory Network and Kratos v26.2.0 (external_id, organization_id, lookups by external_id), against both documents", async () => {
+    const calls = await everyOperation(undefined, { external_id: "ext-1", organization_id: "7a7b3b48-4f8e-4a8c-9a4e-52f1a8f6d0c2" });
+    const { ory, calls: lookups } = client(server());
+    await ory.getIdentityByExternalId("ext-1");
+    for (const file of [NETWORK_DOC, KRATOS_V26_DOC]) {
+      expect([...calls, ...lookups].map((call) => operationName(file, call))).toEqual([
+        "getVersion",
+        "listIdentities",
+        "listIdentities?ids",
+        "getIdentity",
+        "listIdentitySchemas",
+        "batchPatchIdentities",
+        "createIdentity",
+        "patchIdentity",
+        "updateIdentity",
+        "deleteIdentity",
+        "getIdentityByExternalID",
+      ]);
+      expect([...calls, ...lookups].flatMap((call) => conformance(file, call))).toEqual([]);
+    }
+  });
+
+  it("the checker itself catches what a server would refuse", () => {
+    const request = (method: string, path: string, body?: unknown) => ({ method, url: new URL(`http://x${path}`), body });
+    expect(conformance(KRATOS_V1_DOC, request("POST", "/admin/identities", { schema_id: "default", traits: {}, external_id: "x" }))).toEqual([
+      "kratos-v1.3.1.json: POST /admin/identities body must NOT have additional properties: external_id",
+    ]);
+    expect(conformance(NETWORK_DOC, request("PUT", `/admin/identities/${uuid(1)}`, { traits: {}, state: "active", organization_id: null }))).toEqual([
+      `ory-network-client-v1.22.43.json: PUT /admin/identities/${uuid(1)} body must have required property 'schema_id'`,
+      `ory-network-client-v1.22.43.json: PUT /admin/identities/${uuid(1)} body must NOT have additional properties: organization_id`,
+    ]);
+    expect(conformance(NETWORK_DOC, request("GET", "/admin/identities?page_size=1000&consistency=maybe&per_page=1&per_page=2&foo=1"))).toEqual([
+      "ory-network-client-v1.22.43.json: GET /admin/identities repeats the query parameter per_page, which takes one value",
+      "ory-network-client-v1.22.43.json: GET /admin/identities query page_size must be <= 500",
+      "ory-network-client-v1.22.43.json: GET /admin/identities query consistency must be equal to one of the allowed values",
+      "ory-network-client-v1.22.43.json: GET /admin/identities has undeclared query parameter foo",
+    ]);
+    expect(conformance(KRATOS_V1_DOC, request("GET", "/admin/identities?page_size=1000"))).toEqual([]);
+    expect(conformance(KRATOS_V1_DOC, request("GET", "/admin/identities/by/external/x"))).toEqual(["kratos-v1.3.1.json: no operation GET /admin/identities/by/external/x"]);
+    expect(conformance(KRATOS_V26_DOC, request("DELETE", `/admin/identities/${uuid(1)}`, {}))).toEqual([
+      `kratos-v26.2.0.json: DELETE /admin/identities/${uuid(1)} has a body, but the operation takes none`,
+    ]);
   });
 });

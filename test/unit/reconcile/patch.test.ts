@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { applyPatch, makePatch } from "../../../src/reconcile/patch";
+import { applyPatch, makePatch, retrySafe } from "../../../src/reconcile/patch";
 import { buildPlan } from "../../../src/reconcile/plan";
 import { desiredDoc, liveDoc } from "../../../src/reconcile/normalize";
 import type { Json, JsonObject } from "../../../src/reconcile/types";
@@ -79,6 +79,36 @@ describe("property: the planner's patch turns live into desired", () => {
         const patch = action.action === "update" ? action.patch : [];
         expect(action.action === "update" || action.action === "noop").toBe(true);
         expect(applyPatch(observed, patch)).toEqual(target);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("retrySafe", () => {
+  it("puts an add of null before every remove, and leaves the other ops alone", () => {
+    expect(
+      retrySafe([
+        { op: "replace", path: "/a/b", value: 3 },
+        { op: "remove", path: "/a/c" },
+        { op: "add", path: "/a/d", value: 4 },
+      ]),
+    ).toEqual([
+      { op: "replace", path: "/a/b", value: 3 },
+      { op: "add", path: "/a/c", value: null },
+      { op: "remove", path: "/a/c" },
+      { op: "add", path: "/a/d", value: 4 },
+    ]);
+  });
+
+  it("gives the same document when applied once or twice (a retry after a lost answer)", () => {
+    const object = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.oneof(fc.integer(), fc.dictionary(fc.constantFrom("x", "y"), fc.boolean())));
+    fc.assert(
+      fc.property(object, object, (before, after) => {
+        const patch = retrySafe(makePatch(before as Json, after as Json));
+        const once = applyPatch(before as Json, patch);
+        expect(once).toEqual(after);
+        expect(applyPatch(once, patch)).toEqual(after);
       }),
       { numRuns: 300 },
     );

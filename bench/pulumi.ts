@@ -1,0 +1,80 @@
+// e. Pulumi: a no-op `pulumi preview` of one IdentitySet holding N identities (the real Pulumi CLI, driven through
+// the Automation API as scripts/pulumi.sh does) vs `ory-reconcile plan` of the same manifest. The stack is brought
+// up once (untimed); then previews and CLI plans take turns.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectStack, ProjectStack } from "../test/integration/pulumi/project";
+import type { Config, Log } from "./config";
+import { seedManifest, SET, writeInputs } from "./data";
+import { limitOf, seconds } from "./limits";
+import { Backend, pendingRow, ratios, row, Row } from "./report";
+import { check, countIdentities, fill, measureCli, Measured, startServer } from "./tools";
+
+const ROWS = ["preview", "plan", "preview-vs-plan"] as const;
+
+export async function pulumiScenario(config: Config, log: Log): Promise<Row[]> {
+  const n = config.pulumiN;
+  const scenario = `e. Pulumi IdentitySet of ${n.toLocaleString("en")}`;
+  const manifest = join(config.workDir, `pulumi-${n}.yaml`);
+  writeFileSync(manifest, seedManifest(n, "plain"));
+  const inputs = writeInputs(config.workDir, n, "plain", 2000);
+  const rows: Row[] = [];
+  for (const backend of config.backends) {
+    try {
+      rows.push(...(await measurePreview(config, log, backend, scenario, manifest, inputs.batchesFile)));
+    } catch (error) {
+      // The resources are young: a failure here is reported in the table, and does not lose the other scenarios.
+      const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 300);
+      log(`pulumi ${backend}: FAILED: ${reason}`);
+      rows.push(...ROWS.map((m) => pendingRow({ id: `pulumi.${backend}.${m}`, scenario, backend, measure: m, unit: m === "preview-vs-plan" ? "x" : "s" }, "skipped", `failed: ${reason}`)));
+    }
+  }
+  return rows;
+}
+
+async function measurePreview(config: Config, log: Log, backend: Backend, scenario: string, manifest: string, batches: string): Promise<Row[]> {
+  const { IdentitySet } = require("../src/index") as typeof import("../src/index");
+  const server = await startServer(backend);
+  let stack: ProjectStack | undefined;
+  try {
+    const url = server.kratos.adminUrl;
+    await fill(url, batches);
+    if ((await countIdentities(url)).identities !== config.pulumiN) throw new Error("setup: wrong number of identities");
+    stack = await projectStack(`bench-${backend}`, async () => {
+      const set = new IdentitySet(SET, { manifest });
+      return { counts: set.counts };
+    }, { ORY_ADMIN_URL: url });
+    const up = await stack.stack.up();
+    if (up.summary.result !== "succeeded") throw new Error(`pulumi up: ${up.summary.result}`);
+    const previews: number[] = [];
+    const plans: Measured[] = [];
+    for (let run = 0; run < config.runs; run++) {
+      for (const tool of run % 2 === 0 ? ["preview", "plan"] : ["plan", "preview"]) {
+        if (tool === "preview") {
+          const started = process.hrtime.bigint();
+          const preview = await stack.stack.preview();
+          previews.push(Number(process.hrtime.bigint() - started) / 1e9);
+          // The stack and the IdentitySet, both unchanged.
+          if (Object.keys(preview.changeSummary).some((k) => k !== "same")) throw new Error(`preview is not a no-op: ${JSON.stringify(preview.changeSummary)}`);
+        } else {
+          plans.push(check(await measureCli(["plan", manifest, "--detailed-exitcode"], url, { server }), "CLI plan"));
+        }
+      }
+      log(`pulumi ${backend} run ${run + 1}/${config.runs}: preview ${previews[run].toFixed(2)} s, CLI plan ${seconds(plans[run].wallMs)}`);
+    }
+    const wall = plans.map((m) => m.wallMs / 1000);
+    const id = `pulumi.${backend}`;
+    return [
+      row({ id: `${id}.preview`, scenario, backend, measure: "no-op `pulumi preview` (Automation API)", unit: "s", values: previews, limit: "Pulumi CLI + engine + provider start-up" }),
+      row({ id: `${id}.plan`, scenario, backend, measure: "ory-reconcile plan", unit: "s", values: wall, limit: limitOf(plans) }),
+      row({ id: `${id}.preview-vs-plan`, scenario, backend, measure: "pulumi preview / CLI plan", unit: "x", values: ratios(previews, wall) }),
+    ];
+  } finally {
+    await stack?.dispose();
+    await server.kratos.stop();
+  }
+}
+
+export function pulumiRowIds(config: Pick<Config, "backends">): string[] {
+  return config.backends.flatMap((backend) => ROWS.map((m) => `pulumi.${backend}.${m}`));
+}

@@ -1,0 +1,117 @@
+// a. Seeding N identities into an empty Kratos: `ory-reconcile apply` vs `kratos import identities` vs raw batches.
+// Every run of every tool gets a fresh Kratos (fresh database), the tools take turns in a rotating order, and the
+// ratios are taken per run. With `--wan-ms` (default 20 in full runs), one more case sends every request through
+// the recording proxy with that much added delay: a network between client and server, as with Ory Network.
+import { startProxy } from "../test/support/proxy";
+import type { Config, Log } from "./config";
+import { Inputs, Variant, writeInputs } from "./data";
+import { limitOf, seconds } from "./limits";
+import { Backend, ratios, row, Row } from "./report";
+import { check, countIdentities, measureCli, measureImporter, measureNode, Measured, RAW_SEED, startServer } from "./tools";
+
+const TOOLS = ["ours", "importer", "raw"] as const;
+type Tool = (typeof TOOLS)[number];
+
+const LABEL: Record<Variant, string> = { plain: "no password", hashed: "bcrypt-hashed passwords" };
+
+interface Case {
+  id: string;
+  scenario: string;
+  backend: Backend;
+  variant: Variant;
+  n: number;
+  inputs: Inputs;
+  /** Delay added to every request (a proxy in front of Kratos); 0: direct. */
+  delayMs: number;
+}
+
+/** The WAN case: the first backend, no password, at most 2,000 identities (the importer pays the delay per identity). */
+export function wanCount(config: Pick<Config, "n">): number {
+  return Math.min(config.n, 2000);
+}
+
+function cases(config: Config): Case[] {
+  const { n } = config;
+  const inputs = { plain: writeInputs(config.workDir, n, "plain", 2000), hashed: writeInputs(config.workDir, n, "hashed", 2000) };
+  const list: Case[] = config.backends.flatMap((backend) =>
+    (["plain", "hashed"] as Variant[]).map((variant) => ({
+      id: `seed.${variant}.${backend}`,
+      scenario: `a. seed ${n.toLocaleString("en")} (${LABEL[variant]})`,
+      backend,
+      variant,
+      n,
+      inputs: inputs[variant],
+      delayMs: 0,
+    })),
+  );
+  if (config.wanMs > 0) {
+    const count = wanCount(config);
+    const backend = config.backends[0];
+    list.push({
+      id: `seed-wan.plain.${backend}`,
+      scenario: `a. seed ${count.toLocaleString("en")} (no password) with ${config.wanMs} ms added to every request`,
+      backend,
+      variant: "plain",
+      n: count,
+      inputs: count === n ? inputs.plain : writeInputs(config.workDir, count, "plain", 2000),
+      delayMs: config.wanMs,
+    });
+  }
+  return list;
+}
+
+async function runTool(config: Config, c: Case, tool: Tool): Promise<Measured> {
+  const server = await startServer(c.backend);
+  const proxy = c.delayMs > 0 ? await startProxy({ target: server.kratos.adminUrl, faults: { delayMs: c.delayMs } }) : undefined;
+  try {
+    const url = proxy?.url ?? server.kratos.adminUrl;
+    let measured: Measured;
+    if (tool === "ours") {
+      measured = await measureCli(["apply", c.inputs.manifest], url, { server, nodeFlags: config.profileFlags(c.id) });
+      check(measured, "ory-reconcile apply", (r) => r.code === 0 && r.stdout.includes(`Apply complete: ${c.n} created`));
+    } else if (tool === "importer") {
+      measured = check(await measureImporter(c.inputs.importFile, url, { server }), "kratos import identities");
+    } else {
+      measured = check(await measureNode(RAW_SEED, [url, c.inputs.batchesFile, "1"], { server }), "raw seed");
+    }
+    const { identities } = await countIdentities(server.kratos.adminUrl);
+    if (identities !== c.n) throw new Error(`${tool} on ${c.id}: ${identities} identities on the server, expected ${c.n}`);
+    return measured;
+  } finally {
+    await proxy?.stop();
+    await server.kratos.stop();
+  }
+}
+
+export async function seedScenario(config: Config, log: Log): Promise<Row[]> {
+  const all = cases(config);
+  const results = new Map<string, Measured[]>();
+  for (let run = 0; run < config.runs; run++) {
+    for (const c of all) {
+      for (const tool of TOOLS.map((_, i) => TOOLS[(i + run) % TOOLS.length])) {
+        const measured = await runTool(config, c, tool);
+        log(`${c.id} run ${run + 1}/${config.runs}: ${tool} ${seconds(measured.wallMs)}`);
+        results.set(`${c.id}/${tool}`, [...(results.get(`${c.id}/${tool}`) ?? []), measured]);
+      }
+    }
+  }
+
+  return all.flatMap((c): Row[] => {
+    const get = (tool: Tool) => results.get(`${c.id}/${tool}`) ?? [];
+    const wall = (tool: Tool) => get(tool).map((m) => m.wallMs / 1000);
+    const { id, scenario, backend } = c;
+    return [
+      row({ id: `${id}.ours`, scenario, backend, measure: "ory-reconcile apply", unit: "s", values: wall("ours"), limit: limitOf(get("ours")) }),
+      row({ id: `${id}.importer`, scenario, backend, measure: "kratos import identities (1 POST each)", unit: "s", values: wall("importer"), limit: limitOf(get("importer")) }),
+      row({ id: `${id}.raw`, scenario, backend, measure: "raw batches (PATCH ×2000, fetch)", unit: "s", values: wall("raw"), limit: limitOf(get("raw")) }),
+      row({ id: `${id}.importer-vs-ours`, scenario, backend, measure: "speed-up over the importer", unit: "x", values: ratios(wall("importer"), wall("ours")), goal: { text: ">= 10×", ok: (m) => m >= 10 } }),
+      row({ id: `${id}.ours-vs-raw`, scenario, backend, measure: "ory-reconcile / raw baseline", unit: "x", values: ratios(wall("ours"), wall("raw")), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
+    ];
+  });
+}
+
+export function seedRowIds(config: Pick<Config, "backends" | "wanMs">): string[] {
+  const prefixes = config.backends.flatMap((backend) => [`seed.plain.${backend}`, `seed.hashed.${backend}`]);
+  if (config.wanMs > 0) prefixes.push(`seed-wan.plain.${config.backends[0]}`);
+  return prefixes.flatMap((p) => ["ours", "importer", "raw", "importer-vs-ours", "ours-vs-raw"].map((m) => `${p}.${m}`));
+}

@@ -1,0 +1,70 @@
+// Pure helpers of the Identity provider: validation with the manifest's own checks and messages, the names of
+// the changed properties (the engine's patch between the stored outputs and the declaration), and pairing by id.
+import { API_VERSION, KIND, parseIdentityObject, parseSetObject } from "../manifest";
+import { parsePointer } from "../reconcile/json";
+import { userMetadataAdmin } from "../reconcile/marker";
+import { desiredDoc, Doc, liveKey } from "../reconcile/normalize";
+import { makePatch } from "../reconcile/patch";
+import type { DesiredIdentity, Issue, KeySpec, LiveIdentity } from "../reconcile/types";
+import { docOf, FIELDS, IdentityInputs, IdentityOutputs, manifestIdentity, metaOf, propertyOf } from "./identity-fields";
+import { keyText } from "./keys";
+
+/** How issues name their source (no file: an Identity is not written in a manifest). */
+export const IDENTITY_SOURCE = "<Identity>";
+
+export interface PropertyIssue {
+  property: string;
+  issue: Issue;
+}
+
+/** Checks an Identity's inputs exactly like a manifest identity (strings are taken literally: no `${env:…}`). */
+export function validateIdentity(inputs: IdentityInputs): { identity?: DesiredIdentity; issues: PropertyIssue[] } {
+  const meta = metaOf(inputs);
+  const issues: PropertyIssue[] = setNameIssues(meta.set).map((issue) => ({ property: "set", issue }));
+  const result = parseIdentityObject(manifestIdentity(inputs), { key: meta.key, set: meta.set, references: false, file: IDENTITY_SOURCE });
+  if (!result.ok) issues.push(...result.issues.map((issue) => ({ property: issue.path ? propertyOf(issue) : "key", issue })));
+  return result.ok && issues.length === 0 ? { identity: result.identity, issues } : { issues };
+}
+
+/** The set name goes into the ownership marker: the same rule (and message) as `metadata.name` of a manifest. */
+function setNameIssues(name: string): Issue[] {
+  const result = parseSetObject({ apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: {} }, IDENTITY_SOURCE, { references: false });
+  return result.ok ? [] : result.issues;
+}
+
+function comparable(doc: Doc): Doc {
+  return { ...doc, metadata_admin: userMetadataAdmin(doc.metadata_admin) };
+}
+
+/**
+ * Exactly the properties whose change needs a write or a new state: the fields the engine's patch touches
+ * (stored outputs = what the server held, vs. the declaration), the password when its policy is `enforce` and its
+ * value changed, and the meta properties.
+ */
+export function changedProperties(olds: IdentityOutputs, news: IdentityInputs, identity: DesiredIdentity): string[] {
+  const meta = metaOf(news);
+  const before = metaOf(olds);
+  const want = comparable(desiredDoc(identity, { set: meta.set }));
+  const patched = new Set(makePatch(comparable(docOf(olds)), want).map((op) => parsePointer(op.path)[0]));
+  const changed: string[] = FIELDS.filter(([, snake]) => patched.has(snake)).map(([camel]) => camel);
+  if (meta.passwordPolicy === "enforce" && meta.password !== before.password) changed.push("password");
+  if (meta.passwordPolicy !== before.passwordPolicy) changed.push("passwordPolicy");
+  for (const property of ["adopt", "set", "key"] as const) if (meta[property] !== before[property]) changed.push(property);
+  return changed;
+}
+
+/**
+ * The planner pairs declared and live identities by key; an Identity resource is paired by id already. Returns a
+ * key spec and key under which the planner pairs exactly `live` without changing what it compares, so that a
+ * changed key value (a new email) is an update in place.
+ */
+export function pairById(identity: DesiredIdentity, live: LiveIdentity, spec: KeySpec): { spec: KeySpec; key: string; live: LiveIdentity } {
+  if (liveKey(live, spec) === identity.key) return { spec, key: identity.key, live };
+  const byExternalId: KeySpec = { kind: "external_id" };
+  // Undeclared external_id is neither compared nor written: the id can stand in for it as the pairing key.
+  if (identity.body.external_id === undefined) return { spec: byExternalId, key: live.id, live: { ...live, external_id: live.id } };
+  if (live.external_id === identity.body.external_id) return { spec: byExternalId, key: identity.body.external_id, live };
+  throw new Error(
+    `identity ${live.id}: its key (${keyText(spec)}) and external_id both changed; change one of them, run \`pulumi up\`, then the other`,
+  );
+}

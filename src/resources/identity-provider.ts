@@ -1,0 +1,123 @@
+// The Identity provider, run in the Pulumi provider process. One identity is planned and written by the engine as
+// a set of one (the `set` property names the ownership marker): creates and adoption through `planSets`, updates
+// through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change), deletes only when the
+// marker names the set.
+import { applyPlan } from "../reconcile/apply";
+import { capabilityIssues, planSets } from "../reconcile/engine";
+import { buildPlan } from "../reconcile/plan";
+import { liveDoc } from "../reconcile/normalize";
+import type { OryAdmin } from "../reconcile/admin";
+import type { DesiredIdentity, DesiredSet, LiveIdentity, Plan } from "../reconcile/types";
+import { admin } from "./connection";
+import { changedProperties, pairById, validateIdentity } from "./identity-plan";
+import { declaredFields, docOf, fieldsOf, IdentityInputs, IdentityOutputs, metaOf } from "./identity-fields";
+import { checkFailures, failureLines, issuesError } from "./errors";
+import { containsUnknown, keySpecOf } from "./keys";
+import type { Methods } from "./runtime";
+
+function declared(inputs: IdentityInputs): DesiredIdentity {
+  const result = validateIdentity(inputs);
+  if (!result.identity) throw issuesError("the identity is invalid; nothing was sent to the server", result.issues.map((i) => i.issue));
+  return result.identity;
+}
+
+function setOf(inputs: IdentityInputs, identity: DesiredIdentity, prune = false): DesiredSet {
+  const meta = metaOf(inputs);
+  return { name: meta.set, key: keySpecOf(meta.key), prune, identities: [identity] };
+}
+
+async function applyOrThrow(plan: Plan, server: OryAdmin, what: string): Promise<string | undefined> {
+  if (plan.issues.length > 0) throw issuesError(`${what}: nothing was written`, plan.issues);
+  const result = await applyPlan(plan, server);
+  if (result.failed > 0) throw new Error(`${what} failed\n${failureLines(result.outcomes).join("\n")}`);
+  return result.outcomes[0]?.id;
+}
+
+async function getLive(server: OryAdmin, id: string): Promise<LiveIdentity | undefined> {
+  try {
+    return await server.getIdentity(id);
+  } catch (error) {
+    const e = error as { kind?: string; status?: number };
+    if (e.kind === "api" && e.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The outputs: the live identity as the engine sees it, in the inputs' shape, plus the meta properties. */
+function outputsOf(live: LiveIdentity, props: IdentityInputs): IdentityOutputs {
+  const fields = fieldsOf(liveDoc(live, docOf(props)), declaredFields(props));
+  return { ...fields, ...metaOf(props) };
+}
+
+export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
+  async check(_olds, news) {
+    if (containsUnknown(news)) return { inputs: news };
+    const inputs = { ...news, ...metaOf(news) };
+    const { issues } = validateIdentity(inputs);
+    return issues.length === 0 ? { inputs } : { inputs, failures: checkFailures(issues) };
+  },
+
+  async diff(_id, olds, news) {
+    if (containsUnknown(news)) return { changes: true };
+    const identity = declared(news);
+    const changed = changedProperties(olds, news, identity);
+    const replaces = changed.filter((property) => property === "set");
+    // The dynamic provider protocol of Pulumi 3.248 carries no property names: say them in the preview output.
+    if (changed.length > 0) console.log(`Identity ${identity.key}: changes ${changed.join(", ")}${replaces.length > 0 ? " (replace)" : ""}`);
+    return replaces.length > 0 ? { changes: true, replaces, deleteBeforeReplace: true } : { changes: changed.length > 0 };
+  },
+
+  async create(inputs) {
+    const identity = declared(inputs);
+    const meta = metaOf(inputs);
+    const server = admin();
+    const { plan } = await planSets([setOf(inputs, identity)], server);
+    const action = plan.sets[0]?.actions[0];
+    if (action?.action === "adopt" && !meta.adopt) {
+      throw new Error(
+        `Identity ${identity.key}: identity ${action.id} with ${meta.key} = ${JSON.stringify(identity.key)} already exists and is not managed by ory-reconcile; ` +
+          "an Identity resource takes it over only with adopt: true",
+      );
+    }
+    const written = await applyOrThrow(plan, server, `Identity ${identity.key}: create`);
+    const id = action && action.action !== "create" ? action.id : written;
+    const live = id ? await getLive(server, id) : undefined;
+    if (!id || !live) throw new Error(`Identity ${identity.key}: the server did not return the created identity`);
+    return { id, outs: outputsOf(live, inputs) };
+  },
+
+  async update(id, _olds, news) {
+    const identity = declared(news);
+    const set = setOf(news, identity);
+    const server = admin();
+    const unsupported = capabilityIssues([set], await server.capabilities());
+    if (unsupported.length > 0) throw issuesError(`Identity ${identity.key}: nothing was written`, unsupported);
+    const live = await getLive(server, id);
+    if (!live) throw new Error(`Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`);
+    const paired = pairById(identity, live, set.key);
+    const plan = buildPlan([{ ...set, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live]);
+    await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
+    return { outs: outputsOf((await getLive(server, id)) ?? live, news) };
+  },
+
+  async read(id, props) {
+    const live = await getLive(admin(), id);
+    if (!live || !props) return live ? { id } : { id: "" };
+    const outs = outputsOf(live, props);
+    // Handing the live values back as inputs makes the next preview show exactly which properties drifted.
+    return { id, props: outs, inputs: outs };
+  },
+
+  async delete(id, props) {
+    const server = admin();
+    const live = await getLive(server, id);
+    if (!live) return; // already gone: the goal is reached
+    const meta = metaOf(props);
+    const plan = buildPlan([{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }], [live]);
+    if (!plan.sets[0]?.actions.some((a) => a.action === "delete")) {
+      console.log(`Identity ${id}: left on the server: it is not managed by set ${meta.set} (ownership marker)`);
+      return;
+    }
+    await applyOrThrow(plan, server, `Identity ${id}: delete`);
+  },
+};

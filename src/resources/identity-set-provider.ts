@@ -1,0 +1,118 @@
+// The IdentitySet provider, run in the Pulumi provider process: a thin adapter over the engine. `diff` is the
+// engine's plan, `create`/`update` apply it, `delete` prunes everything the set manages, `read` (refresh) records
+// which identities the set manages and a digest of their live state.
+import { applyPlan } from "../reconcile/apply";
+import { planSets } from "../reconcile/engine";
+import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
+import { renderPlan } from "../reconcile/render";
+import type { DesiredSet, KeySpec, Plan, Summary } from "../reconcile/types";
+import { admin } from "./connection";
+import { checkFailures, failureLines, issuesError, PartialApplyError } from "./errors";
+import { containsUnknown, keySpecOf, keyText } from "./keys";
+import type { Methods } from "./runtime";
+import { loadSet, SetSource } from "./set-source";
+
+export interface SetInputs extends SetSource {
+  /** Overrides `spec.prune` when given. */
+  prune?: boolean;
+  /** Digest of the declaration at program time (see setDigest): only there so that content changes show. */
+  digest?: string;
+}
+
+/** Stored in the state: plain JSON with stable names, so later versions can read it. */
+export interface SetOutputs {
+  setName: string;
+  key: string;
+  /** key -> identity id of every identity the set manages. */
+  ids: Record<string, string>;
+  /** Digest of the live state of those identities (changes when someone edits them out of band). */
+  stateDigest: string;
+  /** The plan of the last apply. */
+  counts: Summary;
+}
+
+/** Lines of the readable plan logged by `diff` (the summary line is always kept). */
+const MAX_PLAN_LINES = 40;
+
+function declared(inputs: SetInputs): DesiredSet {
+  const loaded = loadSet(inputs);
+  if (!loaded.ok) throw issuesError("the identity set is invalid; nothing was sent to the server", loaded.issues);
+  return inputs.prune === undefined ? loaded.set : { ...loaded.set, prune: inputs.prune };
+}
+
+async function planned(set: DesiredSet): Promise<Plan> {
+  const { plan } = await planSets([set], admin());
+  if (plan.issues.length > 0) throw issuesError(`IdentitySet ${set.name}: the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
+  return plan;
+}
+
+/** Everything the set manages: planned as "prune all" (never applied), which lists exactly those identities. */
+function everythingOf(name: string, key: KeySpec): DesiredSet {
+  return { name, key, prune: true, identities: [] };
+}
+
+async function observe(name: string, key: KeySpec): Promise<Pick<SetOutputs, "ids" | "stateDigest">> {
+  const [set] = (await planned(everythingOf(name, key))).sets;
+  const ids = set.actions.flatMap((a) => (a.action === "delete" ? [[a.key, a.id] as const] : []));
+  ids.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { ids: Object.fromEntries(ids), stateDigest: set.state_digest };
+}
+
+async function reconcileSet(set: DesiredSet, id: string): Promise<SetOutputs> {
+  const plan = await planned(set);
+  const result = await applyPlan(plan, admin());
+  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key)), counts: plan.summary };
+  if (result.failed > 0) {
+    throw new PartialApplyError(`IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`, id, { ...outs }, failureLines(result.outcomes));
+  }
+  return outs;
+}
+
+/** The engine's text plan, shown by the Pulumi CLI as a diagnostic message of the preview. */
+function logPlan(name: string, plan: Plan): void {
+  const lines = renderPlan(toJsonPlan(plan)).trimEnd().split("\n");
+  const shown = lines.length <= MAX_PLAN_LINES ? lines : [...lines.slice(0, MAX_PLAN_LINES - 2), `... ${lines.length - MAX_PLAN_LINES + 1} more lines`, lines[lines.length - 1]];
+  console.log(shown.map((line) => `IdentitySet ${name}: ${line}`).join("\n"));
+}
+
+export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
+  async check(_olds, news) {
+    if (containsUnknown(news)) return { inputs: news };
+    const loaded = loadSet(news);
+    if (loaded.ok) return { inputs: news };
+    const property = news.set !== undefined ? "set" : "manifest";
+    return { inputs: news, failures: checkFailures(loaded.issues.map((issue) => ({ property, issue }))) };
+  },
+
+  async diff(_id, olds, news) {
+    if (containsUnknown(news)) return { changes: true };
+    const set = declared(news);
+    // The set name is the ownership scope: a new name is a new set (the old one must let go of its identities first).
+    if (set.name !== olds.setName) return { changes: true, replaces: ["setName"], deleteBeforeReplace: true };
+    const plan = await planned(set);
+    const changes = hasChanges(plan.summary);
+    if (changes) logPlan(set.name, plan);
+    return { changes: changes || keyText(set.key) !== olds.key };
+  },
+
+  async create(inputs) {
+    const set = declared(inputs);
+    return { id: set.name, outs: await reconcileSet(set, set.name) };
+  },
+
+  async update(id, _olds, news) {
+    return { outs: await reconcileSet(declared(news), id) };
+  },
+
+  async read(id, props) {
+    const name = props?.setName ?? id;
+    const key = props?.key ?? "external_id";
+    return { id, props: { ...props, setName: name, key, ...(await observe(name, keySpecOf(key))) } as SetOutputs };
+  },
+
+  async delete(id, props) {
+    const plan = await planned(everythingOf(props.setName ?? id, keySpecOf(props.key)));
+    const result = await applyPlan(plan, admin());
+    if (result.failed > 0) throw new Error(`IdentitySet ${props.setName}: ${result.failed} identities could not be deleted\n${failureLines(result.outcomes).join("\n")}`);
+  },
+};

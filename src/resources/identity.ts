@@ -1,0 +1,59 @@
+// `Identity`: one Pulumi resource per identity, Pulumi-style camelCase inputs, the same engine underneath.
+import * as pulumi from "@pulumi/pulumi";
+import type { Json, PasswordPolicy } from "../reconcile/types";
+import { MODULE } from "./identity-set";
+import { identityProvider } from "./provider";
+
+export interface VerifiableAddress {
+  value: string;
+  via: string;
+  verified?: boolean;
+  status?: string;
+}
+
+export interface IdentityArgs {
+  /** Must satisfy the identity schema; holds the key (default `traits.email`). */
+  traits: pulumi.Input<Record<string, Json>>;
+  schemaId?: pulumi.Input<string>;
+  metadataPublic?: pulumi.Input<Json>;
+  /** Your keys; the ownership marker (`ory_reconcile`) is added by the engine and never shown as drift. */
+  metadataAdmin?: pulumi.Input<Json>;
+  state?: pulumi.Input<"active" | "inactive">;
+  /** Only on servers that support it (Ory Network, Kratos >= v25). */
+  externalId?: pulumi.Input<string>;
+  /** Always stored as a Pulumi secret. Set when the identity is created; re-set on change with policy `enforce`. */
+  password?: pulumi.Input<string>;
+  /** `initial` (default): only at creation; `enforce`: re-set whenever the declared password changes. */
+  passwordPolicy?: pulumi.Input<PasswordPolicy>;
+  verifiableAddresses?: pulumi.Input<pulumi.Input<VerifiableAddress>[]>;
+  /** Take over an existing identity with the same key (default false: that is an error). */
+  adopt?: pulumi.Input<boolean>;
+  /** The ownership scope written into the marker (default `pulumi`). */
+  set?: pulumi.Input<string>;
+  /** How an existing identity is found for `adopt`: `traits.<path>` or `external_id` (default `traits.email`). */
+  key?: pulumi.Input<string>;
+}
+
+const OUTPUTS = ["schemaId", "traits", "metadataPublic", "metadataAdmin", "state", "externalId", "password", "passwordPolicy", "verifiableAddresses", "adopt", "set", "key"] as const;
+
+export class Identity extends pulumi.dynamic.Resource {
+  declare readonly schemaId: pulumi.Output<string | undefined>;
+  declare readonly traits: pulumi.Output<Record<string, Json>>;
+  declare readonly metadataPublic: pulumi.Output<Json | undefined>;
+  declare readonly metadataAdmin: pulumi.Output<Json | undefined>;
+  declare readonly state: pulumi.Output<string | undefined>;
+  declare readonly externalId: pulumi.Output<string | undefined>;
+  declare readonly password: pulumi.Output<string | undefined>;
+  declare readonly passwordPolicy: pulumi.Output<PasswordPolicy | undefined>;
+  declare readonly verifiableAddresses: pulumi.Output<VerifiableAddress[] | undefined>;
+  declare readonly adopt: pulumi.Output<boolean>;
+  declare readonly set: pulumi.Output<string>;
+  declare readonly key: pulumi.Output<string>;
+
+  constructor(name: string, args: IdentityArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((property) => [property, undefined]));
+    Object.assign(props, args, { password: args.password === undefined ? undefined : pulumi.secret(args.password) });
+    const secrets = [...(opts?.additionalSecretOutputs ?? []), "password"];
+    super(identityProvider, name, props, { ...opts, additionalSecretOutputs: secrets }, MODULE, "Identity");
+  }
+}

@@ -1,0 +1,88 @@
+// The real traffic conforms: the real engine (CLI and in-process) runs against the real Kratos v1.3.1 through the
+// recording proxy, and every request it sent is checked against Kratos v1.3.1's OpenAPI document: operation,
+// parameters, body schema (strict: no undeclared property, required fields present). Newer servers' traffic is
+// checked the same way in test/integration/reconcile/newer-servers.test.ts.
+import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { loadManifests } from "../../../src/manifest";
+import { createOryClient } from "../../../src/ory";
+import { reconcile } from "../../../src/reconcile/engine";
+import type { DesiredSet } from "../../../src/reconcile/types";
+import { manifestDir, runCli, setYaml } from "../../support/cli";
+import { canLogIn } from "../../support/kratos-api";
+import { conformance, KRATOS_V1_DOC, operationName, sentRequest } from "../../support/openapi";
+import { Proxy, startProxy } from "../../support/proxy";
+
+const ENV = { ANN_PASSWORD: "ann-Secret-111", BEN_PASSWORD: "ben-Secret-222", BEN_NEW_PASSWORD: "ben-Secret-333" };
+
+function load(files: Record<string, string>): DesiredSet[] {
+  const result = loadManifests([manifestDir(files)], { env: ENV });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.sets;
+}
+
+describe("every request sent to a real Kratos v1.3.1 conforms to its OpenAPI document", () => {
+  let kratos: Kratos;
+  let proxy: Proxy;
+
+  beforeAll(async () => {
+    kratos = await startKratos();
+    proxy = await startProxy({ target: kratos.adminUrl });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await kratos?.stop();
+  });
+
+  it("creates, updates, re-sets a password, prunes and falls back to single creates", async () => {
+    const staff = (ben: string, extra = "") =>
+      setYaml(
+        "staff",
+        `key: traits.email
+prune: true
+identities:
+  - traits: { email: ann@example.com, name: { first: Ann${extra} } }
+    metadata_public: { role: admin }
+    metadata_admin: { team: core }
+    credentials: { password: { password: "\${env:ANN_PASSWORD}" } }
+    verifiable_addresses: [{ value: ann@example.com, via: email, verified: true }]
+    recovery_addresses: [{ value: ann@example.com, via: email }]
+  - traits: { email: ben@example.com }
+    credentials: { password: { password: "\${env:${ben}}", policy: enforce }, oidc: { providers: [{ provider: google, subject: "1098" }] } }
+${extra ? "" : "  - traits: { email: cat@example.com }\n    state: inactive\n"}`,
+      );
+    // 1. The CLI, with passwords hashed locally: version, schemas, list, batch create, verify read.
+    const first = await runCli(["apply", manifestDir({ "staff.yaml": staff("BEN_PASSWORD") }), "--prehash-passwords", "--bcrypt-cost", "5"], { ...ENV, ORY_ADMIN_URL: proxy.url });
+    expect([first.code, first.stderr]).toEqual([0, ""]);
+    expect(first.stdout).toContain("Apply complete: 3 created");
+    expect(await canLogIn(kratos.publicUrl, "ann@example.com", ENV.ANN_PASSWORD)).toBe(true);
+    const batch = proxy.requests.find((r) => r.method === "PATCH" && r.path === "/admin/identities");
+    expect(batch?.body).toMatch(/"hashed_password":"\$2b\$05\$/);
+    expect(batch?.body).not.toContain(ENV.ANN_PASSWORD);
+
+    // 2. The engine: a trait change (PATCH), a re-set password (GET, PUT, PATCH of addresses), a prune (DELETE).
+    const client = createOryClient({ endpoint: proxy.url, retry: { minDelayMs: 0, maxDelayMs: 0 } });
+    const second = await reconcile(load({ "staff.yaml": staff("BEN_NEW_PASSWORD", "na") }), client);
+    expect(second.result.outcomes.map((o) => [o.subject, o.result, o.reason])).toEqual([
+      ["staff/ann@example.com", "configured"],
+      ["staff/ben@example.com", "configured"],
+      ["staff/cat@example.com", "deleted"],
+    ]);
+    expect(await canLogIn(kratos.publicUrl, "ben@example.com", ENV.BEN_NEW_PASSWORD)).toBe(true);
+
+    // 3. A batch where every item conflicts is refused whole (409): each identity is then sent alone (POST).
+    const clash = setYaml("clash", "key: traits.username\nidentities:\n  - traits: { email: ann@example.com, username: ann2 }\n  - traits: { email: ben@example.com, username: ben2 }");
+    const third = await reconcile(load({ "clash.yaml": clash }), client);
+    expect(third.result.outcomes.map((o) => o.result)).toEqual(["failed", "failed"]);
+
+    // Kratos serves the identity schemas on its public port only: its admin port answers `GET /schemas` with 307 to
+    // `/admin/schemas`, which answers 307 to the public URL. Those hops are the server's, not requests the tool chose.
+    const hops = proxy.requests.filter((r, i) => r.path.startsWith("/admin/schemas") && proxy.requests[i - 1]?.path.startsWith("/schemas") && proxy.requests[i - 1].status === 307);
+    expect(hops.every((r) => r.status === 307)).toBe(true);
+    const requests = proxy.requests.filter((r) => !hops.includes(r)).map(sentRequest);
+    expect(requests.flatMap((r) => conformance(KRATOS_V1_DOC, r))).toEqual([]);
+    expect(new Set(requests.map((r) => operationName(KRATOS_V1_DOC, r)))).toEqual(
+      new Set(["getVersion", "listIdentitySchemas", "listIdentities", "listIdentities?ids", "batchPatchIdentities", "createIdentity", "patchIdentity", "getIdentity", "updateIdentity", "deleteIdentity"]),
+    );
+    expect(proxy.requests.filter((r) => r.path.startsWith("/admin/identities?ids=")).every((r) => r.path.includes("consistency=strong"))).toBe(true);
+  });
+});
