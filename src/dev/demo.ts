@@ -20,8 +20,10 @@ async function demo(paths: string[]): Promise<number> {
     banner("Live identities now (GET /admin/identities)");
     const response = await fetch(`${kratos.adminUrl}/admin/identities?page_size=500`);
     const live = (await response.json()) as Array<{ id: string; traits: { email?: string }; state: string; metadata_admin?: { ory_reconcile?: { set?: string } } }>;
+    const setOf = (i: (typeof live)[number]) => i.metadata_admin?.ory_reconcile?.set ?? "-";
+    live.sort((a, b) => `${setOf(a)} ${a.traits.email}`.localeCompare(`${setOf(b)} ${b.traits.email}`, "en", { numeric: true }));
     for (const identity of live) {
-      process.stdout.write(`  ${identity.id}  ${(identity.traits.email ?? "").padEnd(28)} ${identity.state.padEnd(8)} set=${identity.metadata_admin?.ory_reconcile?.set ?? "-"}\n`);
+      process.stdout.write(`  ${identity.id}  ${(identity.traits.email ?? "").padEnd(28)} ${identity.state.padEnd(8)} set=${setOf(identity)}\n`);
     }
     banner(`ory-reconcile plan ${paths.join(" ")} --detailed-exitcode   (again: expect no changes, exit 0)`);
     const again = await main(["plan", ...paths, "--detailed-exitcode"]);
