@@ -13,6 +13,7 @@ module.exports = {
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
+      globalTeardown: "<rootDir>/test/support/global-teardown.ts",
       setupFilesAfterEnv: ["<rootDir>/test/support/integration-timeout.ts"],
     },
   ],
