@@ -83,6 +83,7 @@ async function noop(config: Config, log: Log, backend: Backend, server: Server, 
     row({ id: `${id}.raw`, scenario, backend, measure: `raw paged listing (${pages} pages)`, unit: "s", values: wall(raw), limit: limitOf(raw) }),
     row({ id: `${id}.ours-vs-raw`, scenario, backend, measure: "ory-reconcile / raw listing", unit: "x", values: ratios(wall(ours), wall(raw)), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
     row({ id: `${id}.validate`, scenario, backend, measure: "of which fixed: `ory-reconcile validate` (start-up + manifest, no network)", unit: "s", values: wall(fixed), limit: limitOf(fixed) }),
+    row({ id: `${id}.variable-vs-raw`, scenario, backend, measure: "(ory-reconcile plan − validate) / raw listing", unit: "x", values: wall(ours).map((w, i) => (w - wall(fixed)[i]) / wall(raw)[i]) }),
     row({ id: `${id}.requests-ours`, scenario, backend, measure: "requests, ory-reconcile plan", unit: "requests", values: [oursRequests], note: `raw listing: ${rawRequests}` }),
     row({ id: `${id}.requests-raw`, scenario, backend, measure: "requests, raw listing", unit: "requests", values: [rawRequests] }),
     row({ id: `${id}.planner-cpu`, scenario, backend, measure: "buildPlan CPU (in-process, on the listed data)", unit: "ms", values: planner.cpuMs, limit: "our CPU" }),
@@ -136,7 +137,7 @@ async function driftRuns(config: Config, log: Log, backend: Backend, server: Ser
 
 export function readsRowIds(config: Pick<Config, "backends">): string[] {
   return config.backends.flatMap((backend) => [
-    ...["ours", "raw", "ours-vs-raw", "validate", "requests-ours", "requests-raw", "planner-cpu", "planner-per-1k"].map((m) => `noop.${backend}.${m}`),
+    ...["ours", "raw", "ours-vs-raw", "validate", "variable-vs-raw", "requests-ours", "requests-raw", "planner-cpu", "planner-per-1k"].map((m) => `noop.${backend}.${m}`),
     ...["requests", "minimum", "vs-minimum", "wall"].map((m) => `drift.${backend}.${m}`),
   ]);
 }

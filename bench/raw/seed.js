@@ -1,5 +1,5 @@
 // Raw baseline for seeding: sends pre-built batches (`PATCH /admin/identities`, one JSON body per batch, built by
-// the benchmark before the clock starts) with plain fetch, one batch after the other; counts created identities.
+// the benchmark before the clock starts) with plain fetch, [concurrency] batches in flight (default 1); counts created identities.
 // No retries, no verification, no manifest: the least work a client can do to create these identities.
 //
 // Usage: node bench/raw/seed.js <admin-url> <batches.json> [concurrency]

@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
           .option("plan", { type: "string", describe: "Apply this saved plan; refused if the live state changed since" })
           .option("prune", prune)
           .option("max-deletes", { type: "string", describe: "Abort before the first write when more deletes are planned" })
-          .option("concurrency", { type: "string", describe: "Parallel single-identity writes (default 8)" })
+          .option("concurrency", { type: "string", describe: "Parallel writes: single-identity writes (default 8) and create batches (at most 2); 1 sends one request at a time" })
           .option("adopt", adopt)
           .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
           .option("bcrypt-cost", { type: "string", describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)" })

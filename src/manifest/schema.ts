@@ -22,7 +22,9 @@ function validators(): Validators {
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
   // Secret values reach validation already wrapped: the schema's `type: string` becomes "is a Secret".
   schema.definitions.secretString = { secretString: true };
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  // validateSchema: false: checking the schema against the JSON Schema meta-schema would double its compile time
+  // on every CLI start; test/unit/manifest/schema-file.test.ts checks it once instead.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
   ajv.addKeyword("patternErrorMessage");
   ajv.addKeyword({ keyword: "secretString", schemaType: "boolean", errors: false, validate: (_: boolean, data: unknown) => data instanceof Secret });
   ajv.addSchema(schema, "identity-set");

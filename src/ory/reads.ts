@@ -45,7 +45,7 @@ export async function listIdentities(
     api,
     IDENTITIES,
     { pageSize: options.pageSize },
-    (page) => api.identity.listIdentitiesRaw({ ...filter, ...page }, { signal }),
+    (page, pageSignal) => api.identity.listIdentitiesRaw({ ...filter, ...page }, { signal: pageSignal }),
     options.onPage,
     signal,
     options.map,
@@ -82,8 +82,8 @@ export async function getIdentity(api: Api, id: string, includeCredentials?: str
 }
 
 export async function listSchemas(api: Api): Promise<IdentitySchema[]> {
-  const containers = await collectPages<{ id?: unknown; schema?: unknown }>(api, SCHEMAS, { pageSize: 500 }, (page) =>
-    api.identity.listIdentitySchemasRaw(page),
+  const containers = await collectPages<{ id?: unknown; schema?: unknown }>(api, SCHEMAS, { pageSize: 500 }, (page, pageSignal) =>
+    api.identity.listIdentitySchemasRaw(page, { signal: pageSignal }),
   );
   return containers.map((container) => ({ id: String(container.id), schema: (container.schema ?? null) as Json }));
 }
@@ -92,24 +92,41 @@ async function collectPages<T>(
   api: Api,
   op: Operation,
   first: PageQuery,
-  fetchPage: (page: PageQuery) => Promise<{ raw: Response }>,
+  fetchPage: (page: PageQuery, signal: AbortSignal) => Promise<{ raw: Response }>,
   onPage?: (fetched: number) => void,
   signal?: AbortSignal,
   map?: (item: T) => T,
 ): Promise<T[]> {
   const items: T[] = [];
   const seen = new Set([JSON.stringify(first)]);
-  for (let page: PageQuery | undefined = first; page; ) {
-    const current: PageQuery = page;
-    const response = await call(api, op, () => fetchPage(current), signal);
-    const body = await readJson(response, op);
-    if (!Array.isArray(body)) throw new OryApiError(op, response.status, "expected a JSON array");
-    if (map) for (const item of body as T[]) items.push(map(item));
-    else items.push(...(body as T[]));
-    onPage?.(items.length);
-    page = followNext(op, response, api.endpoint, seen);
+  // Ends a request read ahead when this list fails (or the caller aborts), so that it does not go on retrying.
+  const stop = new AbortController();
+  const abort = () => stop.abort(signal?.reason);
+  signal?.addEventListener("abort", abort, { once: true });
+  if (signal?.aborted) abort();
+  const request = (page: PageQuery) => {
+    const pending = call(api, op, () => fetchPage(page, stop.signal), stop.signal);
+    pending.catch(() => undefined); // awaited below; never an unhandled rejection if an earlier page fails first
+    return pending;
+  };
+  try {
+    // One page ahead: the next link is in the headers, so the next request goes out before this page's body is
+    // read and mapped, and the server prepares page k+1 while we parse page k.
+    for (let pending: Promise<Response> | undefined = request(first); pending; ) {
+      const response = await pending;
+      const next = followNext(op, response, api.endpoint, seen);
+      pending = next && request(next);
+      const body = await readJson(response, op);
+      if (!Array.isArray(body)) throw new OryApiError(op, response.status, "expected a JSON array");
+      if (map) for (const item of body as T[]) items.push(map(item));
+      else items.push(...(body as T[]));
+      onPage?.(items.length);
+    }
+    return items;
+  } finally {
+    signal?.removeEventListener("abort", abort);
+    stop.abort(); // nothing is in flight after the last page; after a failure, the page read ahead is cancelled
   }
-  return items;
 }
 
 /** The query of the next page, or undefined on the last page. Refuses links that cannot be followed or loop. */

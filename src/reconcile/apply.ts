@@ -22,7 +22,10 @@ export interface Outcome {
 }
 
 export interface ApplyOptions {
-  /** Parallel single-identity writes (PATCH/PUT/DELETE; each to its own path). Default 8. */
+  /**
+   * Parallel writes. Default 8: single-identity writes (PATCH/PUT/DELETE; each to its own path) up to this many,
+   * create batches up to `BATCHES_IN_FLIGHT` (or this, when lower). 1: one request at a time.
+   */
   concurrency?: number;
   /** Refuse before the first write when the plan deletes more than this. */
   maxDeletes?: number;
@@ -38,6 +41,12 @@ export interface ApplyOptions {
 }
 
 export const DEFAULT_BCRYPT_COST = 10;
+
+/**
+ * Create batches sent at once. The server validates every identity of a batch (Kratos v1.3.1 spends most of a
+ * batch's CPU there), so two in flight keep two server cores busy; more only queue on the database's write lock.
+ */
+export const BATCHES_IN_FLIGHT = 2;
 
 export interface ApplyResult {
   outcomes: Outcome[];
@@ -80,7 +89,7 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   };
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
-  if (creates.length > 0) await applyCreates(creates, admin, record);
+  if (creates.length > 0) await applyCreates(creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
   await runPool(updates, concurrency, async (action) => {
     try {
       await applyUpdate(action, admin);
@@ -115,19 +124,19 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<void>
 type Recorder = (action: CreateAction, result: Result, id?: string, reason?: string) => void;
 
 /**
- * Batched creates, one batch at a time (never two concurrent writes to the same path). Every reported success is
- * verified by reading ids back (see `verified`), since a server may roll a whole batch back and still report ids.
- * Items that did not land are sent again as one more batch, and what still fails is sent as single creates, so one
- * bad identity does not sink the others.
+ * Batched creates, `inFlight` batches at a time (each holds other identities, so no two writes touch the same one).
+ * Every reported success is verified by reading ids back (see `verified`), since a server may roll a whole batch
+ * back and still report ids. Items that did not land are sent again as one more batch, and what still fails is sent
+ * as single creates, so one bad identity does not sink the others.
  */
-async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Recorder): Promise<void> {
+async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Recorder, inFlight: number): Promise<void> {
   const caps = await admin.capabilities();
   const defaultSchemaId = await defaultSchema(admin);
   const bodies = new Map(creates.map((a) => [a, createBody(a.body, a.credentials, defaultSchemaId)]));
   const body = (a: CreateAction) => bodies.get(a) as JsonObject;
   const limit = batchLimit(caps, [...bodies.values()]);
 
-  for (const chunk of chunks(creates, limit)) {
+  await runPool(chunks(creates, limit), inFlight, async (chunk) => {
     let pending = chunk;
     for (let round = 0; round < 2 && pending.length > 0; round++) {
       let results: BatchItemResult[];
@@ -154,7 +163,7 @@ async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Re
       if (wholeBatchFailed) break;
       pending = next;
     }
-    // What a batch could not settle goes one by one (POSTs to one path, so in sequence).
+    // What a batch could not settle goes one by one, in sequence.
     for (const action of pending) {
       try {
         const created = await admin.createIdentity(body(action));
@@ -163,7 +172,7 @@ async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Re
         record(action, "failed", undefined, errorReason(error));
       }
     }
-  }
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 import { isOryError } from "../ory/errors";
 import type { Capabilities, OryAdmin } from "./admin";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
-import { planningView } from "./normalize";
+import { listedForPlanning } from "./normalize";
 import { buildPlan } from "./plan";
 import { identitiesToCheck, schemaIssues } from "./schema-check";
 import { runPool } from "./pool";
@@ -86,7 +86,7 @@ export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin,
   const live =
     readStrategy(sets, capabilities, admin, options) === "lookup"
       ? await lookUp(sets, admin)
-      : await admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: planningView, ...(declaresOidc(sets) ? { includeCredential: ["oidc"] } : {}) });
+      : await admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, ...(declaresOidc(sets) ? { includeCredential: ["oidc"] } : {}) });
   const plan = buildPlan(sets, live, options);
   plan.issues.push(...(await traitIssues(sets, plan, live, admin)));
   return { plan, capabilities };

@@ -4,14 +4,44 @@ import type { Json } from "./types";
 
 /**
  * JSON text with object keys sorted, so equal values give equal text. Members whose value is undefined are left
- * out. (Written as plain loops: the planner calls it for every live identity, via `digest`.)
+ * out. The planner calls it for every live identity (via `digest`), and those mostly arrive with their keys in
+ * order already (the server sorts map keys; `liveFingerprintSource` builds its object sorted): such a value goes
+ * to the native JSON.stringify as it is, several times faster than building the text in script.
  */
 export function canonical(value: unknown): string {
+  return value !== undefined && inCanonicalOrder(value) ? JSON.stringify(value) : canonicalText(value);
+}
+
+/**
+ * Whether JSON.stringify writes exactly `canonicalText`: plain objects whose own keys enumerate in sorted order
+ * (integer-like keys, which enumerate first, fail this unless they happen to sort first), no undefined array
+ * elements, nothing with a toJSON of its own.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return typeof value !== "function";
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (value[i] === undefined || !inCanonicalOrder(value[i])) return false;
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && keys[i - 1] >= keys[i]) return false;
+    const item = record[keys[i]];
+    if (item !== undefined && !inCanonicalOrder(item)) return false;
+  }
+  return true;
+}
+
+/** `canonical`, written out in script: handles any key order. */
+function canonicalText(value: unknown): string {
   if (value === undefined) return "undefined";
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = "[";
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonical(value[i]);
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalText(value[i]);
     return out + "]";
   }
   const record = value as Record<string, unknown>;
@@ -19,7 +49,7 @@ export function canonical(value: unknown): string {
   for (const key of Object.keys(record).sort()) {
     const item = record[key];
     if (item === undefined) continue;
-    out += (out.length === 1 ? "" : ",") + JSON.stringify(key) + ":" + canonical(item);
+    out += (out.length === 1 ? "" : ",") + JSON.stringify(key) + ":" + canonicalText(item);
   }
   return out + "}";
 }

@@ -3,8 +3,8 @@
 // `null` metadata equals absent metadata. Addresses are compared as Kratos stores them (lower-cased values, sorted).
 // Fields a manifest leaves out (schema_id, external_id, organization_id, addresses) are not managed and not compared;
 // traits, both metadata and state (default `active`) always are.
-import { isObject } from "./json";
-import { Marker, withMarker } from "./marker";
+import { digest, isObject } from "./json";
+import { Marker, readMarker, withMarker } from "./marker";
 import type { AddressDecl, DesiredIdentity, Json, JsonObject, KeySpec, LiveIdentity } from "./types";
 
 export type Doc = JsonObject;
@@ -63,22 +63,26 @@ export function liveDoc(live: LiveIdentity, like: Doc): Doc {
   return doc;
 }
 
-/** Everything of a live identity that a plan depends on, for the stale-plan check of `apply --plan`. */
+/**
+ * Everything of a live identity that a plan depends on, for the stale-plan check of `apply --plan`. Built with its
+ * keys in sorted order (addresses too), so `canonical` can hand it to JSON.stringify as it is.
+ */
 export function liveFingerprintSource(live: LiveIdentity): Json {
   const identifiers: JsonObject = {};
   for (const [type, credential] of Object.entries(live.credentials ?? {})) identifiers[type] = credential.identifiers ?? [];
+  const addresses = verifiable(live.verifiable_addresses ?? [], true) as JsonObject[];
   return {
-    id: live.id,
-    schema_id: live.schema_id,
-    traits: live.traits ?? {},
-    metadata_public: live.metadata_public ?? null,
-    metadata_admin: live.metadata_admin ?? null,
-    state: live.state ?? "active",
-    external_id: live.external_id ?? null,
-    organization_id: live.organization_id ?? null,
-    verifiable_addresses: verifiable(live.verifiable_addresses ?? [], true),
-    recovery_addresses: recovery(live.recovery_addresses ?? []),
     credentials: identifiers,
+    external_id: live.external_id ?? null,
+    id: live.id,
+    metadata_admin: live.metadata_admin ?? null,
+    metadata_public: live.metadata_public ?? null,
+    organization_id: live.organization_id ?? null,
+    recovery_addresses: recovery(live.recovery_addresses ?? []),
+    schema_id: live.schema_id,
+    state: live.state ?? "active",
+    traits: live.traits ?? {},
+    verifiable_addresses: addresses.map(({ status, value, verified, via }): JsonObject => (status === undefined ? { value, verified, via } : { status, value, verified, via })),
   };
 }
 
@@ -104,6 +108,26 @@ export function planningView(live: LiveIdentity): LiveIdentity {
   // The address fields that verifiable() / recovery() read; absent and undefined are the same to them.
   if (live.verifiable_addresses) view.verifiable_addresses = live.verifiable_addresses.map((a) => ({ value: a.value, via: a.via, verified: a.verified, status: a.status }));
   if (live.recovery_addresses) view.recovery_addresses = live.recovery_addresses.map((a) => ({ value: a.value, via: a.via }));
+  return view;
+}
+
+const digests = new WeakMap<LiveIdentity, string>();
+
+/** `digest(liveFingerprintSource(live))`, computed once per identity object (the planner asks for it repeatedly). */
+export function liveDigest(live: LiveIdentity): string {
+  let value = digests.get(live);
+  if (value === undefined) digests.set(live, (value = digest(liveFingerprintSource(live))));
+  return value;
+}
+
+/**
+ * `planningView` for each listed identity as its page arrives, with the digest of every managed one computed right
+ * away: the listing reads one page ahead, so this work overlaps the wait for the next page instead of adding to
+ * the planner's time after the last one. (Unmanaged identities are digested only if a plan adopts them.)
+ */
+export function listedForPlanning(live: LiveIdentity): LiveIdentity {
+  const view = planningView(live);
+  if (readMarker(view.metadata_admin)) liveDigest(view);
   return view;
 }
 

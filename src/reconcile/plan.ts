@@ -1,7 +1,7 @@
 // The pure planner: (desired sets, live identities, options) -> Plan. No network, no disk, no clock.
 import { digest } from "./json";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
-import { desiredDoc, Doc, liveDoc, liveFingerprintSource, liveKey, liveOidcLinks } from "./normalize";
+import { desiredDoc, Doc, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges } from "./changes";
 import {
@@ -116,7 +116,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
-      const live_digest = digest(liveFingerprintSource(current));
+      const live_digest = liveDigest(current);
       inScope.push(live_digest);
       const observed: Doc = liveDoc(current, desired);
       const patch = makePatch(observed, desired);
@@ -136,7 +136,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     const prune = set.prune || options.prune === true;
     for (const identity of live) {
       if (readMarker(identity.metadata_admin)?.set !== set.name || claimedBy.get(identity.id) === set.name) continue;
-      const live_digest = digest(liveFingerprintSource(identity));
+      const live_digest = liveDigest(identity);
       inScope.push(live_digest);
       if (!prune) continue;
       const key = liveKey(identity, set.key) ?? identity.id;

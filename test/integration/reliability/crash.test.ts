@@ -58,13 +58,14 @@ const patch = (k: number, stage: KillPoint["stage"]): KillPoint => ({ name: `upd
 const del = (k: number, stage: KillPoint["stage"]): KillPoint => ({ name: `delete: DELETE #${k} ${stage}`, match: isDelete, k, stage });
 
 /** Two full cycles (create 2,000 -> update 200 -> update them back -> prune all), each phase killed at a different
- * point. `landed`: identities of the set right after the create kill (batches of 200 go one at a time). */
-const CYCLES: Array<{ create: KillPoint; landed: number; update: KillPoint; back: KillPoint; prune: KillPoint }> = [
-  { create: batch(4, "after"), landed: 800, update: patch(1, "after"), back: patch(100, "inflight"), prune: del(1000, "after") },
+ * point. `landed`: identities of the set right after the create kill (batches of 200, two in flight: the batch sent
+ * beside the one the kill aims at may or may not have been applied). */
+const CYCLES: Array<{ create: KillPoint; landed: [number, number]; update: KillPoint; back: KillPoint; prune: KillPoint }> = [
+  { create: batch(4, "after"), landed: [800, 1000], update: patch(1, "after"), back: patch(100, "inflight"), prune: del(1000, "after") },
   {
     // One read-back per batch accepted whole (its first and last id: src/reconcile/apply.ts `verified`).
-    create: { name: "create: read-back GET #7 (batch 7 answered, not yet verified) before", match: isVerification, k: 7, stage: "before" },
-    landed: 1400,
+    create: { name: "create: read-back GET #7 (7 batches answered, the 7th not yet verified) before", match: isVerification, k: 7, stage: "before" },
+    landed: [1400, 1600],
     update: patch(A, "before"),
     back: patch(50, "after"),
     prune: del(2000, "inflight"),

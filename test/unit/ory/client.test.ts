@@ -116,6 +116,35 @@ describe("listIdentities", () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("asks for the next page as soon as a page's headers arrive, before its body is read", async () => {
+    let secondAsked: () => void = () => undefined;
+    const asked = new Promise<void>((resolve) => (secondAsked = resolve));
+    // The first page's body arrives only once the second page has been asked for: without read-ahead, this hangs.
+    const firstBody = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        await asked;
+        controller.enqueue(new TextEncoder().encode(JSON.stringify([live(1)])));
+        controller.close();
+      },
+    });
+    const { ory, calls } = client((_call, index) => {
+      if (index === 0) return new Response(firstBody, { status: 200, headers: { "content-type": "application/json", link: '</admin/identities?page_size=1&page_token=t1>; rel="next"' } });
+      secondAsked();
+      return json(200, [live(2)]);
+    });
+    expect((await ory.listIdentities({ pageSize: 1 })).map((identity) => identity.id)).toEqual([uuid(1), uuid(2)]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("cancels the page read ahead when the current page turns out bad", async () => {
+    const { ory, calls } = client((_call, index) =>
+      index === 0 ? json(200, { not: "a list" }, { link: '</admin/identities?page_size=1&page_token=t1>; rel="next"' }) : new Promise<Response>(() => undefined),
+    );
+    await expect(ory.listIdentities({ pageSize: 1 })).rejects.toThrow(/expected a JSON array/);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].signal?.aborted).toBe(true);
+  });
+
   it("reports progress per page", async () => {
     const seen: number[] = [];
     const { ory } = client(identityList(5));

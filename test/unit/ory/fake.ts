@@ -6,6 +6,7 @@ export interface Call {
   url: URL;
   headers: Record<string, string>;
   body: unknown;
+  signal?: AbortSignal;
 }
 
 export type Handler = (call: Call, index: number) => Response | Error | Promise<Response | Error>;
@@ -19,6 +20,7 @@ export function fakeFetch(handler: Handler): { fetch: typeof fetch; calls: Call[
       url: new URL(String(input)),
       headers: Object.fromEntries(new Headers(init.headers as ConstructorParameters<typeof Headers>[0]).entries()),
       body: text === undefined ? undefined : JSON.parse(text),
+      signal: init.signal ?? undefined,
     };
     calls.push(call);
     const answer = await handler(call, calls.length - 1);

@@ -37,6 +37,12 @@ describe("canonical", () => {
     expect(canonical({ b: [1, { d: undefined, c: "x" }], a: null, u: undefined })).toBe('{"a":null,"b":[1,{"c":"x"}]}');
     expect(digest({ b: 1, a: 2 })).toBe(digest({ a: 2, b: 1 }));
   });
+
+  it("writes sorted input as is and sorts the rest, integer-like keys (which enumerate first) included", () => {
+    expect(canonical({ a: [{ b: 1, c: null }], d: "x" })).toBe('{"a":[{"b":1,"c":null}],"d":"x"}');
+    expect(canonical({ "": 0, "0": 1, "10": 2, "9": 3 })).toBe('{"":0,"0":1,"10":2,"9":3}');
+    expect(canonical({ a: new Date(0) })).toBe(reference({ a: new Date(0) })); // a toJSON of its own is not used
+  });
 });
 
 describe("jsonEqual", () => {

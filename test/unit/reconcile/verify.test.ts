@@ -61,4 +61,28 @@ describe("read-back of batch creates", () => {
     expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(10);
     expect(s.admin.store.size).toBe(10);
   });
+
+  it.each([
+    [undefined, 2],
+    [1, 1],
+  ])("with concurrency %p, sends at most %i create batches at once, and every identity lands once", async (concurrency, most) => {
+    const s = server();
+    let inFlight = 0;
+    let peak = 0;
+    const batch = s.admin.batchCreate;
+    s.admin.batchCreate = async (items) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      try {
+        return await batch(items);
+      } finally {
+        inFlight--;
+      }
+    };
+    const { plan } = await planSets([set("load", emails(9000))], s.admin);
+    const result = await applyPlan(plan, s.admin, { concurrency }); // 5 batches of up to 2000
+    expect(peak).toBe(most);
+    expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(9000);
+    expect(s.admin.store.size).toBe(9000);
+  });
 });
