@@ -12,8 +12,11 @@ export type Doc = JsonObject;
 function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, withStatus: boolean): Json {
   return list
     .map((a) => {
-      const item: JsonObject = { value: String(a.value ?? "").toLowerCase(), via: a.via ?? "email", verified: a.verified === true };
-      if (withStatus && a.status !== undefined) item.status = a.status;
+      // Keys in sorted order, so that `canonical` can hand a fingerprint to JSON.stringify as it is.
+      const item: JsonObject = withStatus && a.status !== undefined ? { status: a.status } : {};
+      item.value = String(a.value ?? "").toLowerCase();
+      item.verified = a.verified === true;
+      item.via = a.via ?? "email";
       return item;
     })
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
@@ -70,7 +73,6 @@ export function liveDoc(live: LiveIdentity, like: Doc): Doc {
 export function liveFingerprintSource(live: LiveIdentity): Json {
   const identifiers: JsonObject = {};
   for (const [type, credential] of Object.entries(live.credentials ?? {})) identifiers[type] = credential.identifiers ?? [];
-  const addresses = verifiable(live.verifiable_addresses ?? [], true) as JsonObject[];
   return {
     credentials: identifiers,
     external_id: live.external_id ?? null,
@@ -82,7 +84,7 @@ export function liveFingerprintSource(live: LiveIdentity): Json {
     schema_id: live.schema_id,
     state: live.state ?? "active",
     traits: live.traits ?? {},
-    verifiable_addresses: addresses.map(({ status, value, verified, via }): JsonObject => (status === undefined ? { value, verified, via } : { status, value, verified, via })),
+    verifiable_addresses: verifiable(live.verifiable_addresses ?? [], true),
   };
 }
 
