@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
-export PATH="$(bash scripts/install-tools.sh kratos pulumi | tail -n 1):$PATH"
+export PATH="$(bash scripts/install-tools.sh kratos kratos-sources pulumi | tail -n 1):$PATH"
 npm run --silent build
 exec node -r ./bench/register.js bench/run.ts "$@"

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Installs the real servers the project runs against, built from Go modules into a cache outside the repo:
-#   - Ory Kratos (default v1.3.1; KRATOS_VERSION selects another version that is a module version of
-#     github.com/ory/kratos: Kratos' v25+ tags are not (no /v25 module path), so v25.4.0 is not installable this way)
-#   - Pulumi CLI v3.248.0, plus pulumi-resource-pulumi-nodejs from the installed @pulumi/pulumi package
-# Idempotent: a second call only checks the stamped versions and returns.
+# Installs the real servers the project runs against into a cache outside the repo:
+#   - kratos: Ory Kratos v1.3.1 built from Go modules (KRATOS_VERSION selects another version that is a module
+#     version of github.com/ory/kratos: Kratos' v25+ tags are not, having no /v25 module path) -> bin/kratos
+#   - kratos-sources: every Kratos source tarball in ../shared/ory-kratos (KRATOS_SOURCES overrides the folder),
+#     `kratos-<version>.tar.gz`, built inside its own tree -> bin/kratos-<version>; the newest `git describe` build
+#     (`v26.2.0-202-gb86338da0`) is also linked as bin/kratos-master. Keyed by the tarball's SHA-256: a new tarball
+#     rebuilds. Without that folder: one line says those servers are skipped, and everything else works.
+#   - pulumi: the Pulumi CLI v3.248.0 built from Go modules -> bin/pulumi
+# Idempotent: a second call only checks the stamped versions (and checksums) and returns.
 #
-# Usage: scripts/install-tools.sh [kratos] [pulumi]     (default: both)
-# Env:   ORY_RECONCILE_CACHE (default ~/.cache/ory-reconcile), KRATOS_VERSION, PULUMI_VERSION
+# Usage: scripts/install-tools.sh [kratos] [kratos-sources] [pulumi]     (default: all three)
+# Env:   ORY_RECONCILE_CACHE (default ~/.cache/ory-reconcile), KRATOS_VERSION, KRATOS_SOURCES, PULUMI_VERSION
 set -euo pipefail
 
 CACHE="${ORY_RECONCILE_CACHE:-$HOME/.cache/ory-reconcile}"
 KRATOS_VERSION="${KRATOS_VERSION:-v1.3.1}"
 PULUMI_VERSION="${PULUMI_VERSION:-v3.248.0}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+KRATOS_SOURCES="${KRATOS_SOURCES:-$ROOT/../shared/ory-kratos}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export GONOSUMDB="${GONOSUMDB:-github.com/pulumi/*}"
 export GOTOOLCHAIN=local
@@ -105,24 +110,64 @@ install_pulumi() {
     mv "$bin.tmp" "$bin"
     "$bin" version | grep -q "$PULUMI_VERSION" || fail pulumi-verify "built binary does not report $PULUMI_VERSION"
   fi
-  # The dynamic-provider plugin is a launcher script inside @pulumi/pulumi: link it beside the CLI.
-  local plugin="$ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider/pulumi-resource-pulumi-nodejs"
-  [ -f "$plugin" ] || plugin="$(ls "$ROOT"/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs 2>/dev/null || true)"
-  if [ -n "$plugin" ] && [ -f "$plugin" ]; then
-    ln -sf "$plugin" "$CACHE/bin/pulumi-resource-pulumi-nodejs"
-  else
-    step "note: @pulumi/pulumi is not installed yet (run npm ci); pulumi-resource-pulumi-nodejs not linked"
-  fi
+  # The dynamic-provider plugin (pulumi-resource-pulumi-nodejs) is not kept here: each clone puts its own
+  # node_modules/@pulumi/pulumi on PATH (src/dev/pulumi-env.ts). A link left by an older version of this script
+  # would tie every clone to the one that made it.
+  rm -f "$CACHE/bin/pulumi-resource-pulumi-nodejs"
   step "pulumi $PULUMI_VERSION present: $bin"
 }
 
+# Builds one source tarball (kratos-<version>.tar.gz) inside its own extracted tree into bin/kratos-<version>.
+install_kratos_source() {
+  local tarball="$1" version bin build sum
+  version="$(basename "$tarball" .tar.gz)"; version="${version#kratos-}"
+  bin="$CACHE/bin/kratos-$version"
+  sum="$(sha256sum "$tarball" | cut -d' ' -f1)"
+  if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$sum" ] && "$bin" version 2>/dev/null | grep -q "$version"; then
+    step "kratos $version present: $bin (source ${sum:0:12})"; return
+  fi
+  need_go "kratos-$version"; need_cc "kratos-$version"
+  build="$CACHE/build/kratos-src-$version"
+  step "kratos $version: extracting $(basename "$tarball") (sha256 ${sum:0:12}) into $build"
+  rm -rf "$build"; mkdir -p "$build" "$CACHE/bin"
+  tar -xzf "$tarball" -C "$build" || fail "kratos-$version-extract" "cannot extract $tarball"
+  [ -f "$build/go.mod" ] || fail "kratos-$version-extract" "$tarball has no go.mod at its top level"
+  step "kratos $version: downloading modules and compiling with -tags sqlite,json1, CGO on (cold: several minutes)"
+  ( cd "$build" && CGO_ENABLED=1 GOFLAGS="-mod=mod -buildvcs=false" with_heartbeat "kratos $version build" go build -tags sqlite,json1 -trimpath \
+      -ldflags "-s -w -X github.com/ory/kratos/driver/config.Version=$version -X github.com/ory/kratos/driver/config.Commit=$version -X github.com/ory/kratos/driver/config.Date=source-build" \
+      -o "$bin.tmp" . >&2 ) || fail "kratos-$version-build" "go build in $build failed (see above)"
+  mv "$bin.tmp" "$bin"
+  "$bin" version | grep -q "$version" || fail "kratos-$version-verify" "built binary does not report $version"
+  echo "$sum" >"$bin.sha256"
+  rm -rf "$build"
+  step "kratos $version installed: $bin"
+}
+
+install_kratos_sources() {
+  local tarballs=()
+  [ -d "$KRATOS_SOURCES" ] && mapfile -t tarballs < <(ls "$KRATOS_SOURCES"/kratos-*.tar.gz 2>/dev/null | sort -V)
+  if [ ${#tarballs[@]} -eq 0 ]; then
+    step "no Kratos source tarballs in $KRATOS_SOURCES: Kratos v26.2.0 and master are skipped (tests run on v1.3.1 only)"
+    return
+  fi
+  local tarball master=""
+  for tarball in "${tarballs[@]}"; do
+    install_kratos_source "$tarball"
+    # `v26.2.0-202-gb86338da0` (git describe: commits after a tag) is a master build; the last in version order wins.
+    case "$(basename "$tarball")" in *-g[0-9a-f]*.tar.gz) master="$(basename "$tarball" .tar.gz)" ;; esac
+  done
+  if [ -n "$master" ]; then ln -sfn "$master" "$CACHE/bin/kratos-master"; step "kratos master = ${master#kratos-}"
+  else rm -f "$CACHE/bin/kratos-master"; fi
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(kratos pulumi)
+[ ${#targets[@]} -gt 0 ] || targets=(kratos kratos-sources pulumi)
 for t in "${targets[@]}"; do
   case "$t" in
     kratos) (install_kratos) ;;
+    kratos-sources) (install_kratos_sources) ;;
     pulumi) (install_pulumi) ;;
-    *) fail args "unknown target '$t' (expected kratos or pulumi)" ;;
+    *) fail args "unknown target '$t' (expected kratos, kratos-sources or pulumi)" ;;
   esac
 done
 echo "$CACHE/bin"

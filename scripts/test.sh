@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
-export PATH="$(bash scripts/install-tools.sh kratos pulumi | tail -n 1):$PATH"
+export PATH="$(bash scripts/install-tools.sh kratos kratos-sources pulumi | tail -n 1):$PATH"
 npx tsc -p tsconfig.json --noEmit
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT

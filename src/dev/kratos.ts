@@ -2,14 +2,16 @@
 // database, migrations, `kratos serve --dev`, readiness poll, and a clean shutdown that leaves nothing behind.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { IDENTITY_SCHEMA } from "./identity-schema";
 
 export interface KratosOptions {
-  /** Path of the kratos binary (default: $KRATOS_BIN, or <cache>/bin/kratos[-$KRATOS_VERSION]). */
+  /** Which server: `v1.3.1`, `v26.2.0` or `master` (default: $KRATOS_VERSION, else v1.3.1); see {@link kratosBin}. */
+  server?: string;
+  /** Path of the kratos binary (default: $KRATOS_BIN, or the cached build of `server`). */
   bin?: string;
   /**
    * Database DSN; default a SQLite file in the temp dir, or with `KRATOS_DSN_BACKEND=postgres` a fresh database
@@ -23,6 +25,8 @@ export interface KratosOptions {
 }
 
 export interface Kratos {
+  /** The server's name in the table of servers (`v1.3.1`, `v26.2.0`, `master`), or `custom` for `options.bin`. */
+  server: string;
   adminUrl: string;
   publicUrl: string;
   dir: string;
@@ -38,12 +42,27 @@ export function cacheDir(): string {
   return process.env.ORY_RECONCILE_CACHE ?? join(homedir(), ".cache", "ory-reconcile");
 }
 
-/** $KRATOS_BIN, else the binary scripts/install-tools.sh builds for $KRATOS_VERSION (`kratos` for the default v1.3.1,
- * `kratos-<version>` for another). */
-export function kratosBin(): string {
-  if (process.env.KRATOS_BIN) return process.env.KRATOS_BIN;
-  const version = process.env.KRATOS_VERSION;
-  return join(cacheDir(), "bin", version && version !== "v1.3.1" ? `kratos-${version}` : "kratos");
+/** The servers scripts/install-tools.sh builds: v1.3.1 from Go modules, v26.2.0 and master from ../shared/ory-kratos. */
+export const KRATOS_SERVERS = ["v1.3.1", "v26.2.0", "master"] as const;
+
+/** The default server: $KRATOS_VERSION, else v1.3.1. */
+export function defaultServer(): string {
+  return process.env.KRATOS_VERSION || "v1.3.1";
+}
+
+/**
+ * The binary of a server: $KRATOS_BIN when given (for the default server only), else what scripts/install-tools.sh
+ * built: `<cache>/bin/kratos` for v1.3.1, `<cache>/bin/kratos-<server>` for any other (`kratos-master` links to the
+ * newest source build). Whether it exists is the caller's question ({@link installedServers}).
+ */
+export function kratosBin(server = defaultServer()): string {
+  if (process.env.KRATOS_BIN && server === defaultServer()) return process.env.KRATOS_BIN;
+  return join(cacheDir(), "bin", server === "v1.3.1" ? "kratos" : `kratos-${server}`);
+}
+
+/** The servers of {@link KRATOS_SERVERS} whose binary is installed. */
+export function installedServers(): string[] {
+  return KRATOS_SERVERS.filter((server) => existsSync(kratosBin(server)));
 }
 
 export async function freePort(): Promise<number> {
@@ -59,6 +78,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The configuration of every throwaway Kratos (the same keys mean the same on v1.3.1, v26.2.0 and master): password,
+ * one-time code, TOTP and lookup-secret (recovery code) login; recovery and verification by link and by code
+ * (`use: code`; the admin API issues either); e-mails go to a closed port and are dropped.
+ */
 function kratosConfig(dir: string, publicPort: number, adminPort: number, dsn: string): Record<string, unknown> {
   const publicUrl = `http://127.0.0.1:${publicPort}/`;
   return {
@@ -70,7 +94,13 @@ function kratosConfig(dir: string, publicPort: number, adminPort: number, dsn: s
     selfservice: {
       default_browser_return_url: publicUrl,
       allowed_return_urls: [publicUrl],
-      methods: { password: { enabled: true }, code: { enabled: true } },
+      methods: {
+        password: { enabled: true },
+        code: { enabled: true },
+        link: { enabled: true },
+        totp: { enabled: true, config: { issuer: "ory-reconcile-test" } },
+        lookup_secret: { enabled: true },
+      },
       flows: {
         login: { lifespan: "10m" },
         registration: { enabled: true },
@@ -124,7 +154,8 @@ const running = new Set<ChildProcess>();
 process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 
 export async function startKratos(options: KratosOptions = {}): Promise<Kratos> {
-  const bin = options.bin ?? kratosBin();
+  const server = options.bin ? "custom" : (options.server ?? defaultServer());
+  const bin = options.bin ?? kratosBin(server);
   const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-kratos-"));
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const backend = options.dsn !== undefined ? "custom" : dsnBackend();
@@ -153,7 +184,7 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
       env,
       encoding: "utf8",
     });
-    if (migrate.error) throw new Error(`cannot run ${bin} (run scripts/install-tools.sh): ${migrate.error.message}`);
+    if (migrate.error) throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${migrate.error.message}`);
     if (migrate.status !== 0) throw new Error(`kratos migrate failed (${migrate.status}):\n${migrate.stderr}`);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -190,7 +221,7 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
   try {
     await waitReady(`${adminUrl}/admin/health/ready`, child, () => output);
     const version = ((await (await fetch(`${adminUrl}/admin/version`)).json()) as { version: string }).version;
-    return { adminUrl, publicUrl: `http://127.0.0.1:${publicPort}`, dir, version, backend, pid: child.pid, stop };
+    return { server, adminUrl, publicUrl: `http://127.0.0.1:${publicPort}`, dir, version, backend, pid: child.pid, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,7 +3,7 @@
 // the SDK's FromJSON turns dates into Date objects and drops fields it does not know).
 import { FetchError, IdentityApi, MetadataApi, RequiredError, ResponseError } from "@ory/client-fetch";
 import { apiErrorFromResponse, isOryError, Operation, OryApiError, OryNetworkError } from "./errors";
-import { networkErrorCode } from "./retry";
+import { describeNetworkError } from "./retry";
 
 export interface Api {
   /** Base URL without trailing slash. */
@@ -35,7 +35,8 @@ async function translate(api: Api, op: Operation, error: unknown): Promise<unkno
   if (error instanceof FetchError) {
     const cause: unknown = error.cause;
     if (isOryError(cause) || (cause as { name?: unknown })?.name === "AbortError") return cause;
-    return new OryNetworkError(op, networkErrorCode(cause), 1);
+    const url = `${api.endpoint}${op.path}`;
+    return new OryNetworkError(op, url, describeNetworkError(cause, new URL(url)), 1);
   }
   if (isOryError(error) || error instanceof RequiredError) return error;
   return new Error(`${op.method} ${op.path}: ${error instanceof Error ? error.message : String(error)}`);

@@ -13,6 +13,8 @@
 //   v26.2.0, Ory Network client v1.22.43). Kratos v1.3.1 parses it too (ory/x crdbx: strong is its default; only
 //   `eventual` changes anything, on CockroachDB). No document declares it on any other read, so it is always sent
 //   where it matters: on the read that verifies batch creates.
+import { randomUUID } from "node:crypto";
+import { ResponseError } from "@ory/client-fetch";
 import type { JsonObject } from "../reconcile/types";
 import { Api, call, readJson } from "./api";
 import { OryApiError } from "./errors";
@@ -52,14 +54,25 @@ export function isOryNetworkUrl(endpoint: string): boolean {
   return /(^|\.)oryapis\.com$/i.test(new URL(endpoint).hostname);
 }
 
-/** Capabilities of a self-hosted Kratos of the given version (`v1.3.1`, `v25.4.0`, …). */
-export function kratosCapabilities(version: string): Capabilities {
-  const major = /^v?(\d+)\./.exec(version.trim())?.[1];
-  if (major !== undefined && Number(major) < 25) {
+/** The major version of a Kratos version string (`v1.3.1` -> 1, `v26.2.0-202-gb86338da0` -> 26), or undefined. */
+export function kratosMajor(version: string): number | undefined {
+  const major = /^v?(\d+)\.\d+/.exec(version.trim())?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+/**
+ * Capabilities of a self-hosted Kratos from its version string: below v25 the v1.x limits and no `external_id`;
+ * v25 and later (a `git describe` build such as `v26.2.0-202-gb86338da0` included) the newer limits with it. A
+ * version that names no release (`master`, a dev build) gets the limits every server accepts (pages of 500, batches
+ * of 1000) and `external_id` / `organization_id` as `probedExternalId` says (see {@link detectCapabilities}).
+ */
+export function kratosCapabilities(version: string, probedExternalId = false): Capabilities {
+  const major = kratosMajor(version);
+  if (major !== undefined && major < 25) {
     return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
   }
-  // v25 and later; an unparsable version (a dev build) gets the newer limits but neither external_id nor organizations.
-  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: major !== undefined, organizationId: major !== undefined };
+  const newer = major !== undefined || probedExternalId;
+  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer };
 }
 
 /** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */
@@ -73,7 +86,10 @@ function hasPlaintextPassword(body: { credentials?: unknown }): boolean {
   return typeof config?.password === "string";
 }
 
-/** Ory Network for its project URLs or when `/admin/version` does not exist; otherwise Kratos of that version. */
+/**
+ * Ory Network for its project URLs or when `GET /admin/version` does not exist; otherwise Kratos of the version it
+ * answers. When that version names no release, one probe decides: `GET /admin/identities/by/external/<random>`.
+ */
 export async function detectCapabilities(api: Api): Promise<Capabilities> {
   if (isOryNetworkUrl(api.endpoint)) return NETWORK_CAPABILITIES;
   const op = { method: "GET", path: "/admin/version" };
@@ -85,5 +101,27 @@ export async function detectCapabilities(api: Api): Promise<Capabilities> {
     throw error;
   }
   const version = (body as { version?: unknown } | null)?.version;
-  return typeof version === "string" && version !== "" ? kratosCapabilities(version) : NETWORK_CAPABILITIES;
+  if (typeof version !== "string" || version === "") return NETWORK_CAPABILITIES;
+  return kratosCapabilities(version, kratosMajor(version) === undefined && (await hasExternalIdLookup(api)));
+}
+
+/**
+ * Whether the server has `GET /admin/identities/by/external/{id}` (Kratos >= v25): for an id nobody has, the handler
+ * answers a JSON 404 (`{"error": {...}}`), while a server without the route answers its router's plain-text
+ * `404 page not found` (both seen on the real v26.2.0 and v1.3.1). Any other failure is thrown as usual.
+ */
+async function hasExternalIdLookup(api: Api): Promise<boolean> {
+  const externalID = `ory-reconcile-probe-${randomUUID()}`;
+  const op = { method: "GET", path: "/admin/identities/by/external/{id}" };
+  let routed = true;
+  await call(api, op, async () => {
+    try {
+      return await api.identity.getIdentityByExternalIDRaw({ externalID });
+    } catch (error) {
+      if (!(error instanceof ResponseError) || error.response.status !== 404) throw error;
+      routed = /json/i.test(error.response.headers.get("content-type") ?? "");
+      return { raw: error.response };
+    }
+  });
+  return routed;
 }

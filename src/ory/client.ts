@@ -69,7 +69,6 @@ export function createOryClient(options: OryClientOptions): OryClient {
   const endpoint = normalizeEndpoint(options.endpoint);
   const fetchApi = createRetryingFetch({
     fetch: options.fetch ?? fetch,
-    endpoint,
     policy: retryPolicy(options.retry),
     onRequest: options.onRequest,
   });
@@ -128,5 +127,6 @@ export function normalizeEndpoint(endpoint: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new Error(`invalid endpoint: the scheme ${url.protocol} is not supported, use http or https`);
   }
+  if (url.port === "0") throw new Error("invalid endpoint: port 0 cannot be connected to, use the port the server listens on");
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

@@ -1,6 +1,6 @@
 // The errors the Ory client throws. Each names the request (method + path) and what happened; none carries
 // request headers, bodies or the original fetch error, so an API key can never travel inside one.
-import { isRetriableStatus } from "./retry";
+import { isRetriableStatus, NetworkFailure } from "./retry";
 
 export interface Operation {
   method: string;
@@ -50,17 +50,22 @@ export class UncertainWriteError extends Error {
   }
 }
 
-/** No connection could be made to the endpoint. */
+/** The request never reached the server: a connection could not be made (after the retries, when one can help). */
 export class ServerUnreachableError extends Error {
   readonly kind = "unreachable";
   override readonly name = "ServerUnreachableError";
-  readonly endpoint: string;
+  /** The request URL, without credentials or query. */
+  readonly url: string;
   readonly code: string | undefined;
+  readonly reason: string;
+  readonly attempts: number;
 
-  constructor(endpoint: string, code: string | undefined) {
-    super(`server unreachable at ${endpoint} (${code ?? "connection failed"}); check the endpoint and that the server is running`);
-    this.endpoint = endpoint;
-    this.code = code;
+  constructor(url: string, failure: NetworkFailure, attempts: number) {
+    super(`server unreachable at ${url}: ${explain(failure, attempts)}; ${failure.hint}`);
+    this.url = url;
+    this.code = failure.code;
+    this.reason = failure.reason;
+    this.attempts = attempts;
   }
 }
 
@@ -70,16 +75,26 @@ export class OryNetworkError extends Error {
   override readonly name = "OryNetworkError";
   readonly method: string;
   readonly path: string;
+  /** The request URL, without credentials or query. */
+  readonly url: string;
   readonly code: string | undefined;
+  readonly reason: string;
   readonly attempts: number;
 
-  constructor(op: Operation, code: string | undefined, attempts: number) {
-    super(`${op.method} ${op.path}: network error (${code ?? "unknown"}) after ${attempts} attempt(s)`);
+  constructor(op: Operation, url: string, failure: NetworkFailure, attempts: number) {
+    super(`${op.method} ${url}: ${explain(failure, attempts)}`);
     this.method = op.method;
     this.path = op.path;
-    this.code = code;
+    this.url = url;
+    this.code = failure.code;
+    this.reason = failure.reason;
     this.attempts = attempts;
   }
+}
+
+/** `connection refused (ECONNREFUSED) after 3 attempts` */
+function explain({ reason, code }: NetworkFailure, attempts: number): string {
+  return `${reason}${code ? ` (${code})` : ""}${attempts > 1 ? ` after ${attempts} attempts` : ""}`;
 }
 
 export type OryError = OryApiError | UncertainWriteError | ServerUnreachableError | OryNetworkError;

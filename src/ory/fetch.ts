@@ -3,7 +3,7 @@
 // itself, whose context could hold request headers.
 import { Operation, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "./errors";
 import { RatePacer, requestClass } from "./pacer";
-import { decide, networkErrorCode, Outcome, RetryPolicy } from "./retry";
+import { decide, describeNetworkError, NetworkFailure, Outcome, RetryPolicy } from "./retry";
 
 /** One attempt of one request, for progress display and request counting. The URL never contains credentials. */
 export interface RequestEvent {
@@ -20,8 +20,6 @@ export interface RequestEvent {
 
 export interface RetryingFetchOptions {
   fetch: typeof fetch;
-  /** The endpoint as shown in "server unreachable at …". */
-  endpoint: string;
   policy: RetryPolicy;
   onRequest?: (event: RequestEvent) => void;
 }
@@ -35,8 +33,10 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
   const retryingFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
     const method = (init.method ?? "GET").toUpperCase();
-    const { pathname } = new URL(url);
-    const op: Operation = { method, path: pathname };
+    const target = new URL(url);
+    const op: Operation = { method, path: target.pathname };
+    /** The URL as errors show it: no credentials, no query (it can hold emails and ids). */
+    const shown = withoutCredentials(url.replace(/[?#].*/s, ""));
     const signal = init.signal ?? undefined;
 
     for (let attempt = 1; ; attempt++) {
@@ -60,12 +60,11 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
           report({ error: "aborted" });
           throw signal?.reason ?? error;
         }
-        const code = networkErrorCode(error);
-        outcome = { kind: "network", code };
-        report({ error: code ?? "network error" });
+        outcome = { kind: "network", ...describeNetworkError(error, target) };
+        report({ error: outcome.code ?? "network error" });
       }
 
-      const decision = decide({ method, pathname }, outcome, attempt, connected, policy);
+      const decision = decide({ method, pathname: target.pathname }, outcome, attempt, connected, policy);
       switch (decision.action) {
         case "done":
           return response as Response;
@@ -76,10 +75,11 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
         case "uncertain":
           await response?.body?.cancel().catch(() => undefined);
           throw new UncertainWriteError(op, outcome.kind === "response" ? `HTTP ${outcome.status}` : (outcome.code ?? "network error"));
+        // decide() ends with these only after a network failure
         case "unreachable":
-          throw new ServerUnreachableError(options.endpoint, outcome.kind === "network" ? outcome.code : undefined);
+          throw new ServerUnreachableError(shown, outcome as NetworkFailure, attempt);
         case "fail":
-          throw new OryNetworkError(op, outcome.kind === "network" ? outcome.code : undefined, attempt);
+          throw new OryNetworkError(op, shown, outcome as NetworkFailure, attempt);
       }
     }
   };

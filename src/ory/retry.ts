@@ -2,8 +2,10 @@
 //
 // - 429 and 5xx (except 501 Not Implemented) are retried with exponential backoff and full jitter, waiting at
 //   least what `Retry-After` / `x-ratelimit-reset` ask for. Every other status is final.
-// - A connection that cannot be made (refused, DNS) never reached the server: any method may be retried, but
-//   before the server has answered once only `connectRetries` times, then "server unreachable".
+// - A connection that cannot be made (refused, DNS failing for now) never reached the server: any method may be
+//   retried, but before the server has answered once only `connectRetries` times, then "server unreachable".
+// - A request that no retry can cure (a port or scheme fetch refuses, an unknown host name, a refused TLS
+//   certificate, an invalid header value) fails at once; see describeNetworkError.
 // - A connection lost after the request was sent: idempotent requests are retried; a non-idempotent write
 //   (POST, the batch PATCH /admin/identities) is not, because it may have been applied: the caller verifies.
 // - For non-idempotent writes only 429 and 503 are retried (the server refused to process them); a 502/504
@@ -50,7 +52,19 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
 /** What one attempt produced. */
 export type Outcome =
   | { kind: "response"; status: number; headers: { get(name: string): string | null } }
-  | { kind: "network"; code: string | undefined };
+  | ({ kind: "network" } & NetworkFailure);
+
+/** A fetch that failed without an answer, as describeNetworkError explains it. */
+export interface NetworkFailure {
+  /** The error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, `CERT_HAS_EXPIRED`, …); fetch gives none for some. */
+  code: string | undefined;
+  /** What happened, in plain words. */
+  reason: string;
+  /** What to do about it. */
+  hint: string;
+  /** No retry can cure it: the same request fails the same way, so it is not sent again. */
+  terminal: boolean;
+}
 
 export type Decision =
   /** Hand the response to the caller (success, a final error status, or retries exhausted). */
@@ -117,6 +131,7 @@ export function decide(
     const delayMs = asked === undefined ? backoff : Math.min(Math.max(asked, backoff), policy.maxServerDelayMs);
     return { action: "retry", delayMs };
   }
+  if (outcome.terminal) return { action: "unreachable" };
   if (outcome.code !== undefined && NOT_SENT.has(outcome.code)) {
     const budget = connected ? policy.retries : policy.connectRetries;
     return attempt > budget ? { action: "unreachable" } : { action: "retry", delayMs: backoffMs(attempt, policy) };
@@ -131,15 +146,74 @@ export function backoffMs(attempt: number, policy: Pick<RetryPolicy, "minDelayMs
   return Math.floor(policy.random() * ceiling);
 }
 
-/** The error code of a failed fetch: undici puts it on `cause` (sometimes an AggregateError with `errors`). */
-export function networkErrorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current && typeof current === "object"; depth++) {
-    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof code === "string") return code;
+type Cause = { name?: unknown; message?: unknown; code?: unknown; cause?: unknown; errors?: unknown };
+
+/** The error and its causes, outermost first: undici puts the socket error on `cause` (sometimes an
+ * AggregateError with `errors`). */
+function causes(error: unknown): Cause[] {
+  const chain: Cause[] = [];
+  for (let current = error; chain.length < 6 && current && typeof current === "object"; ) {
+    const { cause, errors } = current as Cause;
+    chain.push(current as Cause);
     current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
   }
-  return undefined;
+  return chain;
+}
+
+/** The error code of a failed fetch. */
+export function networkErrorCode(error: unknown): string | undefined {
+  return causes(error).find((cause) => typeof cause.code === "string")?.code as string | undefined;
+}
+
+/** Plain words for the codes of failures a retry may cure (the server restarts, the network recovers). */
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection broken",
+  ETIMEDOUT: "connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed by the server",
+  UND_ERR_HEADERS_TIMEOUT: "no answer in time",
+  UND_ERR_BODY_TIMEOUT: "the answer stalled",
+  EAI_AGAIN: "DNS lookup failed for now",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EADDRNOTAVAIL: "address not available",
+};
+
+/** Node's codes for a server certificate that does not verify (OpenSSL's verify errors and the host name check). */
+const BAD_CERTIFICATE = /CERT|LEAF_SIGNATURE|INVALID_CA|HOSTNAME_MISMATCH/;
+
+/**
+ * Explains a failed fetch of `url` (as Node 20's fetch, undici, throws it) and tells the failures no retry can
+ * cure from the others. Never quotes the message of a request fetch refused to build: it can hold a header value
+ * (the API key).
+ */
+export function describeNetworkError(error: unknown, url: URL): NetworkFailure {
+  const chain = causes(error);
+  const code = networkErrorCode(error);
+  const message = String(chain[chain.length - 1]?.message ?? "").replace(/[\s:]+$/, "");
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { code, reason: `fetch does not support ${url.protocol} URLs`, hint: "use http or https", terminal: true };
+  }
+  if (chain.length === 1 && chain[0].name === "TypeError") {
+    const header = /header|ByteString/i.test(message);
+    const reason = header ? "a request header has an invalid value (a line break or a character beyond Latin-1)" : "fetch refuses to build the request";
+    return { code, reason, hint: "check the API key (ORY_API_KEY) and the endpoint", terminal: true };
+  }
+  if (message === "bad port") {
+    return { code, reason: `fetch refuses port ${url.port} (a "bad port" in the fetch standard)`, hint: "use another port", terminal: true };
+  }
+  if (code === "ENOTFOUND") return { code, reason: `no such host ${url.hostname}`, hint: "check the host name of the endpoint", terminal: true };
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER") {
+    return { code, reason: "the server does not speak TLS", hint: "use http:// for a server without TLS", terminal: true };
+  }
+  if (code && BAD_CERTIFICATE.test(code)) {
+    const hint = "the certificate must be valid, for this host name, and from a CA Node trusts (add one with NODE_EXTRA_CA_CERTS)";
+    return { code, reason: `TLS certificate refused: ${message}`, hint, terminal: true };
+  }
+  const reason = (code && REASONS[code]) || message || "network error";
+  return { code, reason, hint: "check the endpoint and that the server is running", terminal: false };
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { cacheDir } from "../dev/kratos";
+import { pulumiPath } from "../dev/pulumi-env";
 import program = require("./program");
 
 const COMMANDS = ["preview", "up", "refresh", "destroy"] as const;
@@ -20,14 +21,13 @@ async function main(argv: string[]): Promise<number> {
   const option = (name: string) => argv.flatMap((arg, i) => (arg === name && i + 1 < argv.length ? [argv[i + 1]] : []));
   const stackName = option("--stack")[0] ?? "dev";
   const root = resolve(__dirname, "..", "..");
-  const bin = join(cacheDir(), "bin");
   const envVars: Record<string, string> = {
     PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${join(root, ".pulumi")}`,
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-    PATH: `${bin}:${process.env.PATH}`,
+    PATH: pulumiPath(),
   };
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
   // Pulumi runs the program and its providers in the directory of `main` (dist/resources/program.js): so does this.

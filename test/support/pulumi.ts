@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { cacheDir } from "../../src/dev/kratos";
+import { pulumiPath } from "../../src/dev/pulumi-env";
 
 export const PASSPHRASE = "ory-reconcile-test-passphrase";
 export const REPO = resolve(__dirname, "../..");
@@ -21,7 +22,6 @@ export async function testStack(name: string, program: () => Promise<Record<stri
   // directory inside this package: so the work dirs live under <repo>/.pulumi/tests (gitignored).
   mkdirSync(join(REPO, ".pulumi", "tests"), { recursive: true });
   const dir = mkdtempSync(join(REPO, ".pulumi", "tests", `${name}-`));
-  const bin = join(cacheDir(), "bin");
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
   const envVars = {
     PULUMI_BACKEND_URL: `file://${dir}`,
@@ -30,7 +30,7 @@ export async function testStack(name: string, program: () => Promise<Record<stri
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-    PATH: `${bin}:${process.env.PATH}`,
+    PATH: pulumiPath(),
     ...env,
   };
   const stack = await LocalWorkspace.createOrSelectStack(

@@ -32,9 +32,11 @@ export const SERVICE_SCHEMA = {
 
 const base64 = (schema: object) => `base64://${Buffer.from(JSON.stringify(schema)).toString("base64")}`;
 
-/** A throwaway Kratos with the identity schemas `default` (email is the unique identifier) and `service`. */
-export function startReliabilityKratos(): Promise<Kratos> {
+/** A throwaway Kratos (of the given server, default the default one) with the identity schemas `default` (email is
+ * the unique identifier) and `service`. */
+export function startReliabilityKratos(server?: string): Promise<Kratos> {
   return startKratos({
+    server,
     config: {
       identity: {
         default_schema_id: "default",

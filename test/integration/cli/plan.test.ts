@@ -4,16 +4,17 @@ import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { startProxy, Proxy } from "../../support/proxy";
+import { describeServers } from "../../support/servers";
 
 const seedBody = (email: string, extra: Record<string, unknown> = {}) => ({ schema_id: "default", traits: { email }, ...extra });
 
-describe("plan against a real Kratos", () => {
+describeServers("all", "plan", (server) => {
   let kratos: Kratos;
   let proxy: Proxy;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    kratos = await startKratos();
+    kratos = await startKratos({ server });
     proxy = await startProxy({ target: kratos.adminUrl });
     const api = admin(kratos.adminUrl);
     const seed = async (email: string, extra: Record<string, unknown> = {}) => (ids[email] = (await api.createIdentity(seedBody(email, extra))).id);
@@ -130,7 +131,7 @@ identities:
     expect(result.code).toBe(0);
     const total = n + Object.keys(ids).length;
     const listCalls = proxy.count((r) => r.method === "GET" && r.path.startsWith("/admin/identities"));
-    expect(listCalls).toBe(Math.ceil(total / 1000));
+    expect(listCalls).toBe(Math.ceil(total / (server === "v1.3.1" ? 1000 : 500)));
     expect(proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => !r.startsWith("GET /admin/identities"))).toEqual([
       "GET /admin/version",
     ]);
@@ -157,7 +158,7 @@ identities:
     expect(result.stderr).not.toContain("internal error");
   });
 
-  it("refuses key: external_id on a server without it, before reading identities", async () => {
+  (server === "v1.3.1" ? it : it.skip)("refuses key: external_id on a server without it, before reading identities", async () => {
     const dir = manifestDir({ "svc.yaml": setYaml("svc", "key: external_id\nidentities:\n  - external_id: svc-1\n    traits: { email: svc@example.com }") });
     proxy.clear();
     const result = await runCli(["plan", dir], { ORY_ADMIN_URL: proxy.url });

@@ -283,7 +283,9 @@ describe("an endpoint where nothing listens", () => {
     const down = createOryClient({ endpoint, retry: NO_WAIT, onRequest: (event) => attempts.push(event) });
     const error = await down.listIdentities().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerUnreachableError);
-    expect((error as Error).message).toBe(`server unreachable at ${endpoint} (ECONNREFUSED); check the endpoint and that the server is running`);
+    expect((error as Error).message).toBe(
+      `server unreachable at ${endpoint}/admin/identities: connection refused (ECONNREFUSED) after 3 attempts; check the endpoint and that the server is running`,
+    );
     expect(attempts.map((event) => event.error)).toEqual(["ECONNREFUSED", "ECONNREFUSED", "ECONNREFUSED"]);
   });
 });

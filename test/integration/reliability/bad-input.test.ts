@@ -78,7 +78,7 @@ function flagCases(proxyUrl: string, unreachable: string): FlagCase[] {
     { name: "endpoint scheme", args: ["apply", team, "--endpoint", "ftp://127.0.0.1:4434"], says: "--endpoint: invalid endpoint: the scheme ftp: is not supported, use http or https", requests: "none" },
     { name: "credentials in the endpoint", args: ["plan", team, "--endpoint", `http://admin:${URL_SECRET}@127.0.0.1:4434`], says: "the endpoint URL must not contain credentials", requests: "none" },
     { name: "no endpoint at all", args: ["apply", team], env: { ORY_ADMIN_URL: undefined }, says: "Error: no server given\n  hint: pass --endpoint", requests: "none" },
-    { name: "unreachable endpoint", args: ["apply", team, "--endpoint", unreachable], says: `server unreachable at ${unreachable} (ECONNREFUSED)`, requests: "none" },
+    { name: "unreachable endpoint", args: ["apply", team, "--endpoint", unreachable], says: `server unreachable at ${unreachable}/admin/version: connection refused (ECONNREFUSED) after 3 attempts`, requests: "none" },
     { name: "wrong API key (401)", args: ["apply", team], env: { ORY_API_KEY: BAD_TOKEN }, says: "failed with 401: the API key (sensitive) is not valid for this project", requests: "reads" },
     { name: "--max-deletes negative", args: ["apply", team, "--max-deletes=-1"], says: '--max-deletes must be a whole number >= 0, got "-1"', requests: "none" },
     { name: "--max-deletes word", args: ["apply", team, "--prune", "--max-deletes", "all"], says: '--max-deletes must be a whole number >= 0, got "all"', requests: "none" },

@@ -25,6 +25,7 @@ import {
   startReliabilityKratos,
   trait,
 } from "../../support/reliability";
+import { describeServers } from "../../support/servers";
 
 const PASSWORD = "Crash-Secret-Pass-4242";
 const A = 200; // changed by the update phase
@@ -72,7 +73,7 @@ const CYCLES: Array<{ create: KillPoint; landed: [number, number]; update: KillP
   },
 ];
 
-describe("crash convergence: apply of 2,000 identities killed at many points, one re-run converges", () => {
+describeServers("all", "crash convergence: apply of 2,000 identities killed at many points, one re-run converges", (server) => {
   let kratos: Kratos;
   let proxy: Proxy;
   let c: Convergence;
@@ -81,7 +82,7 @@ describe("crash convergence: apply of 2,000 identities killed at many points, on
   const crash = (expected: string[]) => ({ name: "crash", trait: "email", expected });
 
   beforeAll(async () => {
-    kratos = await startReliabilityKratos();
+    kratos = await startReliabilityKratos(server);
     proxy = await startProxy({ target: kratos.adminUrl });
     const ids = await seedBystanders(kratos.adminUrl, "crash");
     c = { kratos, proxy, env: { ORY_API_KEY: API_KEY, CRASH_PASSWORD: PASSWORD }, bystanders: { ids, before: await bystanderState(kratos.adminUrl, ids) }, figures };

@@ -19,6 +19,7 @@ import {
   startReliabilityKratos,
   trait,
 } from "../../support/reliability";
+import { describeServers } from "../../support/servers";
 
 const PASSWORD = "Fault-Secret-Pass-9191";
 const MAX_RUNS = 5;
@@ -59,7 +60,7 @@ interface PhaseFigure {
   requests: number;
 }
 
-describe("faults on 30% of requests: bounded re-runs converge without duplicates", () => {
+describeServers("all", "faults on 30% of requests: bounded re-runs converge without duplicates", (server) => {
   let kratos: Kratos;
   let proxy: Proxy;
   let bystanders: { ids: string[]; before: string[] };
@@ -67,7 +68,7 @@ describe("faults on 30% of requests: bounded re-runs converge without duplicates
   const env = () => ({ ORY_ADMIN_URL: proxy.url, ORY_API_KEY: API_KEY, FAULT_PASSWORD: PASSWORD });
 
   beforeAll(async () => {
-    kratos = await startReliabilityKratos();
+    kratos = await startReliabilityKratos(server);
     proxy = await startProxy({ target: kratos.adminUrl, seed: 20261122 });
     const ids = await seedBystanders(kratos.adminUrl, "faults");
     bystanders = { ids, before: await bystanderState(kratos.adminUrl, ids) };

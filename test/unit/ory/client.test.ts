@@ -69,6 +69,7 @@ describe("createOryClient: endpoint and credentials", () => {
     }
     expect(() => normalizeEndpoint(`not a url ${KEY}`)).toThrow(/^invalid endpoint: expected a URL/);
     expect(() => normalizeEndpoint("ftp://h.test")).toThrow("invalid endpoint: the scheme ftp: is not supported, use http or https");
+    expect(() => normalizeEndpoint("http://127.0.0.1:0")).toThrow("invalid endpoint: port 0 cannot be connected to, use the port the server listens on");
   });
 
   it("sends the API key as a bearer token and a user agent", async () => {
@@ -182,7 +183,9 @@ describe("listIdentities", () => {
     const { ory, calls } = client(sequence(networkError("ECONNREFUSED")));
     const error = await ory.listIdentities().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerUnreachableError);
-    expect((error as Error).message).toBe(`server unreachable at ${ENDPOINT} (ECONNREFUSED); check the endpoint and that the server is running`);
+    expect((error as Error).message).toBe(
+      `server unreachable at ${ENDPOINT}/admin/identities: connection refused (ECONNREFUSED) after 3 attempts; check the endpoint and that the server is running`,
+    );
     expect(calls).toHaveLength(3);
   });
 });

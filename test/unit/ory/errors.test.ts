@@ -54,11 +54,17 @@ describe("error messages", () => {
     expect(new UncertainWriteError({ method: "POST", path: "/admin/identities" }, "ECONNRESET").message).toBe(
       "POST /admin/identities: no reliable answer (ECONNRESET); the write may or may not have been applied, verify the server state before repeating it",
     );
-    expect(new ServerUnreachableError("http://127.0.0.1:4434", "ECONNREFUSED").message).toBe(
-      "server unreachable at http://127.0.0.1:4434 (ECONNREFUSED); check the endpoint and that the server is running",
+    const refused = { code: "ECONNREFUSED", reason: "connection refused", hint: "check the endpoint and that the server is running", terminal: false };
+    expect(new ServerUnreachableError("http://127.0.0.1:4434/admin/version", refused, 3).message).toBe(
+      "server unreachable at http://127.0.0.1:4434/admin/version: connection refused (ECONNREFUSED) after 3 attempts; check the endpoint and that the server is running",
     );
-    expect(new OryNetworkError({ method: "GET", path: "/admin/identities" }, "ECONNRESET", 7).message).toBe(
-      "GET /admin/identities: network error (ECONNRESET) after 7 attempt(s)",
+    const badPort = { code: undefined, reason: 'fetch refuses port 9 (a "bad port" in the fetch standard)', hint: "use another port", terminal: true };
+    expect(new ServerUnreachableError("http://127.0.0.1:9/admin/version", badPort, 1).message).toBe(
+      'server unreachable at http://127.0.0.1:9/admin/version: fetch refuses port 9 (a "bad port" in the fetch standard); use another port',
+    );
+    const reset = { code: "ECONNRESET", reason: "connection reset", hint: "", terminal: false };
+    expect(new OryNetworkError({ method: "GET", path: "/admin/identities" }, "http://127.0.0.1:4434/admin/identities", reset, 7).message).toBe(
+      "GET http://127.0.0.1:4434/admin/identities: connection reset (ECONNRESET) after 7 attempts",
     );
   });
 

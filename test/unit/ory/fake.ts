@@ -50,8 +50,8 @@ export function kratosError(status: number, reason: string, message = "The reque
 }
 
 /** What undici's fetch throws: `TypeError("fetch failed")` with the socket error as `cause`. */
-export function networkError(code: string): Error {
-  return new TypeError("fetch failed", { cause: Object.assign(new Error(`socket: ${code}`), { code }) });
+export function networkError(code: string, message = `socket: ${code}`): Error {
+  return new TypeError("fetch failed", { cause: Object.assign(new Error(message), { code }) });
 }
 
 /** A policy that never waits and records the delays it was asked for. */

@@ -8,7 +8,7 @@ function setup(handler: Parameters<typeof fakeFetch>[0], overrides = {}) {
   const fake = fakeFetch(handler);
   const policy = instantPolicy(overrides);
   const events: RequestEvent[] = [];
-  const retrying = createRetryingFetch({ fetch: fake.fetch, endpoint: ENDPOINT, policy, onRequest: (event) => events.push(event) });
+  const retrying = createRetryingFetch({ fetch: fake.fetch, policy, onRequest: (event) => events.push(event) });
   return { retrying, calls: fake.calls, delays: policy.delays, events };
 }
 
@@ -81,6 +81,7 @@ describe("createRetryingFetch", () => {
     const error = await retrying(`${ENDPOINT}/admin/identities`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OryNetworkError);
     expect(error).toMatchObject({ method: "GET", path: "/admin/identities", code: "ECONNRESET", attempts: 7 });
+    expect((error as Error).message).toBe(`GET ${ENDPOINT}/admin/identities: connection reset (ECONNRESET) after 7 attempts`);
     expect(calls).toHaveLength(7);
   });
 
@@ -88,7 +89,9 @@ describe("createRetryingFetch", () => {
     const { retrying, calls } = setup(sequence(networkError("ECONNREFUSED")));
     const error = await retrying(`${ENDPOINT}/admin/identities`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerUnreachableError);
-    expect((error as Error).message).toContain(`server unreachable at ${ENDPOINT}`);
+    expect((error as Error).message).toBe(
+      `server unreachable at ${ENDPOINT}/admin/identities: connection refused (ECONNREFUSED) after 3 attempts; check the endpoint and that the server is running`,
+    );
     expect(calls).toHaveLength(3);
   });
 
@@ -101,7 +104,9 @@ describe("createRetryingFetch", () => {
   it("gives a refused connection the full budget once the server has answered", async () => {
     const { retrying, calls } = setup(sequence(json(200, []), networkError("ECONNREFUSED")));
     await retrying(`${ENDPOINT}/admin/identities`);
-    await expect(retrying(`${ENDPOINT}/admin/identities`)).rejects.toThrow(ServerUnreachableError);
+    await expect(retrying(`${ENDPOINT}/admin/identities`)).rejects.toThrow(
+      `server unreachable at ${ENDPOINT}/admin/identities: connection refused (ECONNREFUSED) after 7 attempts`,
+    );
     expect(calls).toHaveLength(1 + 7);
   });
 
@@ -124,6 +129,72 @@ describe("createRetryingFetch", () => {
       { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 3, status: 200 },
     ]);
     expect(events.every((event) => event.durationMs === 0)).toBe(true);
+  });
+});
+
+describe("createRetryingFetch: failures no retry can cure", () => {
+  /** On Node's own fetch: these fail before anything leaves the process. */
+  function real() {
+    const events: RequestEvent[] = [];
+    const retrying = createRetryingFetch({ fetch, policy: instantPolicy(), onRequest: (event) => events.push(event) });
+    return { retrying, events };
+  }
+
+  it("fails at once on a port fetch refuses, naming the URL and the reason", async () => {
+    const { retrying, events } = real();
+    const error = await retrying("http://127.0.0.1:9/admin/version").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnreachableError);
+    expect((error as Error).message).toBe(
+      'server unreachable at http://127.0.0.1:9/admin/version: fetch refuses port 9 (a "bad port" in the fetch standard); use another port',
+    );
+    expect(events).toHaveLength(1);
+  });
+
+  it("fails at once on a scheme fetch does not support", async () => {
+    const { retrying, events } = real();
+    const error = await retrying("ftp://127.0.0.1:4434/admin/version").catch((e: unknown) => e);
+    expect((error as Error).message).toBe("server unreachable at ftp://127.0.0.1:4434/admin/version: fetch does not support ftp: URLs; use http or https");
+    expect(events).toHaveLength(1);
+  });
+
+  it("fails at once on a header value fetch refuses, without quoting it", async () => {
+    const { retrying, events } = real();
+    const headers = { Authorization: "Bearer ory_pat_SECRET\nX-Injected: 1" };
+    const error = await retrying("http://127.0.0.1:4434/admin/version", { headers }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "server unreachable at http://127.0.0.1:4434/admin/version: a request header has an invalid value (a line break or a character beyond Latin-1); " +
+        "check the API key (ORY_API_KEY) and the endpoint",
+    );
+    expect(events).toHaveLength(1);
+  });
+
+  it("fails at once on a host name that does not exist, also for a POST and without the URL's credentials", async () => {
+    const { retrying, calls } = setup(sequence(networkError("ENOTFOUND", "getaddrinfo ENOTFOUND kratos.test"), json(201, {})));
+    const error = await retrying("http://user:pw@kratos.test:4434/admin/identities?page_size=1", post).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerUnreachableError);
+    expect((error as Error).message).toBe(
+      "server unreachable at http://kratos.test:4434/admin/identities: no such host kratos.test (ENOTFOUND); check the host name of the endpoint",
+    );
+    expect(calls).toHaveLength(1);
+  });
+
+  it("fails at once on a TLS certificate Node refuses, even after the server has answered", async () => {
+    const selfSigned = networkError("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
+    const { retrying, calls } = setup(sequence(json(200, []), selfSigned));
+    await retrying("https://kratos.test/admin/identities");
+    const error = await retrying("https://kratos.test/admin/identities").catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^server unreachable at https:\/\/kratos.test\/admin\/identities: TLS certificate refused: self-signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\); /,
+    );
+    expect(calls).toHaveLength(2);
+  });
+
+  it("keeps retrying what a restarting server or network can cure", async () => {
+    for (const code of ["ECONNREFUSED", "EAI_AGAIN", "ECONNRESET", "UND_ERR_HEADERS_TIMEOUT"]) {
+      const { retrying, calls } = setup(sequence(networkError(code), json(200, [])));
+      expect((await retrying(`${ENDPOINT}/admin/identities`)).status).toBe(200);
+      expect(calls).toHaveLength(2);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
-import { backoffMs, decide, isIdempotent, isRetriableStatus, networkErrorCode, Outcome, RETRY_DEFAULTS, retryPolicy } from "../../../src/ory/retry";
+import { backoffMs, decide, describeNetworkError, isIdempotent, isRetriableStatus, networkErrorCode, Outcome, RETRY_DEFAULTS, retryPolicy } from "../../../src/ory/retry";
+import { networkError } from "./fake";
 
 const NOW = 1_700_000_000_000;
 const policy = retryPolicy({ retries: 2, connectRetries: 1, minDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, now: () => NOW });
@@ -6,7 +7,7 @@ const policy = retryPolicy({ retries: 2, connectRetries: 1, minDelayMs: 100, max
 function response(status: number, headers: Record<string, string> = {}): Outcome {
   return { kind: "response", status, headers: new Headers(headers) };
 }
-const network = (code?: string): Outcome => ({ kind: "network", code });
+const network = (code?: string, terminal = false): Outcome => ({ kind: "network", code, reason: "", hint: "", terminal });
 const GET = { method: "GET", pathname: "/admin/identities" };
 const POST = { method: "POST", pathname: "/admin/identities" };
 const BATCH = { method: "PATCH", pathname: "/admin/identities" };
@@ -110,6 +111,66 @@ describe("decide: network errors", () => {
     expect(decide(GET, network("ECONNREFUSED"), 2, true, policy)).toEqual({ action: "retry", delayMs: 100 });
     expect(decide(BATCH, network("ECONNREFUSED"), 2, true, policy)).toEqual({ action: "retry", delayMs: 100 });
     expect(decide(GET, network("ECONNREFUSED"), 3, true, policy)).toEqual({ action: "unreachable" });
+  });
+});
+
+describe("decide: failures no retry can cure", () => {
+  it("ends at the first attempt, for any method, whether or not the server has answered", () => {
+    for (const request of [GET, POST, BATCH]) {
+      for (const connected of [false, true]) expect(decide(request, network(undefined, true), 1, connected, policy)).toEqual({ action: "unreachable" });
+    }
+  });
+});
+
+describe("describeNetworkError", () => {
+  const url = new URL("http://kratos.test:4434/admin/version");
+  /** What Node 20's fetch throws for a request it refuses to send: nothing leaves the process. */
+  const refusedByFetch = (target: string, init?: RequestInit) => fetch(target, init).then(() => undefined, (error: unknown) => error);
+
+  it("explains, as terminal, what Node's own fetch refuses", async () => {
+    expect(describeNetworkError(await refusedByFetch("http://127.0.0.1:6000/"), new URL("http://127.0.0.1:6000/"))).toEqual({
+      code: undefined,
+      reason: 'fetch refuses port 6000 (a "bad port" in the fetch standard)',
+      hint: "use another port",
+      terminal: true,
+    });
+    const ftp = new URL("ftp://127.0.0.1:4434/");
+    expect(describeNetworkError(await refusedByFetch(ftp.href), ftp)).toMatchObject({ reason: "fetch does not support ftp: URLs", terminal: true });
+    const file = new URL("file:///etc/hostname");
+    expect(describeNetworkError(await refusedByFetch(file.href), file)).toMatchObject({ reason: "fetch does not support file: URLs", terminal: true });
+    for (const key of ["ory_pat_a\nb", "ory_pat_a\rb", "ory_pat_\u20ac"]) {
+      const failure = describeNetworkError(await refusedByFetch("http://127.0.0.1:4434/", { headers: { Authorization: `Bearer ${key}` } }), url);
+      expect(failure).toMatchObject({ reason: "a request header has an invalid value (a line break or a character beyond Latin-1)", terminal: true });
+      expect(JSON.stringify(failure)).not.toContain("ory_pat_");
+    }
+  });
+
+  it.each([
+    // as undici reports them in Node 20 (observed against loopback servers and an unresolvable name)
+    ["ENOTFOUND", "getaddrinfo ENOTFOUND kratos.test", "no such host kratos.test", true],
+    ["DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate", "TLS certificate refused: self-signed certificate", true],
+    ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the first certificate", "TLS certificate refused: unable to verify the first certificate", true],
+    ["CERT_HAS_EXPIRED", "certificate has expired", "TLS certificate refused: certificate has expired", true],
+    [
+      "ERR_TLS_CERT_ALTNAME_INVALID",
+      "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: ",
+      "TLS certificate refused: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list",
+      true,
+    ],
+    ["ERR_SSL_WRONG_VERSION_NUMBER", "ssl3_get_record:wrong version number", "the server does not speak TLS", true],
+    ["ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:4434", "connection refused", false],
+    ["ECONNRESET", "read ECONNRESET", "connection reset", false],
+    ["EAI_AGAIN", "getaddrinfo EAI_AGAIN kratos.test", "DNS lookup failed for now", false],
+    ["UND_ERR_SOCKET", "other side closed", "connection closed by the server", false],
+    ["UND_ERR_HEADERS_TIMEOUT", "Headers Timeout Error", "no answer in time", false],
+    ["HPE_INVALID_CONSTANT", "Response does not match the HTTP/1.1 protocol (Expected HTTP/)", "Response does not match the HTTP/1.1 protocol (Expected HTTP/)", false],
+  ])("%s: %j", (code, message, reason, terminal) => {
+    expect(describeNetworkError(networkError(code, message), url)).toMatchObject({ code, reason, terminal });
+  });
+
+  it("reads the code of an AggregateError (a name with several addresses)", () => {
+    const aggregate = new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:4434"), { code: "ECONNREFUSED" })], "");
+    expect(describeNetworkError(new TypeError("fetch failed", { cause: aggregate }), url)).toMatchObject({ code: "ECONNREFUSED", reason: "connection refused", terminal: false });
   });
 });
 
