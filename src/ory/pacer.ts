@@ -1,6 +1,10 @@
 // Paces requests from the server's `x-ratelimit-remaining` / `x-ratelimit-reset` headers (Ory Network), so a run
 // slows down before the budget is spent instead of collecting 429s. Reads and writes are tracked apart: the server
 // does not say which limit group a path belongs to, and a request that still meets a 429 is retried as usual.
+// When the headers describe several windows (a burst and a sustained one), the tightest is followed: the least
+// remaining, and with nothing left the latest reset (see `rateLimitWindow` in rate-limit.ts for the formats read).
+// A reset of `0` (a server that rounds the time left down, for a window in its last fraction of a second) is the next
+// whole second: the budget holds until then and a spent window waits until then, instead of probing again at once.
 //
 // Per class:
 // - Nothing known yet: one request goes alone; the others wait for its answer (and its headers).
@@ -8,20 +12,12 @@
 // - With the headers: a request goes while the window has budget left, counting requests already in flight as
 //   spent; otherwise it waits for the window's reset (at most `maxWaitMs`), then one request probes again. Within
 //   a window the budget only shrinks: a late answer (sent before others that were answered first) cannot raise it.
-import { parseRateLimitReset } from "./rate-limit";
+import { rateLimitWindow } from "./rate-limit";
 
 export type RequestClass = "read" | "write";
 
 export function requestClass(method: string): RequestClass {
   return ["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase()) ? "read" : "write";
-}
-
-/** What an answer says about its rate-limit window, or undefined when it carries no (readable) headers. */
-export function rateLimitWindow(headers: { get(name: string): string | null }, nowMs: number): { remaining: number; resetAt: number } | undefined {
-  const remaining = headers.get("x-ratelimit-remaining")?.trim();
-  const resetIn = parseRateLimitReset(headers.get("x-ratelimit-reset"), nowMs);
-  if (remaining === undefined || !/^\d+$/.test(remaining) || resetIn === undefined) return undefined;
-  return { remaining: Number(remaining), resetAt: nowMs + resetIn };
 }
 
 interface ClassState {

@@ -1,5 +1,5 @@
 import { createOryClient } from "../../../src/ory/client";
-import { RatePacer, rateLimitWindow, requestClass } from "../../../src/ory/pacer";
+import { RatePacer, requestClass } from "../../../src/ory/pacer";
 import { retryPolicy } from "../../../src/ory/retry";
 import { fakeFetch, json } from "./fake";
 
@@ -21,22 +21,11 @@ function fakeClock() {
 
 const headers = (values: Record<string, string>) => new Headers(values);
 const limited = (remaining: number, resetSeconds: number) => headers({ "x-ratelimit-remaining": String(remaining), "x-ratelimit-reset": String(resetSeconds) });
+/** One value per window in each header, e.g. ("0, 0, 299", "1, 1, 45"). */
+const windows = (remaining: string, reset: string) => headers({ "x-ratelimit-limit": "10, 10;w=1, 300;w=60", "x-ratelimit-remaining": remaining, "x-ratelimit-reset": reset });
 
 /** Resolves once every pending promise callback has run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-describe("rateLimitWindow", () => {
-  it("reads remaining and the reset (seconds from now, or epoch seconds)", () => {
-    expect(rateLimitWindow(limited(7, 3), T0)).toEqual({ remaining: 7, resetAt: T0 + 3000 });
-    expect(rateLimitWindow(headers({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(T0 / 1000 + 5) }), T0)).toEqual({ remaining: 0, resetAt: T0 + 5000 });
-  });
-
-  it("is undefined without both headers or with unreadable ones", () => {
-    expect(rateLimitWindow(headers({}), T0)).toBeUndefined();
-    expect(rateLimitWindow(headers({ "x-ratelimit-remaining": "5" }), T0)).toBeUndefined();
-    expect(rateLimitWindow(headers({ "x-ratelimit-remaining": "many", "x-ratelimit-reset": "3" }), T0)).toBeUndefined();
-  });
-});
 
 describe("requestClass", () => {
   it("tells reads from writes", () => {
@@ -94,6 +83,61 @@ describe("RatePacer", () => {
     expect(clock.sleeps).toEqual([5000]);
   });
 
+  it("with one value per window, waits for the reset of a window that has nothing left", async () => {
+    const clock = fakeClock();
+    const pacer = new RatePacer(clock, 60000);
+    (await pacer.acquire("write"))(windows("0, 0, 299", "1, 1, 45"));
+    (await pacer.acquire("write"))(windows("9, 9, 0", "0, 0, 30"));
+    expect(clock.sleeps).toEqual([1000]);
+    await pacer.acquire("write");
+    expect(clock.sleeps).toEqual([1000, 30000]);
+  });
+
+  it("spends only the least remaining of several windows, then waits for that window's reset (capped)", async () => {
+    const clock = fakeClock();
+    const pacer = new RatePacer(clock, 20000);
+    (await pacer.acquire("read"))(windows(" 3, 3 , 299 ", "1,1,45"));
+    for (let i = 0; i < 3; i++) (await pacer.acquire("read"))();
+    expect(clock.sleeps).toEqual([]);
+    (await pacer.acquire("read"))(windows("9, 9, 2", "1, 1, 45"));
+    (await pacer.acquire("read"))();
+    (await pacer.acquire("read"))();
+    expect(clock.sleeps).toEqual([1000]);
+    await pacer.acquire("read");
+    expect(clock.sleeps).toEqual([1000, 20000]);
+  });
+
+  it("reads Ory Network's documented form: a list in x-ratelimit-limit, one remaining and one reset", async () => {
+    const clock = fakeClock();
+    const pacer = new RatePacer(clock, 60000);
+    (await pacer.acquire("write"))(headers({ "x-ratelimit-limit": "10, 10;w=1, 300;w=60", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" }));
+    await pacer.acquire("write");
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
+  it("with a reset of 0 and nothing left, waits until the next whole second rather than probing at once", async () => {
+    const clock = fakeClock();
+    clock.t = T0 + 300; // windows are aligned to whole seconds: 700 ms are left of this one
+    const pacer = new RatePacer(clock, 60000);
+    (await pacer.acquire("write"))(windows("0, 0, 299", "0, 0, 45"));
+    await pacer.acquire("write");
+    expect(clock.sleeps).toEqual([700]);
+    expect(clock.t).toBe(T0 + 1000);
+  });
+
+  it("with a reset of 0 and budget left, spends it until the next whole second without probing one by one", async () => {
+    const clock = fakeClock();
+    clock.t = T0 + 300;
+    const pacer = new RatePacer(clock, 60000);
+    (await pacer.acquire("write"))(windows("3, 3, 299", "0, 0, 45"));
+    let granted = 0;
+    for (let i = 0; i < 3; i++) void pacer.acquire("write").then(() => granted++);
+    await settle();
+    expect([granted, clock.sleeps]).toEqual([3, []]); // at once: none waits for another's answer
+    await pacer.acquire("write");
+    expect(clock.sleeps).toEqual([700]); // the fourth: in the next second
+  });
+
   it("lets the next request probe when the first one got no answer", async () => {
     const clock = fakeClock();
     const pacer = new RatePacer(clock, 60000);
@@ -138,5 +182,60 @@ describe("a client against a rate-limited server", () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }])));
     expect(answers).toHaveLength(40);
     expect(answers.filter((status) => status === 429)).toEqual([]);
+  });
+
+  it("paces 40 concurrent writes through aligned 1 s windows whose resets are rounded down (always 0) without a 429", async () => {
+    const clock = fakeClock();
+    clock.t = T0 + 400;
+    const limit = 5;
+    const buckets = [{ limit, ms: 1000 }, { limit: 100, ms: 60000 }].map((bucket) => ({ ...bucket, start: 0, used: 0 }));
+    const answers: number[] = [];
+    const server = fakeFetch(() => {
+      for (const bucket of buckets) {
+        const start = clock.t - (clock.t % bucket.ms); // aligned to multiples of the length since the epoch
+        if (start !== bucket.start) Object.assign(bucket, { start, used: 0 });
+      }
+      const ok = buckets.every((bucket) => bucket.used < bucket.limit);
+      if (ok) buckets.forEach((bucket) => bucket.used++);
+      answers.push(ok ? 200 : 429);
+      const left = buckets.map((bucket) => bucket.limit - bucket.used);
+      const reset = buckets.map((bucket) => Math.floor((bucket.start + bucket.ms - clock.t) / 1000));
+      const lists = {
+        "x-ratelimit-limit": `${limit}, ${limit};w=1, 100;w=60`,
+        "x-ratelimit-remaining": [Math.min(...left), ...left].join(", "),
+        "x-ratelimit-reset": [reset[left.indexOf(Math.min(...left))], ...reset].join(", "),
+      };
+      return ok ? json(200, { id: "x" }, lists) : new Response(null, { status: 429, headers: lists });
+    });
+    const ory = createOryClient({ endpoint: "http://kratos.test", fetch: server.fetch, retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }) });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }])));
+    expect(answers.filter((status) => status === 429)).toEqual([]);
+    expect(answers).toHaveLength(40);
+    expect(clock.sleeps.every((ms) => ms > 0)).toBe(true);
+  });
+
+  it("paces 60 concurrent writes through a burst (4 per 1 s) and a sustained (10 per 5 s) window given as lists", async () => {
+    const clock = fakeClock();
+    const buckets = [{ limit: 4, ms: 1000 }, { limit: 10, ms: 5000 }].map((bucket) => ({ ...bucket, start: T0, used: 0 }));
+    const answers: number[] = [];
+    const server = fakeFetch(() => {
+      for (const bucket of buckets) {
+        const start = clock.t - ((clock.t - T0) % bucket.ms); // fixed windows from T0
+        if (start !== bucket.start) Object.assign(bucket, { start, used: 0 });
+      }
+      const ok = buckets.every((bucket) => bucket.used < bucket.limit);
+      if (ok) buckets.forEach((bucket) => bucket.used++);
+      answers.push(ok ? 200 : 429);
+      // One value per window, the tightest first: e.g. remaining "3, 3, 9" and reset "1, 1, 5".
+      const remaining = buckets.map((bucket) => bucket.limit - bucket.used);
+      const reset = buckets.map((bucket) => Math.ceil((bucket.start + bucket.ms - clock.t) / 1000));
+      const first = remaining.indexOf(Math.min(...remaining));
+      const lists = { "x-ratelimit-remaining": [remaining[first], ...remaining].join(", "), "x-ratelimit-reset": [reset[first], ...reset].join(", ") };
+      return ok ? json(200, { id: "x" }, lists) : new Response(null, { status: 429, headers: lists });
+    });
+    const ory = createOryClient({ endpoint: "http://kratos.test", fetch: server.fetch, retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }) });
+    await Promise.all(Array.from({ length: 60 }, (_, i) => ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }])));
+    expect(answers.filter((status) => status === 429)).toEqual([]);
+    expect(answers).toHaveLength(60);
   });
 });
