@@ -2,10 +2,10 @@
 import { readFileSync } from "node:fs";
 import { applyPlan, ApplyRefused, Outcome } from "../reconcile/apply";
 import { planSets } from "../reconcile/engine";
-import { JsonPlan, stalePlanReasons, toJsonPlan } from "../reconcile/jsonplan";
+import { JsonPlan, notAPlan, stalePlanReasons, toJsonPlan } from "../reconcile/jsonplan";
 import { renderPlan } from "../reconcile/render";
 import { connect } from "./connect";
-import { UserError } from "./errors";
+import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { progress } from "./progress";
 
@@ -22,12 +22,19 @@ export interface ApplyFlags {
   output: "text" | "json";
 }
 
+/** The plan saved by `plan --out`, checked before anything is sent: a file that holds no such plan is refused. */
 function readSavedPlan(path: string): JsonPlan {
+  const text = onDisk(`read the saved plan ${path}`, () => readFileSync(path, "utf8"));
+  const hint = "create it with `ory-reconcile plan <paths> --out plan.json`";
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as JsonPlan;
+    value = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`cannot read the saved plan ${path}: ${(error as Error).message}`, [], "create it with `ory-reconcile plan <paths> --out plan.json`");
+    throw new UserError(`the saved plan ${path} is not JSON (${(error as Error).message}); nothing was sent to the server`, [], hint);
   }
+  const problem = notAPlan(value);
+  if (problem) throw new UserError(`the saved plan ${path} is not a plan to apply: ${problem}; nothing was sent to the server`, [], hint);
+  return value as JsonPlan;
 }
 
 export function summarize(outcomes: Outcome[]): string {

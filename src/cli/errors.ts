@@ -1,11 +1,47 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
-import { isOryError } from "../ory";
+import { isOryError, OryApiError } from "../ory";
 import type { Issue } from "../reconcile/types";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
 export class UserError extends Error {
   constructor(message: string, readonly issues: Issue[] = [], readonly hint?: string) {
     super(message);
+  }
+}
+
+/** What the server URL must be, for messages about one that is not. */
+const ENDPOINT_HINT =
+  "this endpoint is no Ory admin API: give the base URL, e.g. http://127.0.0.1:4434 (Kratos' admin port) or https://<project>.projects.oryapis.com";
+
+const FILE_HINTS: Record<string, string> = {
+  ENOENT: "create the directory first, or choose another path",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EISDIR: "name a file, not a directory",
+  EEXIST: "a file of that name is in the way: choose another path",
+  EACCES: "check the permissions, or choose another path",
+  EPERM: "check the permissions, or choose another path",
+  EROFS: "the file system is read-only: choose another path",
+  ENOSPC: "free some disk space, or choose another path",
+  EDQUOT: "free some disk space, or choose another path",
+};
+
+/** A Node file-system error (ENOENT, EACCES, EISDIR, ENOSPC …): it has an error code and the call that failed. */
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return typeof code === "string" && typeof syscall === "string";
+}
+
+/**
+ * Runs a file operation of the CLI; when the file system refuses it, a UserError that says what could not be done
+ * (`write the plan to plan.json`), why (`no such file or directory (ENOENT)`) and what to do.
+ */
+export function onDisk<T>(what: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    if (!isFileSystemError(error)) throw error;
+    const reason = /^E[A-Z]+: ([^,]*)/.exec(error.message)?.[1] ?? error.message;
+    throw new UserError(`cannot ${what}: ${reason} (${error.code})`, [], FILE_HINTS[error.code] ?? "check the path");
   }
 }
 
@@ -31,7 +67,11 @@ export function reportError(error: unknown, write: (text: string) => void): numb
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  // Errors of the server or the network are the user's to act on; anything else is a bug of ours.
-  write(scrub(isOryError(error) ? `Error: ${message}\n` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`, secrets));
+  // Errors of the server, the network or the file system are the user's to act on; anything else is a bug of ours.
+  const theirs = isOryError(error) || isFileSystemError(error);
+  // Every admin API has the identity list: a 404 for it means the URL names something else.
+  const notAdminApi = error instanceof OryApiError && error.status === 404 && error.method === "GET" && error.path === "/admin/identities";
+  const hint = notAdminApi ? `  hint: ${ENDPOINT_HINT}\n` : "";
+  write(scrub(theirs ? `Error: ${message}\n${hint}` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`, secrets));
   return 1;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { exportSets } from "../reconcile/export";
 import { connect } from "./connect";
+import { onDisk, UserError } from "./errors";
 
 export interface ExportFlags {
   endpoint?: string;
@@ -17,18 +18,23 @@ export async function exportCommand(flags: ExportFlags, stdout: NodeJS.WritableS
   const admin = connect(flags);
   const caps = await admin.capabilities();
   const live = await admin.listIdentities({ pageSize: caps.pageSizeMax });
-  const { documents, skipped } = exportSets(live, flags);
-  for (const s of skipped) stderr.write(`skipped identity ${s.id}: it ${s.reason} (choose another --key)\n`);
+  const { documents, exported, skipped, sets } = exportSets(live, flags);
+  if (flags.set !== undefined && !sets.includes(flags.set)) {
+    const found = sets.length > 0 ? `the sets found are: ${sets.join(", ")}` : "the server has no identities";
+    throw new UserError(`no live identity belongs to set "${flags.set}"; nothing was exported`, [], `check the name; ${found}`);
+  }
+  for (const s of skipped) stderr.write(`skipped identity ${s.id}: it ${s.reason} (${s.hint})\n`);
   const yamlOf = (doc: object) => stringify(doc, { lineWidth: 0 });
-  if (flags.out) {
-    mkdirSync(flags.out, { recursive: true });
+  const out = flags.out;
+  if (out) {
+    onDisk(`create the directory ${out}`, () => mkdirSync(out, { recursive: true }));
     for (const doc of documents) {
-      const name = (doc.metadata as { name: string }).name;
-      writeFileSync(join(flags.out, `${name}.yaml`), yamlOf(doc));
+      const file = join(out, `${(doc.metadata as { name: string }).name}.yaml`);
+      onDisk(`write ${file}`, () => writeFileSync(file, yamlOf(doc)));
     }
-    stderr.write(`Exported ${live.length - skipped.length} identities in ${documents.length} set(s) to ${flags.out}\n`);
   } else {
     stdout.write(documents.map(yamlOf).join("---\n"));
   }
+  stderr.write(`Exported ${exported} identities in ${documents.length} set(s)${out ? ` to ${out}` : ""}\n`);
   return 0;
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The CLI entry: the only place that calls process.exit.
-import yargs from "yargs";
+// `require`: the bundler then takes yargs' CommonJS build, whose help text wraps at word boundaries (its ESM build
+// breaks words in the middle: "Krato\ns").
+import yargs = require("yargs");
 import { applyCommand } from "./apply";
 import { reportError, UserError } from "./errors";
 import { exportCommand } from "./export";
@@ -118,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, "name a command: validate, plan, apply or export")
     .strict()
     .help()
+    // 80 columns in a pipe or a CI log, the terminal's width on a terminal.
+    .wrap(process.stdout.isTTY ? process.stdout.columns : 80)
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new UserError(message, [], "run `ory-reconcile --help` for usage");

@@ -4,7 +4,7 @@ import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { planSets } from "../reconcile/engine";
 import { renderPlan } from "../reconcile/render";
 import { connect } from "./connect";
-import { UserError } from "./errors";
+import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
 
 export interface PlanFlags {
@@ -22,7 +22,8 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const admin = connect(flags);
   const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
   const json = toJsonPlan(plan);
-  if (flags.out) writeFileSync(flags.out, JSON.stringify(json, null, 2) + "\n", { mode: 0o600 });
+  const out = flags.out;
+  if (out) onDisk(`write the plan to ${out}`, () => writeFileSync(out, JSON.stringify(json, null, 2) + "\n", { mode: 0o600 }));
   stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : renderPlan(json, { color }));
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;

@@ -1,6 +1,7 @@
 // YAML text -> one plain value per document, each with a locator that maps a field path back to line:column.
-// Syntax errors, duplicate mapping keys and unknown aliases become issues; nothing throws.
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments } from "yaml";
+// Syntax errors, duplicate mapping keys, unknown aliases and numbers a JSON number cannot hold as written become
+// issues; nothing throws.
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar } from "yaml";
 import type { Issue, SourcePos } from "../reconcile/types";
 import { Locate, makeIssue, Path } from "./path";
 
@@ -45,11 +46,21 @@ export function parseYaml(text: string, file: string): YamlDocument[] {
   return documents;
 }
 
-/** Duplicate keys in a mapping and aliases without an anchor, found by walking the node tree. */
+/**
+ * Duplicate keys in a mapping, aliases without an anchor, and numbers that would not reach the server as written,
+ * found by walking the node tree.
+ */
 function structureIssues(doc: Document, at: (offset: number) => SourcePos): { issues: Issue[]; unreadable: boolean } {
   const issues: Issue[] = [];
   let unreadable = false;
+  const checkNumber = (node: unknown, path: Array<string | number>): void => {
+    if (isScalar(node) && !keptExactly(node)) {
+      const message = "this number cannot be kept exactly: JSON numbers here are 64-bit floats (integers up to 2^53, about 17 digits)";
+      issues.push(makeIssue(at(rangeStart(node)), path, message, 'quote it to keep it as text ("…"), or use fewer digits'));
+    }
+  };
   const walk = (node: unknown, path: Array<string | number>): void => {
+    checkNumber(node, path);
     if (isAlias(node) && node.resolve(doc) === undefined) {
       unreadable = true;
       issues.push(makeIssue(at(node.range?.[0] ?? 0), path, `unknown alias "*${node.source}"`, `define the anchor &${node.source} before this alias`));
@@ -58,6 +69,7 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
       for (const pair of node.items) {
         const key = keyOf(pair.key);
         if (key === undefined) continue;
+        checkNumber(pair.key, path);
         const here = at(rangeStart(pair.key));
         const first = seen.get(key);
         if (first && key !== "<<") {
@@ -73,6 +85,31 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
   };
   walk(doc.contents, []);
   return { issues, unreadable };
+}
+
+const DECIMAL = /^([-+]?)(\d*)\.?(\d*)(?:[eE]([-+]?\d+))?$/;
+
+/** A decimal numeral as sign, significant digits and exponent (`-1.50e3` -> `-15e2`); every zero is `0`. */
+function canonical(text: string): string {
+  const [, sign, whole, fraction, exponent] = DECIMAL.exec(text) ?? [];
+  const digits = `${whole}${fraction}`.replace(/^0+/, "");
+  const significant = digits.replace(/0+$/, "");
+  if (significant === "") return "0";
+  const scale = Number(exponent ?? 0) - fraction.length + (digits.length - significant.length);
+  return `${sign === "-" ? "-" : ""}${significant}e${scale}`;
+}
+
+/**
+ * Whether a YAML number reaches the server as written: JSON.stringify of the parsed value (a double) has the value
+ * of the source text. Not so for 12345678901234567890 (sent as 12345678901234567000), 0.10000000000000000001, 1e400
+ * and .inf (sent as null); hex and octal must be safe integers.
+ */
+function keptExactly(node: Scalar): boolean {
+  const value = node.value;
+  if (typeof value !== "number") return true;
+  if (!Number.isFinite(value)) return false;
+  const source = node.source ?? "";
+  return DECIMAL.test(source) ? canonical(source) === canonical(String(value)) : Number.isSafeInteger(value);
 }
 
 /** Some messages quote the offending source text, which may be part of a secret; the position says enough. */

@@ -114,8 +114,9 @@ export function createOryClient(options: OryClientOptions): OryClient {
   };
 }
 
-/** `http(s)://host[:port][/prefix]` without trailing slash, query or fragment. Credentials in the URL are refused
- * (they would end up in logs): use `apiKey`. */
+/** `http(s)://host[:port][/prefix]` without trailing slash, query or fragment, nor a trailing `/admin` or
+ * `/admin/identities` (the API's own paths, which every request adds). Credentials in the URL are refused (they
+ * would end up in logs): use `apiKey`. */
 export function normalizeEndpoint(endpoint: string): string {
   let url: URL;
   try {
@@ -128,5 +129,5 @@ export function normalizeEndpoint(endpoint: string): string {
     throw new Error(`invalid endpoint: the scheme ${url.protocol} is not supported, use http or https`);
   }
   if (url.port === "0") throw new Error("invalid endpoint: port 0 cannot be connected to, use the port the server listens on");
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  return `${url.origin}${url.pathname.replace(/\/+$/, "").replace(/\/admin(\/identities)?$/, "")}`;
 }

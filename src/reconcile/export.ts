@@ -2,7 +2,7 @@
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
 import { readMarker, userMetadataAdmin } from "./marker";
 import { liveKey } from "./normalize";
-import type { JsonObject, KeySpec, LiveIdentity } from "./types";
+import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";
 
 export interface ExportOptions {
   /** Only identities managed by this set. */
@@ -15,7 +15,12 @@ export interface ExportOptions {
 
 export interface ExportResult {
   documents: JsonObject[];
-  skipped: Array<{ id: string; reason: string }>;
+  /** How many identities the documents hold. */
+  exported: number;
+  /** Identities left out: `it <reason>`, and what to do about it. */
+  skipped: Array<{ id: string; reason: string; hint: string }>;
+  /** Every set the live identities belong to (the unmanaged set included), selected by `set` or not. */
+  sets: string[];
 }
 
 export function keySpecOf(key: string): KeySpec {
@@ -48,20 +53,44 @@ function exportIdentity(live: LiveIdentity): JsonObject {
   return out;
 }
 
+/**
+ * The first field of an exported identity holding an integer beyond ±2^53: the JSON reader turned the server's
+ * number into the nearest double, so writing it would declare another number than the server holds.
+ */
+function inexactNumber(value: Json | undefined, path: string): string | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) || !Number.isInteger(value) ? undefined : path;
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = inexactNumber(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Live identities -> one IdentitySet document per set (managed ones by their marker, the others in `unmanagedSet`). */
 export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOptions): ExportResult {
   const spec = keySpecOf(options.key);
   const groups = new Map<string, Array<{ key: string; identity: JsonObject }>>();
   const skipped: ExportResult["skipped"] = [];
+  const sets = new Set<string>();
   for (const identity of live) {
     const set = readMarker(identity.metadata_admin)?.set ?? options.unmanagedSet;
+    sets.add(set);
     if (options.set !== undefined && set !== options.set) continue;
     const key = liveKey(identity, spec);
     if (key === undefined) {
-      skipped.push({ id: identity.id, reason: `has no ${options.key}` });
+      skipped.push({ id: identity.id, reason: `has no ${options.key}`, hint: "choose another --key" });
+      continue;
+    }
+    const body = exportIdentity(identity);
+    const inexact = ["traits", "metadata_public", "metadata_admin"].map((field) => inexactNumber(body[field], field)).find(Boolean);
+    if (inexact) {
+      const reason = `holds a number beyond 2^53 in ${inexact}, which reading JSON may have changed`;
+      skipped.push({ id: identity.id, reason, hint: "store it as a string, or write this identity's manifest by hand" });
       continue;
     }
     const list = groups.get(set) ?? [];
-    list.push({ key, identity: exportIdentity(identity) });
+    list.push({ key, identity: body });
     groups.set(set, list);
   }
   const documents = [...groups.entries()]
@@ -72,5 +101,6 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
       metadata: { name },
       spec: { key: options.key, prune: false, identities: list.sort((a, b) => a.key.localeCompare(b.key)).map((e) => e.identity) },
     }));
-  return { documents, skipped };
+  const exported = [...groups.values()].reduce((n, list) => n + list.length, 0);
+  return { documents, exported, skipped, sets: [...sets].sort() };
 }

@@ -6,7 +6,7 @@
 // this apply (a PATCH validates the whole identity, not just the changed field). An unchanged identity is sent
 // nothing, so a schema tightened on the server after it was created does not block an apply that leaves it alone.
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import { checkableSchema, isMultipleOf, SERVER_PATTERN, serverFormats } from "./server-rules";
 import type { Action, DesiredIdentity, DesiredSet, Issue, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
 import { subject } from "./types";
 
@@ -98,10 +98,12 @@ class Validators {
   readonly #compiled = new Map<string, ValidateFunction | "uncompilable">();
   readonly #ajv: Ajv;
   constructor(private readonly schemas: ReadonlyArray<ServerSchema>) {
-    // Kratos schemas are draft-07 with `ory.sh/kratos` extension keywords: not strict, unknown keywords and formats
-    // ignored; schemas are not registered by $id (two server schemas may share one).
-    this.#ajv = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false, addUsedSchema: false, validateSchema: false });
-    addFormats(this.#ajv);
+    // Kratos schemas are draft-07 with `ory.sh/kratos` extension keywords: not strict, unknown keywords ignored;
+    // formats as Kratos checks them, others ignored as Kratos ignores them (server-rules.ts); schemas are not
+    // registered by $id (two server schemas may share one).
+    this.#ajv = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false, addUsedSchema: false, validateSchema: false, formats: serverFormats() });
+    this.#ajv.removeKeyword("multipleOf");
+    this.#ajv.addKeyword({ keyword: "multipleOf", type: "number", schemaType: "number", errors: false, validate: isMultipleOf });
   }
 
   get(id: string): ValidateFunction | "uncompilable" | "unknown" {
@@ -111,7 +113,7 @@ class Validators {
     if (!found) return "unknown";
     let validate: ValidateFunction | "uncompilable";
     try {
-      validate = typeof found.schema === "object" && found.schema !== null ? this.#ajv.compile(found.schema) : "uncompilable";
+      validate = typeof found.schema === "object" && found.schema !== null ? this.#ajv.compile(checkableSchema(found.schema) as object) : "uncompilable";
     } catch {
       validate = "uncompilable";
     }
@@ -157,6 +159,15 @@ function describe(error: ErrorObject, schemaId: string): { path: string; text: s
     case "format": {
       const path = dotted(error.instancePath);
       return { path, text: `${path} must be a valid ${String(params.format)} (${by})`, hint: fix };
+    }
+    case "pattern": {
+      const path = dotted(error.instancePath);
+      const pattern = (error.parentSchema as Record<string, unknown> | undefined)?.[SERVER_PATTERN] ?? params.pattern;
+      return { path, text: `${path} must match pattern ${JSON.stringify(pattern)} (${by})`, hint: fix };
+    }
+    case "multipleOf": {
+      const path = dotted(error.instancePath);
+      return { path, text: `${path} must be a multiple of ${String(error.schema)} (${by})`, hint: fix };
     }
     case "enum": {
       const path = dotted(error.instancePath);

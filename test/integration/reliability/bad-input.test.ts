@@ -95,8 +95,8 @@ function flagCases(proxyUrl: string, unreachable: string): FlagCase[] {
     { name: "apply of a missing path", args: ["apply", "does-not-exist.yaml"], says: 'no such file or directory: "does-not-exist.yaml"', requests: "none" },
     { name: "validate of a missing path", args: ["validate", "missing/"], says: 'no such file or directory: "missing/"', requests: "none" },
     { name: "--plan file missing", args: ["apply", team, "--plan", "no-such-plan.json"], says: "cannot read the saved plan no-such-plan.json", requests: "none" },
-    { name: "--plan not JSON", args: ["apply", team, "--plan", "plan-not-json.json"], says: "cannot read the saved plan plan-not-json.json", requests: "none" },
-    { name: "--plan of another format", args: ["apply", team, "--plan", "plan-future-format.json"], says: "is stale; nothing was written\n  plan format_version 99 is not 1", requests: "reads" },
+    { name: "--plan not JSON", args: ["apply", team, "--plan", "plan-not-json.json"], says: "the saved plan plan-not-json.json is not JSON", requests: "none" },
+    { name: "--plan of another format", args: ["apply", team, "--plan", "plan-future-format.json"], says: "is not a plan to apply: format_version 99, expected 1; nothing was sent", requests: "none" },
   ];
   return cases.map((c) => ({ ...c, env: { ORY_ADMIN_URL: proxyUrl, ...c.env } }));
 }
@@ -159,9 +159,9 @@ describe("bad input: exit 1, a precise message, and no write (no request at all 
       expect({ case: c.name, internal: result.stderr.includes("internal error") }).toEqual({ case: c.name, internal: false });
       if (c.requests === "none") expect({ case: c.name, requests: proxy.requests.length }).toEqual({ case: c.name, requests: 0 });
       else expect({ case: c.name, writes: writes() }).toEqual({ case: c.name, writes: [] });
+      // The wrong key did reach the proxy, which answered 401 (and echoed the key: the CLI did not repeat it).
+      if (c.env?.ORY_API_KEY === BAD_TOKEN) expect(proxy.requests.length).toBeGreaterThan(0);
     }
-    // The wrong key did reach the proxy, which answered 401 (and echoed the key: the CLI did not repeat it).
-    expect(proxy.requests.length).toBeGreaterThan(0);
   });
 
   it("a plan with 3 identities that break the server's identity schema reports all 3, with positions, and writes nothing", async () => {

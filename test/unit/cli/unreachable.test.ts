@@ -1,44 +1,21 @@
 // The CLI as `npm run build` bundles it, run as a child process against endpoints no server is needed for. Every
 // fetch it makes is counted by a preloaded wrapper, so "fails at once" is a count of attempts, not a time.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { manifestDir, setYaml } from "../../support/cli";
+import { bundleCli, BundledCli } from "./bundled-cli";
 
-const ROOT = resolve(__dirname, "../../..");
-const COUNTER = `const real = globalThis.fetch;
-let n = 0;
-globalThis.fetch = (...args) => (n++, real(...args));
-process.on("exit", () => require("node:fs").writeFileSync(process.env.FETCH_COUNT_FILE, String(n)));
-`;
-
-let dir: string;
-let cli: string;
+let bundled: BundledCli;
 let manifests: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "ory-reconcile-cli-"));
-  cli = join(dir, "dist", "cli", "main.js");
-  // The bundle reads schema/ two levels up, as dist/cli/main.js does in the package.
-  symlinkSync(join(ROOT, "schema"), join(dir, "schema"));
-  // npm appends the arguments: the last --outfile wins, so dist/ is left alone.
-  execFileSync("npm", ["run", "-s", "bundle", "--", `--outfile=${cli}`], { cwd: ROOT, stdio: "inherit" });
-  writeFileSync(join(dir, "count-fetches.js"), COUNTER);
+  bundled = bundleCli();
   manifests = manifestDir({ "s.yaml": setYaml("staff", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }") });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => bundled.remove());
 
-let runs = 0;
 function plan(endpoint: string, env: Record<string, string> = {}) {
-  const countFile = join(dir, `fetches-${++runs}`);
-  const result = spawnSync(process.execPath, ["--require", join(dir, "count-fetches.js"), cli, "plan", manifests, "--endpoint", endpoint], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, FETCH_COUNT_FILE: countFile, ...env },
-    encoding: "utf8",
-    timeout: 60000,
-  });
-  return { code: result.status, stderr: result.stderr, fetches: Number(readFileSync(countFile, "utf8")) };
+  const { code, stderr, fetches } = bundled.run(["plan", manifests, "--endpoint", endpoint], env);
+  return { code, stderr, fetches };
 }
 
 async function freePort(): Promise<number> {

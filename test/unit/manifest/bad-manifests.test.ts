@@ -64,6 +64,7 @@ const CASES: Record<string, Array<[string, string | undefined, string]>> = {
   ],
   "env-reference-without-prefix.yaml": [["10:31", "spec.identities[0].credentials.password.password", "unknown reference (sensitive)"]],
   "env-variable-missing.yaml": [["10:31", "spec.identities[0].credentials.password.password", "environment variable ORY_RECONCILE_TEST_UNSET_PASSWORD is not set"]],
+  "number-beyond-2-53.yaml": [["9:38", "spec.identities[0].metadata_public.discord_id", "this number cannot be kept exactly"]],
   "file-reference-missing.yaml": [["10:38", "spec.identities[0].credentials.password.hashed_password", 'cannot read file "secrets/alice.hash"']],
 };
 
@@ -100,5 +101,6 @@ describe("bad manifests", () => {
     expect(hint("set-name-missing.yaml")).toBe("add name: to metadata");
     expect(hint("generate-same-key.yaml")).toBe("put {{i}} in traits.email so that every copy gets its own key, e.g. user-{{i}}@example.test");
     expect(hint("wrong-kind.yaml")).toBe("set kind: IdentitySet");
+    expect(hint("number-beyond-2-53.yaml")).toBe('quote it to keep it as text ("…"), or use fewer digits');
   });
 });

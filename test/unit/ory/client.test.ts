@@ -60,6 +60,15 @@ describe("createOryClient: endpoint and credentials", () => {
     expect(normalizeEndpoint(" https://proxy.test/kratos/?x=1#y ")).toBe("https://proxy.test/kratos");
   });
 
+  it("takes an admin URL copied with /admin or /admin/identities as the server's base URL", () => {
+    for (const suffix of ["/admin", "/admin/", "/admin/identities", "/admin/identities/", "/admin//"]) {
+      expect(normalizeEndpoint(`http://kratos.test:4434${suffix}`)).toBe("http://kratos.test:4434");
+    }
+    expect(normalizeEndpoint("https://p.projects.oryapis.com/admin")).toBe("https://p.projects.oryapis.com");
+    expect(normalizeEndpoint("https://proxy.test/kratos/admin")).toBe("https://proxy.test/kratos");
+    expect(normalizeEndpoint("https://proxy.test/administration")).toBe("https://proxy.test/administration");
+  });
+
   it("refuses credentials in the endpoint without repeating them", () => {
     expect(() => normalizeEndpoint(`https://user:${KEY}@p.projects.oryapis.com`)).toThrow(/must not contain credentials/);
     try {

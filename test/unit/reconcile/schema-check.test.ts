@@ -222,6 +222,11 @@ describe("schemaIssues is never stricter than Kratos", () => {
     expect(check({ v: { multipleOf: 3 } }, { v: 7 })).toEqual(['staff/x: traits.v must be a multiple of 3 (identity schema "default")']);
   });
 
+  it("counts lengths in code points, as Go counts runes (a pin: ajv already did)", () => {
+    expect(check({ v: { type: "string", maxLength: 1 } }, { v: "😀" })).toEqual([]);
+    expect(check({ v: { type: "string", maxLength: 1 } }, { v: "😀😀" })).toEqual(['staff/x: traits.v must NOT have more than 1 characters (identity schema "default")']);
+  });
+
   it("leaves a oneOf, not or if resting on a rule it does not follow fully to Kratos", () => {
     // "tel" is Kratos' own (libphonenumber): an e-mail is no phone number there, so exactly one branch holds.
     expect(check({ login: { type: "string", oneOf: [{ format: "email" }, { format: "tel" }] } }, { login: "alice@example.com" })).toEqual([]);
