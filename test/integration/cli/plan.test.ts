@@ -158,12 +158,22 @@ identities:
     expect(result.stderr).not.toContain("internal error");
   });
 
-  (server === "v1.3.1" ? it : it.skip)("refuses key: external_id on a server without it, before reading identities", async () => {
+  it("key: external_id is refused before reading identities on v1.3.1, and planned by lookups on newer servers", async () => {
     const dir = manifestDir({ "svc.yaml": setYaml("svc", "key: external_id\nidentities:\n  - external_id: svc-1\n    traits: { email: svc@example.com }") });
     proxy.clear();
     const result = await runCli(["plan", dir], { ORY_ADMIN_URL: proxy.url });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain("does not support external_id");
-    expect(proxy.requests.map((r) => r.path)).toEqual(["/admin/version"]);
+    if (server === "v1.3.1") {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("does not support external_id");
+      expect(proxy.requests.map((r) => r.path)).toEqual(["/admin/version"]);
+    } else {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("+ create svc/svc-1");
+      expect(proxy.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+        "GET /admin/version 200",
+        "GET /admin/identities/by/external/svc-1 404",
+        "GET /schemas?page_size=500 307", // the pre-write traits check; v26 redirects it to the public port
+      ]);
+    }
   });
 });
