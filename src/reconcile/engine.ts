@@ -2,11 +2,11 @@
 import { isOryError } from "../ory/errors";
 import type { Capabilities, OryAdmin } from "./admin";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
-import { listedForPlanning } from "./normalize";
+import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
 import { buildPlan } from "./plan";
-import { identitiesToCheck, schemaIssues } from "./schema-check";
+import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
-import type { DesiredSet, Issue, LiveIdentity, Plan, PlanOptions } from "./types";
+import type { DesiredSet, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
@@ -87,9 +87,88 @@ export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin,
     readStrategy(sets, capabilities, admin, options) === "lookup"
       ? await lookUp(sets, admin)
       : await admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, ...(declaresOidc(sets) ? { includeCredential: ["oidc"] } : {}) });
-  const plan = buildPlan(sets, live, options);
-  plan.issues.push(...(await traitIssues(sets, plan, live, admin)));
+  // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
+  // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
+  // first write); otherwise only once the plan says there is something to write.
+  const declared = sets.reduce((n, set) => n + set.identities.length, 0);
+  const early = declared > live.length ? identitySchemas(admin) : undefined;
+  early?.catch(() => undefined); // awaited (and its failure handled) by traitIssues
+  let plan = buildPlan(sets, live, options);
+  const folding = foldCandidates(sets, plan, live);
+  if (folding.length > 0) {
+    const keyFolds = await readKeyFolds(folding, admin, early);
+    if (keyFolds) plan = buildPlan(sets, live, { ...options, keyFolds });
+  }
+  plan.issues.push(...(await traitIssues(sets, plan, live, admin, early)));
   return { plan, capabilities };
+}
+
+/**
+ * The sets whose plan could change if their key were compared as the server compares credential identifiers: a
+ * create whose key, folded the coarsest way, equals a live key or another declared key of its set that differs
+ * from it. Pure and cheap; a plan without such a create (every no-op plan) needs no identity schemas for this.
+ */
+export function foldCandidates(sets: ReadonlyArray<DesiredSet>, plan: Plan, live: ReadonlyArray<LiveIdentity>): DesiredSet[] {
+  const liveKeys = new Map<string, Set<string>>();
+  const out: DesiredSet[] = [];
+  for (const set of sets) {
+    if (set.key.kind !== "trait") continue;
+    const creates = plan.sets.find((p) => p.name === set.name)?.actions.filter((a) => a.action === "create") ?? [];
+    if (creates.length === 0) continue;
+    const spec = set.key;
+    const id = spec.path.join(".");
+    let folded = liveKeys.get(id);
+    if (!folded) {
+      folded = new Set();
+      for (const identity of live) {
+        const key = liveKey(identity, spec);
+        if (key !== undefined) folded.add(foldKey(key, ANY_FOLD));
+      }
+      liveKeys.set(id, folded);
+    }
+    const declared = new Map<string, number>();
+    for (const identity of set.identities) {
+      const key = foldKey(identity.key, ANY_FOLD);
+      declared.set(key, (declared.get(key) ?? 0) + 1);
+    }
+    // An exact live match would not be a create, so a folded match is with a key that differs.
+    if (creates.some((a) => folded.has(foldKey(a.key, ANY_FOLD)) || (declared.get(foldKey(a.key, ANY_FOLD)) ?? 0) > 1)) out.push(set);
+  }
+  return out;
+}
+
+/**
+ * Per set: how the server compares its key values, from its identity schemas. A set is folded only when its key
+ * trait is a credential identifier in the schema of every identity it declares (`schema_id`, or the server's
+ * default), with the marks they all share; otherwise its keys are compared exactly, as before.
+ */
+export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyArray<ServerSchema>): Record<string, KeyFold> {
+  const fallback = defaultSchemaId(schemas);
+  const out: Record<string, KeyFold> = {};
+  for (const set of sets) {
+    if (set.key.kind !== "trait" || set.identities.length === 0) continue;
+    const path = set.key.path;
+    const ids = new Set(set.identities.map((identity) => identity.body.schema_id ?? fallback));
+    const folds = [...ids].map((id) => identifierFold(schemas.find((s) => s.id === id)?.schema, path));
+    if (folds.some((fold) => fold === undefined)) continue;
+    const fold = { lower: folds.every((f) => f!.lower), trimEmail: folds.every((f) => f!.trimEmail) };
+    if (fold.lower || fold.trimEmail) out[set.name] = fold;
+  }
+  return out;
+}
+
+/** keyFoldsFor the candidate sets, or undefined when the schemas cannot be read (the keys are then compared exactly,
+ * and the server refuses a clash as before). */
+async function readKeyFolds(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, requested?: Promise<ServerSchema[]>): Promise<Record<string, KeyFold> | undefined> {
+  let schemas;
+  try {
+    schemas = await (requested ?? identitySchemas(admin));
+  } catch (error) {
+    if (isOryError(error)) return undefined;
+    throw error;
+  }
+  const folds = keyFoldsFor(sets, schemas);
+  return Object.keys(folds).length > 0 ? folds : undefined;
 }
 
 /**
@@ -98,12 +177,18 @@ export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin,
  * admin port with a redirect to its public URL, which a CLI next to the admin port may not reach), the check is
  * skipped and the server validates each write as before.
  */
-async function traitIssues(sets: ReadonlyArray<DesiredSet>, plan: Plan, live: ReadonlyArray<LiveIdentity>, admin: OryAdmin): Promise<Issue[]> {
+async function traitIssues(
+  sets: ReadonlyArray<DesiredSet>,
+  plan: Plan,
+  live: ReadonlyArray<LiveIdentity>,
+  admin: OryAdmin,
+  requested?: Promise<ServerSchema[]>,
+): Promise<Issue[]> {
   const items = identitiesToCheck(sets, plan, live);
   if (items.length === 0) return [];
   let schemas;
   try {
-    schemas = await identitySchemas(admin);
+    schemas = await (requested ?? identitySchemas(admin));
   } catch (error) {
     if (isOryError(error)) return [];
     throw error;

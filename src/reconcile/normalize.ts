@@ -5,7 +5,7 @@
 // traits, both metadata and state (default `active`) always are.
 import { digest, isObject } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
-import type { AddressDecl, DesiredIdentity, Json, JsonObject, KeySpec, LiveIdentity } from "./types";
+import type { AddressDecl, DesiredIdentity, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
 
 export type Doc = JsonObject;
 
@@ -147,4 +147,63 @@ export function liveKey(live: LiveIdentity, spec: KeySpec): string | undefined {
 /** The OIDC links of a live identity, as `provider:subject`. */
 export function liveOidcLinks(live: LiveIdentity): Set<string> {
   return new Set(live.credentials?.oidc?.identifiers ?? []);
+}
+
+/** Go's `strings.ToLower`: each code point's simple lower case (JS would turn `İ` into two code points). */
+function goLower(value: string): string {
+  let out = "";
+  for (const ch of value) out += ch === "\u0130" ? "i" : ch.toLowerCase();
+  return out;
+}
+
+/** Go's `strings.TrimSpace` (unicode.IsSpace; unlike JS `trim`, not U+FEFF). */
+const GO_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, "g");
+
+/** A key value as the server compares it under `fold` (the value itself when there is no fold). */
+export function foldKey(value: string, fold: KeyFold | undefined): string {
+  if (!fold) return value;
+  if (fold.trimEmail && value.includes("@")) return goLower(value).replace(GO_TRIM, "");
+  return fold.lower ? goLower(value) : value;
+}
+
+/** The coarsest fold: a cheap test of whether any fold could pair two values that differ. */
+export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true };
+
+/** `schema` with local `$ref`s (`#/definitions/x`) followed; undefined when it is not an object. */
+function resolveRef(root: unknown, schema: unknown): JsonObject | undefined {
+  let node = schema;
+  for (let hops = 0; hops < 32 && isObject(node) && typeof node.$ref === "string"; hops++) {
+    const ref: string = node.$ref;
+    if (ref !== "#" && !ref.startsWith("#/")) return undefined;
+    node = ref
+      .slice(2)
+      .split("/")
+      .filter((s) => s !== "")
+      .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"))
+      .reduce<unknown>((at, segment) => (isObject(at) ? at[segment] : undefined), root);
+  }
+  return isObject(node) ? node : undefined;
+}
+
+/**
+ * How the server compares values of the trait at `path` in an identity schema: the credential identifier marks of
+ * its `ory.sh/kratos` extension (password, webauthn: lower-cased; code via email: lower-cased and trimmed; code via
+ * sms: normalized as a phone number, which is not folded here, so compared exactly). Undefined when the trait is
+ * not an identifier (or the schema cannot be followed to it).
+ */
+export function identifierFold(schema: unknown, path: ReadonlyArray<string>): KeyFold | undefined {
+  let node = resolveRef(schema, schema);
+  for (const segment of ["traits", ...path]) {
+    const properties = node && resolveRef(schema, node.properties);
+    node = properties && resolveRef(schema, properties[segment]);
+    if (!node) return undefined;
+  }
+  const extension = node?.["ory.sh/kratos"];
+  const credentials = isObject(extension) && isObject(extension.credentials) ? extension.credentials : {};
+  const marked = (type: string) => isObject(credentials[type]) && (credentials[type] as JsonObject).identifier === true;
+  const code = isObject(credentials.code) ? credentials.code : {};
+  const lower = marked("password") || marked("webauthn");
+  const trimEmail = marked("code") && (code.via ?? "email") === "email";
+  return lower || trimEmail ? { lower, trimEmail } : undefined;
 }

@@ -1,7 +1,7 @@
 // The pure planner: (desired sets, live identities, options) -> Plan. No network, no disk, no clock.
 import { digest } from "./json";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
-import { desiredDoc, Doc, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
+import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges } from "./changes";
 import {
@@ -10,6 +10,7 @@ import {
   DesiredIdentity,
   DesiredSet,
   Issue,
+  KeyFold,
   KeySpec,
   LiveIdentity,
   Plan,
@@ -21,11 +22,13 @@ import {
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
-function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec): KeyIndex {
+/** Live identities by key, folded as the server compares it (see KeyFold). */
+function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec, fold: KeyFold | undefined): KeyIndex {
   const index: KeyIndex = new Map();
   for (const identity of live) {
-    const key = liveKey(identity, spec);
-    if (key === undefined) continue;
+    const raw = liveKey(identity, spec);
+    if (raw === undefined) continue;
+    const key = foldKey(raw, fold);
     const list = index.get(key);
     if (list) list.push(identity);
     else index.set(key, [identity]);
@@ -35,6 +38,14 @@ function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec): KeyIndex {
 
 function specId(spec: KeySpec): string {
   return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
+}
+
+function foldId(fold: KeyFold | undefined): string {
+  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}` : "";
+}
+
+function where(pos: DesiredIdentity["source"]): string {
+  return pos ? `${pos.file}:${pos.line}:${pos.col}` : "another entry";
 }
 
 /**
@@ -71,18 +82,35 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
 
   for (const set of sets) {
     const id = specId(set.key);
-    let index = indexes.get(id);
-    if (!index) indexes.set(id, (index = indexBy(live, set.key)));
+    // Only a trait key can be a credential identifier.
+    const fold = set.key.kind === "trait" ? options.keyFolds?.[set.name] : undefined;
+    const compared = fold ? " (compared as the server compares credential identifiers: case-insensitively)" : "";
+    let index = indexes.get(id + foldId(fold));
+    if (!index) indexes.set(id + foldId(fold), (index = indexBy(live, set.key, fold)));
     const actions: Action[] = [];
     const inScope: string[] = [];
+    // The manifest loader refuses exact duplicates offline; keys that only the server's folding makes equal are
+    // found here.
+    const declared = new Map<string, DesiredIdentity>();
 
     for (const identity of set.identities) {
       const who = subject(set.name, identity.key);
-      const matches = index.get(identity.key) ?? [];
+      const folded = foldKey(identity.key, fold);
+      const first = declared.get(folded);
+      if (first) {
+        issues.push({
+          pos: identity.source,
+          message: `${who}: duplicate key "${identity.key}": also declared at ${where(first.source)} as "${first.key}"${compared}`,
+          hint: `keys (${id}) must be unique within a set: change or remove one of them`,
+        });
+        continue;
+      }
+      declared.set(folded, identity);
+      const matches = index.get(folded) ?? [];
       if (matches.length > 1) {
         issues.push({
           pos: identity.source,
-          message: `${who}: ${matches.length} live identities have ${id} = ${JSON.stringify(identity.key)} (${matches.map((m) => m.id).join(", ")})`,
+          message: `${who}: ${matches.length} live identities have ${id} = ${JSON.stringify(identity.key)}${compared} (${matches.map((m) => m.id).join(", ")})`,
           hint: `a key must identify one identity: choose a unique key path for set ${set.name}, or delete the duplicates`,
         });
         continue;

@@ -167,11 +167,24 @@ export interface Plan {
   issues: Issue[];
 }
 
+/**
+ * How the server compares the values of a key trait that its identity schema marks as a credential identifier
+ * (Kratos identity/extension_credentials.go): `lower` for password and webauthn identifiers (`strings.ToLower`);
+ * `trimEmail` for `code` identifiers sent by e-mail (x.NormalizeIdentifier: lower-cased and trimmed when the value
+ * holds an `@`). Values that fold to the same string are one identity to the server.
+ */
+export interface KeyFold {
+  lower: boolean;
+  trimEmail: boolean;
+}
+
 export interface PlanOptions {
   /** Delete managed identities no longer declared, for every set (in addition to `spec.prune`). */
   prune?: boolean;
   /** Turn adoption of unmanaged identities into an error. */
   noAdopt?: boolean;
+  /** Per set name: how its key values are compared (absent: exactly). Derived from the server's identity schemas. */
+  keyFolds?: Readonly<Record<string, KeyFold>>;
 }
 
 /** One subject string per identity, used in every plan line, progress line, error and result. */
