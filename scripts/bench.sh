@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
-export PATH="$(bash scripts/install-tools.sh kratos kratos-sources pulumi | tail -n 1):$PATH"
+# Its own line: inside `export` a failed install would not stop this script.
+tools="$(bash scripts/install-tools.sh kratos kratos-sources pulumi | tail -n 1)"
+export PATH="$tools:$PATH"
 npm run --silent build
 exec node -r ./bench/register.js bench/run.ts "$@"

@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
 # KRATOS_VERSION=v26.2.0 or master runs the demo on a server built from ../shared/ory-kratos instead of v1.3.1.
 case "${KRATOS_VERSION:-v1.3.1}" in v1.3.1) servers=(kratos) ;; *) servers=(kratos-sources) ;; esac
-export PATH="$(bash scripts/install-tools.sh "${servers[@]}" | tail -n 1):$PATH"
+# Its own line: inside `export` a failed install would not stop this script.
+tools="$(bash scripts/install-tools.sh "${servers[@]}" | tail -n 1)"
+export PATH="$tools:$PATH"
 npm run --silent build
 node dist/dev/demo.js "${@:-manifests}"

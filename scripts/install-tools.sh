@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real servers the project runs against into a cache outside the repo:
-#   - kratos: Ory Kratos v1.3.1 built from Go modules (KRATOS_VERSION selects another version that is a module
-#     version of github.com/ory/kratos: Kratos' v25+ tags are not, having no /v25 module path) -> bin/kratos
+#   - kratos: Ory Kratos v1.3.1 built from Go modules -> bin/kratos (KRATOS_MODULE_VERSION selects another module
+#     version of github.com/ory/kratos -> bin/kratos-<version>; Kratos' v25+ tags are none, having no /v25 module
+#     path). KRATOS_VERSION, which picks the server tests and the demo run, does not change what this builds.
 #   - kratos-sources: every Kratos source tarball in ../shared/ory-kratos (KRATOS_SOURCES overrides the folder),
 #     `kratos-<version>.tar.gz`, built inside its own tree -> bin/kratos-<version>; the newest `git describe` build
 #     (`v26.2.0-202-gb86338da0`) is also linked as bin/kratos-master. Keyed by the tarball's SHA-256: a new tarball
@@ -10,11 +11,11 @@
 # Idempotent: a second call only checks the stamped versions (and checksums) and returns.
 #
 # Usage: scripts/install-tools.sh [kratos] [kratos-sources] [pulumi]     (default: all three)
-# Env:   ORY_RECONCILE_CACHE (default ~/.cache/ory-reconcile), KRATOS_VERSION, KRATOS_SOURCES, PULUMI_VERSION
+# Env:   ORY_RECONCILE_CACHE (default ~/.cache/ory-reconcile), KRATOS_MODULE_VERSION, KRATOS_SOURCES, PULUMI_VERSION
 set -euo pipefail
 
 CACHE="${ORY_RECONCILE_CACHE:-$HOME/.cache/ory-reconcile}"
-KRATOS_VERSION="${KRATOS_VERSION:-v1.3.1}"
+KRATOS_VERSION="${KRATOS_MODULE_VERSION:-v1.3.1}"
 PULUMI_VERSION="${PULUMI_VERSION:-v3.248.0}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KRATOS_SOURCES="${KRATOS_SOURCES:-$ROOT/../shared/ory-kratos}"
@@ -31,10 +32,19 @@ with_heartbeat() {
   local beat=$!
   local status=0
   "$@" || status=$?
-  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
+  # The sleep first: a subshell that is waiting for its sleep handles the TERM only once the sleep is over.
+  pkill -P "$beat" sleep 2>/dev/null; kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
   return "$status"
 }
 fail() { echo "[install-tools] FAILED at step '$1': $2" >&2; exit 1; }
+
+# Whether binary $1 reports version $2. The whole output is read before matching: `| grep -q` would stop reading at
+# the first match and the binary, still writing, would die of SIGPIPE (exit 141, a failure under pipefail).
+reports_version() {
+  local out
+  out="$("$1" version 2>/dev/null)" || return 1
+  grep -qF -- "$2" <<<"$out"
+}
 
 need_go() {
   command -v go >/dev/null || fail "$1" "go is not on PATH (Go >= 1.23 is required to build from modules)"
@@ -73,7 +83,7 @@ kratos_wrapper() {
 install_kratos() {
   local bin="$CACHE/bin/kratos" build="$CACHE/build/kratos-$KRATOS_VERSION"
   [ "$KRATOS_VERSION" = v1.3.1 ] || bin="$CACHE/bin/kratos-$KRATOS_VERSION"
-  if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "$KRATOS_VERSION"; then
+  if [ -x "$bin" ] && reports_version "$bin" "$KRATOS_VERSION"; then
     step "kratos $KRATOS_VERSION present: $bin"; return
   fi
   need_go kratos; need_cc kratos
@@ -87,14 +97,14 @@ install_kratos() {
   CGO_ENABLED=1 with_heartbeat "kratos build" go build -tags sqlite -trimpath \
     -ldflags "-s -w -X github.com/ory/kratos/driver/config.Version=$KRATOS_VERSION -X github.com/ory/kratos/driver/config.Commit=$KRATOS_VERSION -X github.com/ory/kratos/driver/config.Date=module-build" \
     -o "$bin.tmp" github.com/ory/kratos >&2 || fail kratos-build "go build github.com/ory/kratos failed (see above)"
+  reports_version "$bin.tmp" "$KRATOS_VERSION" || fail kratos-verify "built binary does not report $KRATOS_VERSION (the cached one is kept)"
   mv "$bin.tmp" "$bin"
-  "$bin" version | grep -q "$KRATOS_VERSION" || fail kratos-verify "built binary does not report $KRATOS_VERSION"
   step "kratos $KRATOS_VERSION installed: $bin"
 }
 
 install_pulumi() {
   local bin="$CACHE/bin/pulumi" build="$CACHE/build/pulumi-$PULUMI_VERSION"
-  if ! { [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "$PULUMI_VERSION"; }; then
+  if ! { [ -x "$bin" ] && reports_version "$bin" "$PULUMI_VERSION"; }; then
     need_go pulumi
     step "pulumi $PULUMI_VERSION: writing wrapper module in $build"
     mkdir -p "$build" "$CACHE/bin"
@@ -107,8 +117,8 @@ install_pulumi() {
     CGO_ENABLED=0 with_heartbeat "pulumi build" go build -trimpath \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
       -o "$bin.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2 || fail pulumi-build "go build of the pulumi CLI failed (see above)"
+    reports_version "$bin.tmp" "$PULUMI_VERSION" || fail pulumi-verify "built binary does not report $PULUMI_VERSION (the cached one is kept)"
     mv "$bin.tmp" "$bin"
-    "$bin" version | grep -q "$PULUMI_VERSION" || fail pulumi-verify "built binary does not report $PULUMI_VERSION"
   fi
   # The dynamic-provider plugin (pulumi-resource-pulumi-nodejs) is not kept here: each clone puts its own
   # node_modules/@pulumi/pulumi on PATH (src/dev/pulumi-env.ts). A link left by an older version of this script
@@ -123,7 +133,7 @@ install_kratos_source() {
   version="$(basename "$tarball" .tar.gz)"; version="${version#kratos-}"
   bin="$CACHE/bin/kratos-$version"
   sum="$(sha256sum "$tarball" | cut -d' ' -f1)"
-  if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$sum" ] && "$bin" version 2>/dev/null | grep -q "$version"; then
+  if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$sum" ] && reports_version "$bin" "$version"; then
     step "kratos $version present: $bin (source ${sum:0:12})"; return
   fi
   need_go "kratos-$version"; need_cc "kratos-$version"
@@ -136,8 +146,10 @@ install_kratos_source() {
   ( cd "$build" && CGO_ENABLED=1 GOFLAGS="-mod=mod -buildvcs=false" with_heartbeat "kratos $version build" go build -tags sqlite,json1 -trimpath \
       -ldflags "-s -w -X github.com/ory/kratos/driver/config.Version=$version -X github.com/ory/kratos/driver/config.Commit=$version -X github.com/ory/kratos/driver/config.Date=source-build" \
       -o "$bin.tmp" . >&2 ) || fail "kratos-$version-build" "go build in $build failed (see above)"
+  reports_version "$bin.tmp" "$version" || fail "kratos-$version-verify" "built binary does not report $version (the cached one is kept)"
+  # The build flags stamp the version, so also ask for a Kratos command: a tree that is no Kratos has none.
+  grep -q "migrate sql" <<<"$("$bin.tmp" migrate sql --help 2>&1)" || fail "kratos-$version-verify" "the binary built from $(basename "$tarball") is not Kratos (no 'migrate sql' command; the cached one is kept)"
   mv "$bin.tmp" "$bin"
-  "$bin" version | grep -q "$version" || fail "kratos-$version-verify" "built binary does not report $version"
   echo "$sum" >"$bin.sha256"
   rm -rf "$build"
   step "kratos $version installed: $bin"
@@ -147,7 +159,7 @@ install_kratos_sources() {
   local tarballs=()
   [ -d "$KRATOS_SOURCES" ] && mapfile -t tarballs < <(ls "$KRATOS_SOURCES"/kratos-*.tar.gz 2>/dev/null | sort -V)
   if [ ${#tarballs[@]} -eq 0 ]; then
-    step "no Kratos source tarballs in $KRATOS_SOURCES: Kratos v26.2.0 and master are skipped (tests run on v1.3.1 only)"
+    step "no Kratos source tarballs in $KRATOS_SOURCES: Kratos v26.2.0 and master are not built (tests skip the servers missing from $CACHE/bin)"
     return
   fi
   local tarball master=""

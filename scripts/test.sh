@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
-export PATH="$(bash scripts/install-tools.sh kratos kratos-sources pulumi | tail -n 1):$PATH"
+# Its own line: inside `export` a failed install would not stop this script.
+tools="$(bash scripts/install-tools.sh kratos kratos-sources pulumi | tail -n 1)"
+export PATH="$tools:$PATH"
 npx tsc -p tsconfig.json --noEmit
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT

@@ -7,6 +7,9 @@ export interface ConnectFlags {
   endpoint?: string;
 }
 
+/** The server of the last `connect` (normalized, no credentials): named when a run ends without an answer. */
+export let connectedTo: string | undefined;
+
 export function connect(flags: ConnectFlags, onRequest?: (event: { method: string; url: string; status?: number }) => void): OryAdmin {
   const endpoint = flags.endpoint ?? process.env.ORY_ADMIN_URL;
   if (!endpoint) {
@@ -19,7 +22,7 @@ export function connect(flags: ConnectFlags, onRequest?: (event: { method: strin
     throw new UserError(`${given} ${JSON.stringify(endpoint)} is not a URL`, [], "use a full URL such as http://127.0.0.1:4434");
   }
   try {
-    normalizeEndpoint(endpoint);
+    connectedTo = normalizeEndpoint(endpoint);
   } catch (error) {
     // A URL the client refuses (another scheme, credentials in it): the user's to fix; the message never repeats it.
     throw new UserError(`${given}: ${(error as Error).message}`, [], "use a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com");

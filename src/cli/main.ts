@@ -4,6 +4,7 @@
 // breaks words in the middle: "Krato\ns").
 import yargs = require("yargs");
 import { applyCommand } from "./apply";
+import { connectedTo } from "./connect";
 import { reportError, UserError } from "./errors";
 import { exportCommand } from "./export";
 import { planCommand } from "./plan";
@@ -142,6 +143,18 @@ function exitAfterFlush(code: number): void {
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
+/**
+ * Node ends a process whose event loop is empty with exit code 0, even with `main` still pending: that happens when
+ * a request can never settle (a proxy or port-forward that accepts the connection and closes it without an answer
+ * leaves Node's fetch pending forever). A run that ends that way has failed and must not read as success.
+ */
+function failIfUnfinished(): void {
+  const where = connectedTo ? ` at ${connectedTo}` : "";
+  process.stderr.write(`Error: the server${where} closed the connection without answering, and the request can never complete\n  hint: check the endpoint and whatever forwards to it (a proxy, a port-forward): is the server behind it up?\n`);
+  process.exit(1);
+}
+
 if (require.main === module) {
+  process.once("beforeExit", failIfUnfinished);
   main(process.argv.slice(2)).then(exitAfterFlush, (error) => exitAfterFlush(reportError(error, (text) => process.stderr.write(text))));
 }

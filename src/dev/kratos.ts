@@ -79,9 +79,10 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The configuration of every throwaway Kratos (the same keys mean the same on v1.3.1, v26.2.0 and master): password,
- * one-time code, TOTP and lookup-secret (recovery code) login; recovery and verification by link and by code
- * (`use: code`; the admin API issues either); e-mails go to a closed port and are dropped.
+ * The configuration of every throwaway Kratos (the same keys mean the same on v1.3.1, v26.2.0 and master): password
+ * login with TOTP and lookup secrets (recovery codes) as second factors; recovery and verification by link and by
+ * code (`use: code` in the self-service flows; the admin API issues either); e-mails go to a closed port and are
+ * dropped.
  */
 function kratosConfig(dir: string, publicPort: number, adminPort: number, dsn: string): Record<string, unknown> {
   const publicUrl = `http://127.0.0.1:${publicPort}/`;

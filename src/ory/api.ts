@@ -3,6 +3,7 @@
 // the SDK's FromJSON turns dates into Date objects and drops fields it does not know).
 import { FetchError, IdentityApi, MetadataApi, RequiredError, ResponseError } from "@ory/client-fetch";
 import { apiErrorFromResponse, isOryError, Operation, OryApiError, OryNetworkError } from "./errors";
+import { withoutCredentials } from "./fetch";
 import { describeNetworkError } from "./retry";
 
 export interface Api {
@@ -44,7 +45,14 @@ async function translate(api: Api, op: Operation, error: unknown): Promise<unkno
 
 /** The response body as JSON; a body that is not JSON is reported as an API error. */
 export async function readJson(response: Response, op: Operation): Promise<unknown> {
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // The connection broke in the middle of the answer: a network error of this request, named by its URL.
+    const url = withoutCredentials(response.url.replace(/[?#].*/s, ""));
+    throw new OryNetworkError(op, url, describeNetworkError(error, new URL(url || "http://unknown")), 1);
+  }
   try {
     return JSON.parse(text);
   } catch {

@@ -204,6 +204,9 @@ export function describeNetworkError(error: unknown, url: URL): NetworkFailure {
   if (message === "bad port") {
     return { code, reason: `fetch refuses port ${url.port} (a "bad port" in the fetch standard)`, hint: "use another port", terminal: true };
   }
+  if (message === "redirect count exceeded") {
+    return { code, reason: "the server redirects in a loop (more than 20 redirects)", hint: "check the endpoint: give the admin API's base URL", terminal: true };
+  }
   if (code === "ENOTFOUND") return { code, reason: `no such host ${url.hostname}`, hint: "check the host name of the endpoint", terminal: true };
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER") {
     return { code, reason: "the server does not speak TLS", hint: "use http:// for a server without TLS", terminal: true };

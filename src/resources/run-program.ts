@@ -3,6 +3,7 @@
 //   node dist/resources/run-program.js <preview|up|refresh|destroy> [--stack NAME] [--config key=value]...
 // Backend: PULUMI_BACKEND_URL, default a local file backend in <repo>/.pulumi. Secrets: PULUMI_CONFIG_PASSPHRASE
 // (default empty). Server: ORY_ADMIN_URL / ORY_API_KEY or `pulumi config set ory-reconcile:adminUrl …`.
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { cacheDir } from "../dev/kratos";
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PATH: pulumiPath(),
   };
+  // The default file backend's folder (gitignored) does not exist in a fresh clone, and Pulumi will not create it.
+  if (!process.env.PULUMI_BACKEND_URL) mkdirSync(join(root, ".pulumi"), { recursive: true });
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
   // Pulumi runs the program and its providers in the directory of `main` (dist/resources/program.js): so does this.
   process.chdir(__dirname);

@@ -8,7 +8,7 @@
 //    eventual reads, `/admin/version` 404) in front of a real v26.2.0, behind the proxy in Ory Network's mode (a
 //    write to a path with a write in flight is answered 429). A full apply under a tight rate limit meets no 429,
 //    eventual reads do not break create verification, and every request conforms to Ory Network's OpenAPI document.
-import { installedServers, Kratos, startKratos } from "../../../src/dev/kratos";
+import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { loadManifests } from "../../../src/manifest";
 import { createOryClient, OryClient } from "../../../src/ory";
 import { planSets, reconcile } from "../../../src/reconcile/engine";
@@ -18,7 +18,7 @@ import { admin, canLogIn } from "../../support/kratos-api";
 import { Emulator, HeaderStyle, startEmulator } from "../../support/network-emulator";
 import { conformance, KRATOS_V26_DOC, NETWORK_DOC, operationName, sentRequest } from "../../support/openapi";
 import { Proxy, Recorded, startProxy } from "../../support/proxy";
-import { describeServers } from "../../support/servers";
+import { describeOn, describeServers } from "../../support/servers";
 
 const ENV = { SVC_PASSWORD: "svc-Secret-111", SVC_NEW_PASSWORD: "svc-Secret-222", LOAD_PASSWORD: "load-Secret-333" };
 const ORG_A = "7a7b3b48-4f8e-4a8c-9a4e-52f1a8f6d0c2";
@@ -170,7 +170,7 @@ describeServers("newer", "external_id, organization_id and batch creates", (serv
   });
 });
 
-const NETWORK_TITLE = "Ory Network mode: the emulator in front of a real Kratos v26.2.0";
+const NETWORK_TITLE = "Ory Network mode: the emulator in front of a real Kratos";
 /** Tight enough that an unpaced run meets 429s: a burst of 6 per second and 300 per minute, in every bucket. */
 const LIMITS = [
   { limit: 6, windowMs: 1000 },
@@ -179,7 +179,7 @@ const LIMITS = [
 /** Ory documents about 4.8 s; 3 s leave the stale plan below a wide margin on a busy machine. */
 const LAG_MS = 3000;
 
-(installedServers().includes("v26.2.0") ? describe : describe.skip)(installedServers().includes("v26.2.0") ? NETWORK_TITLE : `${NETWORK_TITLE} (skipped: Kratos v26.2.0 is not installed; run scripts/install-tools.sh)`, () => {
+describeOn("v26.2.0", NETWORK_TITLE, () => {
   describe.each<[HeaderStyle]>([["documented"], ["per-window"]])("with %s rate-limit headers", (headers) => {
     const setup = {} as Setup;
     let emulator: Emulator;

@@ -2,6 +2,7 @@
 // fetch it makes is counted by a preloaded wrapper, so "fails at once" is a count of attempts, not a time.
 import { createServer } from "node:net";
 import { manifestDir, setYaml } from "../../support/cli";
+import { spawn } from "node:child_process";
 import { bundleCli, BundledCli } from "./bundled-cli";
 
 let bundled: BundledCli;
@@ -52,5 +53,37 @@ describe("the CLI on an endpoint it cannot reach", () => {
       `Error: server unreachable at http://127.0.0.1:${port}/admin/version: connection refused (ECONNREFUSED) after 3 attempts; check the endpoint and that the server is running\n`,
     );
     expect(result.fetches).toBe(3);
+  });
+
+  it("never exits 0 when the server accepts connections and closes them without an answer (a port-forward to nothing)", async () => {
+    // In its own process: the CLI runs synchronously here, so this process could not accept its connections.
+    const closer = spawn(process.execPath, ["-e", 'require("net").createServer((c) => { c.on("error", () => {}); c.destroy(); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })'], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const port = await new Promise<string>((done) => closer.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+      // Whether Node's fetch reports the closed connection or leaves the request pending forever depends on timing:
+      // try a few times; every run must fail, naming the server.
+      for (let run = 0; run < 4; run++) {
+        const result = plan(`http://127.0.0.1:${port}`);
+        expect({ run, code: result.code }).toEqual({ run, code: 1 });
+        expect(result.stderr).toContain(`http://127.0.0.1:${port}`);
+        expect(result.stderr).not.toContain("internal error");
+      }
+    } finally {
+      closer.kill();
+    }
+  });
+
+  it("an answer cut off in its body is a network error naming the URL, not an internal error", async () => {
+    const partial = 'c.once("data", () => { c.write("HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 100\\r\\n\\r\\n{\\"ver"); setTimeout(() => c.destroy(), 20); })';
+    const server = spawn(process.execPath, ["-e", `require("net").createServer((c) => { c.on("error", () => {}); ${partial}; }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })`], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+      const result = plan(`http://127.0.0.1:${port}`);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`http://127.0.0.1:${port}/admin/version`);
+      expect(result.stderr).not.toContain("internal error");
+    } finally {
+      server.kill();
+    }
   });
 });

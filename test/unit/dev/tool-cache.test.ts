@@ -53,7 +53,7 @@ describe("the shared tool cache", () => {
     try {
       const result = run(cache, ["kratos-sources"], { KRATOS_SOURCES: join(cache, "no-such-folder") });
       expect(result.status).toBe(0);
-      expect(result.stderr.trim().split("\n")).toEqual([`[install-tools] no Kratos source tarballs in ${join(cache, "no-such-folder")}: Kratos v26.2.0 and master are skipped (tests run on v1.3.1 only)`]);
+      expect(result.stderr.trim().split("\n")).toEqual([`[install-tools] no Kratos source tarballs in ${join(cache, "no-such-folder")}: Kratos v26.2.0 and master are not built (tests skip the servers missing from ${join(cache, "bin")})`]);
       expect(existsSync(join(cache, "bin", "kratos-master"))).toBe(false);
     } finally {
       rmSync(cache, { recursive: true, force: true });
@@ -85,6 +85,28 @@ describe("the shared tool cache", () => {
       // The new tarball is extracted for a rebuild (this stand-in has no go.mod, so the build stops there, loudly).
       expect(rebuilt.status).toBe(1);
       expect(rebuilt.stderr).toContain("FAILED at step 'kratos-v26.9.0-7-gabcdef1-extract'");
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("a build that is not the Kratos it claims to be never replaces the cached binary", () => {
+    const cache = scratchCache();
+    const sources = join(cache, "sources");
+    try {
+      mkdirSync(join(sources, "tree"), { recursive: true });
+      writeFileSync(join(sources, "tree", "go.mod"), "module example.com/hello\n\ngo 1.21\n");
+      writeFileSync(join(sources, "tree", "main.go"), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("Version: v26.9.0 hello") }\n');
+      const tarball = join(sources, "kratos-v26.9.0.tar.gz");
+      expect(spawnSync("tar", ["-czf", tarball, "-C", join(sources, "tree"), "go.mod", "main.go"]).status).toBe(0);
+      const cached = join(cache, "bin", "kratos-v26.9.0");
+      writeFileSync(cached, "#!/bin/sh\necho the good one\n");
+      chmodSync(cached, 0o755);
+      const result = run(cache, ["kratos-sources"], { KRATOS_SOURCES: sources, GOFLAGS: "-mod=mod", GOPROXY: "off" });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("FAILED at step 'kratos-v26.9.0-verify': the binary built from kratos-v26.9.0.tar.gz is not Kratos");
+      expect(spawnSync(cached, [], { encoding: "utf8" }).stdout).toBe("the good one\n");
+      expect(existsSync(`${cached}.sha256`)).toBe(false);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }

@@ -127,6 +127,23 @@ describe("describeNetworkError", () => {
   /** What Node 20's fetch throws for a request it refuses to send: nothing leaves the process. */
   const refusedByFetch = (target: string, init?: RequestInit) => fetch(target, init).then(() => undefined, (error: unknown) => error);
 
+  it("a redirect loop is terminal: the same request loops the same way again", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((req, res) => res.writeHead(307, { location: req.url ?? "/" }).end());
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const target = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/admin/version`);
+      expect(describeNetworkError(await refusedByFetch(target.href), target)).toEqual({
+        code: undefined,
+        reason: "the server redirects in a loop (more than 20 redirects)",
+        hint: "check the endpoint: give the admin API's base URL",
+        terminal: true,
+      });
+    } finally {
+      server.close();
+    }
+  });
+
   it("explains, as terminal, what Node's own fetch refuses", async () => {
     expect(describeNetworkError(await refusedByFetch("http://127.0.0.1:6000/"), new URL("http://127.0.0.1:6000/"))).toEqual({
       code: undefined,
