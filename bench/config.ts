@@ -1,6 +1,8 @@
 // Benchmark options: sizes, runs, backends; `--quick` shrinks everything for a CI smoke test.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { defaultServer, KRATOS_SERVERS } from "../src/dev/kratos";
+import type { Variant } from "./data";
 import type { Backend } from "./report";
 
 export type Scenario = "seed" | "reads" | "large" | "pulumi";
@@ -17,6 +19,13 @@ export interface Config {
   /** Identities of scenario e. */
   pulumiN: number;
   backends: Backend[];
+  /**
+   * Kratos servers (src/dev/kratos.ts `KRATOS_SERVERS`): every scenario that starts a Kratos runs once per server,
+   * with that server's binary (the importer too). Default: the default server only ($KRATOS_VERSION, else v1.3.1).
+   */
+  servers: string[];
+  /** Seeding variants of scenario a: `plain` (no password), `hashed` (bcrypt hash), `plaintext` (the server hashes). */
+  variants: Variant[];
   /** Extra seeding case with this delay added to every request (0: none). */
   wanMs: number;
   /** Backends on which d seeds `largeN` identities into a real Kratos (slow: see the README). */
@@ -38,7 +47,11 @@ function list<T extends string>(value: string, allowed: readonly T[], flag: stri
   return items as T[];
 }
 
+export const VARIANTS: Variant[] = ["plain", "hashed", "plaintext"];
+export const DEFAULT_VARIANTS: Variant[] = ["plain", "hashed"];
+
 export const USAGE = `Usage: npm run bench -- [--quick] [--runs N] [--n N] [--large-n N] [--pulumi-n N]
+                       [--servers v1.3.1,v26.2.0,master] [--variants plain,hashed,plaintext]
                        [--backends sqlite,postgres] [--large-backends sqlite,postgres] [--wan-ms N]
                        [--only seed,reads,large,pulumi] [--out results.json] [--profile]`;
 
@@ -53,7 +66,7 @@ export function parseArgs(argv: string[], resultsDir: string, workDir: string): 
     else throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
   }
   if (bool.has("help")) throw new Error(USAGE);
-  const known = ["runs", "n", "large-n", "pulumi-n", "backends", "large-backends", "wan-ms", "only", "out"];
+  const known = ["runs", "n", "large-n", "pulumi-n", "servers", "variants", "backends", "large-backends", "wan-ms", "only", "out"];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
   const quick = bool.has("quick");
   const number = (name: string, fallback: number) => {
@@ -73,6 +86,8 @@ export function parseArgs(argv: string[], resultsDir: string, workDir: string): 
     largeN: number("large-n", quick ? 2_000 : 100_000),
     pulumiN: number("pulumi-n", quick ? 20 : 1_000),
     backends,
+    servers: list(flags.get("servers") ?? defaultServer(), KRATOS_SERVERS, "--servers"),
+    variants: list(flags.get("variants") ?? DEFAULT_VARIANTS.join(","), VARIANTS, "--variants"),
     wanMs: flags.get("wan-ms") === "0" ? 0 : number("wan-ms", quick ? 0 : 20),
     largeBackends: list(flags.get("large-backends") ?? backends.join(","), backends, "--large-backends"),
     scenarios: list(flags.get("only") ?? SCENARIOS.join(","), SCENARIOS, "--only"),

@@ -11,7 +11,11 @@ export const SET = "bench";
 /** bcrypt (cost 10) of `bench-Password-1`, made once with bcryptjs: imported as is, the server hashes nothing. */
 export const BCRYPT_HASH = "$2b$10$gxKHRztUDR5bR1aD7t13xu0UhdLGWxNw0KMFM45Cxz1MEhoTeWd4.";
 
-export type Variant = "plain" | "hashed";
+/** The plaintext password of the `plaintext` variant (the server hashes it: bcrypt cost 4 on the throwaway Kratos). */
+export const PLAINTEXT_PASSWORD = "bench-Password-1";
+
+/** `plain`: no password; `hashed`: a bcrypt hash, imported as is; `plaintext`: a password the server hashes. */
+export type Variant = "plain" | "hashed" | "plaintext";
 
 export const email = (i: number) => `user-${i}@bench.test`;
 
@@ -20,7 +24,9 @@ function header(): string {
 }
 
 function credentialsYaml(variant: Variant, indent: string): string {
-  return variant === "hashed" ? `${indent}credentials: { password: { hashed_password: "${BCRYPT_HASH}" } }\n` : "";
+  if (variant === "hashed") return `${indent}credentials: { password: { hashed_password: "${BCRYPT_HASH}" } }\n`;
+  if (variant === "plaintext") return `${indent}credentials: { password: { password: "${PLAINTEXT_PASSWORD}" } }\n`;
+  return "";
 }
 
 /** `count` identities user-1 … user-count, written as one `generate` entry. */
@@ -62,6 +68,7 @@ export function createBody(i: number, variant: Variant): Record<string, unknown>
     metadata_admin: { [MARKER_KEY]: { set: SET } },
   };
   if (variant === "hashed") body.credentials = { password: { config: { hashed_password: BCRYPT_HASH } } };
+  if (variant === "plaintext") body.credentials = { password: { config: { password: PLAINTEXT_PASSWORD } } };
   return body;
 }
 
@@ -71,14 +78,18 @@ export interface Inputs {
   batchesFile: string;
 }
 
-/** Writes the three tools' inputs for `count` identities into `dir` (before any clock starts). */
-export function writeInputs(dir: string, count: number, variant: Variant, batchSize: number): Inputs {
+/**
+ * Writes the three tools' inputs for `count` identities into `dir` (before any clock starts). `batchSize`: the raw
+ * baseline's batches, all of this size (the last one what is left), or exactly these sizes.
+ */
+export function writeInputs(dir: string, count: number, variant: Variant, batchSize: number | number[]): Inputs {
   const bodies = Array.from({ length: count }, (_, k) => createBody(k + 1, variant));
+  const sizes = typeof batchSize === "number" ? Array.from({ length: Math.ceil(count / batchSize) }, (_, i) => Math.min(batchSize, count - i * batchSize)) : batchSize;
+  if (sizes.reduce((a, b) => a + b, 0) !== count) throw new Error(`batch sizes ${sizes.join(",")} do not add up to ${count}`);
   const batches: unknown[] = [];
-  for (let start = 0; start < count; start += batchSize) {
-    batches.push({ identities: bodies.slice(start, start + batchSize).map((create) => ({ patch_id: randomUUID(), create })) });
-  }
-  const name = `${variant}-${count}-${batchSize}`;
+  let start = 0;
+  for (const size of sizes) batches.push({ identities: bodies.slice(start, (start += size)).map((create) => ({ patch_id: randomUUID(), create })) });
+  const name = `${variant}-${count}-${typeof batchSize === "number" ? batchSize : `split${sizes.length}`}`;
   const inputs = { manifest: join(dir, `seed-${name}.yaml`), importFile: join(dir, `import-${name}.json`), batchesFile: join(dir, `batches-${name}.json`) };
   writeFileSync(inputs.manifest, seedManifest(count, variant));
   writeFileSync(inputs.importFile, JSON.stringify(bodies));

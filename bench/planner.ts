@@ -36,8 +36,8 @@ function time(sets: DesiredSet[], live: LiveIdentity[], reps: number): PlannerTi
 }
 
 /** buildPlan on the identities listed from `adminUrl` (all managed by the manifest's set: a no-op plan). */
-export async function timePlanner(adminUrl: string, manifest: string, reps: number): Promise<PlannerTimes> {
-  const live = await createOryClient({ endpoint: adminUrl }).listIdentities({ pageSize: 1000 });
+export async function timePlanner(adminUrl: string, manifest: string, reps: number, pageSize = 1000): Promise<PlannerTimes> {
+  const live = await createOryClient({ endpoint: adminUrl }).listIdentities({ pageSize });
   return time(load(manifest), live, reps);
 }
 

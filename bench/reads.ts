@@ -7,7 +7,7 @@ import { Drift, driftManifest, driftOf, writeInputs } from "./data";
 import { timePlanner } from "./planner";
 import { limitOf, seconds } from "./limits";
 import { Backend, ratios, row, Row } from "./report";
-import { check, countIdentities, fill, measureCli, measureNode, Measured, RAW_LIST, startServer } from "./tools";
+import { check, countIdentities, fill, measureCli, measureNode, Measured, RAW_LIST, serverInfo, startServer } from "./tools";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 
@@ -19,18 +19,23 @@ export async function readsScenario(config: Config, log: Log): Promise<Row[]> {
   const driftFile = join(config.workDir, "drift.yaml");
   writeFileSync(driftFile, driftManifest(n, drift));
 
-  for (const backend of config.backends) {
-    const server = await startServer(backend);
-    try {
-      const url = server.kratos.adminUrl;
-      await fill(url, inputs.batchesFile);
-      const { identities, pages } = await countIdentities(url);
-      if (identities !== n) throw new Error(`setup: ${identities} identities, expected ${n}`);
-      log(`reads ${backend}: ${n} identities in ${pages} pages of 1000`);
-      rows.push(...(await noop(config, log, backend, server, inputs.manifest, pages)));
-      rows.push(...(await driftRuns(config, log, backend, server, inputs.manifest, driftFile, drift, pages)));
-    } finally {
-      await server.kratos.stop();
+  for (const name of config.servers) {
+    // The raw listing asks for the page size ory-reconcile uses on this server (1000 on v1.x, 500 on newer ones).
+    const pageSize = serverInfo(name).capabilities.pageSizeMax;
+    const batches = writeInputs(config.workDir, n, "plain", serverInfo(name).capabilities.batchCreateLimit).batchesFile;
+    for (const backend of config.backends) {
+      const server = await startServer(backend, name);
+      try {
+        const url = server.kratos.adminUrl;
+        await fill(url, batches);
+        const { identities, pages } = await countIdentities(url, pageSize);
+        if (identities !== n) throw new Error(`setup: ${identities} identities, expected ${n}`);
+        log(`reads ${name} ${backend}: ${n} identities in ${pages} pages of ${pageSize}`);
+        rows.push(...(await noop(config, log, name, backend, server, inputs.manifest, pages, pageSize)));
+        rows.push(...(await driftRuns(config, log, name, backend, server, inputs.manifest, driftFile, drift, pages)));
+      } finally {
+        await server.kratos.stop();
+      }
     }
   }
   return rows;
@@ -38,7 +43,7 @@ export async function readsScenario(config: Config, log: Log): Promise<Row[]> {
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
-async function noop(config: Config, log: Log, backend: Backend, server: Server, manifest: string, pages: number): Promise<Row[]> {
+async function noop(config: Config, log: Log, name: string, backend: Backend, server: Server, manifest: string, pages: number, pageSize: number): Promise<Row[]> {
   const url = server.kratos.adminUrl;
   const ours: Measured[] = [];
   const raw: Measured[] = [];
@@ -47,16 +52,16 @@ async function noop(config: Config, log: Log, backend: Backend, server: Server, 
     const tools = run % 2 === 0 ? (["ours", "raw", "validate"] as const) : (["validate", "raw", "ours"] as const);
     for (const tool of tools) {
       if (tool === "ours") {
-        const m = await measureCli(["plan", manifest, "--detailed-exitcode"], url, { server, nodeFlags: config.profileFlags("noop", backend) });
+        const m = await measureCli(["plan", manifest, "--detailed-exitcode"], url, { server, nodeFlags: config.profileFlags("noop", name, backend) });
         ours.push(check(m, "no-op plan (exit 0 = no changes)"));
       } else if (tool === "raw") {
-        raw.push(check(await measureNode(RAW_LIST, [url, "1000"], { server }), "raw list"));
+        raw.push(check(await measureNode(RAW_LIST, [url, String(pageSize)], { server }), "raw list"));
       } else {
         // What every command pays before the first request: Node start-up, loading the CLI, reading the manifest.
         fixed.push(check(await measureCli(["validate", manifest], url), "validate"));
       }
     }
-    log(`noop ${backend} run ${run + 1}/${config.runs}: ours ${seconds(ours[run].wallMs)}, raw ${seconds(raw[run].wallMs)}`);
+    log(`noop ${name} ${backend} run ${run + 1}/${config.runs}: ours ${seconds(ours[run].wallMs)}, raw ${seconds(raw[run].wallMs)}`);
   }
 
   // Requests, counted once each through the recording proxy.
@@ -67,43 +72,44 @@ async function noop(config: Config, log: Log, backend: Backend, server: Server, 
     check(await measureCli(["plan", manifest, "--detailed-exitcode"], proxy.url), "no-op plan via proxy");
     oursRequests = proxy.count();
     proxy.clear();
-    check(await measureNode(RAW_LIST, [proxy.url, "1000"]), "raw list via proxy");
+    check(await measureNode(RAW_LIST, [proxy.url, String(pageSize)]), "raw list via proxy");
     rawRequests = proxy.count();
   } finally {
     await proxy.stop();
   }
 
-  const planner = await timePlanner(url, manifest, Math.max(3, config.runs));
+  const planner = await timePlanner(url, manifest, Math.max(3, config.runs), pageSize);
   const n = config.n;
   const scenario = `b. no-op plan of ${n.toLocaleString("en")}`;
   const id = `noop.${backend}`;
+  const at = { server: name, scenario, backend };
   const wall = (list: Measured[]) => list.map((m) => m.wallMs / 1000);
   return [
-    row({ id: `${id}.ours`, scenario, backend, measure: "ory-reconcile plan", unit: "s", values: wall(ours), limit: limitOf(ours) }),
-    row({ id: `${id}.raw`, scenario, backend, measure: `raw paged listing (${pages} pages)`, unit: "s", values: wall(raw), limit: limitOf(raw) }),
-    row({ id: `${id}.ours-vs-raw`, scenario, backend, measure: "ory-reconcile / raw listing", unit: "x", values: ratios(wall(ours), wall(raw)), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
-    row({ id: `${id}.validate`, scenario, backend, measure: "of which fixed: `ory-reconcile validate` (start-up + manifest, no network)", unit: "s", values: wall(fixed), limit: limitOf(fixed) }),
-    row({ id: `${id}.variable-vs-raw`, scenario, backend, measure: "(ory-reconcile plan − validate) / raw listing", unit: "x", values: wall(ours).map((w, i) => (w - wall(fixed)[i]) / wall(raw)[i]) }),
-    row({ id: `${id}.requests-ours`, scenario, backend, measure: "requests, ory-reconcile plan", unit: "requests", values: [oursRequests], note: `raw listing: ${rawRequests}` }),
-    row({ id: `${id}.requests-raw`, scenario, backend, measure: "requests, raw listing", unit: "requests", values: [rawRequests] }),
-    row({ id: `${id}.planner-cpu`, scenario, backend, measure: "buildPlan CPU (in-process, on the listed data)", unit: "ms", values: planner.cpuMs, limit: "our CPU" }),
-    row({ id: `${id}.planner-per-1k`, scenario, backend, measure: "buildPlan CPU per 1,000 identities", unit: "ms", values: planner.cpuMs.map((ms) => (ms * 1000) / n), limit: "our CPU" }),
+    row({ id: `${id}.ours`, ...at, measure: "ory-reconcile plan", unit: "s", values: wall(ours), limit: limitOf(ours) }),
+    row({ id: `${id}.raw`, ...at, measure: `raw paged listing (${pages} pages)`, unit: "s", values: wall(raw), limit: limitOf(raw) }),
+    row({ id: `${id}.ours-vs-raw`, ...at, measure: "ory-reconcile / raw listing", unit: "x", values: ratios(wall(ours), wall(raw)), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
+    row({ id: `${id}.validate`, ...at, measure: "of which fixed: `ory-reconcile validate` (start-up + manifest, no network)", unit: "s", values: wall(fixed), limit: limitOf(fixed) }),
+    row({ id: `${id}.variable-vs-raw`, ...at, measure: "(ory-reconcile plan − validate) / raw listing", unit: "x", values: wall(ours).map((w, i) => (w - wall(fixed)[i]) / wall(raw)[i]) }),
+    row({ id: `${id}.requests-ours`, ...at, measure: "requests, ory-reconcile plan", unit: "requests", values: [oursRequests], note: `raw listing: ${rawRequests}` }),
+    row({ id: `${id}.requests-raw`, ...at, measure: "requests, raw listing", unit: "requests", values: [rawRequests] }),
+    row({ id: `${id}.planner-cpu`, ...at, measure: "buildPlan CPU (in-process, on the listed data)", unit: "ms", values: planner.cpuMs, limit: "our CPU" }),
+    row({ id: `${id}.planner-per-1k`, ...at, measure: "buildPlan CPU per 1,000 identities", unit: "ms", values: planner.cpuMs.map((ms) => (ms * 1000) / n), limit: "our CPU" }),
   ];
 }
 
-async function driftRuns(config: Config, log: Log, backend: Backend, server: Server, seed: string, driftFile: string, drift: Drift, pages: number): Promise<Row[]> {
+async function driftRuns(config: Config, log: Log, name: string, backend: Backend, server: Server, seed: string, driftFile: string, drift: Drift, pages: number): Promise<Row[]> {
   const url = server.kratos.adminUrl;
   const proxy = await startProxy({ target: url });
   const made: number[] = [];
   const walls: Measured[] = [];
   const breakdown: string[] = [];
   // Fewest possible: read every identity once (as the raw listing does), one PATCH per changed identity, one DELETE
-  // per removed one, one batch per 2000 new ones.
-  const minimum = pages + drift.changed + drift.deleted + Math.ceil(drift.added / 2000);
+  // per removed one, one batch per `batchCreateLimit` new ones.
+  const minimum = pages + drift.changed + drift.deleted + Math.ceil(drift.added / serverInfo(name).capabilities.batchCreateLimit);
   try {
     for (let run = 0; run < config.runs; run++) {
       proxy.clear();
-      const m = await measureCli(["apply", driftFile, "--prune"], proxy.url, { server, nodeFlags: config.profileFlags("drift", backend) });
+      const m = await measureCli(["apply", driftFile, "--prune"], proxy.url, { server, nodeFlags: config.profileFlags("drift", name, backend) });
       const summary = `Apply complete: ${drift.added} created, ${drift.changed} updated, 0 adopted, ${drift.deleted} deleted, 0 failed.`;
       check(m, "drift apply", (r) => r.code === 0 && r.stdout.includes(summary));
       made.push(proxy.count());
@@ -115,7 +121,7 @@ async function driftRuns(config: Config, log: Log, backend: Backend, server: Ser
         counts.set(`${r.method} ${path}${query}`, (counts.get(`${r.method} ${path}${query}`) ?? 0) + 1);
       }
       breakdown.push([...counts].map(([k, v]) => `${v}× ${k}`).join(", "));
-      log(`drift ${backend} run ${run + 1}/${config.runs}: ${made[run]} requests (minimum ${minimum}), ${seconds(m.wallMs)}`);
+      log(`drift ${name} ${backend} run ${run + 1}/${config.runs}: ${made[run]} requests (minimum ${minimum}), ${seconds(m.wallMs)}`);
       // Back to the seeded state (untimed), and check that it is: a plan of the seed manifest is empty again.
       check(await measureCli(["apply", seed, "--prune"], url), "drift revert");
       check(await measureCli(["plan", seed, "--detailed-exitcode"], url), "no-op after revert");
@@ -127,17 +133,20 @@ async function driftRuns(config: Config, log: Log, backend: Backend, server: Ser
   if (identities !== config.n) throw new Error(`after the drift runs: ${identities} identities, expected ${config.n}`);
   const scenario = `c. 1 % drift of ${config.n.toLocaleString("en")} (${drift.changed} changed, ${drift.deleted} pruned, ${drift.added} new)`;
   const id = `drift.${backend}`;
+  const at = { server: name, scenario, backend };
   return [
-    row({ id: `${id}.requests`, scenario, backend, measure: "requests made (apply --prune)", unit: "requests", values: made, note: breakdown[0] }),
-    row({ id: `${id}.minimum`, scenario, backend, measure: "fewest possible requests", unit: "requests", values: [minimum], note: `${pages} list pages + ${drift.changed} PATCH + ${drift.deleted} DELETE + 1 batch` }),
-    row({ id: `${id}.vs-minimum`, scenario, backend, measure: "requests made / fewest possible", unit: "x", values: made.map((m) => m / minimum) }),
-    row({ id: `${id}.wall`, scenario, backend, measure: "ory-reconcile apply --prune", unit: "s", values: walls.map((m) => m.wallMs / 1000), limit: limitOf(walls) }),
+    row({ id: `${id}.requests`, ...at, measure: "requests made (apply --prune)", unit: "requests", values: made, note: breakdown[0] }),
+    row({ id: `${id}.minimum`, ...at, measure: "fewest possible requests", unit: "requests", values: [minimum], note: `${pages} list pages + ${drift.changed} PATCH + ${drift.deleted} DELETE + 1 batch` }),
+    row({ id: `${id}.vs-minimum`, ...at, measure: "requests made / fewest possible", unit: "x", values: made.map((m) => m / minimum) }),
+    row({ id: `${id}.wall`, ...at, measure: "ory-reconcile apply --prune", unit: "s", values: walls.map((m) => m.wallMs / 1000), limit: limitOf(walls) }),
   ];
 }
 
-export function readsRowIds(config: Pick<Config, "backends">): string[] {
-  return config.backends.flatMap((backend) => [
-    ...["ours", "raw", "ours-vs-raw", "validate", "variable-vs-raw", "requests-ours", "requests-raw", "planner-cpu", "planner-per-1k"].map((m) => `noop.${backend}.${m}`),
-    ...["requests", "minimum", "vs-minimum", "wall"].map((m) => `drift.${backend}.${m}`),
-  ]);
+export function readsRowIds(config: Pick<Config, "backends" | "servers">): string[] {
+  return config.servers.flatMap((server) =>
+    config.backends.flatMap((backend) => [
+      ...["ours", "raw", "ours-vs-raw", "validate", "variable-vs-raw", "requests-ours", "requests-raw", "planner-cpu", "planner-per-1k"].map((m) => `${server}/noop.${backend}.${m}`),
+      ...["requests", "minimum", "vs-minimum", "wall"].map((m) => `${server}/drift.${backend}.${m}`),
+    ]),
+  );
 }

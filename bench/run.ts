@@ -5,19 +5,23 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { kratosBin } from "../src/dev/kratos";
-import { Config, Log, parseArgs, Scenario } from "./config";
+import { defaultServer } from "../src/dev/kratos";
+import { Config, DEFAULT_VARIANTS, Log, parseArgs, Scenario } from "./config";
 import { largeRowIds, largeScenario } from "./large";
 import { pulumiRowIds, pulumiScenario } from "./pulumi";
 import { readsRowIds, readsScenario } from "./reads";
 import { markdownTable, Row } from "./report";
 import { seedRowIds, seedScenario } from "./seed";
-import { BUILT_CLI, ROOT, snapshotCli } from "./tools";
+import { BUILT_CLI, ROOT, serverInfo, snapshotCli } from "./tools";
 
 export const RESULTS_DIR = join(__dirname, "results");
 
-/** Every row id a run with these options reports, whatever the figures. */
-export function expectedRowIds(config: Pick<Config, "backends" | "largeBackends" | "scenarios" | "wanMs">): string[] {
+/**
+ * Every row id a run with these options reports, whatever the figures. `servers` and `variants` default as
+ * `parseArgs` does (the default server only; no password and bcrypt-hashed).
+ */
+export function expectedRowIds(options: Pick<Config, "backends" | "largeBackends" | "scenarios" | "wanMs"> & Partial<Pick<Config, "servers" | "variants">>): string[] {
+  const config = { ...options, servers: options.servers ?? [defaultServer()], variants: options.variants ?? DEFAULT_VARIANTS };
   const ids: Record<Scenario, () => string[]> = {
     seed: () => seedRowIds(config),
     reads: () => readsRowIds(config),
@@ -48,9 +52,10 @@ async function main(argv: string[]): Promise<void> {
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run npm run build (npm run bench does)`);
   const snapshot = join(RESULTS_DIR, `.cli-${process.pid}`);
   snapshotCli(snapshot);
-  if (!existsSync(kratosBin())) throw new Error(`no kratos binary at ${kratosBin()}: run scripts/install-tools.sh kratos`);
-  const kratosVersion = execFileSync(kratosBin(), ["version"], { encoding: "utf8" }).match(/v\d+\.\d+\.\d+\S*/)?.[0] ?? "unknown";
-  log(`Kratos ${kratosVersion}; N=${config.n}, large N=${config.largeN}, runs=${config.runs}, backends=${config.backends.join(",")}`);
+  // Every server's binary before anything runs: a missing one fails the run at once, not hours into it.
+  const kratos = Object.fromEntries(config.servers.map((server) => [server, serverInfo(server).version]));
+  const versions = config.servers.map((server) => (kratos[server] === server ? server : `${server} (${kratos[server]})`)).join(", ");
+  log(`Kratos ${versions}; N=${config.n}, large N=${config.largeN}, runs=${config.runs}, backends=${config.backends.join(",")}`);
 
   const runners: Record<Scenario, (c: Config, l: Log) => Promise<Row[]>> = { seed: seedScenario, reads: readsScenario, large: largeScenario, pulumi: pulumiScenario };
   const rows: Row[] = [];
@@ -59,17 +64,17 @@ async function main(argv: string[]): Promise<void> {
     date: new Date().toISOString(),
     git: `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain") ? " (with uncommitted changes)" : ""}`,
     node: process.version,
-    kratos: kratosVersion,
+    kratos,
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
     memoryGb: Math.round(totalmem() / 2 ** 30),
     loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
-    config: { quick: config.quick, runs: config.runs, n: config.n, largeN: config.largeN, pulumiN: config.pulumiN, backends: config.backends, wanMs: config.wanMs, largeBackends: config.largeBackends, scenarios: config.scenarios },
+    config: { quick: config.quick, runs: config.runs, n: config.n, largeN: config.largeN, pulumiN: config.pulumiN, servers: config.servers, variants: config.variants, backends: config.backends, wanMs: config.wanMs, largeBackends: config.largeBackends, scenarios: config.scenarios },
   };
   const write = (done: boolean) => {
     const result: BenchResult = { meta: { ...meta, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))), durationS: Math.round((Date.now() - started) / 1000), complete: done }, rows };
     mkdirSync(dirname(config.out), { recursive: true });
     writeFileSync(config.out, JSON.stringify(result, null, 2) + "\n");
-    writeFileSync(config.out.replace(/\.json$/, "") + ".md", `${meta.command}\n\n${markdownTable(rows)}`);
+    writeFileSync(config.out.replace(/\.json$/, "") + ".md", `${meta.command}\n\n${markdownTable(rows, kratos)}`);
   };
   try {
     for (const scenario of config.scenarios) {
@@ -82,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
     rmSync(snapshot, { recursive: true, force: true });
   }
-  process.stdout.write(`\n${meta.command}  (${meta.cpus}, Node ${meta.node}, Kratos ${meta.kratos})\n\n${markdownTable(rows)}\nJSON: ${config.out}\n`);
+  process.stdout.write(`\n${meta.command}  (${meta.cpus}, Node ${meta.node}, Kratos ${versions})\n\n${markdownTable(rows, kratos)}\nJSON: ${config.out}\n`);
   if (config.profileDir) process.stdout.write(`CPU profiles: ${config.profileDir}\n`);
 }
 

@@ -4,24 +4,29 @@
 // the recording proxy with that much added delay: a network between client and server, as with Ory Network.
 import { startProxy } from "../test/support/proxy";
 import type { Config, Log } from "./config";
-import { Inputs, Variant, writeInputs } from "./data";
+import { createBody, Inputs, Variant, writeInputs } from "./data";
 import { limitOf, seconds } from "./limits";
 import { Backend, ratios, row, Row } from "./report";
 import { BATCHES_IN_FLIGHT } from "../src/reconcile/apply";
-import { check, countIdentities, measureCli, measureImporter, measureNode, Measured, RAW_SEED, startServer } from "./tools";
+import { batchLimit } from "../src/ory/capabilities";
+import { check, countIdentities, measureCli, measureImporter, measureNode, Measured, RAW_SEED, serverInfo, startServer } from "./tools";
 
 const TOOLS = ["ours", "importer", "raw"] as const;
 type Tool = (typeof TOOLS)[number];
 
-const LABEL: Record<Variant, string> = { plain: "no password", hashed: "bcrypt-hashed passwords" };
+const LABEL: Record<Variant, string> = { plain: "no password", hashed: "bcrypt-hashed passwords", plaintext: "plaintext passwords" };
 
 interface Case {
+  /** Without the server (rows prefix it). */
   id: string;
   scenario: string;
+  server: string;
   backend: Backend;
   variant: Variant;
   n: number;
   inputs: Inputs;
+  /** Identities per raw batch: what ory-reconcile sends to this server (src/ory/capabilities.ts `batchLimit`). */
+  batchSize: number;
   /** Delay added to every request (a proxy in front of Kratos); 0: direct. */
   delayMs: number;
 }
@@ -31,44 +36,49 @@ export function wanCount(config: Pick<Config, "n">): number {
   return Math.min(config.n, 2000);
 }
 
+/** Identities per batch that ory-reconcile sends to `server` for `variant` (the raw baseline sends the same). */
+function batchSizeOf(server: string, variant: Variant): number {
+  return batchLimit(serverInfo(server).capabilities, [createBody(1, variant)]);
+}
+
 function cases(config: Config): Case[] {
   const { n } = config;
-  const inputs = { plain: writeInputs(config.workDir, n, "plain", 2000), hashed: writeInputs(config.workDir, n, "hashed", 2000) };
-  const list: Case[] = config.backends.flatMap((backend) =>
-    (["plain", "hashed"] as Variant[]).map((variant) => ({
-      id: `seed.${variant}.${backend}`,
-      scenario: `a. seed ${n.toLocaleString("en")} (${LABEL[variant]})`,
-      backend,
-      variant,
-      n,
-      inputs: inputs[variant],
-      delayMs: 0,
-    })),
-  );
-  if (config.wanMs > 0) {
-    const count = wanCount(config);
-    const backend = config.backends[0];
-    list.push({
-      id: `seed-wan.plain.${backend}`,
-      scenario: `a. seed ${count.toLocaleString("en")} (no password) with ${config.wanMs} ms added to every request`,
-      backend,
-      variant: "plain",
-      n: count,
-      inputs: count === n ? inputs.plain : writeInputs(config.workDir, count, "plain", 2000),
-      delayMs: config.wanMs,
-    });
-  }
-  return list;
+  const inputs = (count: number, variant: Variant, batchSize: number) => writeInputs(config.workDir, count, variant, batchSize);
+  return config.servers.flatMap((server) => {
+    const list: Case[] = config.backends.flatMap((backend) =>
+      config.variants.map((variant) => {
+        const batchSize = batchSizeOf(server, variant);
+        return { id: `seed.${variant}.${backend}`, scenario: `a. seed ${n.toLocaleString("en")} (${LABEL[variant]})`, server, backend, variant, n, inputs: inputs(n, variant, batchSize), batchSize, delayMs: 0 };
+      }),
+    );
+    if (config.wanMs > 0) {
+      const count = wanCount(config);
+      const backend = config.backends[0];
+      const batchSize = batchSizeOf(server, "plain");
+      list.push({
+        id: `seed-wan.plain.${backend}`,
+        scenario: `a. seed ${count.toLocaleString("en")} (no password) with ${config.wanMs} ms added to every request`,
+        server,
+        backend,
+        variant: "plain",
+        n: count,
+        inputs: inputs(count, "plain", batchSize),
+        batchSize,
+        delayMs: config.wanMs,
+      });
+    }
+    return list;
+  });
 }
 
 async function runTool(config: Config, c: Case, tool: Tool): Promise<Measured> {
-  const server = await startServer(c.backend);
+  const server = await startServer(c.backend, c.server);
   const proxy = c.delayMs > 0 ? await startProxy({ target: server.kratos.adminUrl, faults: { delayMs: c.delayMs } }) : undefined;
   try {
     const url = proxy?.url ?? server.kratos.adminUrl;
     let measured: Measured;
     if (tool === "ours") {
-      measured = await measureCli(["apply", c.inputs.manifest], url, { server, nodeFlags: config.profileFlags(c.id) });
+      measured = await measureCli(["apply", c.inputs.manifest], url, { server, nodeFlags: config.profileFlags(c.server, c.id) });
       check(measured, "ory-reconcile apply", (r) => r.code === 0 && r.stdout.includes(`Apply complete: ${c.n} created`));
     } else if (tool === "importer") {
       measured = check(await measureImporter(c.inputs.importFile, url, { server }), "kratos import identities");
@@ -76,7 +86,7 @@ async function runTool(config: Config, c: Case, tool: Tool): Promise<Measured> {
       measured = check(await measureNode(RAW_SEED, [url, c.inputs.batchesFile, String(BATCHES_IN_FLIGHT)], { server }), "raw seed");
     }
     const { identities } = await countIdentities(server.kratos.adminUrl);
-    if (identities !== c.n) throw new Error(`${tool} on ${c.id}: ${identities} identities on the server, expected ${c.n}`);
+    if (identities !== c.n) throw new Error(`${tool} on ${c.server}/${c.id}: ${identities} identities on the server, expected ${c.n}`);
     return measured;
   } finally {
     await proxy?.stop();
@@ -91,28 +101,29 @@ export async function seedScenario(config: Config, log: Log): Promise<Row[]> {
     for (const c of all) {
       for (const tool of TOOLS.map((_, i) => TOOLS[(i + run) % TOOLS.length])) {
         const measured = await runTool(config, c, tool);
-        log(`${c.id} run ${run + 1}/${config.runs}: ${tool} ${seconds(measured.wallMs)}`);
-        results.set(`${c.id}/${tool}`, [...(results.get(`${c.id}/${tool}`) ?? []), measured]);
+        const key = `${c.server}/${c.id}/${tool}`;
+        log(`${c.server}/${c.id} run ${run + 1}/${config.runs}: ${tool} ${seconds(measured.wallMs)}`);
+        results.set(key, [...(results.get(key) ?? []), measured]);
       }
     }
   }
 
   return all.flatMap((c): Row[] => {
-    const get = (tool: Tool) => results.get(`${c.id}/${tool}`) ?? [];
+    const get = (tool: Tool) => results.get(`${c.server}/${c.id}/${tool}`) ?? [];
     const wall = (tool: Tool) => get(tool).map((m) => m.wallMs / 1000);
-    const { id, scenario, backend } = c;
+    const { id, scenario, server, backend } = c;
     return [
-      row({ id: `${id}.ours`, scenario, backend, measure: "ory-reconcile apply", unit: "s", values: wall("ours"), limit: limitOf(get("ours")) }),
-      row({ id: `${id}.importer`, scenario, backend, measure: "kratos import identities (1 POST each)", unit: "s", values: wall("importer"), limit: limitOf(get("importer")) }),
-      row({ id: `${id}.raw`, scenario, backend, measure: `raw batches (PATCH ×2000, ${BATCHES_IN_FLIGHT} in flight, fetch)`, unit: "s", values: wall("raw"), limit: limitOf(get("raw")) }),
-      row({ id: `${id}.importer-vs-ours`, scenario, backend, measure: "speed-up over the importer", unit: "x", values: ratios(wall("importer"), wall("ours")), goal: { text: ">= 10×", ok: (m) => m >= 10 } }),
-      row({ id: `${id}.ours-vs-raw`, scenario, backend, measure: "ory-reconcile / raw baseline", unit: "x", values: ratios(wall("ours"), wall("raw")), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
+      row({ id: `${id}.ours`, server, scenario, backend, measure: "ory-reconcile apply", unit: "s", values: wall("ours"), limit: limitOf(get("ours")) }),
+      row({ id: `${id}.importer`, server, scenario, backend, measure: "kratos import identities (1 POST each)", unit: "s", values: wall("importer"), limit: limitOf(get("importer")) }),
+      row({ id: `${id}.raw`, server, scenario, backend, measure: `raw batches (PATCH ×${c.batchSize}, ${BATCHES_IN_FLIGHT} in flight, fetch)`, unit: "s", values: wall("raw"), limit: limitOf(get("raw")) }),
+      row({ id: `${id}.importer-vs-ours`, server, scenario, backend, measure: "speed-up over the importer", unit: "x", values: ratios(wall("importer"), wall("ours")), goal: { text: ">= 10×", ok: (m) => m >= 10 } }),
+      row({ id: `${id}.ours-vs-raw`, server, scenario, backend, measure: "ory-reconcile / raw baseline", unit: "x", values: ratios(wall("ours"), wall("raw")), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
     ];
   });
 }
 
-export function seedRowIds(config: Pick<Config, "backends" | "wanMs">): string[] {
-  const prefixes = config.backends.flatMap((backend) => [`seed.plain.${backend}`, `seed.hashed.${backend}`]);
+export function seedRowIds(config: Pick<Config, "backends" | "wanMs" | "servers" | "variants">): string[] {
+  const prefixes = config.backends.flatMap((backend) => config.variants.map((variant) => `seed.${variant}.${backend}`));
   if (config.wanMs > 0) prefixes.push(`seed-wan.plain.${config.backends[0]}`);
-  return prefixes.flatMap((p) => ["ours", "importer", "raw", "importer-vs-ours", "ours-vs-raw"].map((m) => `${p}.${m}`));
+  return config.servers.flatMap((server) => prefixes.flatMap((p) => ["ours", "importer", "raw", "importer-vs-ours", "ours-vs-raw"].map((m) => `${server}/${p}.${m}`)));
 }

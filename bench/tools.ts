@@ -1,11 +1,12 @@
 // Running the measured programs: the built CLI, the Kratos importer and the raw baselines, each as its own process
 // (so every tool pays its own start-up), with wall time, the child's CPU and max RSS (bench/usage.js), and the
 // server's CPU time over the same interval (Kratos' process, and PostgreSQL's when it is the backend).
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { kratosBin, startKratos, Kratos } from "../src/dev/kratos";
+import { Capabilities, kratosCapabilities } from "../src/ory/capabilities";
 import type { Backend } from "./report";
 
 export const ROOT = resolve(__dirname, "..");
@@ -24,6 +25,7 @@ export function snapshotCli(dir: string): void {
   cli = join(dir, "dist", "cli", "main.js");
 }
 const USAGE = join(__dirname, "usage.js");
+const TRACE = join(__dirname, "trace.js");
 export const RAW_SEED = join(__dirname, "raw", "seed.js");
 export const RAW_LIST = join(__dirname, "raw", "list.js");
 
@@ -39,6 +41,32 @@ export interface Measured {
   kratosCpuMs?: number;
   /** PostgreSQL's CPU during the run (all backends of the private cluster), when it is the backend. */
   dbCpuMs?: number;
+  /** With `trace` (Node children only): bench/trace.js' events, and when the child was spawned (epoch ms). */
+  trace?: { spawnedAt: number; events: TraceEvent[] };
+}
+
+export type TraceEvent =
+  | { event: "origin" | "preload" | "stdout-first" | "stdout-last" | "exit"; at: number }
+  | { event: "fetch"; method: string; url: string; sent: number; headers?: number; body?: number; status?: number };
+
+/** One Kratos server of the run: its name, the version its binary reports, and what our client assumes of it. */
+export interface ServerInfo {
+  server: string;
+  bin: string;
+  version: string;
+  capabilities: Capabilities;
+}
+
+const infos = new Map<string, ServerInfo>();
+export function serverInfo(server: string): ServerInfo {
+  const known = infos.get(server);
+  if (known) return known;
+  const bin = kratosBin(server);
+  if (!existsSync(bin)) throw new Error(`no Kratos ${server} binary at ${bin}: run scripts/install-tools.sh kratos kratos-sources`);
+  const version = execFileSync(bin, ["version"], { encoding: "utf8" }).match(/v\d+\.\d+\.\d+\S*/)?.[0] ?? "unknown";
+  const info = { server, bin, version, capabilities: kratosCapabilities(version) };
+  infos.set(server, info);
+  return info;
 }
 
 const TICK_MS = (() => {
@@ -95,19 +123,21 @@ export interface Server {
   cpu(): { kratos?: number; db?: number };
 }
 
-export async function startServer(backend: Backend): Promise<Server> {
-  const previous = process.env.KRATOS_DSN_BACKEND;
-  process.env.KRATOS_DSN_BACKEND = backend;
+export async function startServer(backend: Backend, server: string, env: Record<string, string> = {}): Promise<Server> {
+  const saved = Object.fromEntries(["KRATOS_DSN_BACKEND", ...Object.keys(env)].map((name) => [name, process.env[name]]));
+  Object.assign(process.env, env, { KRATOS_DSN_BACKEND: backend });
   try {
-    const kratos = await startKratos();
+    const kratos = await startKratos({ server });
     return {
       kratos,
       backend,
       cpu: () => ({ kratos: kratos.pid ? procCpuMs(kratos.pid) : undefined, db: backend === "postgres" ? postgresCpuMs() : undefined }),
     };
   } finally {
-    if (previous === undefined) delete process.env.KRATOS_DSN_BACKEND;
-    else process.env.KRATOS_DSN_BACKEND = previous;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 
@@ -117,6 +147,8 @@ export interface RunOptions {
   /** Extra `node` flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
   timeoutMs?: number;
+  /** Node children: preload bench/trace.js and return its events (`Measured.trace`). */
+  trace?: boolean;
 }
 
 /** Runs `command args` and measures it; stdout goes to a file (a long plan must not cost the driver anything). */
@@ -125,11 +157,13 @@ export async function measure(command: string, args: string[], options: RunOptio
   const usageFile = join(dir, "usage.json");
   const outFile = join(dir, "stdout");
   const errFile = join(dir, "stderr");
+  const traceFile = join(dir, "trace.jsonl");
   const out = openSync(outFile, "w");
   const err = openSync(errFile, "w");
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", BENCH_USAGE_FILE: usageFile, ...options.env };
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", BENCH_USAGE_FILE: usageFile, ...(options.trace ? { BENCH_TRACE_FILE: traceFile } : {}), ...options.env };
   const before = options.server?.cpu();
   const started = process.hrtime.bigint();
+  const spawnedAt = performance.timeOrigin + performance.now();
   const code = await new Promise<number>((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", out, err] });
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60 * 60 * 1000);
@@ -149,6 +183,10 @@ export async function measure(command: string, args: string[], options: RunOptio
     result.clientCpuMs = usage.userMs + usage.systemMs;
     result.maxRssKb = usage.maxRssKb;
   }
+  if (options.trace && existsSync(traceFile)) {
+    const events = readFileSync(traceFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as TraceEvent);
+    result.trace = { spawnedAt, events };
+  }
   if (before?.kratos !== undefined && after?.kratos !== undefined) result.kratosCpuMs = after.kratos - before.kratos;
   if (before?.db !== undefined && after?.db !== undefined) result.dbCpuMs = after.db - before.db;
   rmSync(dir, { recursive: true, force: true });
@@ -157,7 +195,8 @@ export async function measure(command: string, args: string[], options: RunOptio
 
 /** A Node script with bench/usage.js preloaded. */
 export function measureNode(script: string, args: string[], options: RunOptions = {}): Promise<Measured> {
-  return measure(process.execPath, [...(options.nodeFlags ?? []), "-r", USAGE, script, ...args], options);
+  const trace = options.trace ? ["-r", TRACE] : [];
+  return measure(process.execPath, [...(options.nodeFlags ?? []), "-r", USAGE, ...trace, script, ...args], options);
 }
 
 /** The built CLI: `ory-reconcile <args>` against the server. */
@@ -165,9 +204,9 @@ export function measureCli(args: string[], adminUrl: string, options: RunOptions
   return measureNode(cli, args, { ...options, env: { ORY_ADMIN_URL: adminUrl, ...options.env } });
 }
 
-/** `kratos import identities <file> -e <admin url>`: the server's own importer, one POST per identity. */
-export function measureImporter(file: string, adminUrl: string, options: RunOptions = {}): Promise<Measured> {
-  return measure(kratosBin(), ["import", "identities", file, "-e", adminUrl, "-q"], options);
+/** `kratos import identities <file> -e <admin url>` of the server's own binary: its importer, one POST per identity. */
+export function measureImporter(file: string, adminUrl: string, options: RunOptions & { server: Server }): Promise<Measured> {
+  return measure(kratosBin(options.server.kratos.server), ["import", "identities", file, "-e", adminUrl, "-q"], options);
 }
 
 export function check(result: Measured, what: string, expect: (r: Measured) => boolean = (r) => r.code === 0): Measured {
@@ -178,8 +217,8 @@ export function check(result: Measured, what: string, expect: (r: Measured) => b
 }
 
 /** Identities on the server, counted with the raw lister (outside any timing). */
-export async function countIdentities(adminUrl: string): Promise<{ identities: number; pages: number }> {
-  const listed = check(await measureNode(RAW_LIST, [adminUrl, "1000"]), "raw list");
+export async function countIdentities(adminUrl: string, pageSize = 1000): Promise<{ identities: number; pages: number }> {
+  const listed = check(await measureNode(RAW_LIST, [adminUrl, String(pageSize)]), "raw list");
   const [identities, pages] = listed.stdout.trim().split(" ").map(Number);
   return { identities, pages };
 }
