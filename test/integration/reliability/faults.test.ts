@@ -91,9 +91,11 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
     const figure = { phase, runs: runs.map(outcome), faulted: proxy.count((r) => r.fault !== undefined), requests: proxy.count() };
     figures.push(figure);
     expect({ phase, last: figure.runs[figure.runs.length - 1] }).toEqual({ phase, last: expect.stringMatching(/^exit 0: Apply complete: .* 0 failed\.$/) });
-    // A failure is allowed only for what the engine cannot know: a create whose answer was lost.
+    // A failure is allowed only for what the engine cannot know (a create whose answer was lost) or cannot outlast (an
+    // injected fault on every one of a request's 7 attempts: at 30 %, 0.3^7 per request, which thousands of requests
+    // meet now and then, depending on how the workers interleave with the proxy's seeded draws). Nothing else.
     for (const run of runs) {
-      for (const line of run.stdout.split("\n").filter((l) => l.startsWith("! failed"))) expect(line).toMatch(/no reliable answer .*re-run to converge$/);
+      for (const line of run.stdout.split("\n").filter((l) => l.startsWith("! failed"))) expect(line).toMatch(/no reliable answer .*re-run to converge$|failed with (429|50[0-4]): injected$/);
     }
     const plan = await runCli(["plan", dir, "--detailed-exitcode"], env());
     expect({ phase, plan: plan.code }).toEqual({ phase, plan: 0 });
