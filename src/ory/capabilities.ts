@@ -1,9 +1,11 @@
 // What the server behind an endpoint supports, from its URL and `GET /admin/version`.
 //
 // Sources of the numbers:
-// - Kratos v1.x (checked in the v1.3.1 source): `BatchPatchIdentitiesLimit = 2000` (identity/handler.go); the
-//   identity list's keyset paginator sets no maximum page size (the OpenAPI document declares page_size <= 500,
-//   per_page <= 1000): we use 1000, verified against a real v1.3.1 in the integration tests.
+// - Kratos v1.x (checked in the v1.3.1 source): `BatchPatchIdentitiesLimit = 2000` (identity/handler.go), with or
+//   without plaintext passwords. We still send at most 200 identities with plaintext passwords per batch, as newer
+//   servers require: the server hashes each (bcrypt), which bounds the batch, and smaller batches keep every
+//   server core busy. The identity list's keyset paginator sets no maximum page size (the OpenAPI document declares
+//   page_size <= 500, per_page <= 1000): we use 1000, verified against a real v1.3.1 in the integration tests.
 // - Kratos >= v25 and Ory Network (OpenAPI docs v26.2.0 / client v1.22.43): batches of up to 1000 identities, 200
 //   when one carries a plaintext password; page_size <= 500; the `ids` filter returns at most 500 identities.
 //   `external_id` exists from Kratos v25 on and on Ory Network.

@@ -7,7 +7,9 @@
 // whole second: the budget holds until then and a spent window waits until then, instead of probing again at once.
 //
 // Per class:
-// - Nothing known yet: one request goes alone; the others wait for its answer (and its headers).
+// - Nothing known yet: one request goes alone; the others wait for its answer (and its headers). Unless an answer of
+//   the other class came without the headers: a server that limits sends them on every answer (Ory Network), so one
+//   that sent none (self-hosted Kratos) does not limit, and its first write need not go alone.
 // - An answer without the headers: the server does not limit this class; nothing is paced.
 // - With the headers: a request goes while the window has budget left, counting requests already in flight as
 //   spent; otherwise it waits for the window's reset (at most `maxWaitMs`), then one request probes again. Within
@@ -38,6 +40,11 @@ export type Release = (headers?: { get(name: string): string | null }) => void;
 
 export class RatePacer {
   private readonly states = new Map<RequestClass, ClassState>();
+  /**
+   * Whether the server limits requests: true once any answer carried rate-limit headers, false while answers came
+   * without them, undefined before the first answer. False lets a class skip its lone first request.
+   */
+  private limits: boolean | undefined;
 
   constructor(
     private readonly clock: PacerClock,
@@ -49,6 +56,10 @@ export class RatePacer {
     const state = this.state(kind);
     for (;;) {
       signal?.throwIfAborted();
+      if (state.phase === "unknown" && this.limits === false) {
+        state.phase = "known";
+        return this.sent(state, false);
+      }
       if (state.phase === "unknown") {
         state.phase = "probing";
         return this.sent(state, true);
@@ -99,8 +110,12 @@ export class RatePacer {
         const current = state.window && this.clock.now() < state.window.resetAt ? state.window : undefined;
         state.window = current ? { budget: Math.min(current.budget, budget), resetAt: Math.max(current.resetAt, seen.resetAt) } : { budget, resetAt: seen.resetAt };
         state.phase = "known";
+        this.limits = true;
+      } else if (headers) {
+        this.limits ??= false;
+        if (probe) state.phase = "known";
       } else if (probe) {
-        state.phase = headers ? "known" : "unknown";
+        state.phase = "unknown";
       }
       if (probe || seen) state.waiting.splice(0).forEach((wake) => wake());
     };

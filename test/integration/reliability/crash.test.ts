@@ -66,7 +66,9 @@ const CYCLES: Array<{ create: KillPoint; landed: [number, number]; update: KillP
   {
     // One read-back per batch accepted whole (its first and last id: src/reconcile/apply.ts `verified`).
     create: { name: "create: read-back GET #7 (7 batches answered, the 7th not yet verified) before", match: isVerification, k: 7, stage: "before" },
-    landed: [1400, 1600],
+    // Seven batches answered; a read-back holds no batch slot, so the next batches may have been sent meanwhile (an
+    // eighth answered whose read-back is on its way, two more in flight), and the server finishes those after the kill.
+    landed: [1400, 2000],
     update: patch(A, "before"),
     back: patch(50, "after"),
     prune: del(2000, "inflight"),

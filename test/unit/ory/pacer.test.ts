@@ -48,6 +48,33 @@ describe("RatePacer", () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it("once a read was answered without rate-limit headers, the first writes go together instead of one alone", async () => {
+    const clock = fakeClock();
+    const pacer = new RatePacer(clock, 60000);
+    (await pacer.acquire("read"))(headers({}));
+    const first = await pacer.acquire("write");
+    let second = false;
+    const next = pacer.acquire("write").then((release) => ((second = true), release));
+    await settle();
+    expect(second).toBe(true);
+    first(headers({}));
+    (await next)(headers({}));
+  });
+
+  it("a server that sent rate-limit headers once keeps its lone first request per class, even after an answer without them", async () => {
+    const clock = fakeClock();
+    const pacer = new RatePacer(clock, 60000);
+    (await pacer.acquire("read"))(limited(100, 60));
+    (await pacer.acquire("read"))(headers({}));
+    const first = await pacer.acquire("write");
+    let second = false;
+    const next = pacer.acquire("write").then((release) => ((second = true), release));
+    await settle();
+    expect(second).toBe(false);
+    first(limited(10, 60));
+    (await next)();
+  });
+
   it("spends the window's budget, then waits for its reset and probes again", async () => {
     const clock = fakeClock();
     const pacer = new RatePacer(clock, 60000);

@@ -95,20 +95,36 @@ describe("reading live state: lookups by external_id or a full list", () => {
 describe("creates", () => {
   const batchSizes = (server: ReturnType<typeof memoryAdmin>) => server.batches.map((batch) => batch.length);
 
+  // As few batches as the limit allows, in equal sizes; with two in flight (the default) an even number of them, so
+  // that no half-empty batch runs alone at the end.
   it("batches 200 when a plaintext password is sent, 1000 otherwise (Ory Network, Kratos >= v25)", async () => {
     const plain = memoryAdmin("network");
     await reconcile([set("load", emails(201, { credentials: password("same-Secret-1") }))], plain);
-    expect(batchSizes(plain)).toEqual([200, 1]);
+    expect(batchSizes(plain)).toEqual([101, 100]);
     const hashed = memoryAdmin("network");
     const identities = emails(1001, { credentials: { password: { kind: "hashed_password", value: new Secret("$2b$04$abc"), policy: "initial" } } });
     await reconcile([set("load", identities)], hashed);
-    expect(batchSizes(hashed)).toEqual([1000, 1]);
+    expect(batchSizes(hashed)).toEqual([501, 500]);
   });
 
   it("batches 2000 on Kratos v1.x", async () => {
     const server = memoryAdmin(V1);
-    await reconcile([set("load", emails(2001))], server);
-    expect(batchSizes(server)).toEqual([2000, 1]);
+    await reconcile([set("load", emails(4000))], server, { concurrency: 1 });
+    expect(batchSizes(server)).toEqual([2000, 2000]);
+  });
+
+  it.each([
+    [V1, 3000, 1, [1500, 1500]],
+    [V1, 3000, 8, [1500, 1500]],
+    ["v26.2.0", 3000, 8, [750, 750, 750, 750]],
+    [V1, 10000, 8, [1667, 1667, 1667, 1667, 1666, 1666]],
+    [V1, 10000, 1, [2000, 2000, 2000, 2000, 2000]],
+    ["network", 1000, 8, [1000]],
+  ] as const)("on %s, splits %i creates (concurrency %i) into %j", async (server, count, concurrency, sizes) => {
+    const admin = memoryAdmin(server);
+    await reconcile([set("load", emails(count))], admin, { concurrency });
+    expect(batchSizes(admin)).toEqual(sizes);
+    expect(admin.store.size).toBe(count);
   });
 
   it("with prehashPasswords, hashes locally and sends hashed_password, so the larger limit applies", async () => {

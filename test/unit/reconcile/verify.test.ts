@@ -38,10 +38,10 @@ async function apply(s: ReturnType<typeof server>, count: number) {
 describe("read-back of batch creates", () => {
   it("reads back two ids of each batch accepted whole", async () => {
     const s = server();
-    const result = await apply(s, 4500); // batches of 2000, 2000, 500
+    const result = await apply(s, 4500); // 4 batches of 1125
     expect(result.failed).toBe(0);
     expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(4500);
-    expect(s.readBacks).toEqual([2, 2, 2]);
+    expect(s.readBacks).toEqual([2, 2, 2, 2]);
     expect(s.admin.store.size).toBe(4500);
   });
 
@@ -80,9 +80,74 @@ describe("read-back of batch creates", () => {
       }
     };
     const { plan } = await planSets([set("load", emails(9000))], s.admin);
-    const result = await applyPlan(plan, s.admin, { concurrency }); // 5 batches of up to 2000
+    const result = await applyPlan(plan, s.admin, { concurrency }); // 5 or 6 batches of up to 2000
     expect(peak).toBe(most);
     expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(9000);
     expect(s.admin.store.size).toBe(9000);
+  });
+
+  it("frees a batch slot as soon as the server answers: the next batch goes out while the previous one is read back", async () => {
+    const s = server();
+    const events: string[] = [];
+    const batch = s.admin.batchCreate;
+    s.admin.batchCreate = async (items) => {
+      events.push("batch");
+      return batch(items);
+    };
+    // The first read-back is held until the second batch has been sent (or, when it never is, for a while).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const byIds = s.admin.listIdentitiesByIds;
+    s.admin.listIdentitiesByIds = async (ids, read) => {
+      events.push("read-back");
+      await held;
+      events.push("read-back done");
+      return byIds(ids, read);
+    };
+    const { plan } = await planSets([set("load", emails(3000))], s.admin);
+    const applied = applyPlan(plan, s.admin, { concurrency: 1 }); // one batch at a time: 2 batches of 1500
+    for (let tick = 0; tick < 1000 && events.filter((e) => e === "batch").length < 2; tick++) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    const result = await applied;
+    expect(events.filter((e) => e !== "read-back").slice(0, 3)).toEqual(["batch", "batch", "read-back done"]);
+    expect(s.admin.batches.map((b) => b.length)).toEqual([1500, 1500]);
+    expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(3000);
+    expect(s.admin.store.size).toBe(3000);
+  });
+
+  it("still re-sends what a rolled-back batch reported created, when later batches were sent meanwhile", async () => {
+    const s = server({ lie: (batch) => batch === 0 });
+    const result = await apply(s, 6000); // 4 × 1500; the first rolled back yet reported created, then sent again
+    expect(s.admin.batches.map((b) => b.length)).toEqual([1500, 1500, 1500, 1500, 1500]);
+    expect(result.failed).toBe(0);
+    expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(6000);
+    expect(new Set(result.outcomes.map((o) => o.key)).size).toBe(6000);
+    expect(s.admin.store.size).toBe(6000);
+  });
+
+  it("sends no batch after a read-back fails, and rejects once the batches in flight are answered", async () => {
+    const s = server();
+    const events: string[] = [];
+    const batch = s.admin.batchCreate;
+    s.admin.batchCreate = async (items) => {
+      events.push("batch sent");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const results = await batch(items);
+      events.push("batch answered");
+      return results;
+    };
+    s.admin.listIdentitiesByIds = async () => {
+      events.push("read-back failed");
+      throw new Error("GET /admin/identities: HTTP 503");
+    };
+    const { plan } = await planSets([set("load", emails(9000))], s.admin); // 6 batches
+    await expect(applyPlan(plan, s.admin)).rejects.toThrow("HTTP 503");
+    const atRejection = [...events];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events).toEqual(atRejection); // nothing went on in the background
+    const failedAt = events.indexOf("read-back failed");
+    expect(events.slice(failedAt).filter((e) => e === "batch sent")).toEqual([]);
+    expect(events.filter((e) => e === "batch sent").length).toBe(events.filter((e) => e === "batch answered").length);
+    expect(events.filter((e) => e === "batch sent").length).toBeLessThan(6);
   });
 });
