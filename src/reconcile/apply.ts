@@ -1,5 +1,6 @@
 // Executes a plan against the admin API. Creates are batched and verified; updates use the minimal JSON Patch
-// (PUT only when credentials change); deletes last. A failed item never stops the others.
+// (PUT only when credentials change); deletes last, and none in a set where a create failed. A failed item never
+// stops the others.
 import { batchLimit } from "../ory/capabilities";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
@@ -80,6 +81,13 @@ function errorReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Writes `plan`: creates (batched `PATCH /admin/identities`, verified by `GET /admin/identities?ids=`), then
+ * updates (`PATCH`, or `GET` + `PUT /admin/identities/{id}` when credentials change), then deletes
+ * (`DELETE /admin/identities/{id}`), skipped for every set where a create failed. Throws ApplyRefused before any
+ * write when the plan has issues or deletes more than `maxDeletes`; otherwise one outcome per action, failures
+ * included.
+ */
 export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptions = {}): Promise<ApplyResult> {
   if (plan.issues.length > 0) throw new ApplyRefused(`the plan has ${plan.issues.length} error(s); nothing was written`);
   const actions = plan.sets.flatMap((s) => s.actions);
@@ -109,7 +117,14 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
       record(action, "failed", action.id, errorReason(error));
     }
   });
+  // A set's deletes wait for its creates: a failed create may be the replacement of an identity to be deleted
+  // (a new key for the same person), and deleting it anyway would leave that person without an identity.
+  const failedCreates = new Set(outcomes.filter((o) => o.action === "create" && o.result === "failed").map((o) => o.set));
   await runPool(deletes, concurrency, async (action) => {
+    if (failedCreates.has(action.set)) {
+      record(action, "failed", action.id, `not deleted: a create in set ${action.set} failed, and it may be meant to replace this identity; fix it and run again`);
+      return;
+    }
     try {
       await admin.deleteIdentity(action.id);
       record(action, "deleted", action.id);

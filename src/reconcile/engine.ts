@@ -94,12 +94,15 @@ export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin,
   const early = declared > live.length ? identitySchemas(admin) : undefined;
   early?.catch(() => undefined); // awaited (and its failure handled) by traitIssues
   let plan = buildPlan(sets, live, options);
-  const folding = foldCandidates(sets, plan, live);
-  if (folding.length > 0) {
-    const keyFolds = await readKeyFolds(folding, admin, early);
-    if (keyFolds) plan = buildPlan(sets, live, { ...options, keyFolds });
+  // Nothing to write: no schemas needed (a no-op plan reads the identities only).
+  if (identitiesToCheck(sets, plan, live).length === 0) return { plan, capabilities };
+  const schemas = await readSchemas(admin, early);
+  if (schemas) {
+    const folding = foldCandidates(sets, plan, live);
+    const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas) : {};
+    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas });
+    plan.issues.push(...schemaIssues(identitiesToCheck(sets, plan, live), schemas));
   }
-  plan.issues.push(...(await traitIssues(sets, plan, live, admin, early)));
   return { plan, capabilities };
 }
 
@@ -157,43 +160,19 @@ export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyAr
   return out;
 }
 
-/** keyFoldsFor the candidate sets, or undefined when the schemas cannot be read (the keys are then compared exactly,
- * and the server refuses a clash as before). */
-async function readKeyFolds(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, requested?: Promise<ServerSchema[]>): Promise<Record<string, KeyFold> | undefined> {
-  let schemas;
+/**
+ * The server's identity schemas (`GET /schemas`, read once per client), or undefined when they cannot be read
+ * (Kratos v1.x answers `GET /schemas` on its admin port with a redirect to its public URL, which a CLI next to the
+ * admin port may not reach). They are an early warning, not the authority: without them keys are compared exactly,
+ * traits are not checked and only external_id clashes are seen; the server still refuses each bad write.
+ */
+async function readSchemas(admin: OryAdmin, requested?: Promise<ServerSchema[]>): Promise<ServerSchema[] | undefined> {
   try {
-    schemas = await (requested ?? identitySchemas(admin));
+    return await (requested ?? identitySchemas(admin));
   } catch (error) {
     if (isOryError(error)) return undefined;
     throw error;
   }
-  const folds = keyFoldsFor(sets, schemas);
-  return Object.keys(folds).length > 0 ? folds : undefined;
-}
-
-/**
- * The traits the plan would write, checked against the server's identity schemas (read only when there are any).
- * An early warning, not the authority: when the schemas cannot be read (Kratos v1.x answers `GET /schemas` on its
- * admin port with a redirect to its public URL, which a CLI next to the admin port may not reach), the check is
- * skipped and the server validates each write as before.
- */
-async function traitIssues(
-  sets: ReadonlyArray<DesiredSet>,
-  plan: Plan,
-  live: ReadonlyArray<LiveIdentity>,
-  admin: OryAdmin,
-  requested?: Promise<ServerSchema[]>,
-): Promise<Issue[]> {
-  const items = identitiesToCheck(sets, plan, live);
-  if (items.length === 0) return [];
-  let schemas;
-  try {
-    schemas = await (requested ?? identitySchemas(admin));
-  } catch (error) {
-    if (isOryError(error)) return [];
-    throw error;
-  }
-  return schemaIssues(items, schemas);
 }
 
 export async function reconcile(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & ApplyOptions = {}): Promise<{ plan: Plan; result: ApplyResult }> {

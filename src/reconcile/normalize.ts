@@ -150,7 +150,7 @@ export function liveOidcLinks(live: LiveIdentity): Set<string> {
 }
 
 /** Go's `strings.ToLower`: each code point's simple lower case (JS would turn `İ` into two code points). */
-function goLower(value: string): string {
+export function goLower(value: string): string {
   let out = "";
   for (const ch of value) out += ch === "\u0130" ? "i" : ch.toLowerCase();
   return out;
@@ -159,6 +159,11 @@ function goLower(value: string): string {
 /** Go's `strings.TrimSpace` (unicode.IsSpace; unlike JS `trim`, not U+FEFF). */
 const GO_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, "g");
+
+/** Go's `strings.TrimSpace`. */
+export function goTrim(value: string): string {
+  return value.replace(GO_TRIM, "");
+}
 
 /** A key value as the server compares it under `fold` (the value itself when there is no fold). */
 export function foldKey(value: string, fold: KeyFold | undefined): string {
@@ -171,7 +176,7 @@ export function foldKey(value: string, fold: KeyFold | undefined): string {
 export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true };
 
 /** `schema` with local `$ref`s (`#/definitions/x`) followed; undefined when it is not an object. */
-function resolveRef(root: unknown, schema: unknown): JsonObject | undefined {
+export function resolveRef(root: unknown, schema: unknown): JsonObject | undefined {
   let node = schema;
   for (let hops = 0; hops < 32 && isObject(node) && typeof node.$ref === "string"; hops++) {
     const ref: string = node.$ref;

@@ -4,6 +4,7 @@ import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges } from "./changes";
+import { clashIssues, heldBy, Holders, holdersOf, UniqueValues } from "./clashes";
 import {
   Action,
   DesiredCredentials,
@@ -79,6 +80,10 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
   const indexes = new Map<string, KeyIndex>();
   const claimedBy = new Map<string, string>();
   const setPlans: SetPlan[] = [];
+  const uniques = new UniqueValues(options.schemas);
+  // Every live identity's unique values, indexed only once a create or an update asks for them.
+  let indexed: Holders | undefined;
+  const holders = () => (indexed ??= holdersOf(live, uniques));
 
   for (const set of sets) {
     const id = specId(set.key);
@@ -89,6 +94,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     if (!index) indexes.set(id + foldId(fold), (index = indexBy(live, set.key, fold)));
     const actions: Action[] = [];
     const inScope: string[] = [];
+    const creates: Array<{ index: number; identity: DesiredIdentity }> = [];
     // The manifest loader refuses exact duplicates offline; keys that only the server's folding makes equal are
     // found here.
     const declared = new Map<string, DesiredIdentity>();
@@ -119,6 +125,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const liveMarker = current && readMarker(current.metadata_admin);
       const desired = desiredDoc(identity, markerFor(set.name, identity, liveMarker));
       if (!current) {
+        creates.push({ index: actions.length, identity });
         actions.push({ action: "create", set: set.name, key: identity.key, body: { ...identity.body, metadata_admin: desired.metadata_admin }, credentials: identity.credentials, changes: createChanges(identity) });
         continue;
       }
@@ -144,24 +151,25 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
-      const live_digest = liveDigest(current);
-      inScope.push(live_digest);
-      const observed: Doc = liveDoc(current, desired);
-      const patch = makePatch(observed, desired);
-      const credentials = credentialChanges(identity, current, liveMarker);
-      if (patch.length === 0 && !credentials) {
-        actions.push({ action: "noop", set: set.name, key: identity.key, id: current.id, live_digest });
-        continue;
-      }
-      const changes = changesOf(
-        { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
-        { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
-        credentials,
-      );
-      actions.push({ action: liveMarker ? "update" : "adopt", set: set.name, key: identity.key, id: current.id, patch, credentials, changes, live_digest });
+      inScope.push(liveDigest(current));
+      actions.push(pairedAction(set.name, identity, current, liveMarker, desired));
     }
 
     const prune = set.prune || options.prune === true;
+    // A create whose unique values (identifiers, addresses) only a managed identity of this set holds, which prune
+    // would delete, is that identity under a new key (a renamed username): it is updated in place, keeping its id,
+    // sessions and credentials, instead of a create the server would refuse and a delete.
+    if (prune) {
+      for (const { index, identity } of creates) {
+        const held = heldBy(uniques.declared(identity), holders());
+        const old = held.length === 1 ? held[0] : undefined;
+        if (!old || readMarker(old.metadata_admin)?.set !== set.name || claimedBy.has(old.id)) continue;
+        claimedBy.set(old.id, set.name);
+        inScope.push(liveDigest(old));
+        const liveMarker = readMarker(old.metadata_admin);
+        actions[index] = pairedAction(set.name, identity, old, liveMarker, desiredDoc(identity, markerFor(set.name, identity, liveMarker)));
+      }
+    }
     for (const identity of live) {
       if (readMarker(identity.metadata_admin)?.set !== set.name || claimedBy.get(identity.id) === set.name) continue;
       const live_digest = liveDigest(identity);
@@ -174,5 +182,25 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     for (const action of actions) summary[action.action]++;
     setPlans.push({ name: set.name, actions, state_digest: digest(inScope.sort()) });
   }
-  return { sets: setPlans, summary, issues };
+  const plan = { sets: setPlans, summary, issues };
+  if (summary.create + summary.update + summary.adopt > 0) {
+    const bySubject = new Map(sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)));
+    issues.push(...clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set));
+  }
+  return plan;
+}
+
+/** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
+function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, desired: Doc): Action {
+  const live_digest = liveDigest(current);
+  const observed: Doc = liveDoc(current, desired);
+  const patch = makePatch(observed, desired);
+  const credentials = credentialChanges(identity, current, liveMarker);
+  if (patch.length === 0 && !credentials) return { action: "noop", set, key: identity.key, id: current.id, live_digest };
+  const changes = changesOf(
+    { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
+    { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
+    credentials,
+  );
+  return { action: liveMarker ? "update" : "adopt", set, key: identity.key, id: current.id, patch, credentials, changes, live_digest };
 }

@@ -185,6 +185,12 @@ export interface PlanOptions {
   noAdopt?: boolean;
   /** Per set name: how its key values are compared (absent: exactly). Derived from the server's identity schemas. */
   keyFolds?: Readonly<Record<string, KeyFold>>;
+  /**
+   * The server's identity schemas (`GET /schemas`), when read: which traits hold credential identifiers and
+   * addresses, so that writes that would clash over them are found before writing, and a create that only clashes
+   * with a pruned identity of its set is planned as that identity's rename. Without them only external_id is seen.
+   */
+  schemas?: ReadonlyArray<{ id: string; schema: unknown }>;
 }
 
 /** One subject string per identity, used in every plan line, progress line, error and result. */

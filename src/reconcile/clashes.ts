@@ -1,0 +1,218 @@
+// The values Kratos lets only one identity hold, and the writes of a plan that would clash over them. Kratos keeps
+// unique indexes on credential identifiers (per credential type), verifiable and recovery addresses (per channel)
+// and `external_id` (v25+); a write that repeats another identity's value is refused with 409. Identifiers and
+// addresses come from the traits that the identity schema marks (`ory.sh/kratos`), normalized as Kratos does
+// (identity/extension_credentials.go, extension_verification.go, extension_recovery.go). Pure.
+import { isObject } from "./json";
+import { goLower, goTrim, resolveRef } from "./normalize";
+import { defaultSchemaId, ServerSchema } from "./schema-check";
+import type { Action, DesiredIdentity, Issue, Json, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
+import { subject } from "./types";
+
+/** One value that only one identity may hold: what it is (`password identifier`, `verifiable address (email)`, …),
+ * the field that holds it (`traits.email`, `external_id`), the value as written, and as the server compares it. */
+export interface UniqueValue {
+  kind: string;
+  field: string;
+  value: string;
+  compared: string;
+}
+
+interface Mark {
+  kind: string;
+  normalize: (value: string) => string;
+}
+
+const lowerTrim = (value: string) => goLower(goTrim(value));
+
+/** The unique values a schema field's `ory.sh/kratos` extension makes of it. */
+function marksOf(field: JsonObject): Mark[] {
+  const extension = field["ory.sh/kratos"];
+  if (!isObject(extension)) return [];
+  const marks: Mark[] = [];
+  const credentials = isObject(extension.credentials) ? extension.credentials : {};
+  const identifier = (type: string) => isObject(credentials[type]) && (credentials[type] as JsonObject).identifier === true;
+  if (identifier("password")) marks.push({ kind: "password identifier", normalize: goLower });
+  if (identifier("webauthn")) marks.push({ kind: "webauthn identifier", normalize: goLower });
+  if (identifier("code")) {
+    const via = (credentials.code as JsonObject).via ?? "email";
+    marks.push({ kind: "code identifier", normalize: via === "email" ? lowerTrim : goTrim });
+  }
+  const verification = isObject(extension.verification) ? extension.verification.via : undefined;
+  if (typeof verification === "string" && verification !== "") {
+    const format = field.format ?? (verification === "email" ? "email" : "");
+    marks.push({ kind: `verifiable address (${verification})`, normalize: format === "email" ? lowerTrim : goTrim });
+  }
+  const recovery = isObject(extension.recovery) ? extension.recovery.via : undefined;
+  if (recovery === "email" || recovery === "sms") marks.push({ kind: `recovery address (${recovery})`, normalize: recovery === "email" ? lowerTrim : goTrim });
+  return marks;
+}
+
+/** The marked fields of a schema's traits, as paths (`[]` for the items of an array). */
+function markedFields(root: unknown): Array<{ path: string[]; marks: Mark[] }> {
+  const out: Array<{ path: string[]; marks: Mark[] }> = [];
+  const walk = (schema: unknown, path: string[]) => {
+    const node = resolveRef(root, schema);
+    if (!node || path.length > 32) return;
+    const marks = marksOf(node);
+    if (marks.length > 0) out.push({ path, marks });
+    const properties = resolveRef(root, node.properties);
+    if (properties) for (const [name, sub] of Object.entries(properties)) walk(sub, [...path, name]);
+    if (isObject(node.items)) walk(node.items, [...path, "[]"]);
+  };
+  const top = resolveRef(root, root);
+  const traits = top && resolveRef(root, top.properties)?.traits;
+  if (traits !== undefined) walk(traits, []);
+  return out;
+}
+
+/** The strings at `path` in `traits`, with their dotted field names. */
+function stringsAt(node: unknown, path: string[], field: string): Array<{ field: string; value: string }> {
+  if (path.length === 0) return typeof node === "string" ? [{ field, value: node }] : [];
+  const [head, ...rest] = path;
+  if (head === "[]") return Array.isArray(node) ? node.flatMap((item, i) => stringsAt(item, rest, `${field}[${i}]`)) : [];
+  return isObject(node) ? stringsAt(node[head], rest, `${field}.${head}`) : [];
+}
+
+/** How unique values are found: from the server's identity schemas when they could be read, else external_id only. */
+export class UniqueValues {
+  readonly #fields = new Map<string, Array<{ path: string[]; marks: Mark[] }>>();
+  readonly #fallback: string;
+  constructor(private readonly schemas: ReadonlyArray<ServerSchema> = []) {
+    this.#fallback = defaultSchemaId(schemas);
+  }
+
+  /** The unique values of an identity with these traits under schema `schemaId` (undefined: the server's default). */
+  of(schemaId: string | undefined, traits: Json | null | undefined, externalId: string | null | undefined): UniqueValue[] {
+    const id = schemaId ?? this.#fallback;
+    let fields = this.#fields.get(id);
+    if (!fields) this.#fields.set(id, (fields = markedFields(this.schemas.find((s) => s.id === id)?.schema)));
+    const out: UniqueValue[] = [];
+    for (const { path, marks } of fields) {
+      for (const { field, value } of stringsAt(traits, path, "traits")) {
+        for (const mark of marks) out.push({ kind: mark.kind, field, value, compared: `${mark.kind}\u0000${mark.normalize(value)}` });
+      }
+    }
+    if (externalId) out.push({ kind: "external_id", field: "external_id", value: externalId, compared: `external_id\u0000${externalId}` });
+    return out;
+  }
+
+  /** What a live identity holds: from its traits and schema, and the addresses the server lists for it. */
+  live(identity: LiveIdentity): UniqueValue[] {
+    const out = this.of(identity.schema_id, identity.traits, identity.external_id);
+    const listed = (list: ReadonlyArray<{ value: string; via: string }> | undefined, kind: string, field: string) => {
+      for (const a of list ?? []) out.push({ kind: `${kind} (${a.via})`, field, value: a.value, compared: `${kind} (${a.via})\u0000${a.value}` });
+    };
+    listed(identity.verifiable_addresses, "verifiable address", "verifiable_addresses");
+    listed(identity.recovery_addresses, "recovery address", "recovery_addresses");
+    return out;
+  }
+
+  /** What a declared identity will hold; an existing identity keeps its schema unless the manifest names one. */
+  declared(identity: DesiredIdentity, current?: LiveIdentity): UniqueValue[] {
+    const b = identity.body;
+    return this.of(b.schema_id ?? current?.schema_id, b.traits, b.external_id ?? current?.external_id);
+  }
+}
+
+/** Live identities by the unique values they hold (`UniqueValue.compared`). */
+export type Holders = Map<string, Array<{ identity: LiveIdentity; value: UniqueValue }>>;
+
+export function holdersOf(live: ReadonlyArray<LiveIdentity>, uniques: UniqueValues): Holders {
+  const holders: Holders = new Map();
+  for (const identity of live) {
+    const seen = new Set<string>();
+    for (const value of uniques.live(identity)) {
+      if (seen.has(value.compared)) continue;
+      seen.add(value.compared);
+      const list = holders.get(value.compared);
+      if (list) list.push({ identity, value });
+      else holders.set(value.compared, [{ identity, value }]);
+    }
+  }
+  return holders;
+}
+
+/** The live identities other than `self` that hold any of `values`. */
+export function heldBy(values: ReadonlyArray<UniqueValue>, holders: Holders, self?: string): LiveIdentity[] {
+  const found = new Map<string, LiveIdentity>();
+  for (const value of values) for (const h of holders.get(value.compared) ?? []) if (h.identity.id !== self) found.set(h.identity.id, h.identity);
+  return [...found.values()];
+}
+
+function where(pos: SourcePos | undefined, who: string): string {
+  return pos ? `${pos.file}:${pos.line}:${pos.col} (${who})` : who;
+}
+
+/** `password identifier, code identifier and recovery address (email)`. */
+function kinds(values: ReadonlyArray<UniqueValue>): string {
+  const names = [...new Set(values.map((v) => v.kind))];
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Every write of `plan` (create, update, adopt) that would give its identity a unique value which another live
+ * identity holds when the write is sent (apply deletes only after every create and update), or which another write
+ * of the plan gives too. One issue per clashing pair, naming the live identity (id, owning set), the fields and
+ * the value. Values are trait strings and external ids, never secrets.
+ */
+export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIdentity>, live: ReadonlyArray<LiveIdentity>, uniques: UniqueValues, holders: Holders, owner: (identity: LiveIdentity) => string | undefined): Issue[] {
+  const issues: Issue[] = [];
+  const byId = new Map(live.map((identity) => [identity.id, identity]));
+  const written = new Map<string, { who: string; pos?: SourcePos; value: UniqueValue }>();
+  for (const action of plan.sets.flatMap((s) => s.actions)) {
+    if (!writes(action)) continue;
+    const identity = declared.get(subject(action.set, action.key));
+    if (!identity) continue;
+    const who = subject(action.set, action.key);
+    const self = action.action === "create" ? undefined : byId.get(action.id);
+    const holds = new Set(self ? uniques.live(self).map((v) => v.compared) : []);
+    const values = uniques.declared(identity, self).filter((v) => !holds.has(v.compared));
+    const clashes = new Map<string, { holder: LiveIdentity; mine: UniqueValue[]; theirs: UniqueValue[] }>();
+    const twins = new Map<string, { other: { who: string; pos?: SourcePos; value: UniqueValue }; mine: UniqueValue[] }>();
+    for (const value of values) {
+      for (const { identity: holder, value: theirs } of holders.get(value.compared) ?? []) {
+        if (holder.id === self?.id) continue;
+        const clash = clashes.get(holder.id) ?? { holder, mine: [], theirs: [] };
+        clash.mine.push(value);
+        clash.theirs.push(theirs);
+        clashes.set(holder.id, clash);
+      }
+      const other = written.get(value.compared);
+      if (!other) written.set(value.compared, { who, pos: identity.source, value });
+      else if (other.who !== who) {
+        const twin = twins.get(other.who) ?? { other, mine: [] };
+        twin.mine.push(value);
+        twins.set(other.who, twin);
+      }
+    }
+    for (const { other, mine } of twins.values()) {
+      issues.push({
+        pos: identity.source,
+        path: mine[0].field,
+        message: `${who}: ${mine[0].field} ${JSON.stringify(mine[0].value)} would also be the ${kinds(mine)} of ${where(other.pos, other.who)} (${other.value.field})`,
+        hint: "each of these values can belong to one identity only: change one of the two declarations",
+      });
+    }
+    for (const { holder, mine, theirs } of clashes.values()) {
+      const set = owner(holder);
+      const managed = set === undefined ? "not managed by ory-reconcile" : `managed by set ${set}`;
+      const fields = [...new Set(mine.map((v) => v.field))].join(", ");
+      const heldAs = [...new Set(theirs.map((v) => v.field))].join(", ");
+      const pruned = plan.sets.some((s) => s.actions.some((a) => a.action === "delete" && a.id === holder.id));
+      issues.push({
+        pos: identity.source,
+        path: mine[0].field,
+        message: `${who}: ${fields} ${JSON.stringify(mine[0].value)} is already held by live identity ${holder.id} (${managed}) in ${heldAs}, as its ${kinds(theirs)}; the server would refuse this ${action.action}`,
+        hint: pruned
+          ? `${holder.id} is deleted by this plan, but only after its writes: declare it under its old key to update it in place, or remove it first and run again`
+          : `each of these values can belong to one identity only: change the declared value, or remove it from ${holder.id} (or delete that identity) first`,
+      });
+    }
+  }
+  return issues;
+}
+
+function writes(action: Action): action is Extract<Action, { action: "create" | "update" | "adopt" }> {
+  return action.action === "create" || action.action === "update" || action.action === "adopt";
+}
