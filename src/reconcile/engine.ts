@@ -1,6 +1,7 @@
 // The one engine behind the CLI and the Pulumi resources: read live state, plan, apply.
 import { isOryError } from "../ory/errors";
 import type { Capabilities, OryAdmin } from "./admin";
+import { addressIssues } from "./addresses";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
 import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
 import { buildPlan } from "./plan";
@@ -172,7 +173,8 @@ async function readKeyFolds(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, re
 }
 
 /**
- * The traits the plan would write, checked against the server's identity schemas (read only when there are any).
+ * The traits the plan would write, checked against the server's identity schemas (read only when there are any),
+ * and the address lists it would write, checked against what those schemas derive (addressIssues).
  * An early warning, not the authority: when the schemas cannot be read (Kratos v1.x answers `GET /schemas` on its
  * admin port with a redirect to its public URL, which a CLI next to the admin port may not reach), the check is
  * skipped and the server validates each write as before.
@@ -193,7 +195,7 @@ async function traitIssues(
     if (isOryError(error)) return [];
     throw error;
   }
-  return schemaIssues(items, schemas);
+  return [...schemaIssues(items, schemas), ...addressIssues(items, schemas)];
 }
 
 export async function reconcile(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & ApplyOptions = {}): Promise<{ plan: Plan; result: ApplyResult }> {
