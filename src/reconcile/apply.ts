@@ -2,12 +2,14 @@
 // (PUT only when credentials change); deletes last, and none in a set where a create failed. A failed item never
 // stops the others.
 import { batchLimit } from "../ory/capabilities";
+import { addressesNotKept } from "./addresses";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
+import { desiredAddresses, Doc } from "./normalize";
 import { retrySafe } from "./patch";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
-import { Action, JsonObject, Plan, subject } from "./types";
+import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, subject } from "./types";
 
 /** What happened to one planned identity. */
 export type Result = "created" | "configured" | "adopted" | "deleted" | "failed";
@@ -111,8 +113,10 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   if (creates.length > 0) await applyCreates(creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
   await runPool(updates, concurrency, async (action) => {
     try {
-      await applyUpdate(action, admin);
-      record(action, action.action === "adopt" ? "adopted" : "configured", action.id);
+      const answered = await applyUpdate(action, admin);
+      const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered);
+      if (lost) record(action, "failed", action.id, notKept(lost));
+      else record(action, action.action === "adopt" ? "adopted" : "configured", action.id);
     } catch (error) {
       record(action, "failed", action.id, errorReason(error));
     }
@@ -135,16 +139,52 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   return { outcomes, failed: outcomes.filter((o) => o.result === "failed").length };
 }
 
-async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<void> {
+/** The update's writes; resolves to the identity as the server answered the last of them. */
+async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveIdentity | undefined> {
   // The client retries a PATCH whose answer was lost: send it in a form that survives being applied twice.
-  if (!action.credentials) {
-    await admin.patchIdentity(action.id, retrySafe(action.patch));
+  if (!action.credentials) return admin.patchIdentity(action.id, retrySafe(action.patch));
+  const current = await admin.getIdentity(action.id);
+  const answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+  const afterPut = action.patch.filter(notInPutBody);
+  return afterPut.length > 0 ? admin.patchIdentity(action.id, retrySafe(afterPut)) : answered;
+}
+
+/** The address lists a patch writes (replaced whole, as desiredDoc shapes them). */
+function writtenAddresses(patch: ReadonlyArray<PatchOp>): Doc {
+  const out: Doc = {};
+  for (const op of patch) {
+    if (op.op !== "remove" && (op.path === "/verifiable_addresses" || op.path === "/recovery_addresses")) out[op.path.slice(1)] = op.value;
+  }
+  return out;
+}
+
+function notKept(lost: string): string {
+  return `not kept by the server: ${lost} (the identity schema derives the addresses it keeps from marked traits)`;
+}
+
+/**
+ * The created identities that declare addresses, read back (`GET /admin/identities?ids=…`, one request) and compared
+ * with what was declared: each is "created", or "failed" naming what the server did not keep.
+ */
+async function checkCreated(created: Array<{ action: CreateAction; id: string }>, admin: OryAdmin, record: Recorder): Promise<void> {
+  if (created.length === 0) return;
+  let read: Map<string, LiveIdentity>;
+  try {
+    read = new Map((await admin.listIdentitiesByIds(created.map((c) => c.id), { consistency: "strong" })).map((i) => [i.id, i]));
+  } catch (error) {
+    for (const { action, id } of created) record(action, "failed", id, `created, but reading it back failed: ${errorReason(error)}`);
     return;
   }
-  const current = await admin.getIdentity(action.id);
-  await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
-  const afterPut = action.patch.filter(notInPutBody);
-  if (afterPut.length > 0) await admin.patchIdentity(action.id, retrySafe(afterPut));
+  for (const { action, id } of created) {
+    const answered = read.get(id);
+    const lost = answered ? addressesNotKept(desiredAddresses(action.body), answered) : "the identity could not be read back";
+    if (lost) record(action, "failed", id, notKept(lost));
+    else record(action, "created", id);
+  }
+}
+
+function declaresAddresses(body: IdentityBody): boolean {
+  return body.verifiable_addresses !== undefined || body.recovery_addresses !== undefined;
 }
 
 type Recorder = (action: CreateAction, result: Result, id?: string, reason?: string) => void;
@@ -179,13 +219,17 @@ function slots(size: number): <T>(work: () => Promise<T>) => Promise<T> {
  */
 async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Recorder, inFlight: number): Promise<void> {
   const caps = await admin.capabilities();
-  const defaultSchemaId = await defaultSchema(admin);
+  // The server's default schema is read only when a create names none.
+  const defaultSchemaId = creates.some((a) => a.body.schema_id === undefined) ? await defaultSchema(admin) : "default";
   const bodies = new Map(creates.map((a) => [a, createBody(a.body, a.credentials, defaultSchemaId)]));
   const body = (a: CreateAction) => bodies.get(a) as JsonObject;
   const writing = slots(inFlight);
   let failure: { error: unknown } | undefined;
 
   const settle = async (chunk: CreateAction[]): Promise<void> => {
+    // Creates that declare addresses are recorded once they are read back (checkCreated).
+    const toCheck: Array<{ action: CreateAction; id: string }> = [];
+    const created = (action: CreateAction, id: string) => (declaresAddresses(action.body) ? toCheck.push({ action, id }) : record(action, "created", id));
     let pending = chunk;
     for (let round = 0; round < 2 && pending.length > 0; round++) {
       let results: BatchItemResult[] | undefined;
@@ -197,9 +241,13 @@ async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Re
         // No per-item answer (the client already retried what is safe to retry): the outcome is unknown, and
         // sending again could duplicate. A re-run pairs by key and converges.
         for (const action of pending) record(action, "failed", undefined, `${errorReason(error)}; re-run to converge`);
-        return;
+        pending = [];
+        break;
       }
-      if (!results) return;
+      if (!results) {
+        pending = [];
+        break;
+      }
       const byPatchId = new Map(results.map((r) => [r.patchId, r]));
       const landed = await verified(admin, results);
       const rejected = results.filter((r) => !r.ok);
@@ -207,27 +255,28 @@ async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Re
       const next: CreateAction[] = [];
       pending.forEach((action, i) => {
         const result = byPatchId.get(String(i));
-        if (result?.ok && landed.has(result.id)) record(action, "created", result.id);
+        if (result?.ok && landed.has(result.id)) created(action, result.id);
         else if (result && !result.ok && !wholeBatchFailed) record(action, "failed", undefined, result.reason);
         else next.push(action);
       });
       if (wholeBatchFailed) break;
       pending = next;
     }
-    if (pending.length === 0) return;
-    // What a batch could not settle goes one by one, in sequence, in one of the slots.
-    const singles = pending;
-    await writing(async () => {
-      for (const action of singles) {
-        if (failure) return;
-        try {
-          const created = await admin.createIdentity(body(action));
-          record(action, "created", created.id);
-        } catch (error) {
-          record(action, "failed", undefined, errorReason(error));
+    if (pending.length > 0) {
+      // What a batch could not settle goes one by one, in sequence, in one of the slots.
+      const singles = pending;
+      await writing(async () => {
+        for (const action of singles) {
+          if (failure) return;
+          try {
+            created(action, (await admin.createIdentity(body(action))).id);
+          } catch (error) {
+            record(action, "failed", undefined, errorReason(error));
+          }
         }
-      }
-    });
+      });
+    }
+    await checkCreated(toCheck, admin, record);
   };
 
   let start = 0;

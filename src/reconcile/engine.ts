@@ -1,6 +1,7 @@
 // The one engine behind the CLI and the Pulumi resources: read live state, plan, apply.
 import { isOryError } from "../ory/errors";
 import type { Capabilities, OryAdmin } from "./admin";
+import { addressIssues } from "./addresses";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
 import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
 import { buildPlan } from "./plan";
@@ -101,7 +102,8 @@ export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin,
     const folding = foldCandidates(sets, plan, live);
     const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas) : {};
     plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas });
-    plan.issues.push(...schemaIssues(identitiesToCheck(sets, plan, live), schemas));
+    const items = identitiesToCheck(sets, plan, live);
+    plan.issues.push(...schemaIssues(items, schemas), ...addressIssues(items, schemas));
   }
   return { plan, capabilities };
 }

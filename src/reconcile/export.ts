@@ -1,7 +1,7 @@
 // Live identities -> manifest documents that plan as a no-op (for managed identities) or as a pure adoption
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
 import { readMarker, userMetadataAdmin } from "./marker";
-import { liveKey } from "./normalize";
+import { comparedStatus, impliedStatus, liveKey } from "./normalize";
 import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";
 
 export interface ExportOptions {
@@ -36,7 +36,9 @@ function exportIdentity(live: LiveIdentity): JsonObject {
   if (admin != null) out.metadata_admin = admin;
   out.state = live.state === "inactive" ? "inactive" : "active";
   const verifiable = live.verifiable_addresses ?? [];
-  if (verifiable.length > 0) out.verifiable_addresses = verifiable.map((a) => ({ value: a.value, via: a.via, verified: a.verified === true }));
+  // `status` only where it is not the one the manifest implies, so that the export plans as a no-op.
+  const status = (a: (typeof verifiable)[number]): JsonObject => (comparedStatus(a) === impliedStatus(a.verified) ? {} : { status: a.status });
+  if (verifiable.length > 0) out.verifiable_addresses = verifiable.map((a) => ({ value: a.value, via: a.via, verified: a.verified === true, ...status(a) }));
   const recovery = live.recovery_addresses ?? [];
   if (recovery.length > 0) out.recovery_addresses = recovery.map((a) => ({ value: a.value, via: a.via }));
   const links = live.credentials?.oidc?.identifiers ?? [];

@@ -1,20 +1,35 @@
 // Both sides brought to one comparable shape before they are compared.
 // Ignored: server-generated fields (ids, timestamps, schema_url, credentials, address ids and timestamps).
-// `null` metadata equals absent metadata. Addresses are compared as Kratos stores them (lower-cased values, sorted).
+// `null` metadata equals absent metadata. Addresses are compared as Kratos stores them (lower-cased, trimmed values,
+// sorted); a verifiable address's `status` follows from the manifest: the declared one, else `completed` when verified
+// and `pending` when not, as on create (a live `sent`, a verification message under way, counts as `pending`).
 // Fields a manifest leaves out (schema_id, external_id, organization_id, addresses) are not managed and not compared;
 // traits, both metadata and state (default `active`) always are.
 import { digest, isObject } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
-import type { AddressDecl, DesiredIdentity, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
+import type { AddressDecl, DesiredIdentity, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
 
 export type Doc = JsonObject;
 
-function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, withStatus: boolean): Json {
+/** An address value as Kratos stores it: lower-cased and trimmed. */
+function addressValue(value: unknown): string {
+  return goLower(String(value ?? "")).replace(GO_TRIM, "");
+}
+
+/** The status a verifiable address gets when none is declared: what Kratos gives it on create. */
+export function impliedStatus(verified: boolean | undefined): string {
+  return verified === true ? "completed" : "pending";
+}
+
+type StatusOf = (address: Partial<AddressDecl>) => string | undefined;
+
+function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusOf): Json {
   return list
     .map((a) => {
       // Keys in sorted order, so that `canonical` can hand a fingerprint to JSON.stringify as it is.
-      const item: JsonObject = withStatus && a.status !== undefined ? { status: a.status } : {};
-      item.value = String(a.value ?? "").toLowerCase();
+      const status = statusOf(a);
+      const item: JsonObject = status !== undefined ? { status } : {};
+      item.value = addressValue(a.value);
       item.verified = a.verified === true;
       item.via = a.via ?? "email";
       return item;
@@ -24,8 +39,14 @@ function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, withStatus: boole
 
 function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>): Json {
   return list
-    .map((a) => ({ value: String(a.value ?? "").toLowerCase(), via: String(a.via ?? "email") }))
+    .map((a) => ({ value: addressValue(a.value), via: String(a.via ?? "email") }))
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
+}
+
+/** A live status as compared with a manifest that does not ask for `sent`: a message under way is still `pending`. */
+export function comparedStatus(live: Partial<AddressDecl>, sentDeclared = false): string {
+  const status = live.status ?? impliedStatus(live.verified);
+  return status === "sent" && live.verified !== true && !sentDeclared ? "pending" : status;
 }
 
 /** The declared identity as the server should hold it, with the ownership marker in metadata_admin. */
@@ -40,10 +61,14 @@ export function desiredDoc(identity: DesiredIdentity, marker: Marker): Doc {
   if (b.schema_id !== undefined) doc.schema_id = b.schema_id;
   if (b.external_id !== undefined) doc.external_id = b.external_id;
   if (b.organization_id !== undefined) doc.organization_id = b.organization_id;
-  if (b.verifiable_addresses !== undefined) {
-    doc.verifiable_addresses = verifiable(b.verifiable_addresses, b.verifiable_addresses.some((a) => a.status !== undefined));
-  }
-  if (b.recovery_addresses !== undefined) doc.recovery_addresses = recovery(b.recovery_addresses);
+  return { ...doc, ...desiredAddresses(b) };
+}
+
+/** The address lists a body declares, shaped as desiredDoc shapes them (absent lists left out). */
+export function desiredAddresses(body: IdentityBody): Doc {
+  const doc: Doc = {};
+  if (body.verifiable_addresses !== undefined) doc.verifiable_addresses = verifiable(body.verifiable_addresses, (a) => a.status ?? impliedStatus(a.verified));
+  if (body.recovery_addresses !== undefined) doc.recovery_addresses = recovery(body.recovery_addresses);
   return doc;
 }
 
@@ -59,8 +84,9 @@ export function liveDoc(live: LiveIdentity, like: Doc): Doc {
   if ("external_id" in like) doc.external_id = live.external_id ?? null;
   if ("organization_id" in like) doc.organization_id = live.organization_id ?? null;
   if ("verifiable_addresses" in like) {
-    const withStatus = Array.isArray(like.verifiable_addresses) && like.verifiable_addresses.some((a) => isObject(a) && "status" in a);
-    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], withStatus);
+    const wanted = Array.isArray(like.verifiable_addresses) ? like.verifiable_addresses : [];
+    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value)}`] : [])));
+    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value)}`)));
   }
   if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? []);
   return doc;
@@ -84,7 +110,7 @@ export function liveFingerprintSource(live: LiveIdentity): Json {
     schema_id: live.schema_id,
     state: live.state ?? "active",
     traits: live.traits ?? {},
-    verifiable_addresses: verifiable(live.verifiable_addresses ?? [], true),
+    verifiable_addresses: verifiable(live.verifiable_addresses ?? [], (a) => a.status),
   };
 }
 

@@ -7,7 +7,7 @@
 // nothing, so a schema tightened on the server after it was created does not block an apply that leaves it alone.
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { checkableSchema, isMultipleOf, SERVER_PATTERN, serverFormats } from "./server-rules";
-import type { Action, DesiredIdentity, DesiredSet, Issue, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
+import type { Action, DesiredIdentity, DesiredSet, IdentityBody, Issue, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
 import { subject } from "./types";
 
 /** An identity schema as `GET /schemas` lists it. */
@@ -16,11 +16,13 @@ export interface ServerSchema {
   schema: unknown;
 }
 
-/** One identity to check: its subject, the schema the server will use (undefined: the server's default), traits. */
+/** One identity to check: its subject, the schema the server will use (undefined: the server's default), traits,
+ * and the address lists it declares (for addressIssues). */
 export interface TraitsCheck {
   subject: string;
   schemaId?: string;
   traits: JsonObject;
+  addresses?: Pick<IdentityBody, "verifiable_addresses" | "recovery_addresses">;
   source?: SourcePos;
 }
 
@@ -45,6 +47,8 @@ export function identitiesToCheck(sets: ReadonlyArray<DesiredSet>, plan: Plan, l
     const schemaId = identity.body.schema_id ?? (action.action === "create" ? undefined : liveSchema.get(action.id));
     const item: TraitsCheck = { subject: subject(action.set, action.key), traits: identity.body.traits };
     if (schemaId !== undefined) item.schemaId = schemaId;
+    const { verifiable_addresses, recovery_addresses } = identity.body;
+    if (verifiable_addresses || recovery_addresses) item.addresses = { verifiable_addresses, recovery_addresses };
     if (identity.source) item.source = identity.source;
     out.push(item);
   }

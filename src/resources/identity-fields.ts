@@ -1,8 +1,9 @@
 // The Identity resource's properties (Pulumi camelCase) and the engine's documents (Ory admin API snake_case).
 // Outputs are the live identity normalized by the engine (normalize.ts) and projected onto what was declared, in
 // the inputs' own shape: so Pulumi compares like with like, and a refresh can hand them back as inputs.
+import { isObject } from "../reconcile/json";
 import { userMetadataAdmin } from "../reconcile/marker";
-import type { Doc } from "../reconcile/normalize";
+import { Doc, impliedStatus } from "../reconcile/normalize";
 import type { Issue, Json, PasswordPolicy } from "../reconcile/types";
 
 /** camelCase property -> admin API field. */
@@ -74,7 +75,10 @@ export function docOf(props: IdentityFields): Doc {
   };
   if (props.schemaId !== undefined) doc.schema_id = props.schemaId;
   if (props.externalId !== undefined) doc.external_id = props.externalId;
-  if (props.verifiableAddresses !== undefined) doc.verifiable_addresses = props.verifiableAddresses;
+  // Outputs stored by earlier versions hold no status where the manifest declared none: the implied one.
+  const addresses = props.verifiableAddresses;
+  if (Array.isArray(addresses)) doc.verifiable_addresses = addresses.map((a) => (isObject(a) && a.status === undefined ? { ...a, status: impliedStatus(a.verified === true) } : a));
+  else if (addresses !== undefined) doc.verifiable_addresses = addresses;
   return doc;
 }
 

@@ -12,6 +12,8 @@ export interface Faults {
   rate429?: number;
   /** Fraction answered 503 without forwarding. */
   rate503?: number;
+  /** Fraction answered 404 without forwarding (an endpoint the server does not have, or does not let through). */
+  rate404?: number;
   /** Fraction whose connection is reset before forwarding. */
   resetBefore?: number;
   /** Fraction forwarded, then the connection reset instead of answering. */
@@ -46,7 +48,7 @@ export interface Recorded {
   method: string;
   path: string;
   status?: number;
-  fault?: "429" | "503" | "reset-before" | "reset-after" | "concurrent-429" | "401" | "dropped-before" | "dropped-after";
+  fault?: "429" | "503" | "404" | "reset-before" | "reset-after" | "concurrent-429" | "401" | "dropped-before" | "dropped-after";
   authorization?: string;
   body?: string;
 }
@@ -147,6 +149,13 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       record.status = 503;
       res.writeHead(503, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: 503, status: "Service Unavailable", message: "injected" } }));
+      return;
+    }
+    if (roll(faults?.rate404)) {
+      record.fault = "404";
+      record.status = 404;
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: 404, status: "Not Found", message: "injected" } }));
       return;
     }
     if (roll(faults?.resetBefore)) {

@@ -90,8 +90,22 @@ describe("buildPlan", () => {
     const unverified = desired("E@Example.com", { verifiable_addresses: [{ value: "e@example.com", via: "email", verified: false }] });
     const action = buildPlan([set("staff", [unverified])], [current]).sets[0].actions[0];
     expect(action.action === "update" && action.patch).toEqual([
-      { op: "replace", path: "/verifiable_addresses", value: [{ value: "e@example.com", via: "email", verified: false }] },
+      { op: "replace", path: "/verifiable_addresses", value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }] },
     ]);
+  });
+
+  it("derives the status of a verifiable address from the manifest, not from its history (a sent message counts as pending)", () => {
+    const address = (verified: boolean, status: string) => ({ id: "x", value: "e@example.com", via: "email", verified, status });
+    const declared = (verified: boolean) => desired("e@example.com", { verifiable_addresses: [{ value: "e@example.com", via: "email", verified }] });
+    const patchFor = (verified: boolean, live: ReturnType<typeof address>) => {
+      const action = buildPlan([set("staff", [declared(verified)])], [managed("staff", "e@example.com", { verifiable_addresses: [live] })]).sets[0].actions[0];
+      return action.action === "update" ? action.patch : action.action;
+    };
+    expect(patchFor(true, address(true, "pending"))).toEqual([{ op: "replace", path: "/verifiable_addresses", value: [{ status: "completed", value: "e@example.com", via: "email", verified: true }] }]);
+    expect(patchFor(false, address(false, "completed"))).toEqual([{ op: "replace", path: "/verifiable_addresses", value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }] }]);
+    expect(patchFor(false, address(true, "completed"))).toEqual([{ op: "replace", path: "/verifiable_addresses", value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }] }]);
+    expect(patchFor(false, address(false, "sent"))).toBe("noop");
+    expect(patchFor(true, address(true, "completed"))).toBe("noop");
   });
 
   it("adopts an unmanaged identity: marker added, drift fixed", () => {
