@@ -1,6 +1,7 @@
 // Executes a plan against the admin API. Creates are batched and verified; updates use the minimal JSON Patch
 // (PUT only when credentials change); deletes last. A failed item never stops the others.
 import { batchLimit } from "../ory/capabilities";
+import { OryApiError } from "../ory/errors";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
 import { retrySafe } from "./patch";
@@ -109,16 +110,32 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   return { outcomes, failed: outcomes.filter((o) => o.result === "failed").length };
 }
 
+/**
+ * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
+ * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
+ * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
+ * so a changed subject never leaves the identity without a way to sign in in between.
+ */
 async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<void> {
   // The client retries a PATCH whose answer was lost: send it in a form that survives being applied twice.
   if (!action.credentials) {
-    await admin.patchIdentity(action.id, retrySafe(action.patch));
-    return;
+    if (action.patch.length > 0) await admin.patchIdentity(action.id, retrySafe(action.patch));
+  } else {
+    const current = await admin.getIdentity(action.id);
+    await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+    const afterPut = action.patch.filter(notInPutBody);
+    if (afterPut.length > 0) await admin.patchIdentity(action.id, retrySafe(afterPut));
   }
-  const current = await admin.getIdentity(action.id);
-  await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
-  const afterPut = action.patch.filter(notInPutBody);
-  if (afterPut.length > 0) await admin.patchIdentity(action.id, retrySafe(afterPut));
+  for (const identifier of action.unlink ?? []) {
+    try {
+      await admin.deleteCredentialIdentifier(action.id, "oidc", identifier);
+    } catch (error) {
+      if (error instanceof OryApiError && error.status === 400) {
+        throw new Error(`cannot remove the OIDC link ${identifier}: ${error.message} (the server keeps an identity's last way to sign in: give it a password or keep one provider)`);
+      }
+      throw error;
+    }
+  }
 }
 
 type Recorder = (action: CreateAction, result: Result, id?: string, reason?: string) => void;
