@@ -17,7 +17,8 @@ export interface ExportFlags {
 export async function exportCommand(flags: ExportFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
   const admin = connect(flags);
   const caps = await admin.capabilities();
-  const live = await admin.listIdentities({ pageSize: caps.pageSizeMax });
+  // The OIDC links are exported: identifiers only, never a credential's config (tokens, hashes).
+  const live = await admin.listIdentities({ pageSize: caps.pageSizeMax, credentialIdentifiers: true });
   const { documents, exported, skipped, sets } = exportSets(live, flags);
   if (flags.set !== undefined && !sets.includes(flags.set)) {
     const found = sets.length > 0 ? `the sets found are: ${sets.join(", ")}` : "the server has no identities";

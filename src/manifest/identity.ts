@@ -101,6 +101,26 @@ export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportC
     }
     ok = false;
   }
+  return checkLinks(merged, path, reporter) && ok;
+}
+
+/** The same provider and subject declared twice: the server would refuse the write (its identifiers are unique). */
+function checkLinks(merged: Obj, path: Path, reporter: Reporter): boolean {
+  const credentials = merged.credentials;
+  const providers = isPlainObject(credentials) && isPlainObject(credentials.oidc) ? credentials.oidc.providers : undefined;
+  if (!Array.isArray(providers)) return true;
+  const seen = new Map<string, number>();
+  let ok = true;
+  providers.forEach((link: unknown, i) => {
+    if (!isPlainObject(link)) return;
+    const identifier = `${String(link.provider)}:${String(link.subject)}`;
+    const first = seen.get(identifier);
+    if (first === undefined) seen.set(identifier, i);
+    else {
+      reporter.add([...path, "credentials", "oidc", "providers", i], `duplicate OIDC link ${identifier}: also declared at providers[${first}]`, "declare each provider and subject once");
+      ok = false;
+    }
+  });
   return ok;
 }
 

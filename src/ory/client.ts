@@ -21,6 +21,7 @@ import {
   BatchResult,
   batchCreate,
   createIdentity,
+  deleteCredentialIdentifier,
   deleteIdentity,
   IdentityWriteBody,
   patchIdentity,
@@ -57,6 +58,8 @@ export interface OryClient {
   patchIdentity(id: string, ops: PatchOp[]): Promise<LiveIdentity>;
   putIdentity(id: string, body: IdentityWriteBody): Promise<LiveIdentity>;
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
+  /** Removes one OIDC/SAML link: see {@link deleteCredentialIdentifier}. */
+  deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
 }
 
 /**
@@ -111,6 +114,7 @@ export function createOryClient(options: OryClientOptions): OryClient {
     patchIdentity: (id, ops) => patchIdentity(api, id, ops),
     putIdentity: (id, body) => putIdentity(api, id, body),
     deleteIdentity: (id) => deleteIdentity(api, id),
+    deleteCredentialIdentifier: (id, type, identifier) => deleteCredentialIdentifier(api, id, type, identifier),
   };
 }
 

@@ -13,9 +13,16 @@ export interface ListIdentitiesOptions {
   onPage?: (fetched: number) => void;
   /** `strong` for a read that must see this run's own writes (Ory Network; Kratos accepts it, strong is its default). */
   consistency?: Consistency;
-  /** Credential types whose identifiers and config the list must include (e.g. `["oidc"]`: Kratos v1.3.1 lists no
-   * credentials otherwise). */
+  /** Credential types whose identifiers and config the list must include (e.g. `["password"]`). */
   includeCredential?: string[];
+  /**
+   * Include every credential's identifiers (the OIDC links `google:10987654321` among them) and no credential's
+   * config. Kratos lists no credentials unless `include_credential` names a type, and then sends the config of the
+   * types named: for `oidc` that is every linked user's initial access, refresh and ID token. So the list names
+   * `link_recovery`, a type that no identity stores ("not used within the credentials object itself", Kratos'
+   * API reference): credentials are listed, no config is (seen on Kratos v1.3.1, v26.2.0 and master).
+   */
+  credentialIdentifiers?: boolean;
   /** Applied to each identity as its page arrives (e.g. to keep only the fields a planner reads of a large list). */
   map?: (identity: LiveIdentity) => LiveIdentity;
   signal?: AbortSignal;
@@ -28,6 +35,9 @@ export interface IdentitySchema {
   schema: Json;
 }
 
+/** The credential type that makes a list carry credential identifiers without any config (see `credentialIdentifiers`). */
+const IDENTIFIERS_ONLY = "link_recovery";
+
 const IDENTITIES: Operation = { method: "GET", path: "/admin/identities" };
 const SCHEMAS: Operation = { method: "GET", path: "/schemas" };
 
@@ -39,7 +49,9 @@ export async function listIdentities(
   const filter = {
     ...options.filter,
     ...(options.consistency ? { consistency: options.consistency } : {}),
-    ...(options.includeCredential ? { includeCredential: options.includeCredential } : {}),
+    ...(options.includeCredential || options.credentialIdentifiers
+      ? { includeCredential: [...(options.includeCredential ?? []), ...(options.credentialIdentifiers ? [IDENTIFIERS_ONLY] : [])] }
+      : {}),
   };
   return collectPages<LiveIdentity>(
     api,

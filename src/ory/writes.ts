@@ -96,6 +96,25 @@ export async function deleteIdentity(api: Api, id: string): Promise<"deleted" | 
   }
 }
 
+/**
+ * `DELETE /admin/identities/{id}/credentials/{type}?identifier=<provider>:<subject>`: removes one OIDC or SAML link
+ * (its identifier as Kratos lists it) and keeps the identity's other links. Every supported server has it (Kratos
+ * v1.3.1, v26.2.0, master, Ory Network). Kratos >= v25 answers 400 "You cannot remove the last first factor
+ * credential." when the identity would be left with no way to sign in (no password, no other link); v1.3.1 removes
+ * it all the same. A 404 (this link or the identity is gone: an earlier attempt whose answer was lost) is the goal
+ * reached.
+ */
+export async function deleteCredentialIdentifier(api: Api, id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone"> {
+  const op = { method: "DELETE", path: `${identityPath(id)}/credentials/${type}` };
+  try {
+    await call(api, op, () => api.identity.deleteIdentityCredentialsRaw({ id, type, identifier }));
+    return "deleted";
+  } catch (error) {
+    if (error instanceof OryApiError && error.status === 404) return "already-gone";
+    throw error;
+  }
+}
+
 function identityPath(id: string): string {
   return `/admin/identities/${encodeURIComponent(id)}`;
 }

@@ -12,7 +12,8 @@ export type BatchItemResult =
 export interface OryAdmin {
   capabilities(): Promise<Capabilities>;
   /** `map` is applied to each identity as its page arrives (the engine keeps only what the planner reads). */
-  listIdentities(options?: { pageSize?: number; onPage?: (count: number) => void; includeCredential?: string[]; map?: (identity: LiveIdentity) => LiveIdentity }): Promise<LiveIdentity[]>;
+  /** `credentialIdentifiers`: every credential's identifiers (OIDC links included), never a credential's config. */
+  listIdentities(options?: { pageSize?: number; onPage?: (count: number) => void; credentialIdentifiers?: boolean; map?: (identity: LiveIdentity) => LiveIdentity }): Promise<LiveIdentity[]>;
   /** `consistency: "strong"` for a read that must see this run's own writes. */
   listIdentitiesByIds(ids: string[], options?: { consistency?: "strong" }): Promise<LiveIdentity[]>;
   /** Ory Network / Kratos >= v25: the identity with this external_id, undefined when none. Optional: without it the
@@ -26,4 +27,6 @@ export interface OryAdmin {
   putIdentity(id: string, body: JsonObject): Promise<LiveIdentity>;
   /** A 404 means someone else deleted it first: the goal is reached all the same. */
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
+  /** Removes one OIDC/SAML link (`provider:subject`) of an identity; its other links stay. */
+  deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
 }

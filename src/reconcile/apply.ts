@@ -3,6 +3,7 @@
 // stops the others.
 import { batchLimit } from "../ory/capabilities";
 import { addressesNotKept } from "./addresses";
+import { OryApiError } from "../ory/errors";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
 import { desiredAddresses, Doc } from "./normalize";
@@ -139,14 +140,35 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   return { outcomes, failed: outcomes.filter((o) => o.result === "failed").length };
 }
 
-/** The update's writes; resolves to the identity as the server answered the last of them. */
+/**
+ * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
+ * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
+ * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
+ * so a changed subject never leaves the identity without a way to sign in in between. Resolves to the identity as
+ * the server answered the last PATCH or PUT (undefined when neither was sent).
+ */
 async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveIdentity | undefined> {
+  let answered: LiveIdentity | undefined;
   // The client retries a PATCH whose answer was lost: send it in a form that survives being applied twice.
-  if (!action.credentials) return admin.patchIdentity(action.id, retrySafe(action.patch));
-  const current = await admin.getIdentity(action.id);
-  const answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
-  const afterPut = action.patch.filter(notInPutBody);
-  return afterPut.length > 0 ? admin.patchIdentity(action.id, retrySafe(afterPut)) : answered;
+  if (!action.credentials) {
+    if (action.patch.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(action.patch));
+  } else {
+    const current = await admin.getIdentity(action.id);
+    answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+    const afterPut = action.patch.filter(notInPutBody);
+    if (afterPut.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(afterPut));
+  }
+  for (const identifier of action.unlink ?? []) {
+    try {
+      await admin.deleteCredentialIdentifier(action.id, "oidc", identifier);
+    } catch (error) {
+      if (error instanceof OryApiError && error.status === 400) {
+        throw new Error(`cannot remove the OIDC link ${identifier}: ${error.message} (the server keeps an identity's last way to sign in: give it a password or keep one provider)`);
+      }
+      throw error;
+    }
+  }
+  return answered;
 }
 
 /** The address lists a patch writes (replaced whole, as desiredDoc shapes them). */

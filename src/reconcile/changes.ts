@@ -12,17 +12,25 @@ function valueAt(doc: Json, path: string): Json | undefined {
   return node as Json | undefined;
 }
 
-function credentialLines(credentials: DesiredCredentials | undefined): FieldChange[] {
+/** The OIDC links of an identity before and after a plan, as `provider:subject`. */
+export interface LinkChange {
+  before: string[];
+  after: string[];
+}
+
+const LINKS_PATH = "/credentials/oidc/providers";
+
+function credentialLines(credentials: DesiredCredentials | undefined, links?: LinkChange): FieldChange[] {
   const out: FieldChange[] = [];
   if (credentials?.password) out.push({ path: "/credentials/password", after: SENSITIVE });
-  if (credentials?.oidc) {
-    out.push({ path: "/credentials/oidc/providers", after: credentials.oidc.providers.map((p) => `${p.provider}:${p.subject}`) });
-  }
+  if (links) out.push({ path: LINKS_PATH, before: links.before, after: links.after });
+  else if (credentials?.oidc) out.push({ path: LINKS_PATH, after: credentials.oidc.providers.map((p) => `${p.provider}:${p.subject}`) });
   return out;
 }
 
-/** What changes between two comparable documents, one entry per patched path. */
-export function changesOf(before: Json, after: Json, credentials?: DesiredCredentials): FieldChange[] {
+/** What changes between two comparable documents, one entry per patched path; then the credentials, and the OIDC
+ * links when they change (the whole list before and after). */
+export function changesOf(before: Json, after: Json, credentials?: DesiredCredentials, links?: LinkChange): FieldChange[] {
   const changes = makePatch(before, after).map((op) => {
     const change: FieldChange = { path: op.path };
     const old = valueAt(before, op.path);
@@ -30,7 +38,7 @@ export function changesOf(before: Json, after: Json, credentials?: DesiredCreden
     if (op.op !== "remove") change.after = op.value;
     return change;
   });
-  return [...changes, ...credentialLines(credentials)];
+  return [...changes, ...credentialLines(credentials, links)];
 }
 
 /** The declared fields of an identity to be created. */

@@ -57,8 +57,8 @@ export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities
   return lookup ? "lookup" : "list";
 }
 
-/** Kratos lists no credentials unless asked: without the OIDC links every declared provider would look unlinked
- * (a PUT on every run, refused with 409). A single identity (a lookup) always carries them. */
+/** Kratos lists no credentials unless asked: the OIDC links are read (identifiers only, never tokens) when a manifest
+ * declares links. A single identity (a lookup) always carries them. */
 function declaresOidc(sets: ReadonlyArray<DesiredSet>): boolean {
   return sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined));
 }
@@ -87,7 +87,7 @@ export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin,
   const live =
     readStrategy(sets, capabilities, admin, options) === "lookup"
       ? await lookUp(sets, admin)
-      : await admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, ...(declaresOidc(sets) ? { includeCredential: ["oidc"] } : {}) });
+      : await admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: declaresOidc(sets) });
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
   // first write); otherwise only once the plan says there is something to write.

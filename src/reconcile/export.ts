@@ -1,7 +1,7 @@
 // Live identities -> manifest documents that plan as a no-op (for managed identities) or as a pure adoption
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
 import { readMarker, userMetadataAdmin } from "./marker";
-import { comparedStatus, impliedStatus, liveKey } from "./normalize";
+import { comparedStatus, impliedStatus, liveKey, liveOidcLinks } from "./normalize";
 import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";
 
 export interface ExportOptions {
@@ -41,7 +41,7 @@ function exportIdentity(live: LiveIdentity): JsonObject {
   if (verifiable.length > 0) out.verifiable_addresses = verifiable.map((a) => ({ value: a.value, via: a.via, verified: a.verified === true, ...status(a) }));
   const recovery = live.recovery_addresses ?? [];
   if (recovery.length > 0) out.recovery_addresses = recovery.map((a) => ({ value: a.value, via: a.via }));
-  const links = live.credentials?.oidc?.identifiers ?? [];
+  const links = liveOidcLinks(live);
   if (links.length > 0) {
     out.credentials = {
       oidc: {

@@ -13,6 +13,8 @@ export interface JsonAction {
   changes: FieldChange[];
   /** The credentials the write sets (values redacted): present when a PUT is needed. */
   credentials?: Json;
+  /** OIDC links the apply removes (`provider:subject`). */
+  unlink?: string[];
   live_digest?: string;
 }
 
@@ -37,6 +39,7 @@ function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
   if (action.action === "update" || action.action === "adopt") {
     out.patch = redacted(action.patch) as Json[];
     if (action.credentials) out.credentials = redacted(action.credentials);
+    if (action.unlink) out.unlink = [...action.unlink];
   }
   return out;
 }

@@ -170,9 +170,9 @@ export function liveKey(live: LiveIdentity, spec: KeySpec): string | undefined {
   return typeof node === "string" ? node : typeof node === "number" ? String(node) : undefined;
 }
 
-/** The OIDC links of a live identity, as `provider:subject`. */
-export function liveOidcLinks(live: LiveIdentity): Set<string> {
-  return new Set(live.credentials?.oidc?.identifiers ?? []);
+/** The OIDC links of a live identity, as `provider:subject`, sorted (servers list them in different orders). */
+export function liveOidcLinks(live: LiveIdentity): string[] {
+  return [...(live.credentials?.oidc?.identifiers ?? [])].sort();
 }
 
 /** Go's `strings.ToLower`: each code point's simple lower case (JS would turn `İ` into two code points). */

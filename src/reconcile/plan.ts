@@ -3,7 +3,7 @@ import { digest } from "./json";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
-import { changesOf, createChanges } from "./changes";
+import { changesOf, createChanges, LinkChange } from "./changes";
 import { clashIssues, heldBy, Holders, holdersOf, UniqueValues } from "./clashes";
 import {
   Action,
@@ -14,6 +14,7 @@ import {
   KeyFold,
   KeySpec,
   LiveIdentity,
+  OidcProvider,
   Plan,
   PlanOptions,
   SetPlan,
@@ -59,15 +60,41 @@ function markerFor(set: string, identity: DesiredIdentity, live?: Marker): Marke
   return live?.set === set && live.password !== undefined ? { set, password: live.password } : { set };
 }
 
-/** The credentials that must be written to an existing identity: only what changed, never an `initial` password. */
-function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, liveMarker: Marker | undefined): DesiredCredentials | undefined {
-  const out: DesiredCredentials = {};
+/** What a plan writes to an existing identity's credentials. */
+interface CredentialWrites {
+  /** For the PUT: a password to set, and the OIDC links to add (only those: the server appends them). */
+  credentials?: DesiredCredentials;
+  /** OIDC links to remove (`provider:subject`). */
+  unlink?: string[];
+  links?: LinkChange;
+}
+
+/**
+ * The credentials that must change on an existing identity: never an `initial` password; declared OIDC links are
+ * the complete list (compared as a set of `provider:subject`, in any order), so missing ones are added and
+ * undeclared ones removed. An identity that declares no `credentials.oidc` keeps whatever links it has.
+ */
+function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, liveMarker: Marker | undefined): CredentialWrites {
+  const out: CredentialWrites = {};
+  const credentials: DesiredCredentials = {};
   const password = identity.credentials?.password;
-  if (password?.policy === "enforce" && password.fingerprint !== liveMarker?.password) out.password = password;
-  const providers = identity.credentials?.oidc?.providers ?? [];
-  const links = liveOidcLinks(live);
-  if (providers.some((p) => !links.has(`${p.provider}:${p.subject}`))) out.oidc = { providers };
-  return out.password || out.oidc ? out : undefined;
+  if (password?.policy === "enforce" && password.fingerprint !== liveMarker?.password) credentials.password = password;
+  const providers = identity.credentials?.oidc?.providers;
+  if (providers) {
+    const linked = liveOidcLinks(live);
+    const declared = providers.map(linkId);
+    const add = providers.filter((p) => !linked.includes(linkId(p)));
+    const unlink = linked.filter((link) => !declared.includes(link));
+    if (add.length > 0) credentials.oidc = { providers: add };
+    if (unlink.length > 0) out.unlink = unlink;
+    if (add.length > 0 || unlink.length > 0) out.links = { before: linked, after: declared };
+  }
+  if (credentials.password || credentials.oidc) out.credentials = credentials;
+  return out;
+}
+
+function linkId(provider: OidcProvider): string {
+  return `${provider.provider}:${provider.subject}`;
 }
 
 function emptySummary(): Summary {
@@ -195,12 +222,13 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   const live_digest = liveDigest(current);
   const observed: Doc = liveDoc(current, desired);
   const patch = makePatch(observed, desired);
-  const credentials = credentialChanges(identity, current, liveMarker);
-  if (patch.length === 0 && !credentials) return { action: "noop", set, key: identity.key, id: current.id, live_digest };
+  const { credentials, unlink, links } = credentialChanges(identity, current, liveMarker);
+  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, id: current.id, live_digest };
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
     credentials,
+    links,
   );
-  return { action: liveMarker ? "update" : "adopt", set, key: identity.key, id: current.id, patch, credentials, changes, live_digest };
+  return { action: liveMarker ? "update" : "adopt", set, key: identity.key, id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), changes, live_digest };
 }

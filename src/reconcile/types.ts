@@ -135,8 +135,13 @@ export type Action =
       key: string;
       id: string;
       patch: PatchOp[];
-      /** Credentials must change: the write is a PUT of the full document, not a JSON Patch. */
+      /**
+       * Credentials must change: the write is a PUT of the full document, not a JSON Patch. Its `oidc.providers` are
+       * only the links to add (the server appends them to the identity's links).
+       */
       credentials?: DesiredCredentials;
+      /** OIDC links to remove after the write, as the server names them (`provider:subject`). */
+      unlink?: string[];
       changes: FieldChange[];
       live_digest: string;
     }

@@ -52,6 +52,7 @@ const CASES: Record<string, Array<[string, string | undefined, string]>> = {
   "password-policy-typo.yaml": [["12:19", "spec.identities[0].credentials.password.policy", 'unexpected value "enforced": expected one of initial, enforce']],
   "migration-hook-false.yaml": [["10:50", "spec.identities[0].credentials.password.use_password_migration_hook", "expected true, got false"]],
   "oidc-subject-unquoted.yaml": [["11:52", "spec.identities[0].credentials.oidc.providers[0].subject", "expected string, got integer"]],
+  "oidc-link-twice.yaml": [["11:95", "spec.identities[0].credentials.oidc.providers[2]", "duplicate OIDC link google:1: also declared at providers[0]"]],
   "verifiable-address-bad-via.yaml": [["10:44", "spec.identities[0].verifiable_addresses[0].via", 'unexpected value "mail": expected one of email, sms']],
   "generate-same-key.yaml": [["10:26", "spec.generate[0].template.traits.email", 'generated copies 1 and 2 have the same key "load@example.test"']],
   "generate-count-zero.yaml": [["8:14", "spec.generate[0].count", "expected an integer from 1 to 1000000, got 0"]],

@@ -546,3 +546,21 @@ describe("every request conforms to Ory's OpenAPI documents", () => {
     ]);
   });
 });
+
+describe("OIDC links", () => {
+  it("lists credential identifiers without any credential config (never include_credential=oidc, which sends OAuth tokens)", async () => {
+    const { ory, calls } = client(() => json(200, [live(1)]));
+    await ory.listIdentities({ credentialIdentifiers: true });
+    expect(calls[0].url.searchParams.getAll("include_credential")).toEqual(["link_recovery"]);
+  });
+
+  it("removes one link with DELETE /admin/identities/{id}/credentials/oidc?identifier=provider:subject; a 404 is already gone", async () => {
+    const { ory, calls } = client(sequence(new Response(null, { status: 204 }), kratosError(404, "The identifier `google:1` was not found among OIDC credentials.")));
+    expect(await ory.deleteCredentialIdentifier(uuid(1), "oidc", "google:1")).toBe("deleted");
+    expect(await ory.deleteCredentialIdentifier(uuid(1), "oidc", "google:1")).toBe("already-gone");
+    expect(calls.map((c) => `${c.method} ${c.url.pathname} ${c.url.searchParams.get("identifier")}`)).toEqual([
+      `DELETE /admin/identities/${uuid(1)}/credentials/oidc google:1`,
+      `DELETE /admin/identities/${uuid(1)}/credentials/oidc google:1`,
+    ]);
+  });
+});

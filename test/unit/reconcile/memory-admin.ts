@@ -86,5 +86,13 @@ export function memoryAdmin(caps: Capabilities | "network" | string = "network",
       calls.push("deleteIdentity");
       return store.delete(id) ? "deleted" : "already-gone";
     },
+    deleteCredentialIdentifier: async (id, type, identifier) => {
+      calls.push(`deleteCredentialIdentifier ${type} ${identifier}`);
+      const credential = get(id).credentials?.[type];
+      const before = credential?.identifiers ?? [];
+      if (!credential || !before.includes(identifier)) return "already-gone";
+      credential.identifiers = before.filter((other) => other !== identifier);
+      return "deleted";
+    },
   };
 }

@@ -201,6 +201,44 @@ describe("buildPlan", () => {
     expect(buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [linked]).summary.noop).toBe(1);
   });
 
+  describe("OIDC links: the declared providers are the complete list", () => {
+    const linked = (...identifiers: string[]) => managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers } } });
+    const declaring = (...links: string[]) => desired("o@example.com", {}, { credentials: { oidc: { providers: links.map((l) => ({ provider: l.split(":")[0], subject: l.split(":")[1] })) } } });
+    const actionFor = (wanted: ReturnType<typeof declaring>, current: ReturnType<typeof linked>) => strip(buildPlan([set("staff", [wanted])], [current]).sets[0].actions[0]);
+
+    it("adds only the missing link (the server appends what a PUT sends) and shows the whole list before and after", () => {
+      expect(actionFor(declaring("google:1", "github:2"), linked("google:1"))).toEqual({
+        action: "update",
+        set: "staff",
+        key: "o@example.com",
+        id: expect.any(String),
+        patch: [],
+        credentials: { oidc: { providers: [{ provider: "github", subject: "2" }] } },
+        changes: [{ path: "/credentials/oidc/providers", before: ["google:1"], after: ["google:1", "github:2"] }],
+      });
+    });
+
+    it("removes undeclared links, and adds a second subject of the same provider", () => {
+      expect(actionFor(declaring("github:2"), linked("google:1", "github:2"))).toMatchObject({ unlink: ["google:1"], credentials: undefined });
+      expect(actionFor(declaring("google:1", "google:3"), linked("google:1"))).toMatchObject({ credentials: { oidc: { providers: [{ provider: "google", subject: "3" }] } } });
+      expect(actionFor(declaring("google:1", "google:3"), linked("google:1"))).not.toHaveProperty("unlink");
+    });
+
+    it("changes a subject: the new link is added and the old one removed", () => {
+      expect(actionFor(declaring("google:2"), linked("google:1"))).toMatchObject({ credentials: { oidc: { providers: [{ provider: "google", subject: "2" }] } }, unlink: ["google:1"] });
+    });
+
+    it("is a no-op whatever the order, and leaves the links alone when credentials.oidc is not declared", () => {
+      expect(actionFor(declaring("github:2", "google:1"), linked("google:1", "github:2")).action).toBe("noop");
+      expect(actionFor(desired("o@example.com"), linked("google:1")).action).toBe("noop");
+    });
+
+    it("removes every link for an empty list", () => {
+      expect(actionFor(declaring(), linked("google:1", "apple:9"))).toMatchObject({ unlink: ["apple:9", "google:1"], changes: [{ path: "/credentials/oidc/providers", before: ["apple:9", "google:1"], after: [] }] });
+      expect(actionFor(declaring(), linked()).action).toBe("noop");
+    });
+  });
+
   it("pairs by external_id when the set's key is external_id", () => {
     const current = managed("svc", "s@example.com", { external_id: "svc-1" });
     const wanted = { key: "svc-1", body: { traits: { email: "s@example.com" }, external_id: "svc-1" } };
