@@ -3,7 +3,7 @@
 // the SDK's FromJSON turns dates into Date objects and drops fields it does not know).
 import { FetchError, IdentityApi, MetadataApi, RequiredError, ResponseError } from "@ory/client-fetch";
 import { apiErrorFromResponse, isOryError, Operation, OryApiError, OryNetworkError } from "./errors";
-import { withoutCredentials } from "./fetch";
+import { shownUrl } from "./fetch";
 import { describeNetworkError } from "./retry";
 
 export interface Api {
@@ -50,7 +50,7 @@ export async function readJson(response: Response, op: Operation): Promise<unkno
     text = await response.text();
   } catch (error) {
     // The connection broke in the middle of the answer: a network error of this request, named by its URL.
-    const url = withoutCredentials(response.url.replace(/[?#].*/s, ""));
+    const url = shownUrl(response.url);
     throw new OryNetworkError(op, url, describeNetworkError(error, new URL(url || "http://unknown")), 1);
   }
   try {

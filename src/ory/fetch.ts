@@ -36,7 +36,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
     const target = new URL(url);
     const op: Operation = { method, path: target.pathname };
     /** The URL as errors show it: no credentials, no query (it can hold emails and ids). */
-    const shown = withoutCredentials(url.replace(/[?#].*/s, ""));
+    const shown = shownUrl(url);
     const signal = init.signal ?? undefined;
 
     for (let attempt = 1; ; attempt++) {
@@ -84,6 +84,11 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
     }
   };
   return retryingFetch as typeof fetch;
+}
+
+/** A URL as errors show it: without user info, query or fragment (a query may carry identifiers or tokens). */
+export function shownUrl(url: string): string {
+  return withoutCredentials(url.replace(/[?#].*/s, ""));
 }
 
 /** The URL without user info (user:password@). */
