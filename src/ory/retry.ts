@@ -211,6 +211,11 @@ export function describeNetworkError(error: unknown, url: URL): NetworkFailure {
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER") {
     return { code, reason: "the server does not speak TLS", hint: "use http:// for a server without TLS", terminal: true };
   }
+  if (code === "HPE_INVALID_CONSTANT") {
+    // The first bytes of the answer are not `HTTP/`: the same port answers the same way every time.
+    const hint = "check the endpoint's scheme and port: a TLS server needs https://, and the port must be the admin API's";
+    return { code, reason: "the answer is not HTTP (a TLS server given as http://, or not an HTTP server)", hint, terminal: true };
+  }
   if (code && BAD_CERTIFICATE.test(code)) {
     const hint = "the certificate must be valid, for this host name, and from a CA Node trusts (add one with NODE_EXTRA_CA_CERTS)";
     return { code, reason: `TLS certificate refused: ${message}`, hint, terminal: true };

@@ -86,4 +86,20 @@ describe("the CLI on an endpoint it cannot reach", () => {
       server.kill();
     }
   });
+
+  it("fails at once on a port that answers something other than HTTP (an SSH server), naming the URL and how to fix it", async () => {
+    const program = 'require("net").createServer((c) => { c.on("error", () => {}); c.write("SSH-2.0-OpenSSH_9.6\\r\\n"); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })';
+    const server = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+      const result = plan(`http://127.0.0.1:${port}`);
+      expect(result).toEqual({
+        code: 1,
+        stderr: `Error: server unreachable at http://127.0.0.1:${port}/admin/version: the answer is not HTTP (a TLS server given as http://, or not an HTTP server) (HPE_INVALID_CONSTANT); check the endpoint's scheme and port: a TLS server needs https://, and the port must be the admin API's\n`,
+        fetches: 1,
+      });
+    } finally {
+      server.kill();
+    }
+  });
 });

@@ -180,7 +180,8 @@ describe("describeNetworkError", () => {
     ["EAI_AGAIN", "getaddrinfo EAI_AGAIN kratos.test", "DNS lookup failed for now", false],
     ["UND_ERR_SOCKET", "other side closed", "connection closed by the server", false],
     ["UND_ERR_HEADERS_TIMEOUT", "Headers Timeout Error", "no answer in time", false],
-    ["HPE_INVALID_CONSTANT", "Response does not match the HTTP/1.1 protocol (Expected HTTP/)", "Response does not match the HTTP/1.1 protocol (Expected HTTP/)", false],
+    ["HPE_INVALID_CONSTANT", "Response does not match the HTTP/1.1 protocol (Expected HTTP/)", "the answer is not HTTP (a TLS server given as http://, or not an HTTP server)", true],
+    ["HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size", "Invalid character in chunk size", false],
   ])("%s: %j", (code, message, reason, terminal) => {
     expect(describeNetworkError(networkError(code, message), url)).toMatchObject({ code, reason, terminal });
   });
