@@ -172,7 +172,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, actions, state_digest: digest(inScope.sort()) });
+    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), actions, state_digest: digest(inScope.sort()) });
   }
-  return { sets: setPlans, summary, issues };
+  return { sets: setPlans, summary, issues, options };
 }
