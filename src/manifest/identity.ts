@@ -14,7 +14,7 @@ import {
   Secret,
   SourcePos,
 } from "../reconcile/types";
-import { isPlainObject, Path, Reporter, typeName } from "./path";
+import { formatPath, isPlainObject, Path, Reporter, typeName } from "./path";
 
 export type Obj = Record<string, unknown>;
 
@@ -76,6 +76,31 @@ export function checkOwn(own: Obj, path: Path, reporter: Reporter): boolean {
   return true;
 }
 
+/**
+ * The hash formats Kratos imports (`hash.IsValidHashFormat` in its hash/hash_comparator.go, the same prefixes in
+ * v1.3.1, v26.2.0 and master): any other `hashed_password` is refused by the server, and with it the whole batch.
+ */
+const HASH_FORMATS: ReadonlyArray<[string, RegExp]> = [
+  ["bcrypt", /^\$2[abzy]?\$/],
+  ["argon2id", /^\$argon2id\$/],
+  ["argon2i", /^\$argon2i\$/],
+  ["pbkdf2", /^\$pbkdf2-sha[0-9]{1,3}\$/],
+  ["scrypt", /^\$scrypt\$/],
+  ["firescrypt", /^\$firescrypt\$/],
+  ["md5-crypt", /^\$md5-crypt\$/],
+  ["sha256-crypt", /^\$sha256-crypt\$/],
+  ["sha512-crypt", /^\$sha512-crypt\$/],
+  ["ssha", /^\{SSHA(256|512)?\}/],
+  ["sha", /^\$sha(1|256|512)\$/],
+  ["md5", /^\$md5\$/],
+  ["hmac", /^\$hmac-(md4|md5|sha1|sha224|sha256|sha384|sha512)\$/],
+];
+
+/** Whether the server would import this `hashed_password` (its prefix names a hash format Kratos knows). */
+export function isImportableHash(hash: string): boolean {
+  return HASH_FORMATS.some(([, format]) => format.test(hash));
+}
+
 /** Checks an identity after `spec.defaults` were merged under it; returns whether it can be converted. */
 export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportConflict: boolean): boolean {
   let ok = true;
@@ -99,6 +124,18 @@ export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportC
         "declare only one kind of password here and in spec.defaults.credentials.password",
       );
     }
+    ok = false;
+  }
+  const hashed = passwordOf(merged)?.hashed_password;
+  const at = [...path, "credentials", "password", "hashed_password"];
+  // A reference that could not be resolved was reported already; the value is never shown (it may be a real hash).
+  const reported = reporter.issues.some((issue) => issue.path === formatPath(at));
+  if (kinds.length === 1 && hashed instanceof Secret && !reported && !isImportableHash(hashed.reveal())) {
+    reporter.add(
+      at,
+      `hashed_password is not in a hash format the server imports (the value is not shown)`,
+      `use a hash in one of these formats: ${HASH_FORMATS.map(([name]) => name).join(", ")} (e.g. bcrypt "$2a$12$…"), or declare password: instead`,
+    );
     ok = false;
   }
   return checkLinks(merged, path, reporter) && ok;

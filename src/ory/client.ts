@@ -11,6 +11,7 @@ import {
   getIdentityByExternalId,
   IdentitySchema,
   listIdentities,
+  listIdentitiesByCredentialIdentifier,
   listIdentitiesByIds,
   ListIdentitiesOptions,
   listSchemas,
@@ -52,6 +53,7 @@ export interface OryClient {
   /** Ory Network and Kratos >= v25 only; undefined when no identity has this external_id. */
   getIdentityByExternalId(externalId: string): Promise<LiveIdentity | undefined>;
   listIdentitiesByIds(ids: string[], options?: { consistency?: Consistency }): Promise<LiveIdentity[]>;
+  listIdentitiesByCredentialIdentifier(identifier: string): Promise<LiveIdentity[]>;
   listSchemas(): Promise<IdentitySchema[]>;
   batchCreate(items: BatchItem[]): Promise<BatchResult[]>;
   createIdentity(body: IdentityWriteBody): Promise<LiveIdentity>;
@@ -108,6 +110,7 @@ export function createOryClient(options: OryClientOptions): OryClient {
     getIdentityByExternalId: (externalId) => getIdentityByExternalId(api, externalId),
     listIdentitiesByIds: (ids, byIds = {}) =>
       listIdentitiesByIds(api, ids, Math.min(known?.idsFilterMax ?? DEFAULT_PAGE_SIZE, IDS_PER_REQUEST), byIds.consistency),
+    listIdentitiesByCredentialIdentifier: (identifier) => listIdentitiesByCredentialIdentifier(api, identifier, DEFAULT_PAGE_SIZE),
     listSchemas: () => listSchemas(api),
     batchCreate: (items) => batchCreate(api, items),
     createIdentity: (body) => createIdentity(api, body),

@@ -75,6 +75,12 @@ export async function listIdentitiesByIds(api: Api, ids: string[], chunkSize: nu
   return found;
 }
 
+/** `GET /admin/identities?credentials_identifier=…`: identities with this credential identifier (Kratos compares it
+ * as it stores it: lower-cased e-mails and usernames). */
+export async function listIdentitiesByCredentialIdentifier(api: Api, identifier: string, pageSize: number): Promise<LiveIdentity[]> {
+  return listIdentities(api, { pageSize, filter: { credentialsIdentifier: identifier } });
+}
+
 /** `GET /admin/identities/by/external/{externalID}` (Ory Network, Kratos >= v25); undefined when none has it. */
 export async function getIdentityByExternalId(api: Api, externalId: string): Promise<LiveIdentity | undefined> {
   const op = { method: "GET", path: `/admin/identities/by/external/${encodeURIComponent(externalId)}` };

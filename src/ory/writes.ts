@@ -18,7 +18,8 @@ export interface BatchItem {
 
 export type BatchResult =
   | { patchId: string; ok: true; id: string }
-  | { patchId: string; ok: false; status?: number; reason: string };
+  /** `whole`: the server refused the whole request (HTTP 400/409), not this item on its own. */
+  | { patchId: string; ok: false; status?: number; reason: string; whole?: true };
 
 interface PatchResponseItem {
   action?: string;
@@ -32,8 +33,9 @@ const COLLECTION = { method: "PATCH", path: "/admin/identities" };
 /**
  * Creates identities with one `PATCH /admin/identities`. Results come back in input order. On the wire every item
  * gets a fresh UUID as `patch_id` (the server requires UUIDs); results are matched by its echo, or by position
- * when the server echoes none. A whole-batch 400/409 (the server's answer when every item failed) becomes a
- * failure of every item. Beware: Kratos v1.3.1 rolls back the whole batch on a conflict yet reports the other
+ * when the server echoes none. A whole-batch 400/409 becomes a failure of every item marked `whole`: every server
+ * (Kratos v1.3.1, v26.2.0, master) refuses a whole batch with 400 when one item has a malformed hash, and answers a
+ * one-item batch that conflicts with 409; a batch whose items conflict gets 200 with a 409 per item. Beware: Kratos v1.3.1 rolls back the whole batch on a conflict yet reports the other
  * items as created (with ids that do not exist): verify by listing.
  */
 export async function batchCreate(api: Api, items: BatchItem[]): Promise<BatchResult[]> {
@@ -46,7 +48,7 @@ export async function batchCreate(api: Api, items: BatchItem[]): Promise<BatchRe
     body = await readJson(response, COLLECTION);
   } catch (error) {
     if (error instanceof OryApiError && (error.status === 400 || error.status === 409)) {
-      return items.map((item) => ({ patchId: item.patchId, ok: false, status: error.status, reason: error.reason }));
+      return items.map((item) => ({ patchId: item.patchId, ok: false, status: error.status, reason: error.reason, whole: true }));
     }
     throw error;
   }

@@ -7,13 +7,26 @@ export type { Capabilities };
 
 export type BatchItemResult =
   | { patchId: string; ok: true; id: string }
-  | { patchId: string; ok: false; status?: number; reason: string };
+  | { patchId: string; ok: false; status?: number; reason: string; whole?: true };
 
 export interface OryAdmin {
   capabilities(): Promise<Capabilities>;
   /** `map` is applied to each identity as its page arrives (the engine keeps only what the planner reads). */
-  /** `credentialIdentifiers`: every credential's identifiers (OIDC links included), never a credential's config. */
-  listIdentities(options?: { pageSize?: number; onPage?: (count: number) => void; credentialIdentifiers?: boolean; map?: (identity: LiveIdentity) => LiveIdentity }): Promise<LiveIdentity[]>;
+  /**
+   * `credentialIdentifiers`: every credential's identifiers (OIDC links included), never a credential's config.
+   * `includeCredential`: credential types whose config is included (as `include_credential`).
+   */
+  listIdentities(options?: {
+    pageSize?: number;
+    onPage?: (count: number) => void;
+    credentialIdentifiers?: boolean;
+    includeCredential?: string[];
+    map?: (identity: LiveIdentity) => LiveIdentity;
+    consistency?: "strong";
+  }): Promise<LiveIdentity[]>;
+  /** `GET /admin/identities?credentials_identifier=…`: the identities whose credential identifier (login e-mail,
+   * username) is this value, compared as the server compares them. Optional: without it the engine lists instead. */
+  listIdentitiesByCredentialIdentifier?(identifier: string): Promise<LiveIdentity[]>;
   /** `consistency: "strong"` for a read that must see this run's own writes. */
   listIdentitiesByIds(ids: string[], options?: { consistency?: "strong" }): Promise<LiveIdentity[]>;
   /** Ory Network / Kratos >= v25: the identity with this external_id, undefined when none. Optional: without it the

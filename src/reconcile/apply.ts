@@ -7,6 +7,7 @@ import { OryApiError } from "../ory/errors";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
 import { desiredAddresses, Doc } from "./normalize";
+import { resolveConflicts } from "./conflicts";
 import { retrySafe } from "./patch";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
@@ -111,7 +112,7 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   };
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
-  if (creates.length > 0) await applyCreates(creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
+  if (creates.length > 0) await applyCreates(plan, creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
   await runPool(updates, concurrency, async (action) => {
     try {
       const answered = await applyUpdate(action, admin);
@@ -232,14 +233,19 @@ function slots(size: number): <T>(work: () => Promise<T>) => Promise<T> {
  * Batched creates (`PATCH /admin/identities`), at most `inFlight` batch requests at a time (each batch holds other
  * identities, so no two writes touch the same one), sized by {@link createBatchSizes}. Every reported success is
  * verified by reading ids back (see `verified`), since a server may roll a whole batch back and still report ids;
- * the read-back does not hold a batch slot, so the next batch goes out as soon as the server has answered. Items
- * that did not land are sent again as one more batch, and what still fails is sent as single creates
- * (`POST /admin/identities`), so one bad identity does not sink the others.
+ * the read-back does not hold a batch slot, so the next batch goes out as soon as the server has answered.
+ *
+ * - An item refused on its own with 409 (a unique value is taken) is resolved after the batches: see
+ *   {@link resolveConflicts}. Other per-item errors fail that item.
+ * - Items reported created but not found (Kratos v1.3.1 rolls back the whole batch when one item fails) are sent
+ *   again, without the items that failed (once more when no item failed).
+ * - A batch refused whole (HTTP 400/409: e.g. one malformed hash) is split in halves, each sent as a batch, until
+ *   the refused items stand alone: k bad items among n cost O(k log n) requests, never one request per identity.
  *
  * A failure that is not about single items (a read-back that could not be made) ends the creates: no batch is sent
  * after it, the requests in flight are awaited, then it is thrown.
  */
-async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Recorder, inFlight: number): Promise<void> {
+async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin, record: Recorder, inFlight: number): Promise<void> {
   const caps = await admin.capabilities();
   // The server's default schema is read only when a create names none.
   const defaultSchemaId = creates.some((a) => a.body.schema_id === undefined) ? await defaultSchema(admin) : "default";
@@ -247,64 +253,66 @@ async function applyCreates(creates: CreateAction[], admin: OryAdmin, record: Re
   const body = (a: CreateAction) => bodies.get(a) as JsonObject;
   const writing = slots(inFlight);
   let failure: { error: unknown } | undefined;
+  const conflicts = new Map<CreateAction, string>();
 
-  const settle = async (chunk: CreateAction[]): Promise<void> => {
+  const send = async (batch: CreateAction[], resent = false): Promise<void> => {
+    let results: BatchItemResult[] | undefined;
+    try {
+      // Undefined: not sent, because a failure came while this batch waited for its slot.
+      results = await writing(async () => (failure ? undefined : admin.batchCreate(batch.map((a, i) => ({ patchId: String(i), body: body(a) })))));
+    } catch (error) {
+      // No per-item answer (the client already retried what is safe to retry): the outcome is unknown, and
+      // sending again could duplicate. A re-run pairs by key and converges.
+      for (const action of batch) record(action, "failed", undefined, `${errorReason(error)}; re-run to converge`);
+      return;
+    }
+    if (!results) return;
+    const refusedWhole = results.find((r): r is Extract<BatchItemResult, { ok: false }> => !r.ok && r.whole === true);
+    if (refusedWhole && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      await Promise.all([send(batch.slice(0, half)), send(batch.slice(half))]);
+      return;
+    }
+    const byPatchId = new Map(results.map((r) => [r.patchId, r]));
+    const landed = await verified(admin, results);
+    const again: CreateAction[] = [];
     // Creates that declare addresses are recorded once they are read back (checkCreated).
     const toCheck: Array<{ action: CreateAction; id: string }> = [];
-    const created = (action: CreateAction, id: string) => (declaresAddresses(action.body) ? toCheck.push({ action, id }) : record(action, "created", id));
-    let pending = chunk;
-    for (let round = 0; round < 2 && pending.length > 0; round++) {
-      let results: BatchItemResult[] | undefined;
-      try {
-        const sent = pending;
-        // Undefined: not sent, because a failure came while this batch waited for its slot.
-        results = await writing(async () => (failure ? undefined : admin.batchCreate(sent.map((a, i) => ({ patchId: String(i), body: body(a) })))));
-      } catch (error) {
-        // No per-item answer (the client already retried what is safe to retry): the outcome is unknown, and
-        // sending again could duplicate. A re-run pairs by key and converges.
-        for (const action of pending) record(action, "failed", undefined, `${errorReason(error)}; re-run to converge`);
-        pending = [];
-        break;
+    batch.forEach((action, i) => {
+      const result = byPatchId.get(String(i));
+      if (result?.ok && landed.has(result.id)) {
+        if (declaresAddresses(action.body)) toCheck.push({ action, id: result.id });
+        else record(action, "created", result.id);
       }
-      if (!results) {
-        pending = [];
-        break;
-      }
-      const byPatchId = new Map(results.map((r) => [r.patchId, r]));
-      const landed = await verified(admin, results);
-      const rejected = results.filter((r) => !r.ok);
-      const wholeBatchFailed = rejected.length === pending.length && pending.length > 1;
-      const next: CreateAction[] = [];
-      pending.forEach((action, i) => {
-        const result = byPatchId.get(String(i));
-        if (result?.ok && landed.has(result.id)) created(action, result.id);
-        else if (result && !result.ok && !wholeBatchFailed) record(action, "failed", undefined, result.reason);
-        else next.push(action);
-      });
-      if (wholeBatchFailed) break;
-      pending = next;
-    }
-    if (pending.length > 0) {
-      // What a batch could not settle goes one by one, in sequence, in one of the slots.
-      const singles = pending;
-      await writing(async () => {
-        for (const action of singles) {
-          if (failure) return;
-          try {
-            created(action, (await admin.createIdentity(body(action))).id);
-          } catch (error) {
-            record(action, "failed", undefined, errorReason(error));
-          }
-        }
-      });
-    }
+      else if (result && !result.ok && result.status === 409) conflicts.set(action, result.reason);
+      else if (result && !result.ok) record(action, "failed", undefined, result.reason);
+      else again.push(action);
+    });
     await checkCreated(toCheck, admin, record);
+    if (again.length === 0) return;
+    // Sent again: without the items that failed on their own (smaller each time), or once when nothing explains why
+    // the reported ids are missing (a batch rolled back yet reported created); after that a re-run pairs by key.
+    if (again.length < batch.length || !resent) return send(again, again.length === batch.length);
+    for (const action of again) record(action, "failed", undefined, "the server reported it created, but it was not found afterwards; re-run to converge");
   };
 
   let start = 0;
   const chunks = createBatchSizes(creates.length, batchLimit(caps, [...bodies.values()]), inFlight).map((size) => creates.slice(start, (start += size)));
-  await Promise.all(chunks.map((chunk) => settle(chunk).catch((error: unknown) => void (failure ??= { error }))));
+  await Promise.all(chunks.map((chunk) => send(chunk).catch((error: unknown) => void (failure ??= { error }))));
   if (failure) throw failure.error;
+
+  await runPool(await resolveConflicts(plan, [...conflicts.keys()], admin, conflicts), inFlight, async (resolution) => {
+    const { create } = resolution;
+    if ("reason" in resolution) return record(create, "failed", undefined, resolution.reason);
+    const { action } = resolution;
+    if (action.action === "noop") return record(create, "created", action.id, "already present (created by an earlier or a concurrent run)");
+    try {
+      await applyUpdate(action, admin);
+      record(create, action.action === "adopt" ? "adopted" : "configured", action.id);
+    } catch (error) {
+      record(create, "failed", action.id, errorReason(error));
+    }
+  });
 }
 
 /**

@@ -207,9 +207,9 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, actions, state_digest: digest(inScope.sort()) });
+    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), actions, state_digest: digest(inScope.sort()) });
   }
-  const plan = { sets: setPlans, summary, issues };
+  const plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
     const bySubject = new Map(sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)));
     issues.push(...clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set));

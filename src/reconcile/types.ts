@@ -152,6 +152,10 @@ export type ActionKind = Action["action"];
 
 export interface SetPlan {
   name: string;
+  /** How the set pairs declared and live identities, and how its key values are compared (absent: exactly). A create
+   * refused because its identity already exists is paired again this way. */
+  key?: KeySpec;
+  fold?: KeyFold;
   actions: Action[];
   /** Digest of every live identity the set's plan depends on (matched or managed), for `apply --plan`. */
   state_digest: string;
@@ -170,6 +174,8 @@ export interface Plan {
   summary: Summary;
   /** Problems that forbid applying (conflicting ownership, duplicate live keys, adoption refused). */
   issues: Issue[];
+  /** The options the plan was made with (adoption rules), for pairing refused creates again during apply. */
+  options?: PlanOptions;
 }
 
 /**

@@ -66,6 +66,10 @@ const CASES: Record<string, Array<[string, string | undefined, string]>> = {
   "env-reference-without-prefix.yaml": [["10:31", "spec.identities[0].credentials.password.password", "unknown reference (sensitive)"]],
   "env-variable-missing.yaml": [["10:31", "spec.identities[0].credentials.password.password", "environment variable ORY_RECONCILE_TEST_UNSET_PASSWORD is not set"]],
   "number-beyond-2-53.yaml": [["9:38", "spec.identities[0].metadata_public.discord_id", "this number cannot be kept exactly"]],
+  "hashed-password-unknown-format.yaml": [
+    ["10:38", "spec.identities[0].credentials.password.hashed_password", "hashed_password is not in a hash format the server imports (the value is not shown)"],
+    ["16:38", "spec.identities[2].credentials.password.hashed_password", "hashed_password is not in a hash format the server imports (the value is not shown)"],
+  ],
   "file-reference-missing.yaml": [["10:38", "spec.identities[0].credentials.password.hashed_password", 'cannot read file "secrets/alice.hash"']],
 };
 

@@ -342,7 +342,7 @@ describe("batchCreate", () => {
   it("turns a whole-batch 409 (every item failed) into a failure per item", async () => {
     const { ory } = client(() => json(409, { error: { code: 409, status: "Conflict", message: "Unable to insert or update resource because a resource with that value exists already" } }));
     const results = await ory.batchCreate(["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })));
-    expect(results).toEqual(["a", "b"].map((patchId) => ({ patchId, ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already" })));
+    expect(results).toEqual(["a", "b"].map((patchId) => ({ patchId, ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already", whole: true })));
   });
 
   it("throws for other failures and never repeats after a lost connection", async () => {

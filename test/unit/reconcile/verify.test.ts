@@ -49,7 +49,9 @@ describe("read-back of batch creates", () => {
     const s = server({ reject: (email) => email === "user-007@example.test" });
     const result = await apply(s, 10);
     expect(s.readBacks).toEqual([9]);
-    expect(result.outcomes.filter((o) => o.result === "failed").map((o) => [o.key, o.reason])).toEqual([["user-007@example.test", "conflict"]]);
+    expect(result.outcomes.filter((o) => o.result === "failed").map((o) => [o.key, o.reason])).toEqual([
+      ["user-007@example.test", "conflict: no live identity has this key; another identity holds one of its unique values (a login identifier, an address or the external_id)"],
+    ]);
     expect(s.admin.store.size).toBe(9);
   });
 
