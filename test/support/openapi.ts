@@ -108,11 +108,14 @@ function findOperation(spec: OpenApi, method: string, pathname: string): { templ
   return best;
 }
 
-/** A request's operation in a document, e.g. `listIdentities` (`listIdentities?ids` when filtered by ids). */
+/** A request's operation in a document, e.g. `listIdentities` (`listIdentities?ids` when filtered by ids,
+ * `listIdentities?credentials_identifier` when looked up by a credential identifier). */
 export function operationName(file: string, request: SentRequest): string | undefined {
   const found = findOperation(loadSpec(file), request.method, specPath(request.url.pathname));
   const id = found?.operation.operationId;
-  return id === "listIdentities" && request.url.searchParams.has("ids") ? "listIdentities?ids" : id;
+  if (id !== "listIdentities") return id;
+  const filter = ["ids", "credentials_identifier"].find((name) => request.url.searchParams.has(name));
+  return filter ? `${id}?${filter}` : id;
 }
 
 /** Kratos serves /admin/version on its admin port; the documents list it as /version. */

@@ -181,20 +181,20 @@ describe("batch create (PATCH /admin/identities) on Kratos v1.3.1", () => {
   it("answers 409 for the whole request when every item conflicts: each item is reported failed", async () => {
     await ory.createIdentity(person("only@allfail.batch.test"));
     expect(await ory.batchCreate([{ patchId: "only", body: person("only@allfail.batch.test") }])).toEqual([
-      { patchId: "only", ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already" },
+      { patchId: "only", ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already", whole: true },
     ]);
   });
 
   it("refuses a field the server does not know (external_id on v1.3.1) for the whole batch", async () => {
     const results = await ory.batchCreate([{ patchId: "x", body: person("x@unknown.batch.test", { external_id: "x" }) }]);
-    expect(results).toEqual([{ patchId: "x", ok: false, status: 400, reason: 'json: unknown field "external_id"' }]);
+    expect(results).toEqual([{ patchId: "x", ok: false, status: 400, reason: 'json: unknown field "external_id"', whole: true }]);
   });
 
   it("refuses more than 2000 items", async () => {
     const items = Array.from({ length: 2001 }, (_, i) => ({ patchId: String(i), body: person(`limit-${i}@limit.batch.test`) }));
     const results = await ory.batchCreate(items);
     expect(new Set(results.map((result) => JSON.stringify({ ...result, patchId: undefined })))).toEqual(
-      new Set([JSON.stringify({ ok: false, status: 400, reason: "The maximum number of identities that can be created or deleted at once is 2000." })]),
+      new Set([JSON.stringify({ ok: false, status: 400, reason: "The maximum number of identities that can be created or deleted at once is 2000.", whole: true })]),
     );
   });
 

@@ -5,10 +5,12 @@
 import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { loadManifests } from "../../../src/manifest";
 import { createOryClient } from "../../../src/ory";
-import { reconcile } from "../../../src/reconcile/engine";
+import { applyPlan } from "../../../src/reconcile/apply";
+import { planSets, reconcile } from "../../../src/reconcile/engine";
+import { MARKER_KEY } from "../../../src/reconcile/marker";
 import type { DesiredSet } from "../../../src/reconcile/types";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
-import { canLogIn } from "../../support/kratos-api";
+import { admin, canLogIn } from "../../support/kratos-api";
 import { conformance, KRATOS_V1_DOC, operationName, sentRequest } from "../../support/openapi";
 import { Proxy, startProxy } from "../../support/proxy";
 
@@ -33,7 +35,7 @@ describe("every request sent to a real Kratos v1.3.1 conforms to its OpenAPI doc
     await kratos?.stop();
   });
 
-  it("creates, updates, re-sets a password, prunes and falls back to single creates", async () => {
+  it("creates, updates, re-sets a password, prunes and resolves a late conflict by looking the identity up", async () => {
     const staff = (ben: string, extra = "") =>
       setYaml(
         "staff",
@@ -69,10 +71,13 @@ ${extra ? "" : "  - traits: { email: cat@example.com }\n    state: inactive\n"}`
     ]);
     expect(await canLogIn(kratos.publicUrl, "ben@example.com", ENV.BEN_NEW_PASSWORD)).toBe(true);
 
-    // 3. A batch where every item conflicts is refused whole (409): each identity is then sent alone (POST).
-    const clash = setYaml("clash", "key: traits.username\nidentities:\n  - traits: { email: ann@example.com, username: ann2 }\n  - traits: { email: ben@example.com, username: ben2 }");
-    const third = await reconcile(load({ "clash.yaml": clash }), client);
-    expect(third.result.outcomes.map((o) => o.result)).toEqual(["failed", "failed"]);
+    // 3. An identity created after the plan read the live state (an earlier run, finished late): the batch answers
+    // 409 for it; it is looked up by its credential identifier, found managed by the set, and recorded as present.
+    const { plan } = await planSets(load({ "late.yaml": setYaml("late", "key: traits.email\nidentities:\n  - traits: { email: dan@example.com }") }), client);
+    const dan = await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "dan@example.com" }, metadata_admin: { [MARKER_KEY]: { set: "late" } } });
+    const third = await applyPlan(plan, client);
+    expect(third.outcomes.map((o) => [o.subject, o.result, o.id])).toEqual([["late/dan@example.com", "created", dan.id]]);
+    expect(proxy.requests.filter((r) => r.path.includes("credentials_identifier=")).length).toBe(1);
 
     // Kratos serves the identity schemas on its public port only: its admin port answers `GET /schemas` with 307 to
     // `/admin/schemas`, which answers 307 to the public URL. Those hops are the server's, not requests the tool chose.
@@ -81,7 +86,7 @@ ${extra ? "" : "  - traits: { email: cat@example.com }\n    state: inactive\n"}`
     const requests = proxy.requests.filter((r) => !hops.includes(r)).map(sentRequest);
     expect(requests.flatMap((r) => conformance(KRATOS_V1_DOC, r))).toEqual([]);
     expect(new Set(requests.map((r) => operationName(KRATOS_V1_DOC, r)))).toEqual(
-      new Set(["getVersion", "listIdentitySchemas", "listIdentities", "listIdentities?ids", "batchPatchIdentities", "createIdentity", "patchIdentity", "getIdentity", "updateIdentity", "deleteIdentity"]),
+      new Set(["getVersion", "listIdentitySchemas", "listIdentities", "listIdentities?ids", "batchPatchIdentities", "listIdentities?credentials_identifier", "patchIdentity", "getIdentity", "updateIdentity", "deleteIdentity"]),
     );
     expect(proxy.requests.filter((r) => r.path.startsWith("/admin/identities?ids=")).every((r) => r.path.includes("consistency=strong"))).toBe(true);
   });
