@@ -3,6 +3,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadManifests } from "../../../src/manifest";
+import { parseVars } from "../../../src/cli/load";
+import { setDigest } from "../../../src/resources/set-source";
 import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./helpers";
 
 afterAll(removeTempTrees);
@@ -115,5 +117,26 @@ describe("sensitive values", () => {
       ["load-1-dana@x", "(sensitive #3)", ["/traits/email"], ["load-1-dana@x"]],
       ["load-2-dana@x", "(sensitive #4)", ["/traits/email"], ["load-2-dana@x"]],
     ]);
+  });
+});
+
+describe("--var", () => {
+  it("takes NAME=value (the value may hold '='), the last one for a name winning", () => {
+    expect(parseVars(["domain=example.com", "q=a=b", "domain=example.org"])).toEqual({ domain: "example.org", q: "a=b" });
+  });
+
+  it("refuses a value without '=' and a bad name, saying what is expected", () => {
+    expect(() => parseVars(["domain"])).toThrow('--var "domain" has no "=": expected NAME=value');
+    expect(() => parseVars(["my-domain=x"])).toThrow('--var "my-domain": a variable name starts with a letter or "_" and holds only letters, digits and "_"');
+  });
+});
+
+describe("IdentitySet digest", () => {
+  it("holds no sensitive value and no sensitive key", () => {
+    const root = tree("${env:NOTE}", {});
+    const [set] = setsOf(loadManifests(["sets"], { cwd: root, env: { NOTE: "note-secret-value" } }));
+    expect(set.identities[0].sensitive?.paths).toEqual(["/traits/note"]);
+    const changed = setsOf(loadManifests(["sets"], { cwd: root, env: { NOTE: "other-secret-value" } }))[0];
+    expect(setDigest(set)).toBe(setDigest(changed)); // the digest cannot be used to confirm a guessed value
   });
 });
