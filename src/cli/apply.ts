@@ -5,12 +5,13 @@ import { planSets } from "../reconcile/engine";
 import { JsonPlan, notAPlan, stalePlanReasons, toJsonPlan } from "../reconcile/jsonplan";
 import { renderPlan } from "../reconcile/render";
 import { connect } from "./connect";
-import { onDisk, UserError } from "./errors";
+import { onDisk, redactStrings, redactText, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { progress } from "./progress";
 
 export interface ApplyFlags {
   paths: string[];
+  vars?: Record<string, string>;
   endpoint?: string;
   plan?: string;
   prune?: boolean;
@@ -44,7 +45,7 @@ export function summarize(outcomes: Outcome[]): string {
 
 export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
   const saved = flags.plan ? readSavedPlan(flags.plan) : undefined;
-  const sets = loadOrFail(flags.paths);
+  const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
   const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
   const json = toJsonPlan(plan);
@@ -77,9 +78,9 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   }
   const failures = result.outcomes.filter((o) => o.result === "failed");
   if (flags.output === "json") {
-    stdout.write(JSON.stringify({ plan: json, outcomes: result.outcomes, failed: result.failed }, null, 2) + "\n");
+    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed }, null, 2) + "\n");
   } else {
-    for (const f of failures) stdout.write(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}\n`);
+    for (const f of failures) stdout.write(redactText(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}\n`));
     stdout.write(summarize(result.outcomes) + "\n");
   }
   return failures.length > 0 ? 1 : 0;

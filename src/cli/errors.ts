@@ -1,6 +1,6 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
 import { isOryError, OryApiError } from "../ory";
-import type { Issue } from "../reconcile/types";
+import { DesiredSet, Issue, SENSITIVE, subject } from "../reconcile/types";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
 export class UserError extends Error {
@@ -58,12 +58,41 @@ export function scrub(text: string, secrets: ReadonlyArray<string | undefined>):
   return out;
 }
 
+/** Text that must not leave the process (values from `${env:…}` / `${file:…}`, keys made of them) -> what to show. */
+const hidden: Array<[string, string]> = [];
+
+/**
+ * Registers the sensitive values and keys of loaded sets: every later error, failure line and apply result shows
+ * `(sensitive)` for such a value and the key's label (`staff/(sensitive #2)`) for such a key. Plans are redacted by
+ * the engine itself; this catches what a server message or an error repeats.
+ */
+export function hideSensitive(sets: ReadonlyArray<DesiredSet>): void {
+  for (const set of sets) {
+    for (const identity of set.identities) {
+      if (identity.label) hidden.push([subject(set.name, identity.key), subject(set.name, identity.label)], [identity.key, identity.label]);
+      for (const value of identity.sensitive?.values ?? []) hidden.push([value.reveal(), SENSITIVE]);
+    }
+  }
+  hidden.sort(([a], [b]) => b.length - a.length); // the longest first: a key that holds a shorter value stays whole
+}
+
+/** `text` with the API key and every registered sensitive value hidden. */
+export function redactText(text: string): string {
+  let out = scrub(text, [process.env.ORY_API_KEY]);
+  for (const [value, shown] of hidden) if (value.length >= 4) out = out.split(value).join(shown);
+  return out;
+}
+
+/** `value` with `redactText` applied to every string in it (for JSON output). */
+export function redactStrings<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === "string" ? redactText(item) : item)) as T;
+}
+
 export function reportError(error: unknown, write: (text: string) => void): number {
-  const secrets = [process.env.ORY_API_KEY];
   if (error instanceof UserError) {
     const lines = [`Error: ${error.message}`, ...error.issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
     if (error.hint) lines.push(`  hint: ${error.hint}`);
-    write(scrub(lines.join("\n") + "\n", secrets));
+    write(redactText(lines.join("\n") + "\n"));
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -72,6 +101,6 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   // Every admin API has the identity list: a 404 for it means the URL names something else.
   const notAdminApi = error instanceof OryApiError && error.status === 404 && error.method === "GET" && error.path === "/admin/identities";
   const hint = notAdminApi ? `  hint: ${ENDPOINT_HINT}\n` : "";
-  write(scrub(theirs ? `Error: ${message}\n${hint}` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`, secrets));
+  write(redactText(theirs ? `Error: ${message}\n${hint}` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`));
   return 1;
 }

@@ -7,12 +7,14 @@ import { applyCommand } from "./apply";
 import { connectedTo } from "./connect";
 import { reportError, UserError } from "./errors";
 import { exportCommand } from "./export";
+import { parseVars } from "./load";
 import { planCommand } from "./plan";
 import { validateCommand } from "./validate";
 
 const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
 const output = { choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" };
 const adopt = { type: "boolean", default: true, describe: "Adopt unmanaged identities whose key matches (--no-adopt: error instead)" } as const;
+const vars = { type: "string", array: true, describe: "Value for ${var:NAME} in manifests (repeatable; wins over $ORY_RECONCILE_VAR_NAME)" } as const;
 const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
 
 /** A flag that takes a whole number >= min, written in digits (not "", "1e3" or "0x10"). */
@@ -43,8 +45,8 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(argv)
     .scriptName("ory-reconcile")
     .usage("$0 <command> [options]\n\nDeclarative identity management for Ory Kratos and Ory Network.")
-    .command("validate <paths..>", "Check manifests offline (no network)", (y) => y.positional("paths", { type: "string", array: true, demandOption: true }), (a) =>
-      run(() => validateCommand(a.paths as string[], process.stdout))(),
+    .command("validate <paths..>", "Check manifests offline (no network)", (y) => y.positional("paths", { type: "string", array: true, demandOption: true }).option("var", vars), (a) =>
+      run(() => validateCommand(a.paths as string[], process.stdout, parseVars(a.var)))(),
     )
     .command(
       "plan <paths..>",
@@ -57,11 +59,12 @@ export async function main(argv: string[]): Promise<number> {
           .option("out", { type: "string", describe: "Also write the JSON plan to this file (for apply --plan)" })
           .option("detailed-exitcode", { type: "boolean", describe: "Exit 2 when changes are pending, 0 when none" })
           .option("prune", prune)
-          .option("adopt", adopt),
+          .option("adopt", adopt)
+          .option("var", vars),
       (a) =>
         run(() =>
           planCommand(
-            { paths: a.paths as string[], endpoint: a.endpoint, output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt },
+            { paths: a.paths as string[], vars: parseVars(a.var), endpoint: a.endpoint, output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt },
             process.stdout,
             color,
           ),
@@ -81,12 +84,14 @@ export async function main(argv: string[]): Promise<number> {
           .option("adopt", adopt)
           .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
           .option("bcrypt-cost", { type: "string", describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)" })
-          .option("output", output),
+          .option("output", output)
+          .option("var", vars),
       (a) =>
         run(() =>
           applyCommand(
             {
               paths: a.paths as string[],
+              vars: parseVars(a.var),
               endpoint: a.endpoint,
               plan: a.plan,
               prune: a.prune,

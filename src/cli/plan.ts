@@ -9,6 +9,7 @@ import { loadOrFail } from "./load";
 
 export interface PlanFlags {
   paths: string[];
+  vars?: Record<string, string>;
   endpoint?: string;
   output: "text" | "json";
   out?: string;
@@ -18,7 +19,7 @@ export interface PlanFlags {
 }
 
 export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStream, color: boolean): Promise<number> {
-  const sets = loadOrFail(flags.paths);
+  const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
   const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
   const json = toJsonPlan(plan);

@@ -1,8 +1,8 @@
 // The only part of the loader that touches the disk: expanding paths, reading manifests and `${file:…}` targets.
-import { Dirent, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { closeSync, constants, Dirent, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, Stats, statSync } from "node:fs";
+import { isAbsolute, join, relative as relativePath, resolve, sep } from "node:path";
 import type { Issue } from "../reconcile/types";
-import type { Env, Resolver } from "./interpolate";
+import type { Env, FileRefusal, Resolver } from "./interpolate";
 import { makeIssue } from "./path";
 
 export interface SourceFile {
@@ -68,16 +68,57 @@ function readIssue(path: string, error: unknown, cwd: string): Issue {
   return makeIssue(undefined, undefined, `cannot read "${path}": ${code ?? (error as Error).message}`, "check that the file is readable");
 }
 
-/** Resolves `${env:…}` from `env` and `${file:…}` from the disk (relative to `cwd`). */
-export function diskResolver(cwd: string, env: Env): Resolver {
-  return {
-    env,
-    readFile(path) {
-      try {
-        return readFileSync(resolve(cwd, path), "utf8");
-      } catch {
-        return undefined;
-      }
-    },
-  };
+/** The largest file `${file:…}` reads. */
+export const FILE_REFERENCE_MAX_BYTES = 64 * 1024;
+
+/**
+ * Resolves `${env:…}` from `env`, `${var:…}` from `vars` (then `env`), and `${file:…}` from the disk: only a regular
+ * file below the manifest's directory (`base`, relative to `cwd`), after following symlinks, of at most 64 KiB. A
+ * FIFO or device is never opened (that could block or have side effects).
+ */
+export function diskResolver(cwd: string, env: Env, vars?: Readonly<Record<string, string>>): Resolver {
+  return { env, vars, readFile: (base, relative) => readBelow(resolve(cwd, base), relative) };
+}
+
+function readBelow(base: string, relative: string): string | FileRefusal | undefined {
+  if (isAbsolute(relative)) return { refused: "absolute paths are not allowed", hint: "give a path relative to the manifest's directory" };
+  const lexical = resolve(base, relative);
+  if (!inside(base, lexical)) return { refused: "the path leaves the manifest's directory", hint: "keep the file next to or below the manifest (no ../ out of it)" };
+  let real: string;
+  try {
+    real = realpathSync(lexical);
+    if (!inside(realpathSync(base), real)) return { refused: "a symlink leads out of the manifest's directory", hint: "copy the file below the manifest's directory instead of linking to it" };
+  } catch {
+    return undefined;
+  }
+  const kind = statSync(real);
+  if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: "point to a regular file" };
+  if (kind.size > FILE_REFERENCE_MAX_BYTES) return tooLarge();
+  // O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it still does not block.
+  const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) return { refused: "not a regular file", hint: "point to a regular file" };
+    const buffer = Buffer.alloc(FILE_REFERENCE_MAX_BYTES + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return length > FILE_REFERENCE_MAX_BYTES ? tooLarge() : buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(): FileRefusal {
+  return { refused: `larger than ${FILE_REFERENCE_MAX_BYTES / 1024} KiB`, hint: "${file:…} is for small values such as a password or a key" };
+}
+
+function inside(dir: string, path: string): boolean {
+  const rest = relativePath(dir, path);
+  return rest !== ".." && !rest.startsWith(`..${sep}`) && !isAbsolute(rest);
+}
+
+function describeKind(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  if (stats.isSocket()) return "a socket";
+  return "not a file";
 }

@@ -14,6 +14,7 @@ import {
   Secret,
   SourcePos,
 } from "../reconcile/types";
+import { findSensitive, keyLabel, SensitiveTest } from "../reconcile/sensitive";
 import { formatPath, isPlainObject, Path, Reporter, typeName } from "./path";
 
 export type Obj = Record<string, unknown>;
@@ -196,13 +197,20 @@ const BODY_FIELDS = [
   "recovery_addresses",
 ] as const satisfies ReadonlyArray<keyof IdentityBody>;
 
-/** A checked, merged identity as the engine's `DesiredIdentity`. */
-export function toDesired(identity: Obj, key: string, set: string, source: SourcePos | undefined): DesiredIdentity {
+/**
+ * A checked, merged identity as the engine's `DesiredIdentity`. Strings that `sensitive` recognises (they came from
+ * `${env:…}` or `${file:…}`) are recorded; a sensitive key is shown as its label, made from `position` (1-based,
+ * the identity's place in its set).
+ */
+export function toDesired(identity: Obj, key: string, set: string, source: SourcePos | undefined, sensitive: SensitiveTest, position: number): DesiredIdentity {
   const body: IdentityBody = { traits: identity.traits as JsonObject };
   for (const field of BODY_FIELDS) {
     if (identity[field] !== undefined) (body as unknown as Obj)[field] = identity[field];
   }
   const desired: DesiredIdentity = { key, body };
+  if (sensitive(key)) desired.label = keyLabel(position);
+  const found = findSensitive(body as unknown as Obj, sensitive);
+  if (found) desired.sensitive = found;
   const credentials = toCredentials(identity.credentials, set, key);
   if (credentials) desired.credentials = credentials;
   if (source) desired.source = source;

@@ -11,13 +11,15 @@ export interface LoadOptions {
   env?: Env;
   /** Directory that relative paths start from (default: process.cwd()). */
   cwd?: string;
+  /** Values for `${var:NAME}` (`--var NAME=value`); they win over `ORY_RECONCILE_VAR_NAME` in `env`. */
+  vars?: Readonly<Record<string, string>>;
 }
 
 /** Loads manifest files and directories. Never throws for user errors: all problems come back as issues. */
 export function loadManifests(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   const cwd = options.cwd ?? process.cwd();
   const read = readManifestFiles(paths, cwd);
-  const parsed = parseManifests(read.files, diskResolver(cwd, options.env ?? process.env));
+  const parsed = parseManifests(read.files, diskResolver(cwd, options.env ?? process.env, options.vars));
   const issues = [...read.issues, ...(parsed.ok ? [] : parsed.issues)];
   return issues.length > 0 ? { ok: false, issues } : parsed;
 }
@@ -64,7 +66,7 @@ export interface ObjectOptions extends LoadOptions {
 
 /** One set given as an object (e.g. inline in a Pulumi program); `file` names it in issues and anchors `${file:…}`. */
 export function parseSetObject(doc: unknown, file: string, options: ObjectOptions = {}): LoadResult {
-  const resolver = diskResolver(options.cwd ?? process.cwd(), options.env ?? process.env);
+  const resolver = diskResolver(options.cwd ?? process.cwd(), options.env ?? process.env, options.vars);
   const result = parseSetValue(doc, { file, locate: noPositions, resolver, references: options.references });
   return result.set ? { ok: true, sets: [result.set] } : { ok: false, issues: result.issues };
 }
@@ -82,7 +84,7 @@ export interface IdentityOptions extends ObjectOptions {
 
 /** One identity (Ory admin API field names, snake_case) -> DesiredIdentity, checked like a manifest identity. */
 export function parseIdentityObject(obj: unknown, options: IdentityOptions = {}): IdentityResult {
-  const resolver = diskResolver(options.cwd ?? process.cwd(), options.env ?? process.env);
+  const resolver = diskResolver(options.cwd ?? process.cwd(), options.env ?? process.env, options.vars);
   const { key, set, base, references } = options;
   return parseIdentityValue(obj, { file: options.file ?? "<identity>", locate: noPositions, resolver, references, key, set, base });
 }

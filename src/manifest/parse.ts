@@ -4,6 +4,7 @@ import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/types";
 import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField, toDesired } from "./identity";
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
+import { sensitiveTest } from "../reconcile/sensitive";
 import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
 import { validateIdentitySchema, validateSetSchema } from "./schema";
 import { buildSet, SetDocument } from "./set";
@@ -30,9 +31,10 @@ export function parseSetValue(value: unknown, ctx: ParseContext): { set?: Desire
     return { issues: reporter.issues };
   }
   if (!checkHeader(value, reporter)) return { issues: reporter.issues };
-  const resolved = resolve(value, [], ctx, reporter, isSetSecret);
+  const sensitive = new Set<string>();
+  const resolved = resolve(value, [], ctx, reporter, isSetSecret, sensitive);
   if (!validateSetSchema(resolved, reporter)) return { issues: reporter.issues };
-  const set = buildSet(resolved as SetDocument, reporter);
+  const set = buildSet(resolved as SetDocument, reporter, sensitiveTest(sensitive));
   return set ? { set, issues: [] } : { issues: reporter.issues };
 }
 
@@ -55,13 +57,14 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
     return { ok: false, issues: reporter.issues };
   }
   const isSecret = (path: Path) => path.length === base.length + 3 && isSecretTail(path);
-  const resolved = resolve(value, base, ctx, reporter, isSecret) as Obj;
+  const sensitive = new Set<string>();
+  const resolved = resolve(value, base, ctx, reporter, isSecret, sensitive) as Obj;
   if (!validateIdentitySchema(resolved, base, reporter)) return { ok: false, issues: reporter.issues };
   const ownOk = checkOwn(resolved, base, reporter);
   const valid = checkMerged(resolved, base, reporter, ownOk);
   const keyValue = valid ? checkKey(resolved, base, key, reporter) : undefined;
   if (reporter.issues.length > 0 || keyValue === undefined) return { ok: false, issues: reporter.issues };
-  return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.set ?? "", ctx.locate(base))) };
+  return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.set ?? "", ctx.locate(base), sensitiveTest(sensitive), 1)) };
 }
 
 function checkHeader(doc: Obj, reporter: Reporter): boolean {
@@ -83,9 +86,9 @@ function checkHeader(doc: Obj, reporter: Reporter): boolean {
   return ok;
 }
 
-function resolve(value: unknown, base: Path, ctx: ParseContext, reporter: Reporter, isSecret: (path: Path) => boolean): unknown {
+function resolve(value: unknown, base: Path, ctx: ParseContext, reporter: Reporter, isSecret: (path: Path) => boolean, sensitive: Set<string>): unknown {
   const resolver = ctx.references === false ? undefined : ctx.resolver;
-  return interpolate(value, base, { file: ctx.file, resolver, reporter, isSecret });
+  return interpolate(value, base, { file: ctx.file, resolver, reporter, isSecret, sensitive });
 }
 
 function isSecretTail(path: Path): boolean {

@@ -4,6 +4,7 @@ import { checkKey, checkMerged, checkOwn, KeyField, keyValue, Obj, parseKeyField
 import { deepFreeze, deepMerge } from "./merge";
 import { formatPath, Path, Reporter } from "./path";
 import { compileTemplate } from "./template";
+import type { SensitiveTest } from "../reconcile/sensitive";
 
 /** The shape the schema guarantees. */
 export interface SetDocument {
@@ -31,7 +32,7 @@ interface Claim {
 }
 
 /** Builds the set, reporting into `reporter`; returns undefined when anything was reported. */
-export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | undefined {
+export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: SensitiveTest = () => false): DesiredSet | undefined {
   const name = doc.metadata.name;
   const key = parseKeyField(doc.spec.key);
   const defaults = doc.spec.defaults ?? {};
@@ -47,7 +48,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
     const value = checkKey(merged, path, key, reporter);
     if (value === undefined) return;
     const origin = originOf(path, path, key, reporter, false);
-    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, name, reporter.locate(path))));
+    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, name, reporter.locate(path), sensitive, identities.length + 1)));
   });
 
   (doc.spec.generate ?? []).forEach((entry, index) => {
@@ -62,7 +63,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
     for (let i = 1; i <= entry.count; i++) {
       const copy = build(i) as Obj;
       const value = keyValue(copy, key) as string;
-      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, name, source)));
+      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, name, source, sensitive, identities.length + 1)));
     }
   });
 

@@ -11,7 +11,7 @@ import { resolveConflicts } from "./conflicts";
 import { retrySafe } from "./patch";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
-import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, subject } from "./types";
+import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
 
 /** What happened to one planned identity. */
 export type Result = "created" | "configured" | "adopted" | "deleted" | "failed";
@@ -106,7 +106,7 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   const total = creates.length + updates.length + deletes.length;
   const outcomes: Outcome[] = [];
   const record = (action: Exclude<Action, { action: "noop" }>, result: Result, id?: string, reason?: string) => {
-    const outcome: Outcome = { set: action.set, key: action.key, subject: subject(action.set, action.key), action: action.action, result, id, reason };
+    const outcome: Outcome = { set: action.set, key: shownKey(action), subject: subject(action.set, shownKey(action)), action: action.action, result, id, reason };
     outcomes.push(outcome);
     options.onOutcome?.(outcome, outcomes.length, total);
   };

@@ -4,7 +4,7 @@
 import type { OryAdmin } from "./admin";
 import { buildPlan } from "./plan";
 import { runPool } from "./pool";
-import { Action, DesiredSet, LiveIdentity, Plan, subject } from "./types";
+import { Action, DesiredSet, LiveIdentity, Plan, shownKey, subject } from "./types";
 
 type CreateAction = Extract<Action, { action: "create" }>;
 
@@ -38,12 +38,12 @@ export async function resolveConflicts(plan: Plan, refused: CreateAction[], admi
       const key = plan.sets.find((s) => s.name === create.set)?.key ?? { kind: "external_id" };
       sets.push((set = { name: create.set, key, prune: false, identities: [] }));
     }
-    set.identities.push({ key: create.key, body: create.body, credentials: create.credentials });
+    set.identities.push({ key: create.key, label: create.label, sensitive: create.sensitive, body: create.body, credentials: create.credentials });
   }
   const folds = Object.fromEntries(plan.sets.flatMap((s) => (s.fold ? [[s.name, s.fold]] : [])));
   const again = buildPlan(sets, live, { ...plan.options, prune: false, keyFolds: folds });
   return refused.map((create): Resolution => {
-    const who = subject(create.set, create.key);
+    const who = subject(create.set, shownKey(create));
     const action = again.sets.find((s) => s.name === create.set)?.actions.find((a) => a.key === create.key);
     if (action && action.action !== "create" && action.action !== "delete") return { create, action };
     const issue = again.issues.find((i) => i.message.startsWith(`${who}:`));

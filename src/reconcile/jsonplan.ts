@@ -1,6 +1,7 @@
 // The versioned JSON plan (`--output json`, `--out plan.json`): plain data, secrets redacted. Text output is
 // rendered from it, and `apply --plan` compares a saved one with a fresh plan.
-import type { Action, FieldChange, Json, Plan, Summary } from "./types";
+import { Action, FieldChange, Json, Plan, shownKey, Summary } from "./types";
+import { redactJson } from "./sensitive";
 import { jsonEqual } from "./json";
 
 export const FORMAT_VERSION = 1;
@@ -31,13 +32,14 @@ function redacted<T>(value: T): Json {
 }
 
 function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
-  const out: JsonAction = { action: action.action, key: action.key, changes: redacted(action.changes) as unknown as FieldChange[] };
+  const out: JsonAction = { action: action.action, key: shownKey(action), changes: redacted(action.changes) as unknown as FieldChange[] };
   if (action.action !== "create") {
     out.id = action.id;
     out.live_digest = action.live_digest;
   }
   if (action.action === "update" || action.action === "adopt") {
-    out.patch = redacted(action.patch) as Json[];
+    const sensitive = action.sensitive;
+    out.patch = redacted(action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op))) as Json[];
     if (action.credentials) out.credentials = redacted(action.credentials);
     if (action.unlink) out.unlink = [...action.unlink];
   }

@@ -19,8 +19,10 @@ import {
   PlanOptions,
   SetPlan,
   Summary,
+  shownKey,
   subject,
 } from "./types";
+import { redactChanges } from "./sensitive";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -127,13 +129,13 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     const declared = new Map<string, DesiredIdentity>();
 
     for (const identity of set.identities) {
-      const who = subject(set.name, identity.key);
+      const who = subject(set.name, shownKey(identity));
       const folded = foldKey(identity.key, fold);
       const first = declared.get(folded);
       if (first) {
         issues.push({
           pos: identity.source,
-          message: `${who}: duplicate key "${identity.key}": also declared at ${where(first.source)} as "${first.key}"${compared}`,
+          message: `${who}: duplicate key "${shownKey(identity)}": also declared at ${where(first.source)} as "${shownKey(first)}"${compared}`,
           hint: `keys (${id}) must be unique within a set: change or remove one of them`,
         });
         continue;
@@ -143,7 +145,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       if (matches.length > 1) {
         issues.push({
           pos: identity.source,
-          message: `${who}: ${matches.length} live identities have ${id} = ${JSON.stringify(identity.key)}${compared} (${matches.map((m) => m.id).join(", ")})`,
+          message: `${who}: ${matches.length} live identities have ${id} = ${JSON.stringify(shownKey(identity))}${compared} (${matches.map((m) => m.id).join(", ")})`,
           hint: `a key must identify one identity: choose a unique key path for set ${set.name}, or delete the duplicates`,
         });
         continue;
@@ -153,7 +155,15 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const desired = desiredDoc(identity, markerFor(set.name, identity, liveMarker));
       if (!current) {
         creates.push({ index: actions.length, identity });
-        actions.push({ action: "create", set: set.name, key: identity.key, body: { ...identity.body, metadata_admin: desired.metadata_admin }, credentials: identity.credentials, changes: createChanges(identity) });
+        actions.push({
+          action: "create",
+          set: set.name,
+          key: identity.key,
+          ...shown(identity),
+          body: { ...identity.body, metadata_admin: desired.metadata_admin },
+          credentials: identity.credentials,
+          changes: redactChanges(createChanges(identity), identity.sensitive),
+        });
         continue;
       }
       const owner = claimedBy.get(current.id);
@@ -223,12 +233,18 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   const observed: Doc = liveDoc(current, desired);
   const patch = makePatch(observed, desired);
   const { credentials, unlink, links } = credentialChanges(identity, current, liveMarker);
-  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, id: current.id, live_digest };
+  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
     credentials,
     links,
   );
-  return { action: liveMarker ? "update" : "adopt", set, key: identity.key, id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), changes, live_digest };
+  const action = liveMarker ? "update" : "adopt";
+  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), changes: redactChanges(changes, identity.sensitive), live_digest };
+}
+
+/** The label and sensitive values an action carries over from its declaration, when it has them. */
+function shown(identity: DesiredIdentity): { label?: string; sensitive?: DesiredIdentity["sensitive"] } {
+  return { ...(identity.label ? { label: identity.label } : {}), ...(identity.sensitive ? { sensitive: identity.sensitive } : {}) };
 }

@@ -83,9 +83,21 @@ export interface IdentityBody {
   recovery_addresses?: Omit<AddressDecl, "verified" | "status">[];
 }
 
+/**
+ * What of a declared identity came from `${env:…}` or `${file:…}`: the JSON pointers of those strings (e.g.
+ * `/traits/email`) and the values themselves. Every output shows them as `(sensitive)`.
+ */
+export interface Sensitive {
+  paths: string[];
+  values: Secret[];
+}
+
 export interface DesiredIdentity {
   /** The key value inside its set (e.g. the email). */
   key: string;
+  /** Shown instead of the key when the key is sensitive, e.g. `(sensitive #2)`. */
+  label?: string;
+  sensitive?: Sensitive;
   body: IdentityBody;
   credentials?: DesiredCredentials;
   source?: SourcePos;
@@ -128,11 +140,15 @@ export interface FieldChange {
 }
 
 export type Action =
-  | { action: "create"; set: string; key: string; body: IdentityBody; credentials?: DesiredCredentials; changes: FieldChange[] }
+  | { action: "create"; set: string; key: string; label?: string; sensitive?: Sensitive; body: IdentityBody; credentials?: DesiredCredentials; changes: FieldChange[] }
   | {
       action: "update" | "adopt";
       set: string;
       key: string;
+      /** Shown instead of the key when it is sensitive. */
+      label?: string;
+      /** Values of the patch shown as `(sensitive)`. */
+      sensitive?: Sensitive;
       id: string;
       patch: PatchOp[];
       /**
@@ -146,7 +162,7 @@ export type Action =
       live_digest: string;
     }
   | { action: "delete"; set: string; key: string; id: string; changes: FieldChange[]; live_digest: string }
-  | { action: "noop"; set: string; key: string; id: string; live_digest: string };
+  | { action: "noop"; set: string; key: string; label?: string; id: string; live_digest: string };
 
 export type ActionKind = Action["action"];
 
@@ -207,4 +223,9 @@ export interface PlanOptions {
 /** One subject string per identity, used in every plan line, progress line, error and result. */
 export function subject(set: string, key: string): string {
   return `${set}/${key}`;
+}
+
+/** The key as outputs show it: its label when the key is sensitive. */
+export function shownKey(item: { key: string; label?: string }): string {
+  return item.label ?? item.key;
 }

@@ -5,6 +5,7 @@ import { applyPlan } from "../reconcile/apply";
 import { planSets } from "../reconcile/engine";
 import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { renderPlan } from "../reconcile/render";
+import { isKeyLabel } from "../reconcile/sensitive";
 import type { DesiredSet, KeySpec, Plan, Summary } from "../reconcile/types";
 import { admin } from "./connection";
 import { checkFailures, failureLines, issuesError, PartialApplyError } from "./errors";
@@ -51,9 +52,14 @@ function everythingOf(name: string, key: KeySpec): DesiredSet {
   return { name, key, prune: true, identities: [] };
 }
 
-async function observe(name: string, key: KeySpec): Promise<Pick<SetOutputs, "ids" | "stateDigest">> {
+/**
+ * The identities the set manages. A key made of `${env:…}` / `${file:…}` values is stored under its label
+ * (`(sensitive #2)`), never in clear: `labels` maps identity ids to labels (from the declaration, or from the
+ * outputs stored before).
+ */
+async function observe(name: string, key: KeySpec, labels: ReadonlyMap<string, string>): Promise<Pick<SetOutputs, "ids" | "stateDigest">> {
   const [set] = (await planned(everythingOf(name, key))).sets;
-  const ids = set.actions.flatMap((a) => (a.action === "delete" ? [[a.key, a.id] as const] : []));
+  const ids = set.actions.flatMap((a) => (a.action === "delete" ? [[labels.get(a.id) ?? a.key, a.id] as const] : []));
   ids.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { ids: Object.fromEntries(ids), stateDigest: set.state_digest };
 }
@@ -61,7 +67,11 @@ async function observe(name: string, key: KeySpec): Promise<Pick<SetOutputs, "id
 async function reconcileSet(set: DesiredSet, id: string): Promise<SetOutputs> {
   const plan = await planned(set);
   const result = await applyPlan(plan, admin());
-  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key)), counts: plan.summary };
+  // Created identities get their ids from the outcomes (which name them by label), the others from the plan.
+  const labels = new Map<string, string>();
+  for (const action of plan.sets.flatMap((s) => s.actions)) if (action.action !== "create" && action.action !== "delete" && action.label) labels.set(action.id, action.label);
+  for (const outcome of result.outcomes) if (outcome.id && isKeyLabel(outcome.key)) labels.set(outcome.id, outcome.key);
+  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key, labels)), counts: plan.summary };
   if (result.failed > 0) {
     throw new PartialApplyError(`IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`, id, { ...outs }, failureLines(result.outcomes));
   }
@@ -107,7 +117,8 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
   async read(id, props) {
     const name = props?.setName ?? id;
     const key = props?.key ?? "external_id";
-    return { id, props: { ...props, setName: name, key, ...(await observe(name, keySpecOf(key))) } as SetOutputs };
+    const labels = new Map(Object.entries(props?.ids ?? {}).flatMap(([shown, idOf]) => (isKeyLabel(shown) ? [[idOf, shown] as const] : [])));
+    return { id, props: { ...props, setName: name, key, ...(await observe(name, keySpecOf(key), labels)) } as SetOutputs };
   },
 
   async delete(id, props) {

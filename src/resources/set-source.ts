@@ -2,7 +2,8 @@
 // an inline object in manifest format. Used at program time (for the digest) and in the provider (to plan).
 import { loadManifests, parseSetObject } from "../manifest";
 import { digest } from "../reconcile/json";
-import type { DesiredSet, Issue } from "../reconcile/types";
+import { redactJson } from "../reconcile/sensitive";
+import type { DesiredSet, Issue, Json } from "../reconcile/types";
 
 export interface SetSource {
   manifest?: string;
@@ -49,12 +50,15 @@ function fail(message: string, hint: string): SetResult {
 
 /**
  * A digest of everything the declaration says, so that a changed file changes the resource's inputs even though
- * its path did not. Secrets enter only as the engine's fingerprints (policy `enforce`; `initial` passwords are
+ * its path did not. Secrets (and `${env:…}` / `${file:…}` values) enter only as the engine's fingerprints (policy `enforce`; `initial` passwords are
  * never re-applied, so they do not matter); positions are left out, so moving lines changes nothing.
  */
 export function setDigest(set: DesiredSet): string {
   const { source: _source, ...rest } = set;
-  // JSON round trip: every `Secret` becomes "(sensitive)" through its toJSON.
-  const identities = set.identities.map(({ source: _at, ...identity }) => JSON.parse(JSON.stringify(identity)) as unknown);
+  // JSON round trip: every `Secret` becomes "(sensitive)" through its toJSON; values from `${env:…}` / `${file:…}`
+  // enter as "(sensitive)" too, and a sensitive key as its label.
+  const identities = set.identities.map(({ source: _at, key, label, sensitive, ...identity }) =>
+    JSON.parse(JSON.stringify({ ...identity, key: label ?? key, body: redactJson(identity.body as unknown as Json, "", sensitive) })) as unknown,
+  );
   return digest({ ...rest, identities });
 }

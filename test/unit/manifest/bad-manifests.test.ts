@@ -70,7 +70,7 @@ const CASES: Record<string, Array<[string, string | undefined, string]>> = {
     ["10:38", "spec.identities[0].credentials.password.hashed_password", "hashed_password is not in a hash format the server imports (the value is not shown)"],
     ["16:38", "spec.identities[2].credentials.password.hashed_password", "hashed_password is not in a hash format the server imports (the value is not shown)"],
   ],
-  "file-reference-missing.yaml": [["10:38", "spec.identities[0].credentials.password.hashed_password", 'cannot read file "secrets/alice.hash"']],
+  "file-reference-missing.yaml": [["10:38", "spec.identities[0].credentials.password.hashed_password", "cannot read ${file:secrets/alice.hash}: no such file"]],
 };
 
 describe("bad manifests", () => {

@@ -73,12 +73,12 @@ describe("references in strings", () => {
         "staff",
         "  key: traits.email",
         "  identities:",
-        "    - traits: { email: '${file:emails/alice.txt}', bio: '${file:../bio.txt}' }",
+        "    - traits: { email: '${file:emails/alice.txt}', bio: '${file:texts/../bio.txt}' }",
         "      credentials: { password: { password: '${file:secrets/alice}' } }",
       ),
       "sets/emails/alice.txt": "alice@example.com\n",
       "sets/secrets/alice": "pässword with space \n\n",
-      "bio.txt": "line 1\r\nline 2\r\n",
+      "sets/bio.txt": "line 1\r\nline 2\r\n",
     });
     const [identity] = setsOf(loadManifests(["sets"], { cwd: root, env: {} }))[0].identities;
     expect(identity.body.traits).toEqual({ email: "alice@example.com", bio: "line 1\r\nline 2" });
@@ -86,14 +86,14 @@ describe("references in strings", () => {
     expect(password?.kind === "password" && password.value.reveal()).toBe("pässword with space \n");
   });
 
-  it("reports a missing file at the string's position, with the path it looked for", () => {
+  it("reports a missing file at the string's position", () => {
     const root = tempTree({ "sets/staff.yaml": setYaml("staff", "  key: traits.email", "  identities:", "    - traits: { email: '${file:nope.txt}' }") });
     expect(issuesOf(loadManifests(["sets"], { cwd: root, env: {} }))).toEqual([
       {
         pos: { file: "sets/staff.yaml", line: 8, col: 24 },
         path: "spec.identities[0].traits.email",
-        message: 'cannot read file "nope.txt" (looked for sets/nope.txt)',
-        hint: "create the file or fix the path; ${file:...} paths are relative to the manifest's directory",
+        message: "cannot read ${file:nope.txt}: no such file",
+        hint: "create the file or fix the path; ${file:…} reads regular files below the manifest's directory",
       },
     ]);
   });

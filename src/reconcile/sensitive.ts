@@ -1,0 +1,82 @@
+// Values that came from `${env:…}` or `${file:…}`: found in a declared identity, and replaced by `(sensitive)`
+// wherever a plan shows a value (field changes, JSON Patch ops).
+import { pointer } from "./json";
+import { FieldChange, Json, Secret, Sensitive, SENSITIVE } from "./types";
+
+/** Whether a string is (or, in a `generate` template, was expanded from) one of the sensitive strings. */
+export type SensitiveTest = (value: string) => boolean;
+
+/** A test for the given sensitive strings; `{{i}}` in one of them stands for any copy number. */
+export function sensitiveTest(values: ReadonlySet<string>): SensitiveTest {
+  const patterns = [...values]
+    .filter((value) => value.includes("{{i}}"))
+    .map((value) => new RegExp("^" + value.split("{{i}}").map(escapeRegExp).join("[0-9]+") + "$", "s"));
+  return (value) => values.has(value) || patterns.some((pattern) => pattern.test(value));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The sensitive strings of a document (an identity's fields), or undefined when it holds none. */
+export function findSensitive(doc: Record<string, unknown>, test: SensitiveTest): Sensitive | undefined {
+  const paths: string[] = [];
+  const values = new Set<string>();
+  const walk = (node: unknown, at: Array<string | number>) => {
+    if (typeof node === "string") {
+      if (test(node)) {
+        paths.push(pointer(at));
+        values.add(node);
+      }
+    } else if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...at, i]));
+    else if (typeof node === "object" && node !== null && !(node instanceof Secret)) {
+      for (const [key, item] of Object.entries(node)) walk(item, [...at, key]);
+    }
+  };
+  walk(doc, []);
+  return paths.length > 0 ? { paths, values: [...values].map((value) => new Secret(value)) } : undefined;
+}
+
+/**
+ * `value`, found at pointer `at` of an identity, with every sensitive part replaced by `(sensitive)`: whatever sits
+ * at a sensitive path (also the live value it replaces), and any string equal to a sensitive value (the server
+ * copies traits into addresses, for example).
+ */
+export function redactJson(value: Json | undefined, at: string, sensitive: Sensitive | undefined): Json | undefined {
+  if (!sensitive || value === undefined) return value;
+  const values = new Set(sensitive.values.map((secret) => secret.reveal()));
+  const paths = new Set(sensitive.paths);
+  const walk = (node: Json, where: string): Json => {
+    if (paths.has(where)) return SENSITIVE;
+    if (typeof node === "string") return values.has(node) ? SENSITIVE : node;
+    if (Array.isArray(node)) return node.map((item, i) => walk(item, `${where}/${i}`));
+    if (node !== null && typeof node === "object") {
+      const out: { [key: string]: Json } = {};
+      for (const [key, item] of Object.entries(node)) out[key] = walk(item, where + pointer([key]));
+      return out;
+    }
+    return node;
+  };
+  return walk(value, at);
+}
+
+/** Field changes with their sensitive values replaced. */
+export function redactChanges(changes: FieldChange[], sensitive: Sensitive | undefined): FieldChange[] {
+  if (!sensitive) return changes;
+  return changes.map((change) => {
+    const out: FieldChange = { path: change.path };
+    if ("before" in change) out.before = redactJson(change.before, change.path, sensitive);
+    if ("after" in change) out.after = redactJson(change.after, change.path, sensitive);
+    return out;
+  });
+}
+
+/** The label that stands for a sensitive key: the identity's 1-based position in its set. */
+export function keyLabel(position: number): string {
+  return `(sensitive #${position})`;
+}
+
+/** Whether a key as shown is a label (the key itself is sensitive). */
+export function isKeyLabel(shown: string): boolean {
+  return /^\(sensitive #[0-9]+\)$/.test(shown);
+}

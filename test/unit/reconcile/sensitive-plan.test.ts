@@ -1,0 +1,74 @@
+// Values from `${env:…}` / `${file:…}` in a plan: `(sensitive)` in field changes, JSON Patch ops, the text plan and
+// the JSON plan; a sensitive key shown as its label; the real values kept only where the write needs them.
+import { parseManifests } from "../../../src/manifest";
+import { toJsonPlan } from "../../../src/reconcile/jsonplan";
+import { buildPlan } from "../../../src/reconcile/plan";
+import { renderPlan } from "../../../src/reconcile/render";
+import { managed } from "../../support/builders";
+import { setsOf, setYaml } from "../manifest/helpers";
+
+const env = { NEW_NAME: "new-secret-name", USER_NAME: "dana-secret" };
+
+function declared() {
+  const text = setYaml(
+    "staff",
+    "  key: traits.email",
+    "  identities:",
+    "    - traits: { email: alice@example.com, name: '${env:NEW_NAME}' }",
+    "      metadata_admin: { team: '${var:team}' }",
+    "    - traits: { email: '${env:USER_NAME}@example.com', name: Dana }",
+    "      external_id: 'ext-${env:USER_NAME}'",
+    "      verifiable_addresses: [{ value: '${env:USER_NAME}@example.com', via: email }]",
+  );
+  return setsOf(parseManifests([{ file: "staff.yaml", text }], { env, vars: { team: "ops" }, readFile: () => undefined }));
+}
+
+describe("a plan with sensitive values", () => {
+  const current = managed("staff", "alice@example.com", { traits: { email: "alice@example.com", name: "old-secret-name" } });
+  const plan = buildPlan(declared(), [current]);
+  const json = toJsonPlan(plan);
+  const outputs = { json: JSON.stringify(json), text: renderPlan(json) };
+
+  it("shows every sensitive value, before and after, as (sensitive) and a sensitive key as its label", () => {
+    expect(json.sets[0].actions.map(({ action, key, patch, changes }) => ({ action, key, patch, changes }))).toEqual([
+      {
+        action: "update",
+        key: "alice@example.com",
+        patch: [
+          { op: "replace", path: "/traits/name", value: "(sensitive)" },
+          { op: "add", path: "/metadata_admin/team", value: "ops" },
+        ],
+        changes: [
+          { path: "/traits/name", before: "(sensitive)", after: "(sensitive)" },
+          { path: "/metadata_admin", before: null, after: { team: "ops" } },
+        ],
+      },
+      {
+        action: "create",
+        key: "(sensitive #2)",
+        patch: undefined,
+        changes: [
+          { path: "/traits", after: { email: "(sensitive)", name: "Dana" } },
+          { path: "/external_id", after: "(sensitive)" },
+          { path: "/verifiable_addresses", after: [{ value: "(sensitive)", via: "email" }] },
+        ],
+      },
+    ]);
+    expect(outputs.text).toContain("+ create staff/(sensitive #2)\n");
+  });
+
+  it("keeps the real values in the actions that are sent", () => {
+    const [update, create] = plan.sets[0].actions;
+    expect(update.action === "update" && update.patch[0]).toEqual({ op: "replace", path: "/traits/name", value: "new-secret-name" });
+    expect(create.action === "create" && [create.key, create.body.traits.email, create.body.external_id]).toEqual(["dana-secret@example.com", "dana-secret@example.com", "ext-dana-secret"]);
+  });
+
+  it.each(Object.keys({ json: 0, text: 0 }))("never shows a sensitive value in the %s plan", (name) => {
+    const output = outputs[name as keyof typeof outputs];
+    for (const secret of ["new-secret-name", "old-secret-name", "dana-secret"]) expect(output).not.toContain(secret);
+  });
+
+  it("plans the same labels again (stable per identity)", () => {
+    expect(toJsonPlan(buildPlan(declared(), [current]))).toEqual(json);
+  });
+});
