@@ -47,7 +47,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
     const value = checkKey(merged, path, key, reporter);
     if (value === undefined) return;
     const origin = originOf(path, path, key, reporter, false);
-    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, name, reporter.locate(path))));
+    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, reporter.locate(path))));
   });
 
   (doc.spec.generate ?? []).forEach((entry, index) => {
@@ -62,7 +62,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
     for (let i = 1; i <= entry.count; i++) {
       const copy = build(i) as Obj;
       const value = keyValue(copy, key) as string;
-      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, name, source)));
+      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, source)));
     }
   });
 

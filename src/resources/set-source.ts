@@ -1,6 +1,7 @@
 // Where an IdentitySet's declaration comes from: a manifest path (file or directory, `setName` picks one set) or
 // an inline object in manifest format. Used at program time (for the digest) and in the provider (to plan).
 import { loadManifests, parseSetObject } from "../manifest";
+import { fingerprintOf } from "../reconcile/fingerprint";
 import { digest } from "../reconcile/json";
 import type { DesiredSet, Issue } from "../reconcile/types";
 
@@ -55,6 +56,10 @@ function fail(message: string, hint: string): SetResult {
 export function setDigest(set: DesiredSet): string {
   const { source: _source, ...rest } = set;
   // JSON round trip: every `Secret` becomes "(sensitive)" through its toJSON.
-  const identities = set.identities.map(({ source: _at, ...identity }) => JSON.parse(JSON.stringify(identity)) as unknown);
+  const identities = set.identities.map(({ source: _at, ...identity }) => {
+    const password = identity.credentials?.password;
+    const fingerprint = password?.policy === "enforce" ? fingerprintOf(set.name, identity.key, password) : undefined;
+    return JSON.parse(JSON.stringify({ ...identity, ...(fingerprint ? { fingerprint } : {}) })) as unknown;
+  });
   return digest({ ...rest, identities });
 }
