@@ -1,4 +1,5 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
+import { printable } from "../reconcile/printable";
 import { isOryError, OryApiError } from "../ory";
 import type { Issue } from "../reconcile/types";
 
@@ -61,12 +62,14 @@ export function scrub(text: string, secrets: ReadonlyArray<string | undefined>):
 export function reportError(error: unknown, write: (text: string) => void): number {
   const secrets = [process.env.ORY_API_KEY];
   if (error instanceof UserError) {
-    const lines = [`Error: ${error.message}`, ...error.issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
-    if (error.hint) lines.push(`  hint: ${error.hint}`);
+    const issues = error.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}) }));
+    const lines = [`Error: ${printable(error.message)}`, ...issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
+    if (error.hint) lines.push(`  hint: ${printable(error.hint)}`);
     write(scrub(lines.join("\n") + "\n", secrets));
     return 1;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // Messages quote what the server said: escaped, so that they cannot forge lines of their own.
+  const message = printable(error instanceof Error ? error.message : String(error));
   // Errors of the server, the network or the file system are the user's to act on; anything else is a bug of ours.
   const theirs = isOryError(error) || isFileSystemError(error);
   // Every admin API has the identity list: a 404 for it means the URL names something else.
