@@ -1,13 +1,17 @@
 // Files the CLI writes (plans, exports): readable by their owner only, and never written outside their folder.
 import { randomBytes } from "node:crypto";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
  * Writes `content` to `path` as a file only its owner can read (0600), even when `path` already existed with a
  * wider mode: a new file is written next to it and renamed over it, so no reader ever sees a partial file.
+ * Only a regular file is replaced so.
  */
 export function writePrivateFile(path: string, content: string): void {
+  // A device or a pipe (`/dev/stdout`) is written to, never replaced; a directory fails as it would.
+  const existing = statSync(path, { throwIfNoEntry: false });
+  if (existing && !existing.isFile()) return writeFileSync(path, content);
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     writeFileSync(temporary, content, { mode: 0o600, flag: "wx" });

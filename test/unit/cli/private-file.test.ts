@@ -30,3 +30,10 @@ describe("safeFileNames", () => {
     ]);
   });
 });
+
+describe("writePrivateFile to what is no regular file", () => {
+  it("writes to a device instead of replacing it", () => {
+    expect(() => writePrivateFile("/dev/full", "x")).toThrow(/ENOSPC/);
+    expect(statSync("/dev/full").isCharacterDevice()).toBe(true);
+  });
+});
