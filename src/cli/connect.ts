@@ -1,10 +1,20 @@
 // Builds the admin client from flags and environment. The API key is read here and never printed.
+import { isIPv4 } from "node:net";
 import { createOryClient, normalizeEndpoint } from "../ory";
+import { shownUrl } from "../ory/fetch";
 import type { OryAdmin } from "../reconcile/admin";
 import { UserError } from "./errors";
 
 export interface ConnectFlags {
   endpoint?: string;
+  /** Allow sending ORY_API_KEY over plain HTTP to a host that is not this machine. */
+  insecureHttp?: boolean;
+}
+
+/** Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === "localhost" || host === "[::1]" || (isIPv4(host) && host.startsWith("127."));
 }
 
 /** The server of the last `connect` (normalized, no credentials): named when a run ends without an answer. */
@@ -19,7 +29,7 @@ export function connect(flags: ConnectFlags, onRequest?: (event: { method: strin
   try {
     new URL(endpoint);
   } catch {
-    throw new UserError(`${given} ${JSON.stringify(endpoint)} is not a URL`, [], "use a full URL such as http://127.0.0.1:4434");
+    throw new UserError(`${given} ${JSON.stringify(shownUrl(endpoint))} is not a URL`, [], "use a full URL such as http://127.0.0.1:4434");
   }
   try {
     connectedTo = normalizeEndpoint(endpoint);
@@ -27,5 +37,14 @@ export function connect(flags: ConnectFlags, onRequest?: (event: { method: strin
     // A URL the client refuses (another scheme, credentials in it): the user's to fix; the message never repeats it.
     throw new UserError(`${given}: ${(error as Error).message}`, [], "use a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com");
   }
-  return createOryClient({ endpoint, apiKey: process.env.ORY_API_KEY || undefined, onRequest });
+  const apiKey = process.env.ORY_API_KEY || undefined;
+  const url = new URL(endpoint);
+  if (apiKey && url.protocol === "http:" && !isLoopback(url) && !flags.insecureHttp) {
+    throw new UserError(
+      `ORY_API_KEY would be sent over plain HTTP to ${url.host}, where anyone on the way can read it; nothing was sent`,
+      [],
+      "use https://, or pass --insecure-http if the network to that host is trusted (plain HTTP is allowed without it only to localhost, 127.0.0.0/8 and ::1)",
+    );
+  }
+  return createOryClient({ endpoint, apiKey, onRequest });
 }

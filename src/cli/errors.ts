@@ -1,4 +1,5 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
+import { printable } from "../reconcile/printable";
 import { isOryError, OryApiError } from "../ory";
 import { DesiredSet, Issue, SENSITIVE, subject } from "../reconcile/types";
 
@@ -90,12 +91,14 @@ export function redactStrings<T>(value: T): T {
 
 export function reportError(error: unknown, write: (text: string) => void): number {
   if (error instanceof UserError) {
-    const lines = [`Error: ${error.message}`, ...error.issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
-    if (error.hint) lines.push(`  hint: ${error.hint}`);
+    const issues = error.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}) }));
+    const lines = [`Error: ${printable(error.message)}`, ...issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
+    if (error.hint) lines.push(`  hint: ${printable(error.hint)}`);
     write(redactText(lines.join("\n") + "\n"));
     return 1;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // Messages quote what the server said: escaped, so that they cannot forge lines of their own.
+  const message = printable(error instanceof Error ? error.message : String(error));
   // Errors of the server, the network or the file system are the user's to act on; anything else is a bug of ours.
   const theirs = isOryError(error) || isFileSystemError(error);
   // Every admin API has the identity list: a 404 for it means the URL names something else.

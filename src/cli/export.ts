@@ -1,13 +1,16 @@
 // `ory-reconcile export`: live identities to manifests.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { printable } from "../reconcile/printable";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { exportSets } from "../reconcile/export";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
+import { safeFileNames, writePrivateFile } from "./private-file";
 
 export interface ExportFlags {
   endpoint?: string;
+  insecureHttp?: boolean;
   set?: string;
   key: string;
   out?: string;
@@ -24,15 +27,17 @@ export async function exportCommand(flags: ExportFlags, stdout: NodeJS.WritableS
     const found = sets.length > 0 ? `the sets found are: ${sets.join(", ")}` : "the server has no identities";
     throw new UserError(`no live identity belongs to set "${flags.set}"; nothing was exported`, [], `check the name; ${found}`);
   }
-  for (const s of skipped) stderr.write(`skipped identity ${s.id}: it ${s.reason} (${s.hint})\n`);
+  for (const s of skipped) stderr.write(printable(`skipped identity ${s.id}: it ${s.reason} (${s.hint})`) + "\n");
   const yamlOf = (doc: object) => stringify(doc, { lineWidth: 0 });
   const out = flags.out;
   if (out) {
-    onDisk(`create the directory ${out}`, () => mkdirSync(out, { recursive: true }));
-    for (const doc of documents) {
-      const file = join(out, `${(doc.metadata as { name: string }).name}.yaml`);
-      onDisk(`write ${file}`, () => writeFileSync(file, yamlOf(doc)));
-    }
+    // Exports hold user data: a folder only the owner can enter (when this creates it), files only the owner reads.
+    onDisk(`create the directory ${out}`, () => mkdirSync(out, { recursive: true, mode: 0o700 }));
+    const names = safeFileNames(documents.map((doc) => (doc.metadata as { name: string }).name), ".yaml");
+    documents.forEach((doc, i) => {
+      const file = join(out, names[i]);
+      onDisk(`write ${file}`, () => writePrivateFile(file, yamlOf(doc)));
+    });
   } else {
     stdout.write(documents.map(yamlOf).join("---\n"));
   }

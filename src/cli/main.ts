@@ -12,6 +12,7 @@ import { planCommand } from "./plan";
 import { validateCommand } from "./validate";
 
 const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
+const insecureHttp = { type: "boolean", describe: "Allow sending ORY_API_KEY over plain HTTP to a host other than localhost" } as const;
 const output = { choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" };
 const adopt = { type: "boolean", default: true, describe: "Adopt unmanaged identities whose key matches (--no-adopt: error instead)" } as const;
 const vars = { type: "string", array: true, describe: "Value for ${var:NAME} in manifests (repeatable; wins over $ORY_RECONCILE_VAR_NAME)" } as const;
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional("paths", { type: "string", array: true, demandOption: true })
           .option("endpoint", endpoint)
+          .option("insecure-http", insecureHttp)
           .option("output", output)
           .option("out", { type: "string", describe: "Also write the JSON plan to this file (for apply --plan)" })
           .option("detailed-exitcode", { type: "boolean", describe: "Exit 2 when changes are pending, 0 when none" })
@@ -64,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(() =>
           planCommand(
-            { paths: a.paths as string[], vars: parseVars(a.var), endpoint: a.endpoint, output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt },
+            { paths: a.paths as string[], vars: parseVars(a.var), endpoint: a.endpoint, insecureHttp: a["insecure-http"], output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt },
             process.stdout,
             color,
           ),
@@ -77,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional("paths", { type: "string", array: true, demandOption: true })
           .option("endpoint", endpoint)
+          .option("insecure-http", insecureHttp)
           .option("plan", { type: "string", describe: "Apply this saved plan; refused if the live state changed since" })
           .option("prune", prune)
           .option("max-deletes", { type: "string", describe: "Abort before the first write when more deletes are planned" })
@@ -93,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
               paths: a.paths as string[],
               vars: parseVars(a.var),
               endpoint: a.endpoint,
+              insecureHttp: a["insecure-http"],
               plan: a.plan,
               prune: a.prune,
               maxDeletes: positiveInt("max-deletes")(a["max-deletes"]),
@@ -114,13 +118,14 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .option("endpoint", endpoint)
+          .option("insecure-http", insecureHttp)
           .option("set", { type: "string", describe: "Only identities managed by this set" })
           .option("key", { type: "string", default: "traits.email", describe: "Key path of the exported sets" })
           .option("unmanaged-set", { type: "string", default: "imported", describe: "Set name for identities no set manages" })
           .option("out", { type: "string", describe: "Directory for <set>.yaml files (default: stdout)" }),
       (a) =>
         run(() =>
-          exportCommand({ endpoint: a.endpoint, set: a.set, key: a.key, out: a.out, unmanagedSet: a["unmanaged-set"] }, process.stdout, process.stderr),
+          exportCommand({ endpoint: a.endpoint, insecureHttp: a["insecure-http"], set: a.set, key: a.key, out: a.out, unmanagedSet: a["unmanaged-set"] }, process.stdout, process.stderr),
         )(),
     )
     .demandCommand(1, "name a command: validate, plan, apply or export")

@@ -1,16 +1,17 @@
 // `ory-reconcile plan`
-import { writeFileSync } from "node:fs";
 import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { planSets } from "../reconcile/engine";
 import { renderPlan } from "../reconcile/render";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
+import { writePrivateFile } from "./private-file";
 
 export interface PlanFlags {
   paths: string[];
   vars?: Record<string, string>;
   endpoint?: string;
+  insecureHttp?: boolean;
   output: "text" | "json";
   out?: string;
   detailedExitcode?: boolean;
@@ -24,7 +25,7 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
   const json = toJsonPlan(plan);
   const out = flags.out;
-  if (out) onDisk(`write the plan to ${out}`, () => writeFileSync(out, JSON.stringify(json, null, 2) + "\n", { mode: 0o600 }));
+  if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));
   stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : renderPlan(json, { color }));
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;

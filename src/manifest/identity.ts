@@ -1,6 +1,5 @@
 // One identity declaration (already interpolated and schema-valid): the checks the schema cannot express, its key,
 // and its conversion into the engine's `DesiredIdentity`.
-import { passwordFingerprint } from "../reconcile/fingerprint";
 import { MARKER_KEY } from "../reconcile/marker";
 import {
   DesiredCredentials,
@@ -202,7 +201,7 @@ const BODY_FIELDS = [
  * `${env:…}` or `${file:…}`) are recorded; a sensitive key is shown as its label, made from `position` (1-based,
  * the identity's place in its set).
  */
-export function toDesired(identity: Obj, key: string, set: string, source: SourcePos | undefined, sensitive: SensitiveTest, position: number): DesiredIdentity {
+export function toDesired(identity: Obj, key: string, source: SourcePos | undefined, sensitive: SensitiveTest, position: number): DesiredIdentity {
   const body: IdentityBody = { traits: identity.traits as JsonObject };
   for (const field of BODY_FIELDS) {
     if (identity[field] !== undefined) (body as unknown as Obj)[field] = identity[field];
@@ -211,29 +210,26 @@ export function toDesired(identity: Obj, key: string, set: string, source: Sourc
   if (sensitive(key)) desired.label = keyLabel(position);
   const found = findSensitive(body as unknown as Obj, sensitive);
   if (found) desired.sensitive = found;
-  const credentials = toCredentials(identity.credentials, set, key);
+  const credentials = toCredentials(identity.credentials);
   if (credentials) desired.credentials = credentials;
   if (source) desired.source = source;
   return desired;
 }
 
-function toCredentials(raw: unknown, set: string, key: string): DesiredCredentials | undefined {
+function toCredentials(raw: unknown): DesiredCredentials | undefined {
   if (!isPlainObject(raw)) return undefined;
   const credentials: DesiredCredentials = {};
-  if (isPlainObject(raw.password)) credentials.password = toPassword(raw.password, set, key);
+  if (isPlainObject(raw.password)) credentials.password = toPassword(raw.password);
   if (isPlainObject(raw.oidc)) credentials.oidc = { providers: raw.oidc.providers as OidcProvider[] };
   return credentials.password || credentials.oidc ? credentials : undefined;
 }
 
-function toPassword(raw: Obj, set: string, key: string): PasswordDecl {
+function toPassword(raw: Obj): PasswordDecl {
   const policy = (raw.policy as PasswordPolicy | undefined) ?? "initial";
-  const decl: PasswordDecl =
-    raw.password instanceof Secret
+  // The fingerprint of an `enforce` password is deliberately slow: the engine computes it when it plans.
+  return raw.password instanceof Secret
       ? { kind: "password", value: raw.password, policy }
       : raw.hashed_password instanceof Secret
         ? { kind: "hashed_password", value: raw.hashed_password, policy }
         : { kind: "migration_hook", policy };
-  // scrypt is deliberately slow: only `enforce` needs a fingerprint.
-  if (policy === "enforce") decl.fingerprint = passwordFingerprint(set, key, decl.kind === "migration_hook" ? "migration-hook" : decl.value.reveal());
-  return decl;
 }

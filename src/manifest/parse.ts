@@ -64,7 +64,7 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
   const valid = checkMerged(resolved, base, reporter, ownOk);
   const keyValue = valid ? checkKey(resolved, base, key, reporter) : undefined;
   if (reporter.issues.length > 0 || keyValue === undefined) return { ok: false, issues: reporter.issues };
-  return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.set ?? "", ctx.locate(base), sensitiveTest(sensitive), 1)) };
+  return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.locate(base), sensitiveTest(sensitive), 1)) };
 }
 
 function checkHeader(doc: Obj, reporter: Reporter): boolean {

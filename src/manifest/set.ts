@@ -48,7 +48,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
     const value = checkKey(merged, path, key, reporter);
     if (value === undefined) return;
     const origin = originOf(path, path, key, reporter, false);
-    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, name, reporter.locate(path), sensitive, identities.length + 1)));
+    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, reporter.locate(path), sensitive, identities.length + 1)));
   });
 
   (doc.spec.generate ?? []).forEach((entry, index) => {
@@ -63,7 +63,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
     for (let i = 1; i <= entry.count; i++) {
       const copy = build(i) as Obj;
       const value = keyValue(copy, key) as string;
-      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, name, source, sensitive, identities.length + 1)));
+      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, source, sensitive, identities.length + 1)));
     }
   });
 

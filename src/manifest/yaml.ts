@@ -1,5 +1,5 @@
 // YAML text -> one plain value per document, each with a locator that maps a field path back to line:column.
-// Syntax errors, duplicate mapping keys, unknown aliases and numbers a JSON number cannot hold as written become
+// Syntax errors, unknown tags, duplicate mapping keys, unknown aliases and numbers a JSON number cannot hold as written become
 // issues; nothing throws.
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar } from "yaml";
 import type { Issue, SourcePos } from "../reconcile/types";
@@ -27,6 +27,7 @@ export function parseYaml(text: string, file: string): YamlDocument[] {
       continue;
     }
     const { issues, unreadable } = structureIssues(doc, at);
+    issues.unshift(...tagIssues(doc, at));
     if (unreadable) {
       documents.push({ issues, locate });
       continue;
@@ -47,6 +48,18 @@ export function parseYaml(text: string, file: string): YamlDocument[] {
 }
 
 /**
+ * Tags the YAML library does not know (`!Hunter2`, `!foo`): it would drop them and keep only what follows, so an
+ * unquoted value that starts with "!" would silently become "". The tag is not repeated: it may be a secret.
+ */
+function tagIssues(doc: Document, at: (offset: number) => SourcePos): Issue[] {
+  return doc.warnings
+    .filter((warning) => warning.code === "TAG_RESOLVE_FAILED")
+    .map((warning) =>
+      makeIssue(at(warning.pos[0]), undefined, "unknown YAML tag (a word after \"!\"; not shown: it may be part of a secret)", 'quote a value that starts with "!" (e.g. password: "!…"), or remove the tag'),
+    );
+}
+
+/**
  * Duplicate keys in a mapping, aliases without an anchor, and numbers that would not reach the server as written,
  * found by walking the node tree.
  */
@@ -63,7 +76,11 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
     checkNumber(node, path);
     if (isAlias(node) && node.resolve(doc) === undefined) {
       unreadable = true;
-      issues.push(makeIssue(at(node.range?.[0] ?? 0), path, `unknown alias "*${node.source}"`, `define the anchor &${node.source} before this alias`));
+      // Under credentials, `password: *…` is more likely an unquoted secret than an alias: it is not repeated.
+      const [message, hint] = path.includes("credentials")
+        ? ["unknown alias (not shown: under credentials it may be a secret)", 'quote a value that starts with "*" (e.g. password: "*…"), or define its anchor before the alias']
+        : [`unknown alias "*${node.source}"`, `define the anchor &${node.source} before this alias`];
+      issues.push(makeIssue(at(node.range?.[0] ?? 0), path, message, hint));
     } else if (isMap(node)) {
       const seen = new Map<string, SourcePos>();
       for (const pair of node.items) {

@@ -100,6 +100,7 @@ export function withoutCredentials(url: string): string {
     parsed.password = "";
     return parsed.toString();
   } catch {
-    return "(invalid url)";
+    // Not a URL, but it may still hold user info: whatever comes before an `@` in what would be the authority.
+    return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/?#]*@/is, (_all, scheme?: string) => `${scheme ?? ""}(credentials hidden)@`);
   }
 }

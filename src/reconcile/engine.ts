@@ -4,6 +4,7 @@ import type { Capabilities, OryAdmin } from "./admin";
 import { addressIssues } from "./addresses";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
 import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
+import { withFingerprints } from "./fingerprint";
 import { buildPlan } from "./plan";
 import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
@@ -78,16 +79,19 @@ export interface PlanRun {
   capabilities: Capabilities;
 }
 
-export async function planSets(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions = {}): Promise<PlanRun> {
+export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions = {}): Promise<PlanRun> {
   const capabilities = await admin.capabilities();
-  const issues = capabilityIssues(sets, capabilities);
+  const issues = capabilityIssues(declaredSets, capabilities);
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities };
   }
-  const live =
-    readStrategy(sets, capabilities, admin, options) === "lookup"
-      ? await lookUp(sets, admin)
-      : await admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: declaresOidc(sets) });
+  // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
+  const [sets, live] = await Promise.all([
+    withFingerprints(declaredSets),
+    readStrategy(declaredSets, capabilities, admin, options) === "lookup"
+      ? lookUp(declaredSets, admin)
+      : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: declaresOidc(declaredSets) }),
+  ]);
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
   // first write); otherwise only once the plan says there is something to write.

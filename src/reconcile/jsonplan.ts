@@ -3,6 +3,8 @@
 import { Action, FieldChange, Json, Plan, shownKey, Summary } from "./types";
 import { redactJson } from "./sensitive";
 import { jsonEqual } from "./json";
+import { MARKER_KEY } from "./marker";
+import { SENSITIVE } from "./types";
 
 export const FORMAT_VERSION = 1;
 
@@ -26,9 +28,21 @@ export interface JsonPlan {
   issues?: Array<{ message: string; hint?: string; file?: string; line?: number; col?: number }>;
 }
 
-/** JSON round trip: `Secret`s turn into "(sensitive)" through their toJSON. */
+/**
+ * A password fingerprint lets a reader test guesses of the password: it is never printed, neither where the
+ * marker is written (a patch op or a whole marker) nor in the credentials.
+ */
+function hideFingerprints(this: unknown, name: string, value: unknown): unknown {
+  if (name === "fingerprint") return undefined;
+  if (name === MARKER_KEY && isObject(value) && value.password !== undefined) return { ...value, password: SENSITIVE };
+  const op = this as { path?: unknown };
+  if (name === "value" && isObject(op) && typeof op.path === "string" && op.path.endsWith(`/${MARKER_KEY}/password`)) return SENSITIVE;
+  return value;
+}
+
+/** JSON round trip: `Secret`s turn into "(sensitive)" through their toJSON, and fingerprints are hidden. */
 function redacted<T>(value: T): Json {
-  return JSON.parse(JSON.stringify(value)) as Json;
+  return JSON.parse(JSON.stringify(value, hideFingerprints)) as Json;
 }
 
 function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {

@@ -1,5 +1,6 @@
 // The pure planner: (desired sets, live identities, options) -> Plan. No network, no disk, no clock.
 import { digest } from "./json";
+import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
@@ -52,14 +53,28 @@ function where(pos: DesiredIdentity["source"]): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : "another entry";
 }
 
+/** The marker a declared identity must carry, and whether its enforced password must be set again. */
+interface MarkerPlan {
+  marker: Marker;
+  /** The same marker with the stored fingerprint in the current format: written only along with another write. */
+  upgrade?: Marker;
+  /** Policy `enforce` and the stored fingerprint was not made from the declared password. */
+  resetPassword: boolean;
+}
+
 /**
  * The marker a declared identity must carry: the password fingerprint for policy `enforce`; otherwise a
- * fingerprint already on the server is left alone (it only matters again if `enforce` comes back).
+ * fingerprint already on the server is left alone (it only matters again if `enforce` comes back). A stored
+ * fingerprint in an older format that matches the declared password is kept until the identity is written anyway.
  */
-function markerFor(set: string, identity: DesiredIdentity, live?: Marker): Marker {
+function markerFor(set: string, identity: DesiredIdentity, live?: Marker): MarkerPlan {
   const password = identity.credentials?.password;
-  if (password?.policy === "enforce" && password.fingerprint) return { set, password: password.fingerprint };
-  return live?.set === set && live.password !== undefined ? { set, password: live.password } : { set };
+  const stored = live?.set === set ? live.password : undefined;
+  if (password?.policy !== "enforce") return { marker: stored !== undefined ? { set, password: stored } : { set }, resetPassword: false };
+  const current: Marker = { set, password: fingerprintOf(set, identity.key, password) };
+  if (stored === current.password) return { marker: current, resetPassword: false };
+  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, resetPassword: false };
+  return { marker: current, resetPassword: true };
 }
 
 /** What a plan writes to an existing identity's credentials. */
@@ -76,11 +91,11 @@ interface CredentialWrites {
  * the complete list (compared as a set of `provider:subject`, in any order), so missing ones are added and
  * undeclared ones removed. An identity that declares no `credentials.oidc` keeps whatever links it has.
  */
-function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, liveMarker: Marker | undefined): CredentialWrites {
+function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, resetPassword: boolean): CredentialWrites {
   const out: CredentialWrites = {};
   const credentials: DesiredCredentials = {};
   const password = identity.credentials?.password;
-  if (password?.policy === "enforce" && password.fingerprint !== liveMarker?.password) credentials.password = password;
+  if (password && resetPassword) credentials.password = password;
   const providers = identity.credentials?.oidc?.providers;
   if (providers) {
     const linked = liveOidcLinks(live);
@@ -152,7 +167,8 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       }
       const current = matches[0];
       const liveMarker = current && readMarker(current.metadata_admin);
-      const desired = desiredDoc(identity, markerFor(set.name, identity, liveMarker));
+      const marker = markerFor(set.name, identity, liveMarker);
+      const desired = desiredDoc(identity, marker.marker);
       if (!current) {
         creates.push({ index: actions.length, identity });
         actions.push({
@@ -189,7 +205,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, identity, current, liveMarker, desired));
+      actions.push(pairedAction(set.name, identity, current, liveMarker, marker));
     }
 
     const prune = set.prune || options.prune === true;
@@ -204,7 +220,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
         const liveMarker = readMarker(old.metadata_admin);
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, desiredDoc(identity, markerFor(set.name, identity, liveMarker)));
+        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
       }
     }
     for (const identity of live) {
@@ -228,12 +244,14 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
 }
 
 /** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
-function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, desired: Doc): Action {
+function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan): Action {
   const live_digest = liveDigest(current);
+  let desired = desiredDoc(identity, marker.marker);
   const observed: Doc = liveDoc(current, desired);
-  const patch = makePatch(observed, desired);
-  const { credentials, unlink, links } = credentialChanges(identity, current, liveMarker);
+  let patch = makePatch(observed, desired);
+  const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
+  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },

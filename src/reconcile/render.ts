@@ -1,5 +1,6 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
 import type { JsonPlan } from "./jsonplan";
+import { printable, printablePlan } from "./printable";
 import type { Json } from "./types";
 
 const SYMBOL = { create: "+", update: "~", delete: "-", adopt: ">" } as const;
@@ -9,10 +10,11 @@ const RESET = "\x1b[0m";
 function show(value: Json | undefined): string {
   if (value === undefined) return "(absent)";
   const text = JSON.stringify(value);
-  return text.length > 120 ? text.slice(0, 117) + "..." : text;
+  return printable(text.length > 120 ? text.slice(0, 117) + "..." : text);
 }
 
-export function renderPlan(plan: JsonPlan, options: { color?: boolean } = {}): string {
+export function renderPlan(raw: JsonPlan, options: { color?: boolean } = {}): string {
+  const plan = printablePlan(raw);
   const lines: string[] = [];
   for (const set of plan.sets) {
     for (const action of set.actions) {

@@ -2,7 +2,7 @@
 // as an inline program: the Node language host is not needed (it cannot be built from the Go module proxy).
 //   node dist/resources/run-program.js <preview|up|refresh|destroy> [--stack NAME] [--config key=value]...
 // Backend: PULUMI_BACKEND_URL, default a local file backend in <repo>/.pulumi. Secrets: PULUMI_CONFIG_PASSPHRASE
-// (default empty). Server: ORY_ADMIN_URL / ORY_API_KEY or `pulumi config set ory-reconcile:adminUrl …`.
+// (scripts/pulumi.sh refuses an empty one unless ORY_RECONCILE_THROWAWAY_STACK=1). Server: ORY_ADMIN_URL / ORY_API_KEY or `pulumi config set ory-reconcile:adminUrl …`.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";

@@ -1,6 +1,7 @@
 // Where an IdentitySet's declaration comes from: a manifest path (file or directory, `setName` picks one set) or
 // an inline object in manifest format. Used at program time (for the digest) and in the provider (to plan).
 import { loadManifests, parseSetObject } from "../manifest";
+import { fingerprintOf } from "../reconcile/fingerprint";
 import { digest } from "../reconcile/json";
 import { redactJson } from "../reconcile/sensitive";
 import type { DesiredSet, Issue, Json } from "../reconcile/types";
@@ -56,9 +57,12 @@ function fail(message: string, hint: string): SetResult {
 export function setDigest(set: DesiredSet): string {
   const { source: _source, ...rest } = set;
   // JSON round trip: every `Secret` becomes "(sensitive)" through its toJSON; values from `${env:…}` / `${file:…}`
-  // enter as "(sensitive)" too, and a sensitive key as its label.
-  const identities = set.identities.map(({ source: _at, key, label, sensitive, ...identity }) =>
-    JSON.parse(JSON.stringify({ ...identity, key: label ?? key, body: redactJson(identity.body as unknown as Json, "", sensitive) })) as unknown,
-  );
+  // enter as "(sensitive)" too, and a sensitive key as its label. A password of policy `enforce` enters as its
+  // fingerprint, so that changing it changes the digest.
+  const identities = set.identities.map(({ source: _at, key, label, sensitive, ...identity }) => {
+    const password = identity.credentials?.password;
+    const fingerprint = password?.policy === "enforce" ? fingerprintOf(set.name, key, password) : undefined;
+    return JSON.parse(JSON.stringify({ ...identity, key: label ?? key, body: redactJson(identity.body as unknown as Json, "", sensitive), ...(fingerprint ? { fingerprint } : {}) })) as unknown;
+  });
   return digest({ ...rest, identities });
 }

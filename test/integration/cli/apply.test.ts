@@ -130,7 +130,8 @@ identities:
     expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[3])).toBe(false);
     expect((await plan(dir, { ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] })).code).toBe(0);
     const marker = (await liveByEmail(kratos.adminUrl)).get("enforce@example.com")!.metadata_admin as Record<string, { password: string }>;
-    expect(marker[MARKER_KEY].password).toMatch(/^s1:/);
+    expect(marker[MARKER_KEY].password).toMatch(/^s2:/);
+    expect(planned.stdout).not.toContain(marker[MARKER_KEY].password);
   });
 
   it("prunes only with prune, only its own identities; --max-deletes aborts before any write", async () => {

@@ -1,6 +1,6 @@
 // spec.defaults merged under identities, generate templates expanded, password declarations and fingerprints.
 import { parseManifests } from "../../../src/manifest";
-import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
+import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/fingerprint";
 import { brief, issuesOf, setsOf, setYaml } from "./helpers";
 
 function load(name: string, ...spec: string[]) {
@@ -162,19 +162,18 @@ describe("password declarations", () => {
   const identity = (password: string) => ["  key: traits.email", "  identities:", `    - { traits: { email: a@x }, credentials: { password: ${password} } }`];
   const decl = (password: string) => setsOf(load("s", ...identity(password)))[0].identities[0].credentials?.password;
 
-  it("defaults the policy to initial and fingerprints only enforce", () => {
+  it("defaults the policy to initial; the engine fingerprints enforce (the migration hook by a fixed word)", () => {
     expect(decl("{ password: '${env:PW}' }")).toEqual({ kind: "password", value: expect.anything(), policy: "initial" });
     expect(decl("{ password: '${env:PW}', policy: enforce }")).toEqual({
       kind: "password",
       value: expect.anything(),
       policy: "enforce",
-      fingerprint: passwordFingerprint("s", "a@x", "from-env"),
     });
+    expect(fingerprintOf("s", "a@x", decl("{ password: '${env:PW}', policy: enforce }")!)).toBe(passwordFingerprint("s", "a@x", "from-env"));
     expect(decl("{ hashed_password: '$2a$04$h', policy: enforce }")).toEqual({
       kind: "hashed_password",
       value: expect.anything(),
       policy: "enforce",
-      fingerprint: passwordFingerprint("s", "a@x", "$2a$04$h"),
     });
   });
 
@@ -183,8 +182,8 @@ describe("password declarations", () => {
     expect(decl("{ use_password_migration_hook: true, policy: enforce }")).toEqual({
       kind: "migration_hook",
       policy: "enforce",
-      fingerprint: passwordFingerprint("s", "a@x", "migration-hook"),
     });
+    expect(fingerprintOf("s", "a@x", decl("{ use_password_migration_hook: true, policy: enforce }")!)).toBe(passwordFingerprint("s", "a@x", "migration-hook"));
   });
 
   it("rejects the hook together with a password", () => {

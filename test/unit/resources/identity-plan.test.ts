@@ -1,6 +1,6 @@
 // The Identity provider's pure parts: validation (the manifest's own messages), the changed properties, pairing.
 import { validateIdentityObject } from "../../../src/manifest";
-import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
+import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/fingerprint";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
 import type { DesiredIdentity } from "../../../src/reconcile/types";
 import type { IdentityInputs, IdentityOutputs } from "../../../src/resources/identity-fields";
@@ -132,7 +132,7 @@ describe("pairById", () => {
 
   it("keeps the engine's password fingerprint bound to the declared key", () => {
     const declared = identity({ ...alice, password: "pw", passwordPolicy: "enforce" });
-    expect(declared.credentials?.password?.fingerprint).toBe(passwordFingerprint("pulumi", "alice@example.com", "pw"));
+    expect(fingerprintOf("pulumi", declared.key, declared.credentials!.password!)).toBe(passwordFingerprint("pulumi", "alice@example.com", "pw"));
     expect(MARKER_KEY).toBe("ory_reconcile");
   });
 });

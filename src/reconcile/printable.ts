@@ -1,0 +1,34 @@
+// Text output shows strings the server controls (keys, set names, ids, reasons): their control characters are
+// escaped, so that a value cannot move the cursor, erase or recolour a line, or start a line of its own (a forged
+// summary line).
+import type { JsonPlan } from "./jsonplan";
+
+// C0 controls (newline and tab included: a value is never more than one line), DEL, C1 controls, and the Unicode
+// marks that reorder text (bidirectional overrides and isolates).
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** `text` with every control character written as an escape (`\r`, `\u001b`), as JSON would write it. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The plan with every string a text rendering prints as it is (names, keys, ids, paths, messages) made printable. */
+export function printablePlan(plan: JsonPlan): JsonPlan {
+  return {
+    ...plan,
+    sets: plan.sets.map((set) => ({
+      ...set,
+      name: printable(set.name),
+      actions: set.actions.map((action) => ({
+        ...action,
+        key: printable(action.key),
+        ...(action.id !== undefined ? { id: printable(action.id) } : {}),
+        changes: action.changes.map((change) => ({ ...change, path: printable(change.path) })),
+      })),
+    })),
+    ...(plan.issues
+      ? { issues: plan.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}), ...(i.file !== undefined ? { file: printable(i.file) } : {}) })) }
+      : {}),
+  };
+}
