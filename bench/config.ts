@@ -26,6 +26,8 @@ export interface Config {
   servers: string[];
   /** Seeding variants of scenario a: `plain` (no password), `hashed` (bcrypt hash), `plaintext` (the server hashes). */
   variants: Variant[];
+  /** Tools measured in scenario a: `ours`, `importer`, `raw` (default all; `--seed-tools ours,raw` skips the slow importer). */
+  seedTools: SeedTool[];
   /** Extra seeding case with this delay added to every request (0: none). */
   wanMs: number;
   /** Backends on which d seeds `largeN` identities into a real Kratos (slow: see the README). */
@@ -48,10 +50,12 @@ function list<T extends string>(value: string, allowed: readonly T[], flag: stri
 }
 
 export const VARIANTS: Variant[] = ["plain", "hashed", "plaintext"];
+export const SEED_TOOLS = ["ours", "importer", "raw"] as const;
+export type SeedTool = (typeof SEED_TOOLS)[number];
 export const DEFAULT_VARIANTS: Variant[] = ["plain", "hashed"];
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--runs N] [--n N] [--large-n N] [--pulumi-n N]
-                       [--servers v1.3.1,v26.2.0,master] [--variants plain,hashed,plaintext]
+                       [--servers v1.3.1,v26.2.0,master] [--variants plain,hashed,plaintext] [--seed-tools ours,importer,raw]
                        [--backends sqlite,postgres] [--large-backends sqlite,postgres] [--wan-ms N]
                        [--only seed,reads,large,pulumi] [--out results.json] [--profile]`;
 
@@ -66,7 +70,7 @@ export function parseArgs(argv: string[], resultsDir: string, workDir: string): 
     else throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
   }
   if (bool.has("help")) throw new Error(USAGE);
-  const known = ["runs", "n", "large-n", "pulumi-n", "servers", "variants", "backends", "large-backends", "wan-ms", "only", "out"];
+  const known = ["runs", "n", "large-n", "pulumi-n", "servers", "variants", "seed-tools", "backends", "large-backends", "wan-ms", "only", "out"];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
   const quick = bool.has("quick");
   const number = (name: string, fallback: number) => {
@@ -88,6 +92,7 @@ export function parseArgs(argv: string[], resultsDir: string, workDir: string): 
     backends,
     servers: list(flags.get("servers") ?? defaultServer(), KRATOS_SERVERS, "--servers"),
     variants: list(flags.get("variants") ?? DEFAULT_VARIANTS.join(","), VARIANTS, "--variants"),
+    seedTools: list(flags.get("seed-tools") ?? SEED_TOOLS.join(","), SEED_TOOLS, "--seed-tools"),
     wanMs: flags.get("wan-ms") === "0" ? 0 : number("wan-ms", quick ? 0 : 20),
     largeBackends: list(flags.get("large-backends") ?? backends.join(","), backends, "--large-backends"),
     scenarios: list(flags.get("only") ?? SCENARIOS.join(","), SCENARIOS, "--only"),

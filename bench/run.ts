@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defaultServer } from "../src/dev/kratos";
-import { Config, DEFAULT_VARIANTS, Log, parseArgs, Scenario } from "./config";
+import { Config, DEFAULT_VARIANTS, Log, parseArgs, Scenario, SEED_TOOLS } from "./config";
 import { largeRowIds, largeScenario } from "./large";
 import { pulumiRowIds, pulumiScenario } from "./pulumi";
 import { readsRowIds, readsScenario } from "./reads";
@@ -18,10 +18,10 @@ export const RESULTS_DIR = join(__dirname, "results");
 
 /**
  * Every row id a run with these options reports, whatever the figures. `servers` and `variants` default as
- * `parseArgs` does (the default server only; no password and bcrypt-hashed).
+ * `parseArgs` does (the default server only; no password and bcrypt-hashed; every seeding tool).
  */
-export function expectedRowIds(options: Pick<Config, "backends" | "largeBackends" | "scenarios" | "wanMs"> & Partial<Pick<Config, "servers" | "variants">>): string[] {
-  const config = { ...options, servers: options.servers ?? [defaultServer()], variants: options.variants ?? DEFAULT_VARIANTS };
+export function expectedRowIds(options: Pick<Config, "backends" | "largeBackends" | "scenarios" | "wanMs"> & Partial<Pick<Config, "servers" | "variants" | "seedTools">>): string[] {
+  const config = { ...options, servers: options.servers ?? [defaultServer()], variants: options.variants ?? DEFAULT_VARIANTS, seedTools: options.seedTools ?? [...SEED_TOOLS] };
   const ids: Record<Scenario, () => string[]> = {
     seed: () => seedRowIds(config),
     reads: () => readsRowIds(config),

@@ -3,7 +3,7 @@
 // ratios are taken per run. With `--wan-ms` (default 20 in full runs), one more case sends every request through
 // the recording proxy with that much added delay: a network between client and server, as with Ory Network.
 import { startProxy } from "../test/support/proxy";
-import type { Config, Log } from "./config";
+import type { Config, Log, SeedTool } from "./config";
 import { createBody, Inputs, Variant, writeInputs } from "./data";
 import { limitOf, seconds } from "./limits";
 import { Backend, ratios, row, Row } from "./report";
@@ -11,8 +11,7 @@ import { BATCHES_IN_FLIGHT } from "../src/reconcile/apply";
 import { batchLimit } from "../src/ory/capabilities";
 import { check, countIdentities, measureCli, measureImporter, measureNode, Measured, RAW_SEED, serverInfo, startServer } from "./tools";
 
-const TOOLS = ["ours", "importer", "raw"] as const;
-type Tool = (typeof TOOLS)[number];
+type Tool = SeedTool;
 
 const LABEL: Record<Variant, string> = { plain: "no password", hashed: "bcrypt-hashed passwords", plaintext: "plaintext passwords" };
 
@@ -99,7 +98,8 @@ export async function seedScenario(config: Config, log: Log): Promise<Row[]> {
   const results = new Map<string, Measured[]>();
   for (let run = 0; run < config.runs; run++) {
     for (const c of all) {
-      for (const tool of TOOLS.map((_, i) => TOOLS[(i + run) % TOOLS.length])) {
+      const tools = config.seedTools;
+      for (const tool of tools.map((_, i) => tools[(i + run) % tools.length])) {
         const measured = await runTool(config, c, tool);
         const key = `${c.server}/${c.id}/${tool}`;
         log(`${c.server}/${c.id} run ${run + 1}/${config.runs}: ${tool} ${seconds(measured.wallMs)}`);
@@ -112,18 +112,20 @@ export async function seedScenario(config: Config, log: Log): Promise<Row[]> {
     const get = (tool: Tool) => results.get(`${c.server}/${c.id}/${tool}`) ?? [];
     const wall = (tool: Tool) => get(tool).map((m) => m.wallMs / 1000);
     const { id, scenario, server, backend } = c;
+    const has = (...tools: Tool[]) => tools.every((tool) => config.seedTools.includes(tool));
     return [
-      row({ id: `${id}.ours`, server, scenario, backend, measure: "ory-reconcile apply", unit: "s", values: wall("ours"), limit: limitOf(get("ours")) }),
-      row({ id: `${id}.importer`, server, scenario, backend, measure: "kratos import identities (1 POST each)", unit: "s", values: wall("importer"), limit: limitOf(get("importer")) }),
-      row({ id: `${id}.raw`, server, scenario, backend, measure: `raw batches (PATCH ×${c.batchSize}, ${BATCHES_IN_FLIGHT} in flight, fetch)`, unit: "s", values: wall("raw"), limit: limitOf(get("raw")) }),
-      row({ id: `${id}.importer-vs-ours`, server, scenario, backend, measure: "speed-up over the importer", unit: "x", values: ratios(wall("importer"), wall("ours")), goal: { text: ">= 10×", ok: (m) => m >= 10 } }),
-      row({ id: `${id}.ours-vs-raw`, server, scenario, backend, measure: "ory-reconcile / raw baseline", unit: "x", values: ratios(wall("ours"), wall("raw")), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
-    ];
+      has("ours") && row({ id: `${id}.ours`, server, scenario, backend, measure: "ory-reconcile apply", unit: "s", values: wall("ours"), limit: limitOf(get("ours")) }),
+      has("importer") && row({ id: `${id}.importer`, server, scenario, backend, measure: "kratos import identities (1 POST each)", unit: "s", values: wall("importer"), limit: limitOf(get("importer")) }),
+      has("raw") && row({ id: `${id}.raw`, server, scenario, backend, measure: `raw batches (PATCH ×${c.batchSize}, ${BATCHES_IN_FLIGHT} in flight, fetch)`, unit: "s", values: wall("raw"), limit: limitOf(get("raw")) }),
+      has("importer", "ours") && row({ id: `${id}.importer-vs-ours`, server, scenario, backend, measure: "speed-up over the importer", unit: "x", values: ratios(wall("importer"), wall("ours")), goal: { text: ">= 10×", ok: (m) => m >= 10 } }),
+      has("ours", "raw") && row({ id: `${id}.ours-vs-raw`, server, scenario, backend, measure: "ory-reconcile / raw baseline", unit: "x", values: ratios(wall("ours"), wall("raw")), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
+    ].filter((r): r is Row => r !== false);
   });
 }
 
-export function seedRowIds(config: Pick<Config, "backends" | "wanMs" | "servers" | "variants">): string[] {
+export function seedRowIds(config: Pick<Config, "backends" | "wanMs" | "servers" | "variants" | "seedTools">): string[] {
   const prefixes = config.backends.flatMap((backend) => config.variants.map((variant) => `seed.${variant}.${backend}`));
   if (config.wanMs > 0) prefixes.push(`seed-wan.plain.${config.backends[0]}`);
-  return config.servers.flatMap((server) => prefixes.flatMap((p) => ["ours", "importer", "raw", "importer-vs-ours", "ours-vs-raw"].map((m) => `${server}/${p}.${m}`)));
+  const measures = [...config.seedTools, ...(["importer-vs-ours", "ours-vs-raw"] as const).filter((m) => m.split("-vs-").every((tool) => config.seedTools.includes(tool as SeedTool)))];
+  return config.servers.flatMap((server) => prefixes.flatMap((p) => measures.map((m) => `${server}/${p}.${m}`)));
 }
