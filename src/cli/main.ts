@@ -12,7 +12,11 @@ import { validateCommand } from "./validate";
 
 const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
 const output = { choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" };
-const adopt = { type: "boolean", default: true, describe: "Adopt unmanaged identities whose key matches (--no-adopt: error instead)" } as const;
+const adopt = {
+  type: "boolean",
+  default: false,
+  describe: "Adopt unmanaged identities whose key matches, in every set (without it only sets with spec.adopt: true adopt; the others report an error)",
+} as const;
 const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
 
 /** A flag that takes a whole number >= min, written in digits (not "", "1e3" or "0x10"). */

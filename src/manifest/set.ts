@@ -11,6 +11,7 @@ export interface SetDocument {
   spec: {
     key?: string;
     prune?: boolean;
+    adopt?: boolean;
     defaults?: Obj;
     identities?: Obj[];
     generate?: Array<{ count: number; template: Obj }>;
@@ -67,7 +68,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter): DesiredSet | und
   });
 
   if (reporter.issues.length > 0) return undefined;
-  const set: DesiredSet = { name, key: key.spec, prune: doc.spec.prune ?? false, identities };
+  const set: DesiredSet = { name, key: key.spec, prune: doc.spec.prune ?? false, ...(doc.spec.adopt ? { adopt: true } : {}), identities };
   const source = reporter.locate([]);
   if (source) set.source = source;
   return set;

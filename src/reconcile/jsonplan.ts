@@ -1,6 +1,6 @@
 // The versioned JSON plan (`--output json`, `--out plan.json`): plain data, secrets redacted. Text output is
 // rendered from it, and `apply --plan` compares a saved one with a fresh plan.
-import type { Action, FieldChange, Json, Plan, Summary } from "./types";
+import type { Action, FieldChange, Holdings, Json, Plan, Summary } from "./types";
 import { jsonEqual } from "./json";
 
 export const FORMAT_VERSION = 1;
@@ -15,6 +15,8 @@ export interface JsonAction {
   credentials?: Json;
   /** OIDC links the apply removes (`provider:subject`). */
   unlink?: string[];
+  /** Adopt only: what the live identity already holds that the manifest does not write (see Holdings). */
+  holds?: Holdings;
   live_digest?: string;
 }
 
@@ -40,6 +42,7 @@ function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
     out.patch = redacted(action.patch) as Json[];
     if (action.credentials) out.credentials = redacted(action.credentials);
     if (action.unlink) out.unlink = [...action.unlink];
+    if (action.holds) out.holds = redacted(action.holds) as unknown as Holdings;
   }
   return out;
 }

@@ -10,6 +10,7 @@ import {
   DesiredCredentials,
   DesiredIdentity,
   DesiredSet,
+  Holdings,
   Issue,
   KeyFold,
   KeySpec,
@@ -125,6 +126,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     // The manifest loader refuses exact duplicates offline; keys that only the server's folding makes equal are
     // found here.
     const declared = new Map<string, DesiredIdentity>();
+    const mayAdopt = set.adopt === true || options.adopt === true;
 
     for (const identity of set.identities) {
       const who = subject(set.name, identity.key);
@@ -170,11 +172,11 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
-      if (!liveMarker && options.noAdopt) {
+      if (!liveMarker && !mayAdopt) {
         issues.push({
           pos: identity.source,
-          message: `${who}: live identity ${current.id} exists and is not managed by ory-reconcile; adoption is disabled (--no-adopt)`,
-          hint: "run without --no-adopt to take it over, or remove it from the manifest",
+          message: `${who}: live identity ${current.id} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for`,
+          hint: options.adoptHint ?? `to take it over (ownership marker added, drift fixed), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
         });
         continue;
       }
@@ -207,7 +209,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), actions, state_digest: digest(inScope.sort()) });
+    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, state_digest: digest(inScope.sort()) });
   }
   const plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
@@ -230,5 +232,15 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
     credentials,
     links,
   );
-  return { action: liveMarker ? "update" : "adopt", set, key: identity.key, id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), changes, live_digest };
+  const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
+  return { action: liveMarker ? "update" : "adopt", set, key: identity.key, id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...adopt, changes, live_digest };
+}
+
+/** The credential types, linked providers and verified addresses of a live identity (see Holdings). */
+export function holdingsOf(live: LiveIdentity): Holdings {
+  const verified_addresses = (live.verifiable_addresses ?? []).filter((a) => a.verified === true).map((a) => (a.via === "email" ? a.value : `${a.via}:${a.value}`));
+  if (!live.credentials) return { verified_addresses: verified_addresses.sort() };
+  const types = Object.keys(live.credentials).sort();
+  const providers = ["oidc", "saml"].flatMap((type) => live.credentials?.[type]?.identifiers ?? []).sort();
+  return { credentials: types, providers, verified_addresses: verified_addresses.sort() };
 }

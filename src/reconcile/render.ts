@@ -1,6 +1,6 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
 import type { JsonPlan } from "./jsonplan";
-import type { Json } from "./types";
+import type { Holdings, Json } from "./types";
 
 const SYMBOL = { create: "+", update: "~", delete: "-", adopt: ">" } as const;
 const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m", adopt: "\x1b[36m" } as const;
@@ -12,6 +12,12 @@ function show(value: Json | undefined): string {
   return text.length > 120 ? text.slice(0, 117) + "..." : text;
 }
 
+/** What an adopted identity already holds, for its `> adopt` line: `holds credentials: password; providers: none; …`. */
+function holdings(holds: Holdings): string {
+  const list = (items: string[] | undefined) => (items === undefined ? "(not read)" : items.length > 0 ? items.join(", ") : "none");
+  return `holds credentials: ${list(holds.credentials)}; providers: ${list(holds.providers)}; verified addresses: ${list(holds.verified_addresses)}`;
+}
+
 export function renderPlan(plan: JsonPlan, options: { color?: boolean } = {}): string {
   const lines: string[] = [];
   for (const set of plan.sets) {
@@ -19,7 +25,8 @@ export function renderPlan(plan: JsonPlan, options: { color?: boolean } = {}): s
       const paint = options.color ? COLOR[action.action] : "";
       const reset = options.color ? RESET : "";
       const id = action.id ? ` (${action.id})` : "";
-      lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}`);
+      const holds = action.holds ? ` ${holdings(action.holds)}` : "";
+      lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}${holds}`);
       for (const change of action.changes) {
         if (action.action === "delete") {
           lines.push(`    because it is not in configuration`);
