@@ -49,7 +49,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   const saved = flags.plan ? readSavedPlan(flags.plan) : undefined;
   const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
-  const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
+  const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) {
     if (flags.output === "text") stdout.write(renderPlan(json, { color }));

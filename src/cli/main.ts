@@ -14,7 +14,11 @@ import { validateCommand } from "./validate";
 const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
 const insecureHttp = { type: "boolean", describe: "Allow sending ORY_API_KEY over plain HTTP to a host other than localhost" } as const;
 const output = { choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" };
-const adopt = { type: "boolean", default: true, describe: "Adopt unmanaged identities whose key matches (--no-adopt: error instead)" } as const;
+const adopt = {
+  type: "boolean",
+  default: false,
+  describe: "Adopt unmanaged identities whose key matches, in every set (without it only sets with spec.adopt: true adopt; the others report an error)",
+} as const;
 const vars = { type: "string", array: true, describe: "Value for ${var:NAME} in manifests (repeatable; wins over $ORY_RECONCILE_VAR_NAME)" } as const;
 const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
 

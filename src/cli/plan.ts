@@ -22,7 +22,7 @@ export interface PlanFlags {
 export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStream, color: boolean): Promise<number> {
   const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
-  const { plan } = await planSets(sets, admin, { prune: flags.prune, noAdopt: flags.adopt === false });
+  const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
   const json = toJsonPlan(plan);
   const out = flags.out;
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));

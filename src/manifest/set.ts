@@ -12,6 +12,7 @@ export interface SetDocument {
   spec: {
     key?: string;
     prune?: boolean;
+    adopt?: boolean;
     defaults?: Obj;
     identities?: Obj[];
     generate?: Array<{ count: number; template: Obj }>;
@@ -68,7 +69,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
   });
 
   if (reporter.issues.length > 0) return undefined;
-  const set: DesiredSet = { name, key: key.spec, prune: doc.spec.prune ?? false, identities };
+  const set: DesiredSet = { name, key: key.spec, prune: doc.spec.prune ?? false, ...(doc.spec.adopt ? { adopt: true } : {}), identities };
   const source = reporter.locate([]);
   if (source) set.source = source;
   return set;

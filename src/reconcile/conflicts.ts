@@ -18,8 +18,9 @@ export type Resolution = { create: CreateAction; action: Exclude<Action, { actio
 
 /**
  * Reads back the identities behind refused creates and pairs them with their declarations by key, with the plan's
- * own rules (its sets' key and folding, its adoption options): an identity this set manages becomes a `noop` (it is
- * already as declared) or an `update`; an unmanaged one an `adopt` when the plan may adopt; one held by another set,
+ * own rules (its sets' key and folding, `spec.adopt` and the `adopt` option): an identity this set manages becomes a
+ * `noop` (it is already as declared) or an `update`; an unmanaged one an `adopt` only when that set may adopt, else a
+ * failure whose reason names both ways to allow it; one held by another set,
  * or none with the key, stays a failure that says why.
  *
  * Reads, whichever is cheapest: up to {@link LOOKUP_MAX} refused creates are looked up one by one
@@ -35,8 +36,8 @@ export async function resolveConflicts(plan: Plan, refused: CreateAction[], admi
   for (const create of refused) {
     let set = sets.find((s) => s.name === create.set);
     if (!set) {
-      const key = plan.sets.find((s) => s.name === create.set)?.key ?? { kind: "external_id" };
-      sets.push((set = { name: create.set, key, prune: false, identities: [] }));
+      const planned = plan.sets.find((s) => s.name === create.set);
+      sets.push((set = { name: create.set, key: planned?.key ?? { kind: "external_id" }, prune: false, adopt: planned?.adopt === true, identities: [] }));
     }
     set.identities.push({ key: create.key, label: create.label, sensitive: create.sensitive, body: create.body, credentials: create.credentials });
   }

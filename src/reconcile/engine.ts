@@ -58,10 +58,14 @@ export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities
   return lookup ? "lookup" : "list";
 }
 
-/** Kratos lists no credentials unless asked: the OIDC links are read (identifiers only, never tokens) when a manifest
- * declares links. A single identity (a lookup) always carries them. */
-function declaresOidc(sets: ReadonlyArray<DesiredSet>): boolean {
-  return sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined));
+/**
+ * Kratos lists no credentials unless asked: they are read (identifiers only, never a config, so never tokens or
+ * hashes) when a manifest declares OIDC links, and when a set may adopt, so that the plan can show what an adopted
+ * identity holds. A single identity (a lookup) always carries them.
+ */
+function needsCredentials(sets: ReadonlyArray<DesiredSet>, options: PlanOptions): boolean {
+  const declaresOidc = sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined));
+  return declaresOidc || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
 }
 
 async function lookUp(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin): Promise<LiveIdentity[]> {
@@ -90,7 +94,7 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
     withFingerprints(declaredSets),
     readStrategy(declaredSets, capabilities, admin, options) === "lookup"
       ? lookUp(declaredSets, admin)
-      : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: declaresOidc(declaredSets) }),
+      : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: needsCredentials(declaredSets, options) }),
   ]);
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its

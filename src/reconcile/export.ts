@@ -69,14 +69,20 @@ function inexactNumber(value: Json | undefined, path: string): string | undefine
   return undefined;
 }
 
-/** Live identities -> one IdentitySet document per set (managed ones by their marker, the others in `unmanagedSet`). */
+/**
+ * Live identities -> one IdentitySet document per set (managed ones by their marker, the others in `unmanagedSet`,
+ * whose document says `adopt: true`: applying it adopts them).
+ */
 export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOptions): ExportResult {
   const spec = keySpecOf(options.key);
   const groups = new Map<string, Array<{ key: string; identity: JsonObject }>>();
   const skipped: ExportResult["skipped"] = [];
   const sets = new Set<string>();
+  // Sets that hold unmanaged identities: written with `adopt: true`, so that they plan as their adoption.
+  const adopting = new Set<string>();
   for (const identity of live) {
-    const set = readMarker(identity.metadata_admin)?.set ?? options.unmanagedSet;
+    const managedBy = readMarker(identity.metadata_admin)?.set;
+    const set = managedBy ?? options.unmanagedSet;
     sets.add(set);
     if (options.set !== undefined && set !== options.set) continue;
     const key = liveKey(identity, spec);
@@ -94,6 +100,7 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
     const list = groups.get(set) ?? [];
     list.push({ key, identity: body });
     groups.set(set, list);
+    if (managedBy === undefined) adopting.add(set);
   }
   const documents = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -101,7 +108,12 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
       apiVersion: "ory-reconcile/v1",
       kind: "IdentitySet",
       metadata: { name },
-      spec: { key: options.key, prune: false, identities: list.sort((a, b) => a.key.localeCompare(b.key)).map((e) => e.identity) },
+      spec: {
+        key: options.key,
+        prune: false,
+        ...(adopting.has(name) ? { adopt: true } : {}),
+        identities: list.sort((a, b) => a.key.localeCompare(b.key)).map((e) => e.identity),
+      },
     }));
   const exported = [...groups.values()].reduce((n, list) => n + list.length, 0);
   return { documents, exported, skipped, sets: [...sets].sort() };

@@ -1,6 +1,6 @@
 // The versioned JSON plan (`--output json`, `--out plan.json`): plain data, secrets redacted. Text output is
 // rendered from it, and `apply --plan` compares a saved one with a fresh plan.
-import { Action, FieldChange, Json, Plan, shownKey, Summary } from "./types";
+import { Action, FieldChange, Holdings, Json, Plan, shownKey, Summary } from "./types";
 import { redactJson } from "./sensitive";
 import { jsonEqual } from "./json";
 import { MARKER_KEY } from "./marker";
@@ -18,6 +18,8 @@ export interface JsonAction {
   credentials?: Json;
   /** OIDC links the apply removes (`provider:subject`). */
   unlink?: string[];
+  /** Adopt only: what the live identity already holds that the manifest does not write (see Holdings). */
+  holds?: Holdings;
   live_digest?: string;
 }
 
@@ -56,6 +58,7 @@ function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
     out.patch = redacted(action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op))) as Json[];
     if (action.credentials) out.credentials = redacted(action.credentials);
     if (action.unlink) out.unlink = [...action.unlink];
+    if (action.holds) out.holds = redacted(action.holds) as unknown as Holdings;
   }
   return out;
 }

@@ -11,6 +11,7 @@ import {
   DesiredCredentials,
   DesiredIdentity,
   DesiredSet,
+  Holdings,
   Issue,
   KeyFold,
   KeySpec,
@@ -142,6 +143,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     // The manifest loader refuses exact duplicates offline; keys that only the server's folding makes equal are
     // found here.
     const declared = new Map<string, DesiredIdentity>();
+    const mayAdopt = set.adopt === true || options.adopt === true;
 
     for (const identity of set.identities) {
       const who = subject(set.name, shownKey(identity));
@@ -196,11 +198,11 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
-      if (!liveMarker && options.noAdopt) {
+      if (!liveMarker && !mayAdopt) {
         issues.push({
           pos: identity.source,
-          message: `${who}: live identity ${current.id} exists and is not managed by ory-reconcile; adoption is disabled (--no-adopt)`,
-          hint: "run without --no-adopt to take it over, or remove it from the manifest",
+          message: `${who}: live identity ${current.id} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for`,
+          hint: options.adoptHint ?? `to take it over (ownership marker added, drift fixed), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
         });
         continue;
       }
@@ -233,7 +235,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), actions, state_digest: digest(inScope.sort()) });
+    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, state_digest: digest(inScope.sort()) });
   }
   const plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
@@ -259,10 +261,20 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
     links,
   );
   const action = liveMarker ? "update" : "adopt";
-  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), changes: redactChanges(changes, identity.sensitive), live_digest };
+  const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
+  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
 }
 
 /** The label and sensitive values an action carries over from its declaration, when it has them. */
 function shown(identity: DesiredIdentity): { label?: string; sensitive?: DesiredIdentity["sensitive"] } {
   return { ...(identity.label ? { label: identity.label } : {}), ...(identity.sensitive ? { sensitive: identity.sensitive } : {}) };
+}
+
+/** The credential types, linked providers and verified addresses of a live identity (see Holdings). */
+export function holdingsOf(live: LiveIdentity): Holdings {
+  const verified_addresses = (live.verifiable_addresses ?? []).filter((a) => a.verified === true).map((a) => (a.via === "email" ? a.value : `${a.via}:${a.value}`));
+  if (!live.credentials) return { verified_addresses: verified_addresses.sort() };
+  const types = Object.keys(live.credentials).sort();
+  const providers = ["oidc", "saml"].flatMap((type) => live.credentials?.[type]?.identifiers ?? []).sort();
+  return { credentials: types, providers, verified_addresses: verified_addresses.sort() };
 }

@@ -1,7 +1,7 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
 import type { JsonPlan } from "./jsonplan";
 import { printable, printablePlan } from "./printable";
-import type { Json } from "./types";
+import type { Holdings, Json } from "./types";
 
 const SYMBOL = { create: "+", update: "~", delete: "-", adopt: ">" } as const;
 const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m", adopt: "\x1b[36m" } as const;
@@ -13,6 +13,12 @@ function show(value: Json | undefined): string {
   return printable(text.length > 120 ? text.slice(0, 117) + "..." : text);
 }
 
+/** What an adopted identity already holds, for its `> adopt` line: `holds credentials: password; providers: none; …`. */
+function holdings(holds: Holdings): string {
+  const list = (items: string[] | undefined) => (items === undefined ? "(not read)" : items.length > 0 ? items.join(", ") : "none");
+  return `holds credentials: ${list(holds.credentials)}; providers: ${list(holds.providers)}; verified addresses: ${list(holds.verified_addresses)}`;
+}
+
 export function renderPlan(raw: JsonPlan, options: { color?: boolean } = {}): string {
   const plan = printablePlan(raw);
   const lines: string[] = [];
@@ -21,7 +27,8 @@ export function renderPlan(raw: JsonPlan, options: { color?: boolean } = {}): st
       const paint = options.color ? COLOR[action.action] : "";
       const reset = options.color ? RESET : "";
       const id = action.id ? ` (${action.id})` : "";
-      lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}`);
+      const holds = action.holds ? ` ${holdings(action.holds)}` : "";
+      lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}${holds}`);
       for (const change of action.changes) {
         if (action.action === "delete") {
           lines.push(`    because it is not in configuration`);

@@ -107,6 +107,8 @@ export interface DesiredSet {
   name: string;
   key: KeySpec;
   prune: boolean;
+  /** `spec.adopt`: take over unmanaged live identities whose key matches (absent: only with the `adopt` plan option). */
+  adopt?: boolean;
   identities: DesiredIdentity[];
   source?: SourcePos;
 }
@@ -158,6 +160,8 @@ export type Action =
       credentials?: DesiredCredentials;
       /** OIDC links to remove after the write, as the server names them (`provider:subject`). */
       unlink?: string[];
+      /** Adopt only: what the live identity already holds that the manifest does not write. */
+      holds?: Holdings;
       changes: FieldChange[];
       live_digest: string;
     }
@@ -166,12 +170,26 @@ export type Action =
 
 export type ActionKind = Action["action"];
 
+/**
+ * What an unmanaged identity holds that a manifest does not write, shown where a plan adopts it, so that a reviewer
+ * can spot an account someone else registered first. Names only: credential types, linked providers
+ * (`provider:subject`, the credential identifiers, never tokens) and verified addresses. `credentials` and `providers`
+ * are absent when the live identity was read without its credentials.
+ */
+export interface Holdings {
+  credentials?: string[];
+  providers?: string[];
+  verified_addresses: string[];
+}
+
 export interface SetPlan {
   name: string;
   /** How the set pairs declared and live identities, and how its key values are compared (absent: exactly). A create
    * refused because its identity already exists is paired again this way. */
   key?: KeySpec;
   fold?: KeyFold;
+  /** The set may adopt unmanaged identities (`spec.adopt`); a refused create is paired again with the same rule. */
+  adopt?: boolean;
   actions: Action[];
   /** Digest of every live identity the set's plan depends on (matched or managed), for `apply --plan`. */
   state_digest: string;
@@ -208,8 +226,13 @@ export interface KeyFold {
 export interface PlanOptions {
   /** Delete managed identities no longer declared, for every set (in addition to `spec.prune`). */
   prune?: boolean;
-  /** Turn adoption of unmanaged identities into an error. */
-  noAdopt?: boolean;
+  /**
+   * Adopt unmanaged identities whose key matches, in every set (`--adopt`). Without it only sets with `spec.adopt`
+   * adopt; in the others such an identity is a plan error.
+   */
+  adopt?: boolean;
+  /** How the user allows adoption, named in that error's hint (default: `spec.adopt: true` or `--adopt`). */
+  adoptHint?: string;
   /** Per set name: how its key values are compared (absent: exactly). Derived from the server's identity schemas. */
   keyFolds?: Readonly<Record<string, KeyFold>>;
   /**

@@ -21,10 +21,14 @@ function declared(inputs: IdentityInputs): DesiredIdentity {
   return result.identity;
 }
 
+/** The identity as a set of one; it adopts an unmanaged identity with the same key only with `adopt: true`. */
 function setOf(inputs: IdentityInputs, identity: DesiredIdentity, prune = false): DesiredSet {
   const meta = metaOf(inputs);
-  return { name: meta.set, key: keySpecOf(meta.key), prune, identities: [identity] };
+  return { name: meta.set, key: keySpecOf(meta.key), prune, adopt: meta.adopt, identities: [identity] };
 }
+
+/** The hint of the planner's error for an unmanaged identity with the same key, in this resource's terms. */
+const ADOPT_HINT = "set adopt: true on the Identity resource to take it over (ownership marker added, drift fixed), or choose another key";
 
 async function applyOrThrow(plan: Plan, server: OryAdmin, what: string): Promise<string | undefined> {
   if (plan.issues.length > 0) throw issuesError(`${what}: nothing was written`, plan.issues);
@@ -69,16 +73,9 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
 
   async create(inputs) {
     const identity = declared(inputs);
-    const meta = metaOf(inputs);
     const server = admin();
-    const { plan } = await planSets([setOf(inputs, identity)], server);
+    const { plan } = await planSets([setOf(inputs, identity)], server, { adoptHint: ADOPT_HINT });
     const action = plan.sets[0]?.actions[0];
-    if (action?.action === "adopt" && !meta.adopt) {
-      throw new Error(
-        `Identity ${identity.key}: identity ${action.id} with ${meta.key} = ${JSON.stringify(identity.key)} already exists and is not managed by ory-reconcile; ` +
-          "an Identity resource takes it over only with adopt: true",
-      );
-    }
     const written = await applyOrThrow(plan, server, `Identity ${identity.key}: create`);
     const id = action && action.action !== "create" ? action.id : written;
     const live = id ? await getLive(server, id) : undefined;
@@ -95,7 +92,8 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const live = await getLive(server, id);
     if (!live) throw new Error(`Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`);
     const paired = pairById(identity, live, set.key);
-    const plan = buildPlan([{ ...set, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live]);
+    // Paired by the resource's own id, not by key: an identity that lost its marker out of band gets it back.
+    const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live]);
     await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
     return { outs: outputsOf((await getLive(server, id)) ?? live, news) };
   },

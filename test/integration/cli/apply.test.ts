@@ -8,7 +8,7 @@ import { admin, canLogIn, liveByEmail } from "../../support/kratos-api";
 import { startProxy, Proxy } from "../../support/proxy";
 import { describeServers } from "../../support/servers";
 
-const PASSWORDS = ["first-Secret-111", "second-Secret-222", "initial-Secret-333", "other-Secret-444"];
+const PASSWORDS = ["first-Secret-111", "second-Secret-222", "initial-Secret-333", "other-Secret-444", "registrant-Secret-555", "declared-Secret-666"];
 
 describeServers("all", "apply and export", (server) => {
   let kratos: Kratos;
@@ -158,19 +158,56 @@ identities:
     expect(live.has("ann@example.com")).toBe(true);
   });
 
-  it("adopts unmanaged identities, and --no-adopt refuses them without writing", async () => {
-    const { id } = await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "legacy@example.com" }, metadata_admin: { note: "keep" } });
-    const dir = manifestDir({ "a.yaml": setYaml("adopters", "key: traits.email\nidentities:\n  - traits: { email: legacy@example.com }\n    metadata_admin: { note: keep }") });
+  // Someone registers through self-service before the manifest declares them: a plan error unless adoption is asked
+  // for (spec.adopt: true or --adopt); adopted, the account gets the declared metadata and keeps its own password.
+  it.each([
+    ["--adopt", "cfo@corp.example", "", ["--adopt"]],
+    ["spec.adopt: true", "ceo@corp.example", "adopt: true\n", []],
+  ])("adopts a self-service registrant only when asked (%s); otherwise a plan error naming both ways, nothing written", async (_how, email, specAdopt, flags) => {
+    const [registrantPassword, declaredPassword] = [PASSWORDS[4], PASSWORDS[5]];
+    const registrant = await admin(kratos.adminUrl).createIdentity({
+      schema_id: "default",
+      traits: { email },
+      credentials: { password: { config: { password: registrantPassword } } },
+      verifiable_addresses: [{ value: email, via: "email", verified: true, status: "completed" }],
+    });
+    const identity = `identities:\n  - traits: { email: ${email} }\n    metadata_admin: { cost_center: finance }\n    metadata_public: { role: executive }\n    verifiable_addresses: [{ value: ${email}, via: email, verified: true }]\n    credentials: { password: { password: "\${env:DECLARED_PASSWORD}", policy: initial } }`;
+    const refusedDir = manifestDir({ "adopters.yaml": setYaml("adopters", `key: traits.email\n${identity}`) });
+    const viaProxy = { ORY_ADMIN_URL: proxy.url, DECLARED_PASSWORD: declaredPassword };
     proxy.clear();
-    const refused = await runCli(["apply", dir, "--no-adopt"], { ORY_ADMIN_URL: proxy.url });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("adoption is disabled (--no-adopt)");
+    for (const args of [["plan", refusedDir], ["apply", refusedDir], ["apply", refusedDir, "--no-adopt"]]) {
+      const refused = await runCli(args, viaProxy);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `${join(refusedDir, "adopters.yaml")}:8:7: adopters/${email}: live identity ${registrant.id} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for\n` +
+          "    hint: to take it over (ownership marker added, drift fixed), set `spec.adopt: true` in set adopters or run with --adopt; otherwise remove it from the manifest",
+      );
+      expect(refused.stdout).not.toContain("> adopt");
+    }
     expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
-    const adopted = await runCli(["apply", dir], env);
-    expect(adopted.stdout).toContain(`> adopt adopters/legacy@example.com (${id})`);
+
+    const dir = manifestDir({ "adopters.yaml": setYaml("adopters", `key: traits.email\n${specAdopt}${identity}`) });
+    const withEnv = { ...viaProxy, ORY_ADMIN_URL: kratos.adminUrl };
+    const planned = await runCli(["plan", dir, "--output", "json", ...flags], withEnv);
+    expect([planned.code, planned.stderr]).toEqual([0, ""]);
+    const [action] = JSON.parse(planned.stdout).sets[0].actions;
+    expect(action).toMatchObject({ action: "adopt", key: email, id: registrant.id, holds: { providers: [], verified_addresses: [email] } });
+    expect(action.holds.credentials).toContain("password");
+    const adopted = await runCli(["apply", dir, ...flags], withEnv);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toMatch(new RegExp(`^> adopt adopters/${email.replace(/\./g, "\\.")} \\(${registrant.id}\\) holds credentials: [a-z_, ]*\\bpassword\\b[a-z_, ]*; providers: none; verified addresses: ${email.replace(/\./g, "\\.")}$`, "m"));
     expect(adopted.stdout).toContain("0 created, 0 updated, 1 adopted");
-    const live = (await liveByEmail(kratos.adminUrl)).get("legacy@example.com")!;
-    expect(live.metadata_admin).toEqual({ note: "keep", [MARKER_KEY]: { set: "adopters" } });
+    const live = (await liveByEmail(kratos.adminUrl)).get(email)!;
+    expect([live.id, live.metadata_admin, live.metadata_public, live.verifiable_addresses?.map((a) => [a.value, a.verified])]).toEqual([
+      registrant.id,
+      { cost_center: "finance", [MARKER_KEY]: { set: "adopters" } },
+      { role: "executive" },
+      [[email, true]],
+    ]);
+    // Policy initial: the registrant's password keeps working, the declared one was never set.
+    expect(await canLogIn(kratos.publicUrl, email, registrantPassword)).toBe(true);
+    expect(await canLogIn(kratos.publicUrl, email, declaredPassword)).toBe(false);
+    expect((await runCli(["plan", dir, "--detailed-exitcode"], withEnv)).code).toBe(0);
   });
 
   it("apply --plan applies a saved plan, and refuses a stale one without writing", async () => {
@@ -201,11 +238,14 @@ identities:
     expect(exported.code).toBe(0);
     const files = ["adopters", "batch", "imported", "logins", "pr", "saved", "team"].map((s) => `${s}.yaml`);
     for (const file of files) expect(readFileSync(join(out, file), "utf8")).toContain("apiVersion: ory-reconcile/v1");
+    // Only the set of unmanaged identities asks for adoption.
+    expect(files.filter((file) => /^  adopt: true$/m.test(readFileSync(join(out, file), "utf8")))).toEqual(["imported.yaml"]);
     const managedOnly = files.filter((f) => f !== "imported.yaml").map((f) => join(out, f));
     const again = await runCli(["plan", ...managedOnly, "--detailed-exitcode"], env);
     expect(again.stdout).toMatch(/^\d+ identities are unchanged\.\nPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt\.\n$/);
     expect(again.code).toBe(0);
     const adopt = await runCli(["plan", join(out, "imported.yaml"), "--output", "json"], env);
+    expect([adopt.code, adopt.stderr]).toEqual([0, ""]);
     const json = JSON.parse(adopt.stdout);
     expect(json.summary.create + json.summary.update + json.summary.delete).toBe(0);
     expect(json.summary.adopt).toBeGreaterThan(0);
@@ -216,5 +256,7 @@ identities:
   it("never prints a password or token", () => {
     const text = allOutputs.join("\n");
     for (const secret of PASSWORDS) expect(text).not.toContain(secret);
+    // Nor a password hash the server holds (the adopt line names credential types only).
+    expect(text).not.toMatch(/\$2[aby]\$|\$argon2/);
   });
 });

@@ -29,6 +29,9 @@ describeServers("all", "plan", (server) => {
     await kratos?.stop();
   });
 
+  /** The credential types the server holds for a seeded identity (it may add some of its own, e.g. `code`). */
+  const credentialTypes = async (email: string) => Object.keys((await admin(kratos.adminUrl).getIdentity(ids[email])).credentials ?? {}).sort();
+
   const staff = setYaml(
     "staff",
     `key: traits.email
@@ -45,7 +48,7 @@ identities:
 
   it("prints the exact JSON plan: create, update, adopt, delete, noop counted", async () => {
     const dir = manifestDir({ "staff.yaml": staff });
-    const result = await runCli(["plan", dir, "--output", "json"], { ORY_ADMIN_URL: kratos.adminUrl, NEW_PASSWORD: "pa55-word-new" });
+    const result = await runCli(["plan", dir, "--output", "json", "--adopt"], { ORY_ADMIN_URL: kratos.adminUrl, NEW_PASSWORD: "pa55-word-new" });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -68,6 +71,7 @@ identities:
         key: "handmade@example.com",
         id: ids["handmade@example.com"],
         patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } }],
+        holds: { credentials: await credentialTypes("handmade@example.com"), providers: [], verified_addresses: [] },
         changes: [],
       },
       {
@@ -90,13 +94,14 @@ identities:
 
   it("renders the text plan and honours --detailed-exitcode", async () => {
     const dir = manifestDir({ "staff.yaml": staff });
-    const result = await runCli(["plan", dir, "--detailed-exitcode"], { ORY_ADMIN_URL: kratos.adminUrl, NEW_PASSWORD: "pa55-word-new" });
+    const result = await runCli(["plan", dir, "--detailed-exitcode", "--adopt"], { ORY_ADMIN_URL: kratos.adminUrl, NEW_PASSWORD: "pa55-word-new" });
     expect(result.code).toBe(2);
+    const types = await credentialTypes("handmade@example.com");
     expect(result.stdout).toBe(
       [
         `~ update staff/drift@example.com (${ids["drift@example.com"]})`,
         `    ~ /traits/name/first: "Old" -> "New"`,
-        `> adopt staff/handmade@example.com (${ids["handmade@example.com"]})`,
+        `> adopt staff/handmade@example.com (${ids["handmade@example.com"]}) holds credentials: ${types.join(", ") || "none"}; providers: none; verified addresses: none`,
         `    (no drift: only the ownership marker is added)`,
         `+ create staff/new@example.com`,
         `    + /traits: {"email":"new@example.com"}`,

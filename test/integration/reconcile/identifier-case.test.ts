@@ -43,7 +43,7 @@ describeServers("all", "identifier keys compare as the server compares them", (s
 
   it("adopts Dana@Example.com for dana@example.com, fixes the case, keeps her id and her password", async () => {
     const seeded = await client().createIdentity({ schema_id: "default", traits: { email: "Dana@Example.com" }, credentials: { password: { config: { password: PASSWORD } } } });
-    const dir = manifestDir({ "staff.yaml": setYaml("staff", "key: traits.email\nidentities:\n  - traits: { email: dana@example.com }") });
+    const dir = manifestDir({ "staff.yaml": setYaml("staff", "key: traits.email\nadopt: true\nidentities:\n  - traits: { email: dana@example.com }") });
 
     proxy.clear();
     const plan = await planJson(dir);

@@ -48,7 +48,7 @@ const MANIFESTS: Manifest[] = [
   // ${env:} / ${file:} references
   { file: "env-missing-password.yaml", at: "9:44", says: "environment variable RELIABILITY_UNSET_VARIABLE is not set", check: "offline" },
   { file: "env-missing-trait.yaml", at: "8:58", says: "spec.identities[0].traits.name.first: environment variable RELIABILITY_UNSET_NAME is not set", check: "offline" },
-  { file: "file-missing.yaml", at: "9:51", says: 'cannot read file "secrets/alice.hash"', check: "offline" },
+  { file: "file-missing.yaml", at: "9:51", says: "cannot read ${file:secrets/alice.hash}: no such file", check: "offline" },
   { file: "reference-unknown-kind.yaml", at: "9:44", says: "unknown reference (sensitive)", check: "offline" },
   { file: "reference-unterminated.yaml", at: "8:58", says: 'unterminated "${"', check: "offline" },
   // key paths

@@ -91,7 +91,7 @@ describeServers("all", "interrupted and concurrent runs converge in one run", (s
   it("conflicts are paired by key: a managed one is updated, an unmanaged one adopted, one held by another set fails naming it", async () => {
     const client = createOryClient({ endpoint: proxy.url, apiKey: API_KEY });
     const declared = ["pair-a", "pair-b", "pair-c", "pair-d"].map((name) => desired(`${name}@converge.test`, { metadata_public: { v: 2 } }));
-    const { plan } = await planSets([set("pairs", declared)], client);
+    const { plan } = await planSets([set("pairs", declared, { adopt: true })], client);
     expect(plan.summary.create).toBe(4);
     // Created by others after the plan read the live state.
     const api = admin(kratos.adminUrl);

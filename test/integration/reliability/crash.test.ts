@@ -44,6 +44,7 @@ function crashYaml(version: "v1" | "v2" | "none"): string {
     "crash",
     `key: traits.email
 prune: true
+adopt: true
 defaults:
   credentials: { password: { password: "\${env:CRASH_PASSWORD}" } }
 generate:

@@ -71,6 +71,16 @@ describe("loadManifests", () => {
     expect(external[0].identities.map((i) => i.key)).toEqual(["ext-1"]);
   });
 
+  it("reads spec.adopt (absent unless true) and refuses a value that is not a boolean, naming where", () => {
+    const sets = setsOf(parseManifests([{ file: "a.yaml", text: `${setYaml("yes", "  adopt: true")}---\n${setYaml("no", "  adopt: false")}` }], noFiles));
+    expect(sets.map((set) => [set.name, set.adopt])).toEqual([
+      ["yes", true],
+      ["no", undefined],
+    ]);
+    expect(brief(issuesOf(parseManifests([{ file: "b.yaml", text: setYaml("bad", "  adopt: yes") }], noFiles)))).toEqual(["6:10 spec.adopt expected boolean, got string"]);
+    expect(issuesOf(parseManifests([{ file: "b.yaml", text: setYaml("bad", "  adopt: yes") }], noFiles))[0].hint).toBe("write true or false (YAML 1.2 reads yes, no, on and off as strings)");
+  });
+
   it("reads every document of a multi-document file and skips empty ones", () => {
     const text = `${setYaml("one")}---\n${setYaml("two")}---\n# only a comment\n---\n`;
     const sets = setsOf(parseManifests([{ file: "multi.yaml", text }], noFiles));

@@ -110,7 +110,7 @@ describe("buildPlan: writes that would clash over unique values", () => {
 
   it("sees external_id clashes without the schemas, and leaves an identity's own values alone", () => {
     const holder = live("hal@example.com", { external_id: "hal" });
-    const plan = buildPlan([set("staff", [desired("ida@example.com", { external_id: "hal" }), desired("hal@example.com", { external_id: "hal" })], { prune: false })], [holder]);
+    const plan = buildPlan([set("staff", [desired("ida@example.com", { external_id: "hal" }), desired("hal@example.com", { external_id: "hal" })], { prune: false, adopt: true })], [holder]);
     expect(plan.issues.map((i) => i.message)).toEqual([`staff/ida@example.com: external_id "hal" is already held by live identity ${holder.id} (not managed by ory-reconcile) in external_id, as its external_id; the server would refuse this create`]);
   });
 });

@@ -48,10 +48,10 @@ describe("creates that conflict with an identity that appeared after the plan", 
     expect(s.admin.calls.filter((c) => !c.startsWith("listSchemas") && !c.startsWith("batchCreate"))).toEqual(["listIdentities 500"]);
   });
 
-  it("updates a managed one that differs, adopts an unmanaged one, and fails one held by another set naming it", async () => {
+  it("updates a managed one that differs, adopts an unmanaged one (spec.adopt), and fails one held by another set naming it", async () => {
     const s = server();
     const declared = [desired("a@x.test", { metadata_public: { v: 2 } }), desired("b@x.test"), desired("c@x.test"), desired("d@x.test")];
-    const { plan } = await planSets([set("mine", declared)], s.admin);
+    const { plan } = await planSets([set("mine", declared, { adopt: true })], s.admin);
     const other = managed("theirs", "c@x.test", { credentials: {} });
     for (const identity of [managed("mine", "a@x.test", { metadata_public: { v: 1 } }), live("b@x.test", { credentials: {} }), other]) s.admin.store.set(identity.id, identity);
     const result = await applyPlan(plan, s.admin);
@@ -67,13 +67,35 @@ describe("creates that conflict with an identity that appeared after the plan", 
     expect(s.admin.calls.filter((c) => c === "createIdentity")).toEqual([]);
   });
 
-  it("with adoption off (--no-adopt), an unmanaged one stays a failure that says so", async () => {
-    const s = server();
-    const { plan } = await planSets([set("mine", [desired("b@x.test")])], s.admin, { noAdopt: true });
-    const b = live("b@x.test");
-    s.admin.store.set(b.id, b);
-    const result = await applyPlan(plan, s.admin);
-    expect(result.outcomes.map((o) => [o.result, o.reason])).toEqual([["failed", expect.stringContaining(`live identity ${b.id} exists and is not managed by ory-reconcile; adoption is disabled`)]]);
+  it("adopts an unmanaged one only when its set may adopt: otherwise a failure naming the identity and both ways, nothing written to it", async () => {
+    const attempt = async (declared: Parameters<typeof set>[2], options: { adopt?: boolean }) => {
+      const s = server();
+      const { plan } = await planSets([set("mine", [desired("b@x.test")], declared), set("ours", [desired("e@x.test")], { adopt: true })], s.admin, options);
+      const b = live("b@x.test", { credentials: {} });
+      s.admin.store.set(b.id, b);
+      const result = await applyPlan(plan, s.admin);
+      const written = s.admin.calls.filter((c) => c.startsWith("patch") || c.startsWith("put"));
+      return { b, outcomes: result.outcomes.map((o) => [o.subject, o.result, o.reason]).sort(), written, marker: s.admin.store.get(b.id)?.metadata_admin };
+    };
+    const refused = await attempt({}, {});
+    expect(refused.outcomes).toEqual([
+      [
+        "mine/b@x.test",
+        "failed",
+        `${CONFLICT}: live identity ${refused.b.id} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for ` +
+          "(to take it over (ownership marker added, drift fixed), set `spec.adopt: true` in set mine or run with --adopt; otherwise remove it from the manifest)",
+      ],
+      ["ours/e@x.test", "created", undefined],
+    ]);
+    expect([refused.written, refused.marker]).toEqual([[], null]);
+    for (const [declared, options] of [[{ adopt: true }, {}], [{}, { adopt: true }]] as const) {
+      const allowed = await attempt(declared, options);
+      expect(allowed.outcomes).toEqual([
+        ["mine/b@x.test", "adopted", undefined],
+        ["ours/e@x.test", "created", undefined],
+      ]);
+      expect(allowed.marker).toEqual({ [MARKER_KEY]: { set: "mine" } });
+    }
   });
 });
 

@@ -85,6 +85,25 @@ describe("reading live state: lookups by external_id or a full list", () => {
     ]);
   });
 
+  it("lists credential identifiers (never a config) only when a set may adopt, so that the plan shows what an adopted identity holds", async () => {
+    const asked = async (sets: DesiredSet[], options: { adopt?: boolean }) => {
+      const server = memoryAdmin(V1, [live("reg@example.test", { credentials: { password: { type: "password", identifiers: ["reg@example.test"] } } })]);
+      const seen: Array<{ credentialIdentifiers?: boolean; includeCredential?: string[] }> = [];
+      const list = server.listIdentities;
+      server.listIdentities = async (options) => {
+        seen.push({ credentialIdentifiers: options?.credentialIdentifiers, includeCredential: options?.includeCredential });
+        return list(options);
+      };
+      const { plan } = await planSets(sets, server, options);
+      return { seen, summary: plan.summary, issues: plan.issues.length };
+    };
+    const declared = () => set("staff", [desired("reg@example.test")]);
+    expect(await asked([declared()], {})).toEqual({ seen: [{ credentialIdentifiers: false, includeCredential: undefined }], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues: 1 });
+    for (const [sets, options] of [[[set("staff", [desired("reg@example.test")], { adopt: true })], {}], [[declared()], { adopt: true }]] as const) {
+      expect(await asked([...sets], options)).toEqual({ seen: [{ credentialIdentifiers: true, includeCredential: undefined }], summary: { create: 0, update: 0, delete: 0, adopt: 1, noop: 0 }, issues: 0 });
+    }
+  });
+
   it("lists with the server's page size otherwise", async () => {
     const server = memoryAdmin("network");
     await planSets([externalSet("svc", [byExternalId("a")], { prune: true })], server);

@@ -27,4 +27,12 @@ describe("exportSets", () => {
       { id: "id-meta", reason: "holds a number beyond 2^53 in metadata_public.discord.id, which reading JSON may have changed", hint: "store it as a string, or write this identity's manifest by hand" },
     ]);
   });
+
+  it("writes adopt: true into the set of unmanaged identities only, so applying it adopts them", () => {
+    const result = exportSets([managed("staff", "a@example.com"), live("d@example.com")], OPTIONS);
+    expect(result.documents.map((doc) => [(doc.metadata as { name: string }).name, doc.spec])).toEqual([
+      ["imported", expect.objectContaining({ key: "traits.email", prune: false, adopt: true })],
+      ["staff", expect.not.objectContaining({ adopt: expect.anything() })],
+    ]);
+  });
 });

@@ -81,7 +81,7 @@ describe("plans never print a fingerprint", () => {
     const plans = [
       buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [managed("staff", key, {}, {}, "s1:old")]),
       // Adoption writes the whole marker.
-      buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [managed("other", key, {}, {})].map((l) => ({ ...l, metadata_admin: null }))),
+      buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [managed("other", key, {}, {})].map((l) => ({ ...l, metadata_admin: null })), { adopt: true }),
     ];
     for (const plan of plans) {
       const json = JSON.stringify(toJsonPlan(plan));

@@ -60,7 +60,7 @@ describe("foldKey: Go's strings.ToLower / x.NormalizeEmailIdentifier", () => {
 describe("buildPlan with keyFolds", () => {
   it("compares exactly without a fold (a create), adopts with one, fixing the case the manifest declares", () => {
     const dana = live("Dana@Example.com");
-    const sets = [set("staff", [desired("dana@example.com")])];
+    const sets = [set("staff", [desired("dana@example.com")], { adopt: true })];
     expect(buildPlan(sets, [dana]).summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
     const plan = buildPlan(sets, [dana], { keyFolds: { staff: EMAIL } });
     expect(plan.issues).toEqual([]);
@@ -76,6 +76,7 @@ describe("buildPlan with keyFolds", () => {
           { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } },
         ],
         credentials: undefined,
+        holds: { credentials: ["password"], providers: [], verified_addresses: [] },
         changes: [{ path: "/traits/email", before: "Dana@Example.com", after: "dana@example.com" }],
       },
     ]);
@@ -176,7 +177,7 @@ describe("planSets: identifier keys on the server", () => {
   it("reads the schemas once and adopts Dana@Example.com for dana@example.com", async () => {
     const dana = live("Dana@Example.com");
     const admin = server([dana]);
-    const { plan } = await planSets([set("staff", [desired("dana@example.com")])], admin);
+    const { plan } = await planSets([set("staff", [desired("dana@example.com")])], admin, { adopt: true });
     expect(plan.issues).toEqual([]);
     expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 1, noop: 0 });
     expect(admin.calls).toEqual(["listIdentities 500", "listSchemas"]);

@@ -110,7 +110,7 @@ describe("buildPlan", () => {
 
   it("adopts an unmanaged identity: marker added, drift fixed", () => {
     const current = live("u@example.com", { metadata_admin: { note: "hand-made" }, metadata_public: { x: 1 } });
-    const plan = buildPlan([set("staff", [desired("u@example.com", { metadata_admin: { note: "hand-made" } })])], [current]);
+    const plan = buildPlan([set("staff", [desired("u@example.com", { metadata_admin: { note: "hand-made" } })], { adopt: true })], [current]);
     const action = plan.sets[0].actions[0];
     expect(strip(action)).toEqual({
       action: "adopt",
@@ -122,6 +122,7 @@ describe("buildPlan", () => {
         { op: "add", path: `/metadata_admin/${MARKER_KEY}`, value: { set: "staff" } },
       ],
       credentials: undefined,
+      holds: { credentials: ["password"], providers: [], verified_addresses: [] },
       changes: [{ path: "/metadata_public", before: { x: 1 }, after: null }],
     });
     expect(plan.summary.adopt).toBe(1);
@@ -129,16 +130,59 @@ describe("buildPlan", () => {
 
   it("adopts an identity whose metadata_admin is null by replacing it", () => {
     const current = live("n@example.com");
-    const action = buildPlan([set("staff", [desired("n@example.com")])], [current]).sets[0].actions[0];
+    const action = buildPlan([set("staff", [desired("n@example.com")])], [current], { adopt: true }).sets[0].actions[0];
     expect(action.action === "adopt" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } }]);
     expect(action.action === "adopt" && action.changes).toEqual([]);
   });
 
-  it("turns adoption into an issue with noAdopt", () => {
-    const plan = buildPlan([set("staff", [desired("u@example.com")])], [live("u@example.com")], { noAdopt: true });
-    expect(plan.sets[0].actions).toEqual([]);
-    expect(plan.issues.map((i) => i.message)).toEqual([expect.stringContaining("staff/u@example.com: live identity")]);
-    expect(plan.issues[0].message).toContain("--no-adopt");
+  it("adopts only when asked: without spec.adopt or the adopt option an unmanaged identity with the key is an error naming both ways", () => {
+    const source = { file: "staff.yaml", line: 7, col: 7 };
+    const current = live("u@example.com");
+    const declared = [{ ...desired("u@example.com"), source }];
+    for (const options of [{}, { adopt: false }]) {
+      const plan = buildPlan([set("staff", declared)], [current], options);
+      expect(plan.sets[0].actions).toEqual([]);
+      expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 0, noop: 0 });
+      expect(plan.issues).toEqual([
+        {
+          pos: source,
+          message: `staff/u@example.com: live identity ${current.id} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for`,
+          hint: "to take it over (ownership marker added, drift fixed), set `spec.adopt: true` in set staff or run with --adopt; otherwise remove it from the manifest",
+        },
+      ]);
+    }
+    expect(buildPlan([set("staff", declared, { adopt: true })], [current]).summary.adopt).toBe(1);
+    expect(buildPlan([set("staff", declared)], [current], { adopt: true }).summary.adopt).toBe(1);
+    // spec.adopt is per set: another set that does not adopt still refuses.
+    const other = live("v@example.com");
+    const plan = buildPlan([set("staff", declared, { adopt: true }), set("ops", [desired("v@example.com")])], [current, other]);
+    expect([plan.summary.adopt, plan.issues.map((i) => i.message.split(":")[0])]).toEqual([1, ["ops/v@example.com"]]);
+  });
+
+  it("shows what an adopted identity holds: credential types, linked providers, verified addresses; no credential config", () => {
+    const current = live("cfo@corp.example", {
+      credentials: {
+        password: { type: "password", identifiers: ["cfo@corp.example"], config: { hashed_password: "$2a$10$secret" } },
+        oidc: { type: "oidc", identifiers: ["google:10987654321", "github:42"], config: { providers: [{ initial_access_token: "tok" }] } },
+        totp: { type: "totp", identifiers: [] },
+      },
+      verifiable_addresses: [
+        { value: "cfo@corp.example", via: "email", verified: true, status: "completed" },
+        { value: "other@corp.example", via: "email", verified: false, status: "pending" },
+        { value: "+15550100", via: "sms", verified: true, status: "completed" },
+      ],
+    });
+    const action = buildPlan([set("staff", [desired("cfo@corp.example")], { adopt: true })], [current]).sets[0].actions[0];
+    expect(action.action === "adopt" && action.holds).toEqual({
+      credentials: ["oidc", "password", "totp"],
+      providers: ["github:42", "google:10987654321"],
+      verified_addresses: ["cfo@corp.example", "sms:+15550100"],
+    });
+    expect(JSON.stringify(action)).not.toContain("secret");
+    expect(JSON.stringify(action)).not.toContain("tok");
+    // An identity this set manages is updated, not adopted: nothing to show.
+    const update = buildPlan([set("staff", [desired("m@example.com", { metadata_public: { a: 1 } })])], [managed("staff", "m@example.com")]).sets[0].actions[0];
+    expect(update.action === "update" && "holds" in update).toBe(false);
   });
 
   it("refuses an identity managed by another set", () => {

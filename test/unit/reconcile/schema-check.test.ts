@@ -116,7 +116,7 @@ describe("identitiesToCheck", () => {
         desired("adopt@example.com"),
         desired("same@example.com"),
         desired("moved@example.com", { schema_id: "default" }),
-      ]),
+      ], { adopt: true }),
     ];
     const current = [liveUpdated, liveAdopted, liveSame, liveMoved];
     const plan = buildPlan(sets, current);
