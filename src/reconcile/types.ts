@@ -192,6 +192,13 @@ export interface KeyFold {
 export interface PlanOptions {
   /** Delete managed identities no longer declared, for every set (in addition to `spec.prune`). */
   prune?: boolean;
+  /**
+   * Per set name: the name the set had before (a renamed Pulumi IdentitySet). Identities whose marker names the former
+   * name are the set's: paired and updated as its own, their marker moved to the new name; none is deleted or created.
+   */
+  renamedFrom?: Readonly<Record<string, string>>;
+  /** Managed identities that a set without prune no longer declares are released: their marker is removed. */
+  release?: boolean;
   /** Turn adoption of unmanaged identities into an error. */
   noAdopt?: boolean;
   /** Per set name: how its key values are compared (absent: exactly). Derived from the server's identity schemas. */

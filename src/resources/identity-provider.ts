@@ -1,7 +1,8 @@
 // The Identity provider, run in the Pulumi provider process. One identity is planned and written by the engine as
-// a set of one (the `set` property names the ownership marker): creates and adoption through `planSets`, updates
-// through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change), deletes only when the
-// marker names the set.
+// a set of one (the `set` property names the ownership marker; by default unique to the stack and resource):
+// creates through `planSets`, taking over an identity that exists already (unmanaged, or managed by the same scope)
+// only with `adopt`; updates through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change;
+// a new `set` moves the marker in place); deletes only when the marker names the set.
 import { applyPlan } from "../reconcile/apply";
 import { capabilityIssues, planSets } from "../reconcile/engine";
 import { buildPlan } from "../reconcile/plan";
@@ -11,6 +12,7 @@ import type { DesiredIdentity, DesiredSet, LiveIdentity, Plan } from "../reconci
 import { admin } from "./connection";
 import { changedProperties, pairById, validateIdentity } from "./identity-plan";
 import { declaredFields, docOf, fieldsOf, IdentityInputs, IdentityOutputs, metaOf } from "./identity-fields";
+import { scopeOf } from "./scope";
 import { checkFailures, failureLines, issuesError } from "./errors";
 import { containsUnknown, keySpecOf } from "./keys";
 import type { Methods } from "./runtime";
@@ -50,9 +52,11 @@ function outputsOf(live: LiveIdentity, props: IdentityInputs): IdentityOutputs {
 }
 
 export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
-  async check(_olds, news) {
+  async check(olds, news) {
     if (containsUnknown(news)) return { inputs: news };
-    const inputs = { ...news, ...metaOf(news) };
+    const set = scopeOf(olds ?? {}, news);
+    if (set === undefined) return { inputs: news, failures: [{ property: "set", reason: "set: no ownership scope and no defaultSet; construct Identity resources with the Identity class" }] };
+    const inputs = { ...news, ...metaOf({ ...news, set }) };
     const { issues } = validateIdentity(inputs);
     return issues.length === 0 ? { inputs } : { inputs, failures: checkFailures(issues) };
   },
@@ -61,10 +65,9 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     if (containsUnknown(news)) return { changes: true };
     const identity = declared(news);
     const changed = changedProperties(olds, news, identity);
-    const replaces = changed.filter((property) => property === "set");
     // The dynamic provider protocol of Pulumi 3.248 carries no property names: say them in the preview output.
-    if (changed.length > 0) console.log(`Identity ${identity.key}: changes ${changed.join(", ")}${replaces.length > 0 ? " (replace)" : ""}`);
-    return replaces.length > 0 ? { changes: true, replaces, deleteBeforeReplace: true } : { changes: changed.length > 0 };
+    if (changed.length > 0) console.log(`Identity ${identity.key}: changes ${changed.join(", ")}`);
+    return { changes: changed.length > 0 };
   },
 
   async create(inputs) {
@@ -73,9 +76,11 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const server = admin();
     const { plan } = await planSets([setOf(inputs, identity)], server);
     const action = plan.sets[0]?.actions[0];
-    if (action?.action === "adopt" && !meta.adopt) {
+    // A new resource that finds its identity already there takes it over only when told to, whoever manages it.
+    if (action && action.action !== "create" && !meta.adopt) {
+      const owner = action.action === "adopt" ? "is not managed by ory-reconcile" : `is managed by set ${meta.set} (another resource or the CLI)`;
       throw new Error(
-        `Identity ${identity.key}: identity ${action.id} with ${meta.key} = ${JSON.stringify(identity.key)} already exists and is not managed by ory-reconcile; ` +
+        `Identity ${identity.key}: identity ${action.id} with ${meta.key} = ${JSON.stringify(identity.key)} already exists and ${owner}; ` +
           "an Identity resource takes it over only with adopt: true",
       );
     }
@@ -86,16 +91,18 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     return { id, outs: outputsOf(live, inputs) };
   },
 
-  async update(id, _olds, news) {
+  async update(id, olds, news) {
     const identity = declared(news);
     const set = setOf(news, identity);
+    const former = metaOf(olds).set;
     const server = admin();
     const unsupported = capabilityIssues([set], await server.capabilities());
     if (unsupported.length > 0) throw issuesError(`Identity ${identity.key}: nothing was written`, unsupported);
     const live = await getLive(server, id);
     if (!live) throw new Error(`Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`);
     const paired = pairById(identity, live, set.key);
-    const plan = buildPlan([{ ...set, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live]);
+    const renamed = former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
+    const plan = buildPlan([{ ...set, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live], renamed);
     await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
     return { outs: outputsOf((await getLive(server, id)) ?? live, news) };
   },
