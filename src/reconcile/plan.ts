@@ -1,7 +1,7 @@
 // The pure planner: (desired sets, live identities, options) -> Plan. No network, no disk, no clock.
 import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
-import { MARKER_KEY, Marker, readMarker, userMetadataAdmin } from "./marker";
+import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -131,6 +131,10 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
   const holders = () => (indexed ??= holdersOf(live, uniques));
 
   for (const set of sets) {
+    const former = options.renamedFrom?.[set.name];
+    /** The set's marker on a live identity, read as this set's when it names the set's former name. */
+    const ours = (marker: Marker | undefined): Marker | undefined =>
+      marker && (marker.set === set.name || marker.set === former) ? { ...marker, set: set.name } : undefined;
     const id = specId(set.key);
     // Only a trait key can be a credential identifier.
     const fold = set.key.kind === "trait" ? options.keyFolds?.[set.name] : undefined;
@@ -168,7 +172,8 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       const current = matches[0];
-      const liveMarker = current && readMarker(current.metadata_admin);
+      const marked = current && readMarker(current.metadata_admin);
+      const liveMarker = ours(marked) ?? marked;
       const marker = markerFor(set.name, identity, liveMarker);
       const desired = desiredDoc(identity, marker.marker);
       if (!current) {
@@ -218,19 +223,25 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       for (const { index, identity } of creates) {
         const held = heldBy(uniques.declared(identity), holders());
         const old = held.length === 1 ? held[0] : undefined;
-        if (!old || readMarker(old.metadata_admin)?.set !== set.name || claimedBy.has(old.id)) continue;
+        const liveMarker = old && ours(readMarker(old.metadata_admin));
+        if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        const liveMarker = readMarker(old.metadata_admin);
         actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
       }
     }
     for (const identity of live) {
-      if (readMarker(identity.metadata_admin)?.set !== set.name || claimedBy.get(identity.id) === set.name) continue;
+      const marker = readMarker(identity.metadata_admin);
+      if (!ours(marker) || claimedBy.get(identity.id) === set.name) continue;
       const live_digest = liveDigest(identity);
       inScope.push(live_digest);
-      if (!prune) continue;
       const key = liveKey(identity, set.key) ?? identity.id;
+      if (!prune) {
+        // Kept: released when asked, moved to the set's new name when renamed, otherwise left as it is.
+        if (options.release) actions.push(markerAction(set.name, key, identity, undefined, live_digest));
+        else if (marker?.set !== set.name) actions.push(markerAction(set.name, key, identity, ours(marker), live_digest));
+        continue;
+      }
       const changes = [{ path: "", before: "(managed by this set)", after: "(not in configuration)" }];
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
@@ -243,6 +254,14 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     issues.push(...clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set));
   }
   return plan;
+}
+
+/** An update of the ownership marker alone: `marker` written in place of the live one, or none (released). */
+function markerAction(set: string, key: string, live: LiveIdentity, marker: Marker | undefined, live_digest: string): Action {
+  const before = live.metadata_admin ?? null;
+  const after = marker ? withMarker(userMetadataAdmin(before), marker) : userMetadataAdmin(before);
+  const patch = makePatch({ metadata_admin: before }, { metadata_admin: after });
+  return { action: "update", set, key, id: live.id, patch, changes: [], live_digest };
 }
 
 /** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */

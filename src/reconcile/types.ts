@@ -233,6 +233,13 @@ export interface PlanOptions {
   adopt?: boolean;
   /** How the user allows adoption, named in that error's hint (default: `spec.adopt: true` or `--adopt`). */
   adoptHint?: string;
+  /**
+   * Per set name: the name the set had before (a renamed Pulumi IdentitySet). Identities whose marker names the former
+   * name are the set's: paired and updated as its own, their marker moved to the new name; none is deleted or created.
+   */
+  renamedFrom?: Readonly<Record<string, string>>;
+  /** Managed identities that a set without prune no longer declares are released: their marker is removed. */
+  release?: boolean;
   /** Per set name: how its key values are compared (absent: exactly). Derived from the server's identity schemas. */
   keyFolds?: Readonly<Record<string, KeyFold>>;
   /**

@@ -5,6 +5,7 @@ import { isObject } from "../reconcile/json";
 import { userMetadataAdmin } from "../reconcile/marker";
 import { Doc, impliedStatus } from "../reconcile/normalize";
 import type { Issue, Json, PasswordPolicy } from "../reconcile/types";
+import { LEGACY_SET } from "./scope";
 
 /** camelCase property -> admin API field. */
 export const FIELDS = [
@@ -19,7 +20,6 @@ export const FIELDS = [
 
 export type Field = (typeof FIELDS)[number][0];
 
-export const DEFAULT_SET = "pulumi";
 export const DEFAULT_KEY = "traits.email";
 
 export type IdentityFields = { [K in Field]?: Json };
@@ -29,6 +29,8 @@ export interface IdentityInputs extends IdentityFields {
   passwordPolicy?: PasswordPolicy;
   adopt?: boolean;
   set?: string;
+  /** The unique default of `set`, computed by the program (see defaultSet). */
+  defaultSet?: string;
   key?: string;
 }
 
@@ -93,10 +95,14 @@ export function fieldsOf(doc: Doc, declared: ReadonlySet<Field>): IdentityFields
   return out;
 }
 
-/** The meta properties (not sent to the server as fields) with their defaults filled in. */
-export function metaOf(inputs: IdentityInputs): Required<Pick<IdentityInputs, "set" | "key" | "adopt">> & Pick<IdentityInputs, "password" | "passwordPolicy"> {
-  const meta = { set: inputs.set ?? DEFAULT_SET, key: inputs.key ?? DEFAULT_KEY, adopt: inputs.adopt ?? false };
+/**
+ * The meta properties (not sent to the server as fields) with their defaults filled in. `check` records the scope
+ * in `set`; only properties stored before that fall back to the default (the legacy shared scope).
+ */
+export function metaOf(inputs: IdentityInputs): Required<Pick<IdentityInputs, "set" | "key" | "adopt">> & Pick<IdentityInputs, "password" | "passwordPolicy" | "defaultSet"> {
+  const meta = { set: inputs.set ?? inputs.defaultSet ?? LEGACY_SET, key: inputs.key ?? DEFAULT_KEY, adopt: inputs.adopt ?? false };
+  const fallback = inputs.defaultSet === undefined ? {} : { defaultSet: inputs.defaultSet };
   const password = inputs.password === undefined ? {} : { password: inputs.password };
   const policy = inputs.passwordPolicy === undefined ? {} : { passwordPolicy: inputs.passwordPolicy };
-  return { ...meta, ...password, ...policy };
+  return { ...meta, ...fallback, ...password, ...policy };
 }

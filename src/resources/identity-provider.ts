@@ -1,7 +1,8 @@
 // The Identity provider, run in the Pulumi provider process. One identity is planned and written by the engine as
-// a set of one (the `set` property names the ownership marker): creates and adoption through `planSets`, updates
-// through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change), deletes only when the
-// marker names the set.
+// a set of one (the `set` property names the ownership marker; by default unique to the stack and resource):
+// creates through `planSets`, taking over an identity that exists already (unmanaged, or managed by the same scope)
+// only with `adopt`; updates through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change;
+// a new `set` moves the marker in place); deletes only when the marker names the set.
 import { applyPlan } from "../reconcile/apply";
 import { capabilityIssues, planSets } from "../reconcile/engine";
 import { buildPlan } from "../reconcile/plan";
@@ -11,6 +12,7 @@ import type { DesiredIdentity, DesiredSet, LiveIdentity, Plan } from "../reconci
 import { admin } from "./connection";
 import { changedProperties, pairById, validateIdentity } from "./identity-plan";
 import { declaredFields, docOf, fieldsOf, IdentityInputs, IdentityOutputs, metaOf } from "./identity-fields";
+import { scopeOf } from "./scope";
 import { checkFailures, failureLines, issuesError } from "./errors";
 import { containsUnknown, keySpecOf } from "./keys";
 import type { Methods } from "./runtime";
@@ -54,9 +56,11 @@ function outputsOf(live: LiveIdentity, props: IdentityInputs): IdentityOutputs {
 }
 
 export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
-  async check(_olds, news) {
+  async check(olds, news) {
     if (containsUnknown(news)) return { inputs: news };
-    const inputs = { ...news, ...metaOf(news) };
+    const set = scopeOf(olds ?? {}, news);
+    if (set === undefined) return { inputs: news, failures: [{ property: "set", reason: "set: no ownership scope and no defaultSet; construct Identity resources with the Identity class" }] };
+    const inputs = { ...news, ...metaOf({ ...news, set }) };
     const { issues } = validateIdentity(inputs);
     return issues.length === 0 ? { inputs } : { inputs, failures: checkFailures(issues) };
   },
@@ -65,10 +69,9 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     if (containsUnknown(news)) return { changes: true };
     const identity = declared(news);
     const changed = changedProperties(olds, news, identity);
-    const replaces = changed.filter((property) => property === "set");
     // The dynamic provider protocol of Pulumi 3.248 carries no property names: say them in the preview output.
-    if (changed.length > 0) console.log(`Identity ${identity.key}: changes ${changed.join(", ")}${replaces.length > 0 ? " (replace)" : ""}`);
-    return replaces.length > 0 ? { changes: true, replaces, deleteBeforeReplace: true } : { changes: changed.length > 0 };
+    if (changed.length > 0) console.log(`Identity ${identity.key}: changes ${changed.join(", ")}`);
+    return { changes: changed.length > 0 };
   },
 
   async create(inputs) {
@@ -76,6 +79,15 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const server = admin();
     const { plan } = await planSets([setOf(inputs, identity)], server, { adoptHint: ADOPT_HINT });
     const action = plan.sets[0]?.actions[0];
+    // A new resource that finds its identity already managed (by another resource of the same scope, or by the CLI)
+    // takes it over only when told to; an unmanaged one is the plan's adoption error above.
+    const meta = metaOf(inputs);
+    if (action && action.action !== "create" && action.action !== "adopt" && !meta.adopt) {
+      throw new Error(
+        `Identity ${identity.key}: identity ${action.id} with ${meta.key} = ${JSON.stringify(identity.key)} already exists and is managed by set ${meta.set} (another resource or the CLI); ` +
+          "an Identity resource takes it over only with adopt: true",
+      );
+    }
     const written = await applyOrThrow(plan, server, `Identity ${identity.key}: create`);
     const id = action && action.action !== "create" ? action.id : written;
     const live = id ? await getLive(server, id) : undefined;
@@ -83,9 +95,10 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     return { id, outs: outputsOf(live, inputs) };
   },
 
-  async update(id, _olds, news) {
+  async update(id, olds, news) {
     const identity = declared(news);
     const set = setOf(news, identity);
+    const former = metaOf(olds).set;
     const server = admin();
     const unsupported = capabilityIssues([set], await server.capabilities());
     if (unsupported.length > 0) throw issuesError(`Identity ${identity.key}: nothing was written`, unsupported);
@@ -93,7 +106,8 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     if (!live) throw new Error(`Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`);
     const paired = pairById(identity, live, set.key);
     // Paired by the resource's own id, not by key: an identity that lost its marker out of band gets it back.
-    const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live]);
+    const renamed = former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
+    const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live], renamed);
     await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
     return { outs: outputsOf((await getLive(server, id)) ?? live, news) };
   },

@@ -1,12 +1,13 @@
 // The IdentitySet provider, run in the Pulumi provider process: a thin adapter over the engine. `diff` is the
-// engine's plan, `create`/`update` apply it, `delete` prunes everything the set manages, `read` (refresh) records
-// which identities the set manages and a digest of their live state.
+// engine's plan, `create`/`update` apply it (a new set name moves the marker of every identity the set manages, in
+// place), `delete` prunes everything the set manages with prune, and releases it (marker removed) without, `read`
+// (refresh) records which identities the set manages and a digest of their live state.
 import { applyPlan } from "../reconcile/apply";
 import { planSets } from "../reconcile/engine";
 import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { renderPlan } from "../reconcile/render";
 import { isKeyLabel } from "../reconcile/sensitive";
-import type { DesiredSet, KeySpec, Plan, Summary } from "../reconcile/types";
+import type { DesiredSet, KeySpec, Plan, PlanOptions, Summary } from "../reconcile/types";
 import { admin } from "./connection";
 import { checkFailures, failureLines, issuesError, PartialApplyError } from "./errors";
 import { containsUnknown, keySpecOf, keyText } from "./keys";
@@ -30,6 +31,9 @@ export interface SetOutputs {
   stateDigest: string;
   /** The plan of the last apply. */
   counts: Summary;
+  /** Whether the set prunes: then `delete` deletes what it manages; otherwise it releases them. Absent in states
+   * written by earlier versions: released. */
+  prune?: boolean;
 }
 
 /** Lines of the readable plan logged by `diff` (the summary line is always kept). */
@@ -41,8 +45,8 @@ function declared(inputs: SetInputs): DesiredSet {
   return inputs.prune === undefined ? loaded.set : { ...loaded.set, prune: inputs.prune };
 }
 
-async function planned(set: DesiredSet): Promise<Plan> {
-  const { plan } = await planSets([set], admin());
+async function planned(set: DesiredSet, options: PlanOptions = {}): Promise<Plan> {
+  const { plan } = await planSets([set], admin(), options);
   if (plan.issues.length > 0) throw issuesError(`IdentitySet ${set.name}: the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
   return plan;
 }
@@ -64,14 +68,19 @@ async function observe(name: string, key: KeySpec, labels: ReadonlyMap<string, s
   return { ids: Object.fromEntries(ids), stateDigest: set.state_digest };
 }
 
-async function reconcileSet(set: DesiredSet, id: string): Promise<SetOutputs> {
-  const plan = await planned(set);
+/** A set whose name changed since the last apply takes over what its former name manages. */
+function renaming(set: DesiredSet, former: string | undefined): PlanOptions {
+  return former !== undefined && former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
+}
+
+async function reconcileSet(set: DesiredSet, id: string, options: PlanOptions = {}): Promise<SetOutputs> {
+  const plan = await planned(set, options);
   const result = await applyPlan(plan, admin());
   // Created identities get their ids from the outcomes (which name them by label), the others from the plan.
   const labels = new Map<string, string>();
   for (const action of plan.sets.flatMap((s) => s.actions)) if (action.action !== "create" && action.action !== "delete" && action.label) labels.set(action.id, action.label);
   for (const outcome of result.outcomes) if (outcome.id && isKeyLabel(outcome.key)) labels.set(outcome.id, outcome.key);
-  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key, labels)), counts: plan.summary };
+  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key, labels)), counts: plan.summary, prune: set.prune };
   if (result.failed > 0) {
     throw new PartialApplyError(`IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`, id, { ...outs }, failureLines(result.outcomes));
   }
@@ -97,12 +106,19 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
   async diff(_id, olds, news) {
     if (containsUnknown(news)) return { changes: true };
     const set = declared(news);
-    // The set name is the ownership scope: a new name is a new set (the old one must let go of its identities first).
-    if (set.name !== olds.setName) return { changes: true, replaces: ["setName"], deleteBeforeReplace: true };
-    const plan = await planned(set);
+    // The set name is the ownership scope: a new name moves the marker of every identity the set manages, in place
+    // (a replace would release or delete them and create new ones).
+    const renamed = renaming(set, olds.setName);
+    const plan = await planned(set, renamed);
     const changes = hasChanges(plan.summary);
+    if (renamed.renamedFrom) console.log(`IdentitySet ${set.name}: renamed from ${olds.setName}: the identities it manages move to set ${set.name} (same ids)`);
     if (changes) logPlan(set.name, plan);
-    return { changes: changes || keyText(set.key) !== olds.key };
+    if (set.prune) {
+      const managed = plan.summary.create + plan.summary.update + plan.summary.adopt + plan.summary.noop;
+      console.log(`IdentitySet ${set.name}: prune is on: destroying or removing this resource deletes the ${managed} identities it manages`);
+    }
+    const pruneChanged = olds.prune !== undefined && olds.prune !== set.prune;
+    return { changes: changes || renamed.renamedFrom !== undefined || pruneChanged || keyText(set.key) !== olds.key };
   },
 
   async create(inputs) {
@@ -110,8 +126,9 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
     return { id: set.name, outs: await reconcileSet(set, set.name) };
   },
 
-  async update(id, _olds, news) {
-    return { outs: await reconcileSet(declared(news), id) };
+  async update(id, olds, news) {
+    const set = declared(news);
+    return { outs: await reconcileSet(set, id, renaming(set, olds.setName)) };
   },
 
   async read(id, props) {
@@ -122,8 +139,12 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
   },
 
   async delete(id, props) {
-    const plan = await planned(everythingOf(props.setName ?? id, keySpecOf(props.key)));
+    const name = props.setName ?? id;
+    const prune = props.prune === true;
+    const plan = await planned({ ...everythingOf(name, keySpecOf(props.key)), prune }, prune ? {} : { release: true });
     const result = await applyPlan(plan, admin());
-    if (result.failed > 0) throw new Error(`IdentitySet ${props.setName}: ${result.failed} identities could not be deleted\n${failureLines(result.outcomes).join("\n")}`);
+    const what = prune ? "deleted" : "released (kept on the server, ownership marker removed)";
+    if (result.failed > 0) throw new Error(`IdentitySet ${name}: ${result.failed} identities could not be ${what}\n${failureLines(result.outcomes).join("\n")}`);
+    console.log(`IdentitySet ${name}: ${result.outcomes.length} identities ${what}`);
   },
 };

@@ -14,7 +14,10 @@ export interface IdentitySetArgs {
   setName?: string;
   /** Instead of `manifest`: the set inline, in manifest format (`apiVersion`, `kind`, `metadata`, `spec`). */
   set?: pulumi.Input<Record<string, unknown>>;
-  /** Delete identities managed by this set that are no longer declared; overrides `spec.prune` when given. */
+  /**
+   * Delete identities managed by this set that are no longer declared, and everything it manages when the resource
+   * is destroyed; overrides `spec.prune` when given. Without prune, destroying the resource releases its identities.
+   */
   prune?: pulumi.Input<boolean>;
 }
 
@@ -44,6 +47,8 @@ export class IdentitySet extends pulumi.dynamic.Resource {
   declare readonly stateDigest: pulumi.Output<string>;
   /** The plan of the last apply: create, update, delete, adopt, noop. */
   declare readonly counts: pulumi.Output<Summary>;
+  /** Whether destroying this resource deletes the identities it manages (true) or releases them (false). */
+  declare readonly prune: pulumi.Output<boolean>;
 
   constructor(name: string, args: IdentitySetArgs, opts?: pulumi.CustomResourceOptions) {
     const { manifest, setName, prune } = args;

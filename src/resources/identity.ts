@@ -1,6 +1,7 @@
 // `Identity`: one Pulumi resource per identity, Pulumi-style camelCase inputs, the same engine underneath.
 import * as pulumi from "@pulumi/pulumi";
 import type { Json, PasswordPolicy } from "../reconcile/types";
+import { defaultSet } from "./scope";
 import { MODULE } from "./identity-set";
 import { identityProvider } from "./provider";
 
@@ -28,7 +29,10 @@ export interface IdentityArgs {
   verifiableAddresses?: pulumi.Input<pulumi.Input<VerifiableAddress>[]>;
   /** Take over an existing identity with the same key (default false: that is an error). */
   adopt?: pulumi.Input<boolean>;
-  /** The ownership scope written into the marker (default `pulumi`). */
+  /**
+   * The ownership scope written into the marker. Default: unique to the stack and this resource
+   * (`<project>-<stack>-<name>-<hash of the URN>`); a resource created with the former shared default `pulumi` keeps it.
+   */
   set?: pulumi.Input<string>;
   /** How an existing identity is found for `adopt`: `traits.<path>` or `external_id` (default `traits.email`). */
   key?: pulumi.Input<string>;
@@ -53,6 +57,8 @@ export class Identity extends pulumi.dynamic.Resource {
   constructor(name: string, args: IdentityArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((property) => [property, undefined]));
     Object.assign(props, args, { password: args.password === undefined ? undefined : pulumi.secret(args.password) });
+    const urn = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:Identity`, opts?.parent);
+    props.defaultSet = urn.apply((value) => defaultSet(pulumi.getProject(), pulumi.getStack(), name, value));
     const secrets = [...(opts?.additionalSecretOutputs ?? []), "password"];
     super(identityProvider, name, props, { ...opts, additionalSecretOutputs: secrets }, MODULE, "Identity");
   }

@@ -109,10 +109,10 @@ describeServers("all", "Pulumi IdentitySet", (server) => {
       writeFileSync(file, manifest("Robert"));
     });
 
-    it("destroy removes exactly the identities the set manages", async () => {
+    it("destroy without prune releases exactly the identities the set manages: kept, marker removed", async () => {
       const destroy = await t.stack.destroy();
       expect(destroy.summary.resourceChanges).toEqual({ delete: 2 });
-      expect((await api.list()).map((i) => i.id)).toEqual([unmanagedId]);
+      expect((await api.list()).map((i) => [i.id, readMarker(i.metadata_admin)]).sort()).toEqual([...Object.values(ids), unmanagedId].map((id) => [id, undefined]).sort());
     });
   });
 });

@@ -74,14 +74,15 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect((await t.stack.preview()).changeSummary).toEqual({ create: 3 });
     });
 
-    it("up creates them on the server, managed by set pulumi, with a working password", async () => {
+    it("up creates them on the server, each managed by its own scope, with a working password", async () => {
       const up = await t.stack.up();
       ids = { alice: up.outputs.alice.value, bob: up.outputs.bob.value };
       const alice = await api.get(ids.alice);
       expect(alice.traits).toEqual({ email: "alice@pulumi.test", name: { first: "Alice" } });
       expect(alice.verifiable_addresses?.[0]).toMatchObject({ value: "alice@pulumi.test", verified: true, status: "completed" });
-      expect(readMarker(alice.metadata_admin)).toEqual({ set: "pulumi", password: expect.stringMatching(/^s1:/) });
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "pulumi" } });
+      const scope = (name: string) => expect.stringMatching(new RegExp(`^ory-reconcile-test-identity-${name}-[0-9a-f]{8}$`));
+      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), password: expect.stringMatching(/^s1:/) });
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob") } });
       const session = await login(kratos.publicUrl, "alice@pulumi.test", "first-Password-1");
       expect(session.status).toBe(200);
       expect(session.session?.identity?.id).toBe(ids.alice);
@@ -152,6 +153,14 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect((await api.get(ids.bob)).traits?.email).toBe("robert@pulumi.test");
     });
 
+    it("a new set moves the ownership marker in place: same identity, nothing deleted", async () => {
+      change("bob", { set: "moved" });
+      const up = await t.stack.up();
+      expect(up.summary.resourceChanges).toEqual({ same: 2, update: 1 });
+      expect(up.outputs.bob.value).toBe(ids.bob);
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "moved" } });
+    });
+
     it("takes over an existing identity only with adopt: true", async () => {
       const carolId = (await api.create({ schema_id: "default", traits: { email: "carol@pulumi.test" } })).id;
       declared = { ...declared, carol: { traits: { email: "carol@pulumi.test", name: { first: "Carol" } } } };
@@ -167,7 +176,7 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect(up.outputs.carol.value).toBe(carolId);
       const carol = await api.get(carolId);
       expect(carol.traits).toEqual({ email: "carol@pulumi.test", name: { first: "Carol" } });
-      expect(readMarker(carol.metadata_admin)).toEqual({ set: "pulumi" });
+      expect(readMarker(carol.metadata_admin)?.set).toMatch(/^ory-reconcile-test-identity-carol-[0-9a-f]{8}$/);
     });
 
     it("destroy removes exactly the managed identities", async () => {

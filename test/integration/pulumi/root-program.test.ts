@@ -34,7 +34,7 @@ async function program(command: string): Promise<string> {
   return stdout;
 }
 
-it("previews, deploys and destroys every set of manifests/", async () => {
+it("previews, deploys and destroys every set of manifests/ (deleting what prunes, releasing the rest)", async () => {
   const loaded = loadManifests([join(REPO, "manifests")]);
   if (!loaded.ok) throw new Error("manifests/ must be valid");
   const declared = loaded.sets.flatMap((set) => set.identities.map((i) => `${set.name}/${i.key}`)).sort();
@@ -46,5 +46,7 @@ it("previews, deploys and destroys every set of manifests/", async () => {
   expect(live).toEqual(declared);
   expect(await program("preview")).toMatch(new RegExp(`${loaded.sets.length + 1} unchanged`));
   expect(await program("destroy")).toMatch(new RegExp(`- ${loaded.sets.length + 1} deleted`));
-  expect(await api.list()).toEqual([]);
+  // Sets that prune delete their identities; the others release them (kept, marker removed).
+  const released = loaded.sets.filter((set) => !set.prune).flatMap((set) => set.identities.map((i) => `undefined/${i.key}`));
+  expect((await api.list()).map((i) => `${readMarker(i.metadata_admin)?.set}/${i.traits?.email}`).sort()).toEqual(released.sort());
 });

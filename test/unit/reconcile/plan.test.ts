@@ -207,6 +207,45 @@ describe("buildPlan", () => {
     expect(buildPlan([set("staff", [])], lives, { prune: true }).summary.delete).toBe(1);
   });
 
+  it("release: a set without prune removes its marker from what it manages, keeping user keys; nothing is deleted", () => {
+    const mine = managed("staff", "kept@example.com", {}, { team: "ops" });
+    const bare = managed("staff", "bare@example.com");
+    const theirs = managed("other", "theirs@example.com");
+    const plan = buildPlan([set("staff", [])], [mine, bare, theirs, live("free@example.com")], { release: true });
+    expect(plan.summary).toEqual({ create: 0, update: 2, delete: 0, adopt: 0, noop: 0 });
+    expect(plan.sets[0].actions.map(strip)).toEqual([
+      { action: "update", set: "staff", key: "kept@example.com", id: mine.id, patch: [{ op: "remove", path: `/metadata_admin/${MARKER_KEY}` }], changes: [] },
+      { action: "update", set: "staff", key: "bare@example.com", id: bare.id, patch: [{ op: "replace", path: "/metadata_admin", value: null }], changes: [] },
+    ]);
+    expect(buildPlan([set("staff", [], { prune: true })], [mine], { release: true }).summary.delete).toBe(1); // prune still deletes
+  });
+
+  it("renamedFrom: the former set's identities are the renamed set's; their marker moves, nothing is created or deleted", () => {
+    const declared = managed("team", "alice@example.com", { traits: { email: "alice@example.com", name: "A" } }, {}, "s1:fp");
+    const undeclared = managed("team", "bob@example.com", {}, { team: "ops" });
+    const lives = [declared, undeclared, managed("other", "carol@example.com")];
+    const plan = buildPlan([set("crew", [desired("alice@example.com", { traits: { email: "alice@example.com", name: "B" } })])], lives, { renamedFrom: { crew: "team" } });
+    expect(plan.issues).toEqual([]);
+    expect(plan.sets[0].actions.map(strip)).toEqual([
+      {
+        action: "update",
+        set: "crew",
+        key: "alice@example.com",
+        id: declared.id,
+        patch: [
+          { op: "replace", path: "/traits/name", value: "B" },
+          { op: "replace", path: `/metadata_admin/${MARKER_KEY}/set`, value: "crew" },
+        ],
+        credentials: undefined,
+        changes: [{ path: "/traits/name", before: "A", after: "B" }],
+      },
+      { action: "update", set: "crew", key: "bob@example.com", id: undeclared.id, patch: [{ op: "replace", path: `/metadata_admin/${MARKER_KEY}/set`, value: "crew" }], changes: [] },
+    ]);
+    const pruned = buildPlan([set("crew", [], { prune: true })], lives, { renamedFrom: { crew: "team" } });
+    expect(pruned.sets[0].actions.map((a) => [a.action, a.key])).toEqual([["delete", "alice@example.com"], ["delete", "bob@example.com"]]);
+    expect(buildPlan([set("crew", [desired("carol@example.com")])], lives, { renamedFrom: { crew: "team" } }).issues[0].message).toContain("is managed by set other");
+  });
+
   it("password policy initial: set on create only, never compared afterwards", () => {
     const credentials = { password: { kind: "password" as const, value: new Secret("s3cret-pass"), policy: "initial" as const } };
     const plan = buildPlan([set("staff", [desired("p@example.com", {}, { credentials })])], [managed("staff", "p@example.com")]);

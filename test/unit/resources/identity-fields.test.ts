@@ -70,6 +70,7 @@ describe("fieldsOf (outputs from the live identity)", () => {
 describe("metaOf", () => {
   it("fills the defaults and keeps the password properties only when given", () => {
     expect(metaOf({ traits: {} })).toEqual({ set: "pulumi", key: "traits.email", adopt: false });
+    expect(metaOf({ traits: {}, defaultSet: "shop-dev-alice-0a1b2c3d" })).toEqual({ set: "shop-dev-alice-0a1b2c3d", defaultSet: "shop-dev-alice-0a1b2c3d", key: "traits.email", adopt: false });
     expect(metaOf({ traits: {}, password: "pw", passwordPolicy: "enforce", set: "s", key: "external_id", adopt: true })).toEqual({
       set: "s",
       key: "external_id",
