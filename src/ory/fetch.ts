@@ -64,6 +64,10 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
         report({ error: outcome.code ?? "network error" });
       }
 
+      if (response && response.status === 400 && target.protocol === "http:" && (await speaksTls(response))) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new ServerUnreachableError(shown, { code: undefined, reason: "the server speaks TLS (it answered that it got an HTTP request on an HTTPS port)", hint: "use https://", terminal: true }, attempt);
+      }
       const decision = decide({ method, pathname: target.pathname }, outcome, attempt, connected, policy);
       switch (decision.action) {
         case "done":
@@ -84,6 +88,18 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
     }
   };
   return retryingFetch as typeof fetch;
+}
+
+/**
+ * Whether a 400 is a TLS server's answer to plain HTTP: Go's servers (Kratos) answer "Client sent an HTTP request
+ * to an HTTPS server." (reads a copy of the body; the original stays readable).
+ */
+async function speaksTls(response: Response): Promise<boolean> {
+  try {
+    return /sent an HTTP request to an HTTPS server/i.test(await response.clone().text());
+  } catch {
+    return false;
+  }
 }
 
 /** A URL as errors show it: without user info, query or fragment (a query may carry identifiers or tokens). */

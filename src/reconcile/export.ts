@@ -27,6 +27,18 @@ export function keySpecOf(key: string): KeySpec {
   return key === "external_id" ? { kind: "external_id" } : { kind: "trait", path: key.replace(/^traits\./, "").split(".") };
 }
 
+/**
+ * `value` with every `${` in its strings written as `$${`, which a manifest reads back as a literal `${`: text from
+ * the server (a trait someone registered as `${env:DB_PASSWORD}`) stays text and is never read as a reference to
+ * the environment or a file of whoever applies the export.
+ */
+export function escapeReferences<T extends Json>(value: T): T {
+  if (typeof value === "string") return value.replace(/\$\{/g, "$$${") as T;
+  if (Array.isArray(value)) return value.map((item) => escapeReferences(item)) as T;
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeReferences(v)])) as T;
+  return value;
+}
+
 function exportIdentity(live: LiveIdentity): JsonObject {
   const out: JsonObject = { schema_id: live.schema_id, traits: live.traits ?? {} };
   if (live.external_id) out.external_id = live.external_id;
@@ -90,7 +102,7 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
       skipped.push({ id: identity.id, reason: `has no ${options.key}`, hint: "choose another --key" });
       continue;
     }
-    const body = exportIdentity(identity);
+    const body = escapeReferences(exportIdentity(identity));
     const inexact = ["traits", "metadata_public", "metadata_admin"].map((field) => inexactNumber(body[field], field)).find(Boolean);
     if (inexact) {
       const reason = `holds a number beyond 2^53 in ${inexact}, which reading JSON may have changed`;

@@ -102,4 +102,20 @@ describe("the CLI on an endpoint it cannot reach", () => {
       server.kill();
     }
   });
+
+  it("fails at once on a TLS port given as http:// (Go's answer to plain HTTP), naming the URL and how to fix it", async () => {
+    const program = 'require("net").createServer((c) => { c.on("error", () => {}); c.once("data", () => c.end("HTTP/1.0 400 Bad Request\\r\\n\\r\\nClient sent an HTTP request to an HTTPS server.\\n")); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })';
+    const server = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+      const result = plan(`http://127.0.0.1:${port}`);
+      expect(result).toEqual({
+        code: 1,
+        stderr: `Error: server unreachable at http://127.0.0.1:${port}/admin/version: the server speaks TLS (it answered that it got an HTTP request on an HTTPS port); use https://\n`,
+        fetches: 1,
+      });
+    } finally {
+      server.kill();
+    }
+  });
 });

@@ -1,4 +1,9 @@
 // `export`: what it writes, what it leaves out and why, and what it counts.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { loadManifests } from "../../../src/manifest";
 import { exportSets } from "../../../src/reconcile/export";
 import { live, managed } from "../../support/builders";
 
@@ -34,5 +39,15 @@ describe("exportSets", () => {
       ["imported", expect.objectContaining({ key: "traits.email", prune: false, adopt: true })],
       ["staff", expect.not.objectContaining({ adopt: expect.anything() })],
     ]);
+  });
+
+  it("writes server text that looks like a reference as a literal, so applying the export reads no environment or file", () => {
+    const traits = { email: "mallory@example.com", name: { first: "${env:DB_PASSWORD}", last: "$${x} ${file:secret.txt}" } };
+    const result = exportSets([live("mallory@example.com", { traits })], OPTIONS);
+    const dir = mkdtempSync(join(tmpdir(), "export-"));
+    writeFileSync(join(dir, "imported.yaml"), stringify(result.documents[0]));
+    // No DB_PASSWORD and no secret.txt: a reference would be an error; literal text loads as the server holds it.
+    const loaded = loadManifests([dir], { env: {} });
+    expect(loaded.ok && loaded.sets[0].identities[0].body.traits).toEqual(traits);
   });
 });
