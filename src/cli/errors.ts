@@ -1,7 +1,8 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
 import { printable } from "../reconcile/printable";
 import { isOryError, OryApiError } from "../ory";
-import { DesiredSet, Issue, SENSITIVE, subject } from "../reconcile/types";
+import { DesiredSet, Issue } from "../reconcile/types";
+import { Hidden, hiddenOf, hideIn } from "../reconcile/sensitive";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
 export class UserError extends Error {
@@ -59,29 +60,22 @@ export function scrub(text: string, secrets: ReadonlyArray<string | undefined>):
   return out;
 }
 
-/** Text that must not leave the process (values from `${env:…}` / `${file:…}`, keys made of them) -> what to show. */
-const hidden: Array<[string, string]> = [];
+/** Text that must not leave the process (values from `${env:…}` / `${file:…}`, keys made of them, passwords). */
+const hidden: Hidden[] = [];
 
 /**
- * Registers the sensitive values and keys of loaded sets: every later error, failure line and apply result shows
- * `(sensitive)` for such a value and the key's label (`staff/(sensitive #2)`) for such a key. Plans are redacted by
- * the engine itself; this catches what a server message or an error repeats.
+ * Registers the sensitive values, keys and secrets (passwords, hashes) of loaded sets: every later error, failure
+ * line and apply result shows `(sensitive)` for such a value and the key's label (`staff/(sensitive #2)`) for such a
+ * key. Plans are redacted by the engine itself; this catches what a server message or an error repeats (a server
+ * that echoes the request body).
  */
 export function hideSensitive(sets: ReadonlyArray<DesiredSet>): void {
-  for (const set of sets) {
-    for (const identity of set.identities) {
-      if (identity.label) hidden.push([subject(set.name, identity.key), subject(set.name, identity.label)], [identity.key, identity.label]);
-      for (const value of identity.sensitive?.values ?? []) hidden.push([value.reveal(), SENSITIVE]);
-    }
-  }
-  hidden.sort(([a], [b]) => b.length - a.length); // the longest first: a key that holds a shorter value stays whole
+  hidden.push(...hiddenOf(sets));
 }
 
-/** `text` with the API key and every registered sensitive value hidden. */
+/** `text` with the API key and every registered sensitive value hidden (see MIN_HIDDEN_LENGTH for short values). */
 export function redactText(text: string): string {
-  let out = scrub(text, [process.env.ORY_API_KEY]);
-  for (const [value, shown] of hidden) if (value.length >= 4) out = out.split(value).join(shown);
-  return out;
+  return hideIn(scrub(text, [process.env.ORY_API_KEY]), hidden);
 }
 
 /** `value` with `redactText` applied to every string in it (for JSON output). */

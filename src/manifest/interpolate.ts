@@ -29,6 +29,8 @@ export interface InterpolateContext {
   resolver?: Resolver;
   reporter: Reporter;
   isSecret(path: Path): boolean;
+  /** Why the value at `path` must be public (it may not hold `${env:…}` or `${file:…}`), or undefined. */
+  publicReason?(path: Path): string | undefined;
   /** Receives every resolved string that holds an `${env:…}` or `${file:…}` reference. */
   sensitive?: Set<string>;
 }
@@ -50,7 +52,11 @@ const LITERAL_HINT = "write $${ for a literal ${";
 export function interpolate(value: unknown, path: Path, ctx: InterpolateContext): unknown {
   if (typeof value === "string") {
     const resolved = ctx.resolver && value.includes("${") ? resolveString(value, path, ctx, ctx.resolver) : { text: value, sensitive: false };
-    if (resolved.sensitive) ctx.sensitive?.add(resolved.text);
+    if (resolved.sensitive) {
+      ctx.sensitive?.add(resolved.text);
+      const reason = ctx.publicReason?.(path);
+      if (reason) ctx.reporter.add(path, reason, "remove the ${env:…} / ${file:…} reference here");
+    }
     return ctx.isSecret(path) ? new Secret(resolved.text) : resolved.text;
   }
   if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, index], ctx));
@@ -72,20 +78,22 @@ function resolveString(text: string, path: Path, ctx: InterpolateContext, resolv
     }
     const env = ENV.exec(inner);
     if (env) {
-      sensitive = true;
-      return readEnv(env[1], match, path, ctx, resolver);
+      const value = readEnv(env[1], path, ctx, resolver);
+      // sensitive once a value was read; a reference left unresolved is only the manifest's own text
+      if (value !== undefined) sensitive = true;
+      return value ?? match; // unresolved: the text is kept, so that no follow-up issue is reported about it
     }
     const variable = VAR.exec(inner);
     if (variable) return readVar(variable[1], match, path, ctx, resolver);
     const file = FILE.exec(inner);
     if (file) {
-      sensitive = true;
       const content = resolver.readFile(dirname(ctx.file), file[1]);
       if (content === undefined || typeof content !== "string") {
         const refusal = content ?? { refused: "no such file", hint: "create the file or fix the path" };
         ctx.reporter.add(path, `cannot read \${file:${file[1]}}: ${refusal.refused}`, `${refusal.hint}; \${file:…} reads regular files below the manifest's directory`);
         return match;
       }
+      sensitive = true;
       return content.replace(/\r?\n$/, "");
     }
     const shown = ctx.isSecret(path) ? SENSITIVE : `"${match}"`;
@@ -95,15 +103,15 @@ function resolveString(text: string, path: Path, ctx: InterpolateContext, resolv
   return { text: resolved, sensitive };
 }
 
-function readEnv(name: string, match: string, path: Path, ctx: InterpolateContext, resolver: Resolver): string {
+/** The variable's value; undefined (reported) when it may not be read or is not set. */
+function readEnv(name: string, path: Path, ctx: InterpolateContext, resolver: Resolver): string | undefined {
   if (UNREADABLE_ENV.includes(name)) {
     ctx.reporter.add(path, `\${env:${name}} is not allowed: ${name} is ory-reconcile's own credential and is never read into a manifest`, "remove this reference (the tool sends the API key to the server itself)");
-    return match;
+    return undefined;
   }
   const found = resolver.env[name];
-  // unresolved: keep the text so that no follow-up issue is reported about it
   if (found === undefined) ctx.reporter.add(path, `environment variable ${name} is not set`, `set ${name} before running, or ${LITERAL_HINT}`);
-  return found ?? match;
+  return found;
 }
 
 function readVar(name: string, match: string, path: Path, ctx: InterpolateContext, resolver: Resolver): string {

@@ -4,7 +4,8 @@ import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/types";
 import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField, toDesired } from "./identity";
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
-import { sensitiveTest } from "../reconcile/sensitive";
+import { hideInIssues, sensitiveTest } from "../reconcile/sensitive";
+import { SENSITIVE } from "../reconcile/types";
 import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
 import { validateIdentitySchema, validateSetSchema } from "./schema";
 import { buildSet, SetDocument } from "./set";
@@ -32,10 +33,10 @@ export function parseSetValue(value: unknown, ctx: ParseContext): { set?: Desire
   }
   if (!checkHeader(value, reporter)) return { issues: reporter.issues };
   const sensitive = new Set<string>();
-  const resolved = resolve(value, [], ctx, reporter, isSetSecret, sensitive);
-  if (!validateSetSchema(resolved, reporter)) return { issues: reporter.issues };
+  const resolved = resolve(value, [], ctx, reporter, isSetSecret, sensitive, setNameReason);
+  if (!validateSetSchema(resolved, reporter)) return { issues: withoutSensitive(reporter.issues, sensitive) };
   const set = buildSet(resolved as SetDocument, reporter, sensitiveTest(sensitive));
-  return set ? { set, issues: [] } : { issues: reporter.issues };
+  return set ? { set, issues: [] } : { issues: withoutSensitive(reporter.issues, sensitive) };
 }
 
 export interface IdentityContext extends ParseContext {
@@ -59,11 +60,11 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
   const isSecret = (path: Path) => path.length === base.length + 3 && isSecretTail(path);
   const sensitive = new Set<string>();
   const resolved = resolve(value, base, ctx, reporter, isSecret, sensitive) as Obj;
-  if (!validateIdentitySchema(resolved, base, reporter)) return { ok: false, issues: reporter.issues };
+  if (!validateIdentitySchema(resolved, base, reporter)) return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
   const ownOk = checkOwn(resolved, base, reporter);
   const valid = checkMerged(resolved, base, reporter, ownOk);
   const keyValue = valid ? checkKey(resolved, base, key, reporter) : undefined;
-  if (reporter.issues.length > 0 || keyValue === undefined) return { ok: false, issues: reporter.issues };
+  if (reporter.issues.length > 0 || keyValue === undefined) return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
   return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.locate(base), sensitiveTest(sensitive), 1)) };
 }
 
@@ -86,9 +87,32 @@ function checkHeader(doc: Obj, reporter: Reporter): boolean {
   return ok;
 }
 
-function resolve(value: unknown, base: Path, ctx: ParseContext, reporter: Reporter, isSecret: (path: Path) => boolean, sensitive: Set<string>): unknown {
+/**
+ * Issues with every resolved `${env:…}` / `${file:…}` string hidden: messages quote values (`unexpected value
+ * "…"`), and no caller may show one. A string of a `generate` template is hidden part by part around its `{{i}}`,
+ * since the copies' messages hold it with the copy number filled in.
+ */
+function withoutSensitive(issues: Issue[], sensitive: ReadonlySet<string>): Issue[] {
+  const hidden = [...sensitive].flatMap((value) => value.split("{{i}}")).map((value) => ({ value, shown: SENSITIVE }));
+  return hideInIssues(issues, hidden);
+}
+
+function resolve(
+  value: unknown,
+  base: Path,
+  ctx: ParseContext,
+  reporter: Reporter,
+  isSecret: (path: Path) => boolean,
+  sensitive: Set<string>,
+  publicReason?: (path: Path) => string | undefined,
+): unknown {
   const resolver = ctx.references === false ? undefined : ctx.resolver;
-  return interpolate(value, base, { file: ctx.file, resolver, reporter, isSecret, sensitive });
+  return interpolate(value, base, { file: ctx.file, resolver, reporter, isSecret, sensitive, publicReason });
+}
+
+/** A set name is public by nature (the ownership marker on the server, file names, Pulumi ids): never sensitive. */
+function setNameReason(path: Path): string | undefined {
+  return path.length === 2 && path[0] === "metadata" && path[1] === "name" ? "a set name is public: use a literal or ${var:NAME}" : undefined;
 }
 
 function isSecretTail(path: Path): boolean {

@@ -8,6 +8,7 @@ import { withFingerprints } from "./fingerprint";
 import { buildPlan } from "./plan";
 import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
+import { hiddenOf, hideInIssues } from "./sensitive";
 import type { DesiredSet, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
@@ -85,7 +86,7 @@ export interface PlanRun {
 
 export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions = {}): Promise<PlanRun> {
   const capabilities = await admin.capabilities();
-  const issues = capabilityIssues(declaredSets, capabilities);
+  const issues = hideInIssues(capabilityIssues(declaredSets, capabilities), hiddenOf(declaredSets));
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities };
   }
@@ -111,7 +112,7 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
     const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas) : {};
     plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas });
     const items = identitiesToCheck(sets, plan, live);
-    plan.issues.push(...schemaIssues(items, schemas), ...addressIssues(items, schemas));
+    plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hiddenOf(sets)));
   }
   return { plan, capabilities };
 }

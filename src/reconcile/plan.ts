@@ -24,7 +24,7 @@ import {
   shownKey,
   subject,
 } from "./types";
-import { redactChanges } from "./sensitive";
+import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -253,6 +253,8 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     const bySubject = new Map(sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)));
     issues.push(...clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set));
   }
+  // Issues quote keys and values (a clashing trait, a schema id): sensitive ones are hidden here, once, for every output.
+  issues.splice(0, issues.length, ...hideInIssues(issues, hiddenOf(sets)));
   return plan;
 }
 

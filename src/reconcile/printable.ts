@@ -2,6 +2,7 @@
 // escaped, so that a value cannot move the cursor, erase or recolour a line, or start a line of its own (a forged
 // summary line).
 import type { JsonPlan } from "./jsonplan";
+import type { Holdings } from "./types";
 
 // C0 controls (newline and tab included: a value is never more than one line), DEL, C1 controls, and the Unicode
 // marks that reorder text (bidirectional overrides and isolates).
@@ -25,10 +26,20 @@ export function printablePlan(plan: JsonPlan): JsonPlan {
         key: printable(action.key),
         ...(action.id !== undefined ? { id: printable(action.id) } : {}),
         changes: action.changes.map((change) => ({ ...change, path: printable(change.path) })),
+        ...(action.unlink !== undefined ? { unlink: action.unlink.map(printable) } : {}),
+        ...(action.holds !== undefined ? { holds: printableHolds(action.holds) } : {}),
       })),
     })),
     ...(plan.issues
       ? { issues: plan.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}), ...(i.file !== undefined ? { file: printable(i.file) } : {}) })) }
       : {}),
   };
+}
+
+/** What an adopted identity holds (credential types, providers, addresses: the server's strings), made printable. */
+function printableHolds(holds: Holdings): Holdings {
+  const out: Holdings = { ...holds, verified_addresses: holds.verified_addresses.map((item) => printable(item)) };
+  if (holds.credentials) out.credentials = holds.credentials.map((item) => printable(item));
+  if (holds.providers) out.providers = holds.providers.map((item) => printable(item));
+  return out;
 }

@@ -1,7 +1,7 @@
 // Values that came from `${env:…}` or `${file:…}`: found in a declared identity, and replaced by `(sensitive)`
 // wherever a plan shows a value (field changes, JSON Patch ops).
 import { pointer } from "./json";
-import { FieldChange, Json, Secret, Sensitive, SENSITIVE } from "./types";
+import { DesiredSet, FieldChange, Issue, Json, Secret, Sensitive, SENSITIVE, subject } from "./types";
 
 /** Whether a string is (or, in a `generate` template, was expanded from) one of the sensitive strings. */
 export type SensitiveTest = (value: string) => boolean;
@@ -79,4 +79,50 @@ export function keyLabel(position: number): string {
 /** Whether a key as shown is a label (the key itself is sensitive). */
 export function isKeyLabel(shown: string): boolean {
   return /^\(sensitive #[0-9]+\)$/.test(shown);
+}
+
+/** A string that must not appear in output, and what stands for it there (`(sensitive)`, or a key's label). */
+export interface Hidden {
+  value: string;
+  shown: string;
+  /** A secret (password, hash): hidden whatever its length. */
+  secret?: boolean;
+}
+
+/**
+ * Values shorter than this are hidden in free text only where a message quotes them (`"ab"`): replaced anywhere, a
+ * one- to three-character value would eat letters out of ordinary words and make every message unreadable, while
+ * so short a value gives little away. Secrets (passwords, hashes) are hidden whatever their length.
+ */
+export const MIN_HIDDEN_LENGTH = 4;
+
+/** What the declared identities of `sets` must hide: sensitive keys (as labels), sensitive values, secrets. */
+export function hiddenOf(sets: ReadonlyArray<DesiredSet>): Hidden[] {
+  const out: Hidden[] = [];
+  for (const set of sets) {
+    for (const identity of set.identities) {
+      if (identity.label) out.push({ value: subject(set.name, identity.key), shown: subject(set.name, identity.label) }, { value: identity.key, shown: identity.label });
+      for (const value of identity.sensitive?.values ?? []) out.push({ value: value.reveal(), shown: SENSITIVE });
+      const password = identity.credentials?.password;
+      if (password && password.kind !== "migration_hook") out.push({ value: password.value.reveal(), shown: SENSITIVE, secret: true });
+    }
+  }
+  return out;
+}
+
+/** `text` with every hidden value replaced by what stands for it; the longest first, so a key holding a shorter value stays whole. */
+export function hideIn(text: string, hidden: ReadonlyArray<Hidden>): string {
+  let out = text;
+  for (const { value, shown, secret } of [...hidden].sort((a, b) => b.value.length - a.value.length)) {
+    if (value === "") continue;
+    if (secret || value.length >= MIN_HIDDEN_LENGTH) out = out.split(value).join(shown);
+    else out = out.split(JSON.stringify(value)).join(JSON.stringify(shown));
+  }
+  return out;
+}
+
+/** Issues with every hidden value removed from their messages and hints. */
+export function hideInIssues(issues: ReadonlyArray<Issue>, hidden: ReadonlyArray<Hidden>): Issue[] {
+  if (hidden.length === 0) return [...issues];
+  return issues.map((issue) => ({ ...issue, message: hideIn(issue.message, hidden), ...(issue.hint !== undefined ? { hint: hideIn(issue.hint, hidden) } : {}) }));
 }

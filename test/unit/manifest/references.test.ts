@@ -1,6 +1,6 @@
 // `${env:…}`, `${file:…}` and `$${` in strings, and secrets: wrapped as Secret, never serialized, never in issues.
 import { inspect } from "node:util";
-import { formatIssues, loadManifests, parseManifests } from "../../../src/manifest";
+import { formatIssues, loadManifests, parseIdentityObject, parseManifests } from "../../../src/manifest";
 import { DesiredIdentity, Secret } from "../../../src/reconcile/types";
 import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./helpers";
 
@@ -178,5 +178,46 @@ describe("secrets", () => {
       "2:15 - YAML syntax error: Unexpected map-value-ind token in YAML stream",
       "2:17 - YAML syntax error: Unexpected scalar token in YAML stream",
     ]);
+  });
+});
+
+describe("values from ${env:…} and ${file:…} in issues", () => {
+  const env = { SEC: "s3cr3tvalue", S: "ab" };
+  const shown = (issues: Array<{ message: string; hint?: string }>) => issues.map((i) => `${i.message} | ${i.hint ?? ""}`).join("\n");
+
+  it("are never quoted by a validation message, whatever the field", () => {
+    const result = load(
+      env,
+      "  key: '${env:SEC}'",
+      "  defaults: { state: '${env:SEC}' }",
+      "  identities:",
+      "    - traits: { email: a@x }",
+      "      state: '${env:SEC}'",
+      "      credentials: { password: { use_password_migration_hook: '${env:SEC}', policy: '${env:SEC}' } }",
+      "      verifiable_addresses: [{ value: a@x, via: '${env:SEC}', status: '${env:S}' }]",
+    );
+    const text = shown(issuesOf(result));
+    expect(text).toContain('unexpected value "(sensitive)": expected one of active, inactive');
+    expect(text).toContain('expected true, got "(sensitive)"');
+    expect(text).not.toContain("s3cr3t");
+    expect(text).not.toContain('"ab"');
+  });
+
+  it("are hidden from the issues of a single identity object (the Pulumi Identity)", () => {
+    const result = parseIdentityObject({ traits: { email: "a@x" }, state: "${env:SEC}" }, { env, key: "traits.email" });
+    expect(result.ok).toBe(false);
+    expect(shown(result.ok ? [] : result.issues)).not.toContain("s3cr3t");
+  });
+
+  it("are refused in a set name, which is public, without quoting the value", () => {
+    const text = "apiVersion: ory-reconcile/v1\nkind: IdentitySet\nmetadata:\n  name: '${env:SEC}'\nspec: {}\n";
+    const issues = issuesOf(parseManifests([{ file: "m/n.yaml", text }], { env, readFile: () => undefined }));
+    expect(issues).toEqual([
+      { pos: { file: "m/n.yaml", line: 4, col: 9 }, path: "metadata.name", message: "a set name is public: use a literal or ${var:NAME}", hint: expect.any(String) },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain("s3cr3t");
+    const fromFile = parseManifests([{ file: "m/n.yaml", text: text.replace("${env:SEC}", "${file:name.txt}") }], { env, readFile: () => "s3cr3tvalue" });
+    expect(issuesOf(fromFile).map((i) => i.message)).toEqual(["a set name is public: use a literal or ${var:NAME}"]);
+    expect(setsOf(parseManifests([{ file: "m/n.yaml", text: text.replace("${env:SEC}", "${var:team}") }], { env, vars: { team: "ops" }, readFile: () => undefined }))[0].name).toBe("ops");
   });
 });

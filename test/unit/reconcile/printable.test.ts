@@ -28,6 +28,19 @@ describe("text output", () => {
     expect(text).toContain("- delete setevil\\r\\u001b[2KPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\\n\\u001b[8m/evil\\r");
   });
 
+  it("of an adopt shows what the live identity holds escaped (an OIDC subject, a credential type, an address)", () => {
+    const holds = { credentials: [`oidc${FORGED}`], providers: [`google:${FORGED}`], verified_addresses: [FORGED] };
+    const adopt: JsonPlan = {
+      format_version: 1,
+      sets: [{ name: "staff", state_digest: "sha256:0", actions: [{ action: "adopt", key: "alice", id: "id-1", changes: [], holds, unlink: [`google:${FORGED}`] }] }],
+      summary: { create: 0, update: 0, delete: 0, adopt: 1, noop: 0 },
+    };
+    const text = renderPlan(adopt, { color: false });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text.split("\n").filter((line) => line.startsWith("Plan:"))).toEqual(["Plan: 0 to create, 0 to update, 0 to delete, 1 to adopt."]);
+    expect(text).toContain("providers: google:evil\\r\\u001b[2KPlan:");
+  });
+
   it("of errors shows server strings escaped", () => {
     let text = "";
     reportError(new UserError(`the server said: ${FORGED}`, [{ message: FORGED, hint: FORGED }], FORGED), (t) => (text += t));

@@ -4,7 +4,10 @@ import { parseManifests } from "../../../src/manifest";
 import { toJsonPlan } from "../../../src/reconcile/jsonplan";
 import { buildPlan } from "../../../src/reconcile/plan";
 import { renderPlan } from "../../../src/reconcile/render";
-import { managed } from "../../support/builders";
+import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
+import { planSets } from "../../../src/reconcile/engine";
+import { live, managed } from "../../support/builders";
+import { memoryAdmin } from "./memory-admin";
 import { setsOf, setYaml } from "../manifest/helpers";
 
 const env = { NEW_NAME: "new-secret-name", USER_NAME: "dana-secret" };
@@ -70,5 +73,40 @@ describe("a plan with sensitive values", () => {
 
   it("plans the same labels again (stable per identity)", () => {
     expect(toJsonPlan(buildPlan(declared(), [current]))).toEqual(json);
+  });
+});
+
+describe("plan issues about an identity with sensitive values", () => {
+  const SEC = "s3cr3tvalue";
+  const sets = () =>
+    setsOf(
+      parseManifests(
+        [
+          {
+            file: "users.yaml",
+            text: setYaml(
+              "users",
+              "  key: traits.username",
+              "  identities:",
+              "    - traits: { username: '${env:SEC}', email: one@example.com }",
+              "      schema_id: '${env:SCHEMA}'",
+              "    - traits: { username: two, email: '${env:SEC}@example.com' }",
+            ),
+          },
+        ],
+        { env: { SEC, SCHEMA: "sch3ma-secret" }, readFile: () => undefined },
+      ),
+    );
+
+  it("hide the values and show a sensitive key as its label, in every output (schema check, clash check)", async () => {
+    const holder = live(`${SEC}@example.com`, { traits: { email: `${SEC}@example.com`, username: "other" } });
+    const { plan } = await planSets(sets(), memoryAdmin("network", [holder]));
+    const json = toJsonPlan(plan);
+    const messages = plan.issues.map((i) => `${i.message} ${i.hint ?? ""}`).join("\n");
+    expect(messages).toContain('identity schema "(sensitive)" does not exist');
+    expect(messages).toContain("users/(sensitive #1)");
+    const clash = buildPlan(sets(), [holder], { schemas: [{ id: "default", schema: IDENTITY_SCHEMA }] });
+    expect(clash.issues.map((i) => i.message).join("\n")).toContain('traits.email "(sensitive)" is already held by');
+    for (const output of [messages, JSON.stringify(json), renderPlan(json), JSON.stringify(toJsonPlan(clash))]) expect(output).not.toMatch(/s3cr3tvalue|sch3ma-secret/);
   });
 });
