@@ -6,10 +6,22 @@
 # Stack secrets are encrypted with PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): an empty one is refused
 # unless ORY_RECONCILE_THROWAWAY_STACK=1 says the stack is a throwaway (a local demo or test).
 set -euo pipefail
-if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" && "${ORY_RECONCILE_THROWAWAY_STACK:-}" != "1" ]]; then
-  echo "Error: PULUMI_CONFIG_PASSPHRASE is empty: the stack's secrets would be encrypted with an empty passphrase" >&2
+# A blank passphrase, or a passphrase file that is missing, not a regular file (/dev/null) or blank, is refused too.
+refuse() {
+  echo "Error: $1" >&2
   echo "  hint: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE), or set ORY_RECONCILE_THROWAWAY_STACK=1 for a throwaway stack" >&2
   exit 1
+}
+if [[ "${ORY_RECONCILE_THROWAWAY_STACK:-}" != "1" ]]; then
+  if [[ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ]]; then
+    [[ -n "${PULUMI_CONFIG_PASSPHRASE//[[:space:]]/}" ]] || refuse "PULUMI_CONFIG_PASSPHRASE is blank: the stack's secrets would be encrypted with a blank passphrase"
+  elif [[ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
+    if ! [[ -f "$PULUMI_CONFIG_PASSPHRASE_FILE" && -r "$PULUMI_CONFIG_PASSPHRASE_FILE" ]] || ! grep -q '[^[:space:]]' "$PULUMI_CONFIG_PASSPHRASE_FILE"; then
+      refuse "PULUMI_CONFIG_PASSPHRASE_FILE is not a readable regular file holding a passphrase: the stack's secrets would be encrypted with an empty one"
+    fi
+  else
+    refuse "PULUMI_CONFIG_PASSPHRASE is empty: the stack's secrets would be encrypted with an empty passphrase"
+  fi
 fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh

@@ -1,7 +1,7 @@
 // Builds the admin client from flags and environment. The API key is read here and never printed.
-import { isIPv4 } from "node:net";
 import { createOryClient, normalizeEndpoint } from "../ory";
 import { shownUrl } from "../ory/fetch";
+import { PLAIN_HTTP_ALLOWED, plainHttpRefusal } from "../ory/plain-http";
 import type { OryAdmin } from "../reconcile/admin";
 import { UserError } from "./errors";
 
@@ -11,11 +11,7 @@ export interface ConnectFlags {
   insecureHttp?: boolean;
 }
 
-/** Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or ::1. */
-export function isLoopback(url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  return host === "localhost" || host === "[::1]" || (isIPv4(host) && host.startsWith("127."));
-}
+export { isLoopback } from "../ory/plain-http";
 
 /** The server of the last `connect` (normalized, no credentials): named when a run ends without an answer. */
 export let connectedTo: string | undefined;
@@ -38,13 +34,7 @@ export function connect(flags: ConnectFlags, onRequest?: (event: { method: strin
     throw new UserError(`${given}: ${(error as Error).message}`, [], "use a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com");
   }
   const apiKey = process.env.ORY_API_KEY || undefined;
-  const url = new URL(endpoint);
-  if (apiKey && url.protocol === "http:" && !isLoopback(url) && !flags.insecureHttp) {
-    throw new UserError(
-      `ORY_API_KEY would be sent over plain HTTP to ${url.host}, where anyone on the way can read it; nothing was sent`,
-      [],
-      "use https://, or pass --insecure-http if the network to that host is trusted (plain HTTP is allowed without it only to localhost, 127.0.0.0/8 and ::1)",
-    );
-  }
+  const refusal = plainHttpRefusal(endpoint, apiKey, flags.insecureHttp === true);
+  if (refusal) throw new UserError(refusal, [], `use https://, or pass --insecure-http if the network to that host is trusted (${PLAIN_HTTP_ALLOWED})`);
   return createOryClient({ endpoint, apiKey, onRequest });
 }

@@ -1,5 +1,5 @@
 // The only part of the loader that touches the disk: expanding paths, reading manifests and `${file:…}` targets.
-import { closeSync, constants, Dirent, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, Stats, statSync } from "node:fs";
+import { closeSync, constants, Dirent, fstatSync, openSync, readdirSync, readSync, realpathSync, Stats, statSync } from "node:fs";
 import { isAbsolute, join, relative as relativePath, resolve, sep } from "node:path";
 import type { Issue } from "../reconcile/types";
 import type { Env, FileRefusal, Resolver } from "./interpolate";
@@ -30,7 +30,9 @@ export function readManifestFiles(paths: readonly string[], cwd: string): { file
       if (seen.has(key)) continue; // the same file reached twice, e.g. `manifests manifests/staff.yaml`
       seen.add(key);
       try {
-        files.push({ file: name, text: readFileSync(key, "utf8") });
+        const read = readManifest(key);
+        if (typeof read === "string") files.push({ file: name, text: read });
+        else issues.push(makeIssue(undefined, undefined, `cannot read "${name}": ${read.refused}`, read.hint));
       } catch (error) {
         issues.push(readIssue(name, error, cwd));
       }
@@ -39,12 +41,45 @@ export function readManifestFiles(paths: readonly string[], cwd: string): { file
   return { files, issues };
 }
 
-function listYaml(dir: string): string[] {
+/** The largest manifest file read. */
+export const MANIFEST_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A manifest's text. A symlink may lead anywhere (manifests are the user's own files), but only to a regular file of
+ * at most 8 MiB: a FIFO or device is never opened (reading it could block forever or never end).
+ */
+function readManifest(path: string): string | FileRefusal {
+  const kind = statSync(path);
+  if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: "a manifest must be a regular file" };
+  if (kind.size > MANIFEST_MAX_BYTES) return manifestTooLarge();
+  // O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it still does not block.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) return { refused: "not a regular file", hint: "a manifest must be a regular file" };
+    const buffer = Buffer.alloc(Math.min(fstatSync(fd).size, MANIFEST_MAX_BYTES) + 1);
+    let length = 0;
+    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, length)) > 0; ) length += n;
+    return length > MANIFEST_MAX_BYTES ? manifestTooLarge() : buffer.subarray(0, length).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function manifestTooLarge(): FileRefusal {
+  return { refused: `larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`, hint: "split the manifests into several files" };
+}
+
+/** The *.yaml / *.yml below `dir`; a directory reached again through a symlink (a cycle, or a second link) is scanned once. */
+function listYaml(dir: string, entered: Set<string> = new Set([realpathSync(dir)])): string[] {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => compare(a.name, b.name));
   const out: string[] = [];
   for (const entry of entries) {
-    if (isDirectory(dir, entry)) out.push(...listYaml(join(dir, entry.name)).map((name) => join(entry.name, name)));
-    else if (/\.ya?ml$/.test(entry.name)) out.push(entry.name);
+    if (isDirectory(dir, entry)) {
+      const real = realpathSync(join(dir, entry.name));
+      if (entered.has(real)) continue;
+      entered.add(real);
+      out.push(...listYaml(join(dir, entry.name), entered).map((name) => join(entry.name, name)));
+    } else if (/\.ya?ml$/.test(entry.name)) out.push(entry.name);
   }
   return out;
 }

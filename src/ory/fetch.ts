@@ -104,7 +104,8 @@ async function speaksTls(response: Response): Promise<boolean> {
 
 /** A URL as errors show it: without user info, query or fragment (a query may carry identifiers or tokens). */
 export function shownUrl(url: string): string {
-  return withoutCredentials(url.replace(/[?#].*/s, ""));
+  // User info first: in a URL that does not parse, a `?` or `#` may be part of a password.
+  return withoutCredentials(url).replace(/[?#].*/s, "");
 }
 
 /** The URL without user info (user:password@). */
@@ -116,7 +117,7 @@ export function withoutCredentials(url: string): string {
     parsed.password = "";
     return parsed.toString();
   } catch {
-    // Not a URL, but it may still hold user info: whatever comes before an `@` in what would be the authority.
-    return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/?#]*@/is, (_all, scheme?: string) => `${scheme ?? ""}(credentials hidden)@`);
+    // Not a URL, but it may still hold user info, whose password may hold `/ ? #` or `@`: everything up to the last `@`.
+    return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/is, (_all, scheme?: string) => `${scheme ?? ""}(credentials hidden)@`);
   }
 }

@@ -5,9 +5,12 @@ import { formatIssue, formatIssues } from "../manifest";
 import type { Outcome } from "../reconcile/apply";
 import type { Issue } from "../reconcile/types";
 
-/** Issues as Pulumi check failures: the property they are about, and the CLI's own text. */
+/**
+ * Issues as Pulumi check failures, in the CLI's own text (which names the input's path). No failure names a property:
+ * for one that does, the Pulumi CLI prints that input's whole value, secrets included, next to the reason.
+ */
 export function checkFailures(issues: ReadonlyArray<{ property: string; issue: Issue }>): dynamic.CheckFailure[] {
-  return issues.map(({ property, issue }) => ({ property, reason: formatIssue(issue) }));
+  return issues.map(({ issue }) => ({ property: "", reason: formatIssue(issue) }));
 }
 
 export function issuesError(summary: string, issues: readonly Issue[]): Error {

@@ -59,7 +59,7 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
   async check(olds, news) {
     if (containsUnknown(news)) return { inputs: news };
     const set = scopeOf(olds ?? {}, news);
-    if (set === undefined) return { inputs: news, failures: [{ property: "set", reason: "set: no ownership scope and no defaultSet; construct Identity resources with the Identity class" }] };
+    if (set === undefined) return { inputs: news, failures: [{ property: "", reason: "set: no ownership scope and no defaultSet; construct Identity resources with the Identity class" }] };
     const inputs = { ...news, ...metaOf({ ...news, set }) };
     const { issues } = validateIdentity(inputs);
     return issues.length === 0 ? { inputs } : { inputs, failures: checkFailures(issues) };

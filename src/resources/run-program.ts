@@ -1,13 +1,14 @@
 // Runs the root Pulumi program (Pulumi.yaml -> program.ts) under the real Pulumi CLI through the Automation API,
 // as an inline program: the Node language host is not needed (it cannot be built from the Go module proxy).
 //   node dist/resources/run-program.js <preview|up|refresh|destroy> [--stack NAME] [--config key=value]...
-// Backend: PULUMI_BACKEND_URL, default a local file backend in <repo>/.pulumi. Secrets: PULUMI_CONFIG_PASSPHRASE
-// (scripts/pulumi.sh refuses an empty one unless ORY_RECONCILE_THROWAWAY_STACK=1). Server: ORY_ADMIN_URL / ORY_API_KEY or `pulumi config set ory-reconcile:adminUrl …`.
+// Backend: PULUMI_BACKEND_URL, default a local file backend in <repo>/.pulumi. Secrets: PULUMI_CONFIG_PASSPHRASE or
+// PULUMI_CONFIG_PASSPHRASE_FILE (see passphrase.ts; empty only if ORY_RECONCILE_THROWAWAY_STACK=1). Server: ORY_ADMIN_URL / ORY_API_KEY or `pulumi config set ory-reconcile:adminUrl …`.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { cacheDir } from "../dev/kratos";
 import { pulumiPath } from "../dev/pulumi-env";
+import { passphraseEnv } from "./passphrase";
 import program = require("./program");
 
 const COMMANDS = ["preview", "up", "refresh", "destroy"] as const;
@@ -22,9 +23,12 @@ async function main(argv: string[]): Promise<number> {
   const option = (name: string) => argv.flatMap((arg, i) => (arg === name && i + 1 < argv.length ? [argv[i + 1]] : []));
   const stackName = option("--stack")[0] ?? "dev";
   const root = resolve(__dirname, "..", "..");
+  const passphrase = passphraseEnv(process.env);
+  // The Pulumi CLI inherits this process's environment: an empty PULUMI_CONFIG_PASSPHRASE would win over the file.
+  if (!("PULUMI_CONFIG_PASSPHRASE" in passphrase)) delete process.env.PULUMI_CONFIG_PASSPHRASE;
   const envVars: Record<string, string> = {
     PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${join(root, ".pulumi")}`,
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    ...passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",

@@ -104,7 +104,7 @@ describeServers("all", "Pulumi IdentitySet", (server) => {
     it("check reports an invalid manifest with the CLI's messages and positions", async () => {
       writeFileSync(file, manifest("Robert").replace("metadata_public:", "metadata_publik:"));
       await expect(t.stack.preview()).rejects.toThrow(
-        /property manifest .*team\.yaml:9:7: spec\.identities\[0\]\.metadata_publik: unknown field .{1,2}metadata_publik.{1,2}\s+hint: did you mean .{1,2}metadata_public/,
+        /has a problem: .*team\.yaml:9:7: spec\.identities\[0\]\.metadata_publik: unknown field .{1,2}metadata_publik.{1,2}\s+hint: did you mean .{1,2}metadata_public/,
       );
       writeFileSync(file, manifest("Robert"));
     });

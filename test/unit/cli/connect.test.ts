@@ -60,6 +60,16 @@ describe("an endpoint that is not a URL", () => {
     expect(error?.message).not.toMatch(/pass|p@ss/);
   });
 
+  it.each(["http://u:pAss/w0rdX@[::1", "http://u:pAss?w0rdX@[::1", "http://u:pAss#w0rdX@[::1"])(
+    "%s: nothing between :// and the last @ is echoed, whatever the password holds",
+    (endpoint) => {
+      process.env.ORY_ADMIN_URL = endpoint;
+      const error = refusal(undefined as unknown as string);
+      expect(error?.message).toBe('ORY_ADMIN_URL "http://(credentials hidden)@[::1" is not a URL');
+      expect(`${error?.message} ${error?.hint}`).not.toMatch(/pA|w0|0#|rdX|u:/);
+    },
+  );
+
   it("nor is one whose scheme is refused", () => {
     expect(refusal("user:pass@[bad")?.message).toBe("--endpoint: invalid endpoint: the scheme user: is not supported, use http or https");
   });
