@@ -1,31 +1,18 @@
 // `apply` and `export` end to end against a real Kratos.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startKratos, Kratos } from "../../../src/dev/kratos";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn, liveByEmail } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
 
 const PASSWORDS = ["first-Secret-111", "second-Secret-222", "initial-Secret-333", "other-Secret-444", "registrant-Secret-555", "declared-Secret-666"];
 
 describeServers("all", "apply and export", (server) => {
-  let kratos: Kratos;
-  let proxy: Proxy;
-  let env: Record<string, string>;
+  const fixture = kratosBehindProxy(server, (f) => ({ ORY_ADMIN_URL: f.kratos.adminUrl }));
 
-  beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
-    env = { ORY_ADMIN_URL: kratos.adminUrl };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
-  });
-
-  const plan = (dir: string, extra: Record<string, string> = {}) => runCli(["plan", dir, "--detailed-exitcode"], { ...env, ...extra });
+  const plan = (dir: string, extra: Record<string, string> = {}) => runCli(["plan", dir, "--detailed-exitcode"], { ...fixture.env, ...extra });
 
   it("creates, updates, changes state, and converges to an empty plan", async () => {
     const v1 = setYaml(
@@ -39,10 +26,10 @@ identities:
   - traits: { email: ben@example.com, groups: [a, b] }`,
     );
     const dir = manifestDir({ "team.yaml": v1 });
-    const first = await runCli(["apply", dir], env);
+    const first = await runCli(["apply", dir], fixture.env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("Apply complete: 2 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
-    const live = await liveByEmail(kratos.adminUrl);
+    const live = await liveByEmail(fixture.kratos.adminUrl);
     const ann = live.get("ann@example.com")!;
     expect(ann.metadata_public).toEqual({ role: "admin" });
     expect(ann.metadata_admin).toEqual({ team: "core", [MARKER_KEY]: { set: "team" } });
@@ -52,10 +39,10 @@ identities:
 
     const v2 = v1.replace("first: Ann", "first: Anna").replace("groups: [a, b]", "groups: [b]") + "      state: inactive\n";
     const dir2 = manifestDir({ "team.yaml": v2 });
-    const second = await runCli(["apply", dir2], env);
+    const second = await runCli(["apply", dir2], fixture.env);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("Apply complete: 0 created, 2 updated, 0 adopted, 0 deleted, 0 failed.");
-    const after = await liveByEmail(kratos.adminUrl);
+    const after = await liveByEmail(fixture.kratos.adminUrl);
     expect(after.get("ann@example.com")!.traits).toEqual({ email: "ann@example.com", name: { first: "Anna" } });
     expect(after.get("ann@example.com")!.verifiable_addresses?.map((a) => a.verified)).toEqual([true]);
     expect(after.get("ben@example.com")!.traits).toEqual({ email: "ben@example.com", groups: ["b"] });
@@ -63,11 +50,11 @@ identities:
     expect((await plan(dir2)).code).toBe(0);
 
     // inactive -> active again, with PATCH only (no PUT without credential changes)
-    proxy.clear();
-    const third = await runCli(["apply", manifestDir({ "team.yaml": v2.replace("state: inactive", "state: active") })], { ORY_ADMIN_URL: proxy.url });
+    fixture.proxy.clear();
+    const third = await runCli(["apply", manifestDir({ "team.yaml": v2.replace("state: inactive", "state: active") })], { ORY_ADMIN_URL: fixture.proxy.url });
     expect(third.code).toBe(0);
-    expect((await liveByEmail(kratos.adminUrl)).get("ben@example.com")!.state).toBe("active");
-    expect(proxy.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect((await liveByEmail(fixture.kratos.adminUrl)).get("ben@example.com")!.state).toBe("active");
+    expect(fixture.proxy.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`)).toEqual([
       `PATCH /admin/identities/${after.get("ben@example.com")!.id}`,
     ]);
   });
@@ -75,30 +62,30 @@ identities:
   it("one conflicting identity in a batch does not sink the others", async () => {
     // Someone registers taken@example.com after the plan read the identities: a clash the plan could not see.
     let taken: Promise<unknown> | undefined;
-    proxy.setHook(async (request, stage) => {
+    fixture.proxy.setHook(async (request, stage) => {
       if (stage !== "received" || request.method !== "PATCH" || request.path !== "/admin/identities") return;
-      await (taken ??= admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "taken@example.com", username: "someone" } }));
+      await (taken ??= admin(fixture.kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "taken@example.com", username: "someone" } }));
     });
     const users = Array.from({ length: 30 }, (_, i) => `  - traits: { email: batch-${i}@example.com, username: batch-${i} }`).join("\n");
     const dir = manifestDir({
       "batch.yaml": setYaml("batch", `key: traits.username\nidentities:\n${users}\n  - traits: { email: taken@example.com, username: newbie }`),
     });
-    proxy.clear();
-    const result = await runCli(["apply", dir], { ORY_ADMIN_URL: proxy.url });
+    fixture.proxy.clear();
+    const result = await runCli(["apply", dir], { ORY_ADMIN_URL: fixture.proxy.url });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("! failed batch/newbie: ");
     expect(result.stdout).toContain("Apply complete: 30 created, 0 updated, 0 adopted, 0 deleted, 1 failed.");
-    const live = await liveByEmail(kratos.adminUrl);
+    const live = await liveByEmail(fixture.kratos.adminUrl);
     for (let i = 0; i < 30; i++) expect(live.get(`batch-${i}@example.com`)?.metadata_admin).toEqual({ [MARKER_KEY]: { set: "batch" } });
     expect(live.get("taken@example.com")!.traits).toEqual({ email: "taken@example.com", username: "someone" });
     // No per-item POST storm. v1.3.1 rolls the whole batch back on the conflict, so a second batch goes without the
     // culprit; v26.2.0 and master keep the other items and report only the conflicting one (persister_identity.go:
     // batch.PartialConflictError), so one batch is all.
-    expect(proxy.count((r) => r.method === "PATCH" && r.path === "/admin/identities")).toBe(server === "v1.3.1" ? 2 : 1);
-    proxy.setHook(undefined);
+    expect(fixture.proxy.count((r) => r.method === "PATCH" && r.path === "/admin/identities")).toBe(server === "v1.3.1" ? 2 : 1);
+    fixture.proxy.setHook(undefined);
     // A re-run never duplicates: the plan now sees the clash and names the identity that holds the e-mail.
     const taker = live.get("taken@example.com")!;
-    const again = await runCli(["plan", dir], env);
+    const again = await runCli(["plan", dir], fixture.env);
     expect(again.code).toBe(1);
     expect(again.stdout + again.stderr).toContain(`batch/newbie: traits.email "taken@example.com" is already held by live identity ${taker.id} (not managed by ory-reconcile)`);
   });
@@ -115,44 +102,44 @@ identities:
     credentials: { password: { password: "\${env:INITIAL}", policy: ${policy} } }`,
       );
     const dir = manifestDir({ "logins.yaml": yaml("initial") });
-    expect((await runCli(["apply", dir], { ...env, ENFORCED: PASSWORDS[0], INITIAL: PASSWORDS[2] })).code).toBe(0);
-    expect(await canLogIn(kratos.publicUrl, "enforce@example.com", PASSWORDS[0])).toBe(true);
-    expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[2])).toBe(true);
+    expect((await runCli(["apply", dir], { ...fixture.env, ENFORCED: PASSWORDS[0], INITIAL: PASSWORDS[2] })).code).toBe(0);
+    expect(await canLogIn(fixture.kratos.publicUrl, "enforce@example.com", PASSWORDS[0])).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "initial@example.com", PASSWORDS[2])).toBe(true);
 
-    const changed = { ...env, ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] };
+    const changed = { ...fixture.env, ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] };
     const planned = await runCli(["plan", dir, "--output", "json"], changed);
     expect(JSON.parse(planned.stdout).summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 1 });
     const applied = await runCli(["apply", dir], changed);
     expect(applied.code).toBe(0);
-    expect(await canLogIn(kratos.publicUrl, "enforce@example.com", PASSWORDS[1])).toBe(true);
-    expect(await canLogIn(kratos.publicUrl, "enforce@example.com", PASSWORDS[0])).toBe(false);
-    expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[2])).toBe(true);
-    expect(await canLogIn(kratos.publicUrl, "initial@example.com", PASSWORDS[3])).toBe(false);
+    expect(await canLogIn(fixture.kratos.publicUrl, "enforce@example.com", PASSWORDS[1])).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "enforce@example.com", PASSWORDS[0])).toBe(false);
+    expect(await canLogIn(fixture.kratos.publicUrl, "initial@example.com", PASSWORDS[2])).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "initial@example.com", PASSWORDS[3])).toBe(false);
     expect((await plan(dir, { ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] })).code).toBe(0);
-    const marker = (await liveByEmail(kratos.adminUrl)).get("enforce@example.com")!.metadata_admin as Record<string, { password: string }>;
+    const marker = (await liveByEmail(fixture.kratos.adminUrl)).get("enforce@example.com")!.metadata_admin as Record<string, { password: string }>;
     expect(marker[MARKER_KEY].password).toMatch(/^s2:/);
     expect(planned.stdout).not.toContain(marker[MARKER_KEY].password);
   });
 
   it("prunes only with prune, only its own identities; --max-deletes aborts before any write", async () => {
-    await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "free-agent@example.com" } });
+    await admin(fixture.kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "free-agent@example.com" } });
     const three = setYaml("pr", "key: traits.email\nidentities:\n  - traits: { email: p1@example.com }\n  - traits: { email: p2@example.com }\n  - traits: { email: p3@example.com }");
-    expect((await runCli(["apply", manifestDir({ "pr.yaml": three })], env)).code).toBe(0);
+    expect((await runCli(["apply", manifestDir({ "pr.yaml": three })], fixture.env)).code).toBe(0);
     const one = manifestDir({ "pr.yaml": setYaml("pr", "key: traits.email\nidentities:\n  - traits: { email: p1@example.com }") });
 
-    const noPrune = await runCli(["apply", one], env);
+    const noPrune = await runCli(["apply", one], fixture.env);
     expect(noPrune.stdout).toContain("Apply complete: 0 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
 
-    proxy.clear();
-    const limited = await runCli(["apply", one, "--prune", "--max-deletes", "1"], { ORY_ADMIN_URL: proxy.url });
+    fixture.proxy.clear();
+    const limited = await runCli(["apply", one, "--prune", "--max-deletes", "1"], { ORY_ADMIN_URL: fixture.proxy.url });
     expect(limited.code).toBe(1);
     expect(limited.stderr).toContain("more than --max-deletes 1");
-    expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(fixture.proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
 
-    const pruned = await runCli(["apply", one, "--prune", "--max-deletes", "2"], env);
+    const pruned = await runCli(["apply", one, "--prune", "--max-deletes", "2"], fixture.env);
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toContain("Apply complete: 0 created, 0 updated, 0 adopted, 2 deleted, 0 failed.");
-    const live = await liveByEmail(kratos.adminUrl);
+    const live = await liveByEmail(fixture.kratos.adminUrl);
     expect(["p1", "p2", "p3"].map((p) => live.has(`${p}@example.com`))).toEqual([true, false, false]);
     expect(live.has("free-agent@example.com")).toBe(true);
     expect(live.has("ann@example.com")).toBe(true);
@@ -165,7 +152,7 @@ identities:
     ["spec.adopt: true", "ceo@corp.example", "adopt: true\n", []],
   ])("adopts a self-service registrant only when asked (%s); otherwise a plan error naming both ways, nothing written", async (_how, email, specAdopt, flags) => {
     const [registrantPassword, declaredPassword] = [PASSWORDS[4], PASSWORDS[5]];
-    const registrant = await admin(kratos.adminUrl).createIdentity({
+    const registrant = await admin(fixture.kratos.adminUrl).createIdentity({
       schema_id: "default",
       traits: { email },
       credentials: { password: { config: { password: registrantPassword } } },
@@ -173,8 +160,8 @@ identities:
     });
     const identity = `identities:\n  - traits: { email: ${email} }\n    metadata_admin: { cost_center: finance }\n    metadata_public: { role: executive }\n    verifiable_addresses: [{ value: ${email}, via: email, verified: true }]\n    credentials: { password: { password: "\${env:DECLARED_PASSWORD}", policy: initial } }`;
     const refusedDir = manifestDir({ "adopters.yaml": setYaml("adopters", `key: traits.email\n${identity}`) });
-    const viaProxy = { ORY_ADMIN_URL: proxy.url, DECLARED_PASSWORD: declaredPassword };
-    proxy.clear();
+    const viaProxy = { ORY_ADMIN_URL: fixture.proxy.url, DECLARED_PASSWORD: declaredPassword };
+    fixture.proxy.clear();
     for (const args of [["plan", refusedDir], ["apply", refusedDir], ["apply", refusedDir, "--no-adopt"]]) {
       const refused = await runCli(args, viaProxy);
       expect(refused.code).toBe(1);
@@ -184,10 +171,10 @@ identities:
       );
       expect(refused.stdout).not.toContain("> adopt");
     }
-    expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(fixture.proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
 
     const dir = manifestDir({ "adopters.yaml": setYaml("adopters", `key: traits.email\n${specAdopt}${identity}`) });
-    const withEnv = { ...viaProxy, ORY_ADMIN_URL: kratos.adminUrl };
+    const withEnv = { ...viaProxy, ORY_ADMIN_URL: fixture.kratos.adminUrl };
     const planned = await runCli(["plan", dir, "--output", "json", ...flags], withEnv);
     expect([planned.code, planned.stderr]).toEqual([0, ""]);
     const [action] = JSON.parse(planned.stdout).sets[0].actions;
@@ -197,7 +184,7 @@ identities:
     expect(adopted.code).toBe(0);
     expect(adopted.stdout).toMatch(new RegExp(`^> adopt adopters/${email.replace(/\./g, "\\.")} \\(${registrant.id}\\) holds credentials: [a-z_, ]*\\bpassword\\b[a-z_, ]*; providers: none; verified addresses: ${email.replace(/\./g, "\\.")}$`, "m"));
     expect(adopted.stdout).toContain("0 created, 0 updated, 1 adopted");
-    const live = (await liveByEmail(kratos.adminUrl)).get(email)!;
+    const live = (await liveByEmail(fixture.kratos.adminUrl)).get(email)!;
     expect([live.id, live.metadata_admin, live.metadata_public, live.verifiable_addresses?.map((a) => [a.value, a.verified])]).toEqual([
       registrant.id,
       { cost_center: "finance", [MARKER_KEY]: { set: "adopters" } },
@@ -205,46 +192,46 @@ identities:
       [[email, true]],
     ]);
     // Policy initial: the registrant's password keeps working, the declared one was never set.
-    expect(await canLogIn(kratos.publicUrl, email, registrantPassword)).toBe(true);
-    expect(await canLogIn(kratos.publicUrl, email, declaredPassword)).toBe(false);
+    expect(await canLogIn(fixture.kratos.publicUrl, email, registrantPassword)).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, email, declaredPassword)).toBe(false);
     expect((await runCli(["plan", dir, "--detailed-exitcode"], withEnv)).code).toBe(0);
   });
 
   it("apply --plan applies a saved plan, and refuses a stale one without writing", async () => {
     const dir = manifestDir({ "saved.yaml": setYaml("saved", "key: traits.email\nidentities:\n  - traits: { email: s1@example.com, name: { first: One } }") });
     const planFile = join(dir, "plan.json");
-    expect((await runCli(["plan", dir, "--out", planFile], env)).code).toBe(0);
-    const ok = await runCli(["apply", dir, "--plan", planFile], env);
+    expect((await runCli(["plan", dir, "--out", planFile], fixture.env)).code).toBe(0);
+    const ok = await runCli(["apply", dir, "--plan", planFile], fixture.env);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("1 created");
 
     const changedDir = manifestDir({ "saved.yaml": setYaml("saved", "key: traits.email\nidentities:\n  - traits: { email: s1@example.com, name: { first: Two } }") });
     const planFile2 = join(changedDir, "plan.json");
-    expect((await runCli(["plan", changedDir, "--out", planFile2], env)).code).toBe(0);
+    expect((await runCli(["plan", changedDir, "--out", planFile2], fixture.env)).code).toBe(0);
     expect(JSON.parse(readFileSync(planFile2, "utf8")).summary.update).toBe(1);
-    const s1 = (await liveByEmail(kratos.adminUrl)).get("s1@example.com")!;
-    await admin(kratos.adminUrl).patchIdentity(s1.id, [{ op: "replace", path: "/metadata_public", value: { touched: true } }]);
-    proxy.clear();
-    const stale = await runCli(["apply", changedDir, "--plan", planFile2], { ORY_ADMIN_URL: proxy.url });
+    const s1 = (await liveByEmail(fixture.kratos.adminUrl)).get("s1@example.com")!;
+    await admin(fixture.kratos.adminUrl).patchIdentity(s1.id, [{ op: "replace", path: "/metadata_public", value: { touched: true } }]);
+    fixture.proxy.clear();
+    const stale = await runCli(["apply", changedDir, "--plan", planFile2], { ORY_ADMIN_URL: fixture.proxy.url });
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain("is stale; nothing was written");
     expect(stale.stderr).toContain("set saved: live identities changed since the plan was made");
-    expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(fixture.proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
   });
 
   it("export writes manifests that plan as a no-op (managed) or a pure adoption (unmanaged)", async () => {
     const out = manifestDir({});
-    const exported = await runCli(["export", "--out", out], env);
+    const exported = await runCli(["export", "--out", out], fixture.env);
     expect(exported.code).toBe(0);
     const files = ["adopters", "batch", "imported", "logins", "pr", "saved", "team"].map((s) => `${s}.yaml`);
     for (const file of files) expect(readFileSync(join(out, file), "utf8")).toContain("apiVersion: ory-reconcile/v1");
     // Only the set of unmanaged identities asks for adoption.
     expect(files.filter((file) => /^  adopt: true$/m.test(readFileSync(join(out, file), "utf8")))).toEqual(["imported.yaml"]);
     const managedOnly = files.filter((f) => f !== "imported.yaml").map((f) => join(out, f));
-    const again = await runCli(["plan", ...managedOnly, "--detailed-exitcode"], env);
+    const again = await runCli(["plan", ...managedOnly, "--detailed-exitcode"], fixture.env);
     expect(again.stdout).toMatch(/^\d+ identities are unchanged\.\nPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt\.\n$/);
     expect(again.code).toBe(0);
-    const adopt = await runCli(["plan", join(out, "imported.yaml"), "--output", "json"], env);
+    const adopt = await runCli(["plan", join(out, "imported.yaml"), "--output", "json"], fixture.env);
     expect([adopt.code, adopt.stderr]).toEqual([0, ""]);
     const json = JSON.parse(adopt.stdout);
     expect(json.summary.create + json.summary.update + json.summary.delete).toBe(0);

@@ -1,31 +1,18 @@
 // Addresses the server keeps, on every real server: Kratos derives verifiable and recovery addresses from the traits
 // its identity schema marks and drops every other declared one; the status of a verifiable address is what was
 // declared (or, when none is, what `verified` implies), on create as on update.
-import { startKratos, Kratos } from "../../../src/dev/kratos";
 import type { LiveIdentity } from "../../../src/reconcile/types";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
 
 describeServers("all", "declared addresses", (server) => {
-  let kratos: Kratos;
-  let proxy: Proxy;
-  let env: Record<string, string>;
+  const fixture = kratosBehindProxy(server);
 
-  beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
-    env = { ORY_ADMIN_URL: proxy.url };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
-  });
-
-  const client = () => admin(kratos.adminUrl);
+  const client = () => admin(fixture.kratos.adminUrl);
   // Every request but the capability probe (`GET /admin/version`), without its query.
-  const requests = () => proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => r !== "GET /admin/version");
+  const requests = () => fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => r !== "GET /admin/version");
   // Kratos v1.x answers `GET /schemas` on its admin port with a redirect (to /admin/schemas here).
   const schemaReads = () => (server === "v1.3.1" ? ["GET /schemas", "GET /admin/schemas"] : ["GET /schemas"]);
   const byEmail = async (email: string): Promise<LiveIdentity> => (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!;
@@ -57,9 +44,9 @@ describeServers("all", "declared addresses", (server) => {
         ].join("\n"),
       ),
     });
-    proxy.clear();
+    fixture.proxy.clear();
     for (const command of ["plan", "apply"]) {
-      const result = await runCli([command, dir], env);
+      const result = await runCli([command, dir], fixture.env);
       const out = result.stdout + result.stderr;
       expect(result.code).toBe(1);
       const rule = (via: string) => `is not the value of a trait that identity schema "default" marks for verification via ${via}`;
@@ -90,8 +77,8 @@ describeServers("all", "declared addresses", (server) => {
       "status.yaml": setYaml("status", [...yaml, entry("gus@example.com", true), entry("hana@example.com", false), entry("ike@example.com", false), entry("jo@example.com", false), entry("kai@example.com", true)].join("\n")),
     });
 
-    proxy.clear();
-    const applied = await runCli(["apply", dir, "--adopt"], env);
+    fixture.proxy.clear();
+    const applied = await runCli(["apply", dir, "--adopt"], fixture.env);
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("Apply complete: 1 created, 0 updated, 4 adopted, 0 deleted, 0 failed.");
@@ -108,17 +95,17 @@ describeServers("all", "declared addresses", (server) => {
     expect(addresses(await client().getIdentity(jo.id))).toEqual(expected("jo@example.com", false, "sent"));
     expect(addresses(await byEmail("kai@example.com"))).toEqual(expected("kai@example.com", true, "completed"));
 
-    proxy.clear();
-    expect((await runCli(["plan", dir, "--detailed-exitcode"], env)).code).toBe(0);
+    fixture.proxy.clear();
+    expect((await runCli(["plan", dir, "--detailed-exitcode"], fixture.env)).code).toBe(0);
     expect(requests()).toEqual(["GET /admin/identities"]);
 
     // The same address turned verified by the manifest later ends where a create with it starts.
     const later = manifestDir({ "status.yaml": setYaml("status", [...yaml, entry("gus@example.com", true), entry("hana@example.com", true), entry("ike@example.com", true), entry("jo@example.com", true), entry("kai@example.com", true)].join("\n")) });
-    const again = await runCli(["apply", later], env);
+    const again = await runCli(["apply", later], fixture.env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("Apply complete: 0 created, 3 updated, 0 adopted, 0 deleted, 0 failed.");
     for (const identity of [hana, ike, jo]) expect(addresses(await client().getIdentity(identity.id)).verifiable).toEqual([expect.objectContaining({ verified: true, status: "completed" })]);
-    expect((await runCli(["plan", later, "--detailed-exitcode"], env)).code).toBe(0);
+    expect((await runCli(["plan", later, "--detailed-exitcode"], fixture.env)).code).toBe(0);
   });
 
   it("reports addresses the server did not keep as failures when the schemas cannot be checked first", async () => {
@@ -126,10 +113,10 @@ describeServers("all", "declared addresses", (server) => {
       "kept.yaml": setYaml("kept", "key: traits.email\nidentities:\n  - schema_id: default\n    traits: { email: lena@example.com }\n    verifiable_addresses: [{ value: lena@example.com, via: email, verified: true }, { value: lena.other@example.com, via: email, verified: true }]"),
     });
     // The identity schemas cannot be read: the plan-time check is skipped and the server decides.
-    proxy.setFaults({ rate404: 1, match: (method, path) => method === "GET" && path.endsWith("/schemas") });
+    fixture.proxy.setFaults({ rate404: 1, match: (method, path) => method === "GET" && path.endsWith("/schemas") });
     try {
-      proxy.clear();
-      const created = await runCli(["apply", dir], env);
+      fixture.proxy.clear();
+      const created = await runCli(["apply", dir], fixture.env);
       expect(created.code).toBe(1);
       expect(created.stdout + created.stderr).toContain("not kept by the server: verifiable_addresses: lena.other@example.com (via email, verified, status completed)");
       const lena = await byEmail("lena@example.com");
@@ -137,17 +124,17 @@ describeServers("all", "declared addresses", (server) => {
       // The listing, the batch's read-back, and the read-back of what it declared.
       expect(requests().filter((r) => r.startsWith("GET /admin/identities"))).toEqual(["GET /admin/identities", "GET /admin/identities", "GET /admin/identities"]);
 
-      proxy.clear();
-      const updated = await runCli(["apply", dir], env);
+      fixture.proxy.clear();
+      const updated = await runCli(["apply", dir], fixture.env);
       expect(updated.code).toBe(1);
       expect(updated.stdout + updated.stderr).toContain("not kept by the server: verifiable_addresses: lena.other@example.com (via email, verified, status completed)");
       expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([`PATCH /admin/identities/${lena.id}`]);
       expect(addresses(await client().getIdentity(lena.id)).verifiable).toEqual([{ value: "lena@example.com", via: "email", verified: true, status: "completed" }]);
     } finally {
-      proxy.setFaults(undefined);
+      fixture.proxy.setFaults(undefined);
     }
     // With the schemas readable the plan refuses the list instead.
-    const refused = await runCli(["plan", dir, "--detailed-exitcode"], env);
+    const refused = await runCli(["plan", dir, "--detailed-exitcode"], fixture.env);
     expect(refused.code).toBe(1);
     expect(refused.stdout + refused.stderr).toMatch(/kept\.yaml:\d+:\d+: kept\/lena@example\.com: verifiable_addresses\[1\]/);
   });

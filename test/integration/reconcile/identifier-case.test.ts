@@ -1,10 +1,9 @@
 // Keys compared as the server compares credential identifiers (issue 13 item 1), on every real server: Kratos
 // stores the identifier of a trait marked `credentials.password.identifier` lower-cased, so a user who registered
 // as `Dana@Example.com` is the identity a manifest declares as `dana@example.com`.
-import { startKratos, Kratos } from "../../../src/dev/kratos";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
 
 const PASSWORD = "dana-Secret-4711";
@@ -15,29 +14,17 @@ interface JsonPlanOut {
 }
 
 describeServers("all", "identifier keys compare as the server compares them", (server) => {
-  let kratos: Kratos;
-  let proxy: Proxy;
-  let env: Record<string, string>;
+  const fixture = kratosBehindProxy(server);
 
-  beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
-    env = { ORY_ADMIN_URL: proxy.url };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
-  });
-
-  const client = () => admin(kratos.adminUrl);
+  const client = () => admin(fixture.kratos.adminUrl);
   const planJson = async (dir: string): Promise<JsonPlanOut> => {
-    const result = await runCli(["plan", dir, "--output", "json"], env);
+    const result = await runCli(["plan", dir, "--output", "json"], fixture.env);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     return JSON.parse(result.stdout) as JsonPlanOut;
   };
   // Every request but the capability probe (`GET /admin/version`), without its query.
-  const requests = () => proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => r !== "GET /admin/version");
+  const requests = () => fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => r !== "GET /admin/version");
   // Kratos v1.x answers `GET /schemas` on its admin port with a redirect (to /admin/schemas here).
   const schemaReads = () => (server === "v1.3.1" ? ["GET /schemas", "GET /admin/schemas"] : ["GET /schemas"]);
 
@@ -45,7 +32,7 @@ describeServers("all", "identifier keys compare as the server compares them", (s
     const seeded = await client().createIdentity({ schema_id: "default", traits: { email: "Dana@Example.com" }, credentials: { password: { config: { password: PASSWORD } } } });
     const dir = manifestDir({ "staff.yaml": setYaml("staff", "key: traits.email\nadopt: true\nidentities:\n  - traits: { email: dana@example.com }") });
 
-    proxy.clear();
+    fixture.proxy.clear();
     const plan = await planJson(dir);
     expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 1, noop: 0 });
     expect(plan.sets[0].actions).toEqual([
@@ -54,26 +41,26 @@ describeServers("all", "identifier keys compare as the server compares them", (s
     // The listing, then the identity schemas (which the pre-write check reads anyway), nothing else.
     expect(requests()).toEqual(["GET /admin/identities", ...schemaReads()]);
 
-    proxy.clear();
-    const applied = await runCli(["apply", dir], env);
+    fixture.proxy.clear();
+    const applied = await runCli(["apply", dir], fixture.env);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("Apply complete: 0 created, 0 updated, 1 adopted, 0 deleted, 0 failed.");
     expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([`PATCH /admin/identities/${seeded.id}`]);
     const after = await client().getIdentity(seeded.id, ["password"]);
     expect(after.traits).toEqual({ email: "dana@example.com" });
     expect(after.credentials?.password?.identifiers).toEqual(["dana@example.com"]);
-    expect(await canLogIn(kratos.publicUrl, "dana@example.com", PASSWORD)).toBe(true);
-    expect(await canLogIn(kratos.publicUrl, "Dana@Example.com", PASSWORD)).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "dana@example.com", PASSWORD)).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "Dana@Example.com", PASSWORD)).toBe(true);
 
-    proxy.clear();
-    expect((await runCli(["plan", dir, "--detailed-exitcode"], env)).code).toBe(0);
+    fixture.proxy.clear();
+    expect((await runCli(["plan", dir, "--detailed-exitcode"], fixture.env)).code).toBe(0);
     // A no-op plan reads the identities only.
     expect(requests()).toEqual(["GET /admin/identities"]);
   });
 
   it("turns a managed key change that only differs in case into one update of the same identity, with prune", async () => {
     const yaml = (email: string) => manifestDir({ "team.yaml": setYaml("casing", `key: traits.email\nprune: true\nidentities:\n  - traits: { email: ${email}, name: { first: Erin } }`) });
-    expect((await runCli(["apply", yaml("erin@example.com")], env)).code).toBe(0);
+    expect((await runCli(["apply", yaml("erin@example.com")], fixture.env)).code).toBe(0);
     const before = (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === "erin@example.com")!;
 
     const renamed = yaml("Erin@Example.com");
@@ -82,13 +69,13 @@ describeServers("all", "identifier keys compare as the server compares them", (s
     expect(plan.sets[0].actions).toEqual([
       { action: "update", key: "Erin@Example.com", id: before.id, patch: [{ op: "replace", path: "/traits/email", value: "Erin@Example.com" }], changes: expect.anything(), live_digest: expect.any(String) },
     ]);
-    proxy.clear();
-    const applied = await runCli(["apply", renamed], env);
+    fixture.proxy.clear();
+    const applied = await runCli(["apply", renamed], fixture.env);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("Apply complete: 0 created, 1 updated, 0 adopted, 0 deleted, 0 failed.");
     expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([`PATCH /admin/identities/${before.id}`]);
     expect((await client().getIdentity(before.id)).traits).toEqual({ email: "Erin@Example.com", name: { first: "Erin" } });
-    expect((await runCli(["plan", renamed, "--detailed-exitcode"], env)).code).toBe(0);
+    expect((await runCli(["plan", renamed, "--detailed-exitcode"], fixture.env)).code).toBe(0);
   });
 
   it("keeps a key trait that the schema does not mark as an identifier (username) case-sensitive", async () => {
@@ -97,14 +84,14 @@ describeServers("all", "identifier keys compare as the server compares them", (s
     const plan = await planJson(dir);
     expect(plan.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions.map((a) => [a.action, a.key])).toEqual([["create", "Frank"]]);
-    expect((await runCli(["apply", dir], env)).code).toBe(0);
+    expect((await runCli(["apply", dir], fixture.env)).code).toBe(0);
     expect((await client().getIdentity(frank.id)).traits).toEqual({ email: "frank@example.com", username: "frank" });
   });
 
   it("refuses two declared keys that differ only in case under an identifier key, at file:line:col, writing nothing", async () => {
     const dir = manifestDir({ "twins.yaml": setYaml("twins", "key: traits.email\nidentities:\n  - traits: { email: gina@example.com }\n  - traits: { email: Gina@Example.com }") });
-    proxy.clear();
-    const result = await runCli(["apply", dir], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", dir], fixture.env);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/twins\.yaml:\d+:\d+: .*duplicate key "Gina@Example.com": also declared at .*twins\.yaml:\d+:\d+ as "gina@example.com"/);
     expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([]);

@@ -5,10 +5,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { startKratos, Kratos } from "../../../src/dev/kratos";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
 
 const PASSWORD = "pat-Secret-4711";
@@ -30,43 +29,31 @@ function manifest(email: string, links: string[], password = false): string {
 }
 
 describeServers("all", "OIDC links", (server) => {
-  let kratos: Kratos;
-  let proxy: Proxy;
-  let env: Record<string, string>;
+  const fixture = kratosBehindProxy(server, (f) => ({ ORY_ADMIN_URL: f.proxy.url, PAT_PASSWORD: PASSWORD }));
 
-  beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
-    env = { ORY_ADMIN_URL: proxy.url, PAT_PASSWORD: PASSWORD };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
-  });
-
-  const client = () => admin(kratos.adminUrl);
+  const client = () => admin(fixture.kratos.adminUrl);
   /** The links as the server holds them, sorted. */
   const links = async (id: string) => [...((await client().getIdentity(id)).credentials?.oidc?.identifiers ?? [])].sort();
   const idOf = async (email: string) => (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!.id;
   // Every request but the capability probe, with its query decoded.
-  const requests = () => proxy.requests.map((r) => `${r.method} ${decodeURIComponent(r.path)}`).filter((r) => r !== "GET /admin/version");
+  const requests = () => fixture.proxy.requests.map((r) => `${r.method} ${decodeURIComponent(r.path)}`).filter((r) => r !== "GET /admin/version");
   const writes = () => requests().filter((r) => !r.startsWith("GET "));
   const lists = () => requests().filter((r) => r.startsWith("GET /admin/identities?"));
   const planJson = async (dir: string): Promise<JsonPlanOut> => {
-    const result = await runCli(["plan", dir, "--output", "json"], env);
+    const result = await runCli(["plan", dir, "--output", "json"], fixture.env);
     expect([result.code, result.stderr]).toEqual([0, ""]);
     return JSON.parse(result.stdout) as JsonPlanOut;
   };
   const apply = async (dir: string) => {
-    proxy.clear();
-    const result = await runCli(["apply", dir], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", dir], fixture.env);
     expect([result.code, result.stderr]).toEqual([0, ""]);
     return result;
   };
   /** A second plan finds nothing to do, and reads the identities once, asking for no credential config. */
   const expectNoop = async (dir: string) => {
-    proxy.clear();
-    expect((await runCli(["plan", dir, "--detailed-exitcode"], env)).code).toBe(0);
+    fixture.proxy.clear();
+    expect((await runCli(["plan", dir, "--detailed-exitcode"], fixture.env)).code).toBe(0);
     expect(requests()).toEqual([expect.stringMatching(/^GET \/admin\/identities\?/)]);
     expect(lists()[0]).toContain("include_credential=link_recovery");
   };
@@ -78,7 +65,7 @@ describeServers("all", "OIDC links", (server) => {
     expect(await links(id)).toEqual(["google:g-1"]);
 
     const both = manifest("ada@example.com", ["google:g-1", "github:gh-1"]);
-    proxy.clear();
+    fixture.proxy.clear();
     const plan = await planJson(both);
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions).toEqual([
@@ -91,7 +78,7 @@ describeServers("all", "OIDC links", (server) => {
 
     await apply(both);
     expect(writes()).toEqual([`PUT /admin/identities/${id}`]);
-    const put = JSON.parse(proxy.requests.find((r) => r.method === "PUT")!.body!) as { credentials: unknown };
+    const put = JSON.parse(fixture.proxy.requests.find((r) => r.method === "PUT")!.body!) as { credentials: unknown };
     expect(put.credentials).toEqual({ oidc: { config: { providers: [{ provider: "github", subject: "gh-1" }] } } });
     expect(await links(id)).toEqual(["github:gh-1", "google:g-1"]);
     await expectNoop(both);
@@ -150,8 +137,8 @@ describeServers("all", "OIDC links", (server) => {
     const id = await idOf("sol@example.com");
     const none = manifest("sol@example.com", []);
     expect((await planJson(none)).sets[0].actions).toEqual([expect.objectContaining({ action: "update", unlink: ["google:s-1"] })]);
-    proxy.clear();
-    const result = await runCli(["apply", none], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", none], fixture.env);
     expect(writes()).toEqual([`DELETE /admin/identities/${id}/credentials/oidc?identifier=google:s-1`]);
     if (server === "v1.3.1") {
       expect(result.code).toBe(0);
@@ -169,8 +156,8 @@ describeServers("all", "OIDC links", (server) => {
   it("exports the links in manifest form, and the export plans as a no-op", async () => {
     await apply(manifest("eve@example.com", ["google:e-1", "github:e-2"]));
     const out = mkdtempSync(join(tmpdir(), "ory-reconcile-export-"));
-    proxy.clear();
-    const exported = await runCli(["export", "--set", "links", "--key", "traits.email", "--out", out], env);
+    fixture.proxy.clear();
+    const exported = await runCli(["export", "--set", "links", "--key", "traits.email", "--out", out], fixture.env);
     expect(exported.code).toBe(0);
     expect(lists().every((list) => list.includes("include_credential=link_recovery") && !list.includes("include_credential=oidc"))).toBe(true);
     const yaml = readFileSync(join(out, "links.yaml"), "utf8");
@@ -184,8 +171,8 @@ describeServers("all", "OIDC links", (server) => {
 
   it("refuses a link declared twice, sending nothing", async () => {
     const twice = manifest("dup@example.com", ["google:d-1", "google:d-1"]);
-    proxy.clear();
-    const result = await runCli(["apply", twice], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", twice], fixture.env);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/links\.yaml:\d+:\d+: .*duplicate OIDC link google:d-1: also declared at providers\[0\]/);
     expect(requests()).toEqual([]);

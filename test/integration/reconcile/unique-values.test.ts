@@ -1,10 +1,9 @@
 // Values only one identity may hold (credential identifiers, verifiable and recovery addresses, external_id), on
 // every real server: a write that would clash with a live identity is a plan error naming it, with nothing sent; a
 // changed username whose e-mail only the pruned old identity holds is that identity renamed, updated in place.
-import { startKratos, Kratos } from "../../../src/dev/kratos";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
 
 const PASSWORD = "ann-Secret-4711";
@@ -15,61 +14,49 @@ interface JsonPlanOut {
 }
 
 describeServers("all", "unique values are seen before writing", (server) => {
-  let kratos: Kratos;
-  let proxy: Proxy;
-  let env: Record<string, string>;
+  const fixture = kratosBehindProxy(server, (f) => ({ ORY_ADMIN_URL: f.proxy.url, ANN_PASSWORD: PASSWORD }));
 
-  beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
-    env = { ORY_ADMIN_URL: proxy.url, ANN_PASSWORD: PASSWORD };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
-  });
-
-  const client = () => admin(kratos.adminUrl);
+  const client = () => admin(fixture.kratos.adminUrl);
   // Every write request, without its query.
-  const writes = () => proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => !r.startsWith("GET "));
+  const writes = () => fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => !r.startsWith("GET "));
   const users = (name: string, identities: string, prune = true) =>
     manifestDir({ "users.yaml": setYaml(name, `key: traits.username\nprune: ${prune}\nidentities:\n${identities}`) });
   const person = (username: string, email: string, password = false) =>
     `  - traits: { email: ${email}, username: ${username} }\n` + (password ? "    credentials: { password: { password: \"${env:ANN_PASSWORD}\" } }\n" : "");
 
   it("renames: a changed username with the same e-mail updates the identity in place, keeping its id and password", async () => {
-    expect((await runCli(["apply", users("rename", person("ann", "ann@example.com", true))], env)).code).toBe(0);
+    expect((await runCli(["apply", users("rename", person("ann", "ann@example.com", true))], fixture.env)).code).toBe(0);
     const [before] = (await client().listIdentities({ pageSize: 1000 })).filter((i) => (i.traits as { username?: string }).username === "ann");
-    expect(await canLogIn(kratos.publicUrl, "ann@example.com", PASSWORD)).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "ann@example.com", PASSWORD)).toBe(true);
 
     const renamed = users("rename", person("ann-m", "ann@example.com", true));
-    const planned = await runCli(["plan", renamed, "--output", "json"], env);
+    const planned = await runCli(["plan", renamed, "--output", "json"], fixture.env);
     expect(planned.code).toBe(0);
     const plan = JSON.parse(planned.stdout) as JsonPlanOut;
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions).toEqual([expect.objectContaining({ action: "update", key: "ann-m", id: before.id, patch: [{ op: "replace", path: "/traits/username", value: "ann-m" }] })]);
-    const text = await runCli(["plan", renamed], env);
+    const text = await runCli(["plan", renamed], fixture.env);
     expect(text.stdout).toContain("Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.");
 
-    proxy.clear();
-    const applied = await runCli(["apply", renamed], env);
+    fixture.proxy.clear();
+    const applied = await runCli(["apply", renamed], fixture.env);
     expect(applied.stdout + applied.stderr).toContain("Apply complete: 0 created, 1 updated, 0 adopted, 0 deleted, 0 failed.");
     expect(applied.code).toBe(0);
     expect(writes()).toEqual([`PATCH /admin/identities/${before.id}`]);
     const after = await client().getIdentity(before.id);
     expect(after.traits).toEqual({ email: "ann@example.com", username: "ann-m" });
-    expect(await canLogIn(kratos.publicUrl, "ann@example.com", PASSWORD)).toBe(true);
+    expect(await canLogIn(fixture.kratos.publicUrl, "ann@example.com", PASSWORD)).toBe(true);
 
-    proxy.clear();
-    expect((await runCli(["plan", renamed, "--detailed-exitcode"], env)).code).toBe(0);
+    fixture.proxy.clear();
+    expect((await runCli(["plan", renamed, "--detailed-exitcode"], fixture.env)).code).toBe(0);
     expect(writes()).toEqual([]);
   });
 
   it("refuses a create whose e-mail an unmanaged identity holds, naming it, and writes nothing", async () => {
     const stranger = await client().createIdentity({ schema_id: "default", traits: { email: "Bea@Example.com", username: "someone" } });
     const dir = users("strangers", person("bea", "bea@example.com"));
-    proxy.clear();
-    const result = await runCli(["apply", dir], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", dir], fixture.env);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(
       new RegExp(`users\\.yaml:\\d+:\\d+: .*strangers/bea: traits\\.email "bea@example\\.com" is already held by live identity ${stranger.id} \\(not managed by ory-reconcile\\) in traits\\.email, as its password identifier, code identifier, verifiable address \\(email\\) and recovery address \\(email\\)`),
@@ -79,8 +66,8 @@ describeServers("all", "unique values are seen before writing", (server) => {
 
   it("refuses two declared identities with one e-mail under different keys, and writes nothing", async () => {
     const dir = users("twins", person("cai", "cai@example.com") + person("cai2", "CAI@example.com"));
-    proxy.clear();
-    const result = await runCli(["apply", dir], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", dir], fixture.env);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/users\.yaml:\d+:\d+: .*twins\/cai2: traits\.email "CAI@example\.com" would also be the password identifier, .* of .*users\.yaml:\d+:\d+ \(twins\/cai\)/);
     expect(writes()).toEqual([]);
@@ -89,10 +76,10 @@ describeServers("all", "unique values are seen before writing", (server) => {
 
   it("refuses an update to an e-mail another live identity holds, and writes nothing", async () => {
     const dir = (email: string) => users("movers", person("dan", "dan@example.com") + person("eve", email), false);
-    expect((await runCli(["apply", dir("eve@example.com")], env)).code).toBe(0);
+    expect((await runCli(["apply", dir("eve@example.com")], fixture.env)).code).toBe(0);
     const dan = (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { username?: string }).username === "dan")!;
-    proxy.clear();
-    const result = await runCli(["apply", dir("dan@example.com")], env);
+    fixture.proxy.clear();
+    const result = await runCli(["apply", dir("dan@example.com")], fixture.env);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toContain(`movers/eve: traits.email "dan@example.com" is already held by live identity ${dan.id} (managed by set movers)`);
     expect(writes()).toEqual([]);
@@ -102,8 +89,8 @@ describeServers("all", "unique values are seen before writing", (server) => {
     it("refuses a create whose external_id another identity holds, and writes nothing", async () => {
       const holder = await client().createIdentity({ schema_id: "default", traits: { email: "fay@example.com" }, external_id: "ext-fay" });
       const dir = manifestDir({ "ext.yaml": setYaml("ext", "key: traits.email\nidentities:\n  - traits: { email: gus@example.com }\n    external_id: ext-fay") });
-      proxy.clear();
-      const result = await runCli(["apply", dir], env);
+      fixture.proxy.clear();
+      const result = await runCli(["apply", dir], fixture.env);
       expect(result.code).toBe(1);
       expect(result.stdout + result.stderr).toContain(`ext/gus@example.com: external_id "ext-fay" is already held by live identity ${holder.id} (not managed by ory-reconcile)`);
       expect(writes()).toEqual([]);

@@ -27,6 +27,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Runs `onConnection` (JavaScript, with the socket as `c`) as a loopback TCP server in its own process (the CLI runs
+ * synchronously here, so this process could not answer it), hands its port to `use`, then stops it.
+ */
+async function withServer<T>(onConnection: string, use: (port: string) => T | Promise<T>): Promise<T> {
+  const program = `require("net").createServer((c) => { c.on("error", () => {}); ${onConnection}; }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })`;
+  const server = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+    return await use(port);
+  } finally {
+    server.kill();
+  }
+}
+
 describe("the CLI on an endpoint it cannot reach", () => {
   it("fails at once on a port fetch refuses, naming the URL and the reason", () => {
     const result = plan("http://127.0.0.1:9");
@@ -73,49 +88,29 @@ describe("the CLI on an endpoint it cannot reach", () => {
     }
   });
 
-  it("an answer cut off in its body is a network error naming the URL, not an internal error", async () => {
-    const partial = 'c.once("data", () => { c.write("HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 100\\r\\n\\r\\n{\\"ver"); setTimeout(() => c.destroy(), 20); })';
-    const server = spawn(process.execPath, ["-e", `require("net").createServer((c) => { c.on("error", () => {}); ${partial}; }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })`], { stdio: ["ignore", "pipe", "inherit"] });
-    try {
-      const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+  it("an answer cut off in its body is a network error naming the URL, not an internal error", () =>
+    withServer('c.once("data", () => { c.write("HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 100\\r\\n\\r\\n{\\"ver"); setTimeout(() => c.destroy(), 20); })', (port) => {
       const result = plan(`http://127.0.0.1:${port}`);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`http://127.0.0.1:${port}/admin/version`);
       expect(result.stderr).not.toContain("internal error");
-    } finally {
-      server.kill();
-    }
-  });
+    }));
 
-  it("fails at once on a port that answers something other than HTTP (an SSH server), naming the URL and how to fix it", async () => {
-    const program = 'require("net").createServer((c) => { c.on("error", () => {}); c.write("SSH-2.0-OpenSSH_9.6\\r\\n"); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })';
-    const server = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "inherit"] });
-    try {
-      const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
-      const result = plan(`http://127.0.0.1:${port}`);
-      expect(result).toEqual({
+  it("fails at once on a port that answers something other than HTTP (an SSH server), naming the URL and how to fix it", () =>
+    withServer('c.write("SSH-2.0-OpenSSH_9.6\\r\\n")', (port) =>
+      expect(plan(`http://127.0.0.1:${port}`)).toEqual({
         code: 1,
         stderr: `Error: server unreachable at http://127.0.0.1:${port}/admin/version: the answer is not HTTP (a TLS server given as http://, or not an HTTP server) (HPE_INVALID_CONSTANT); check the endpoint's scheme and port: a TLS server needs https://, and the port must be the admin API's\n`,
         fetches: 1,
-      });
-    } finally {
-      server.kill();
-    }
-  });
+      }),
+    ));
 
-  it("fails at once on a TLS port given as http:// (Go's answer to plain HTTP), naming the URL and how to fix it", async () => {
-    const program = 'require("net").createServer((c) => { c.on("error", () => {}); c.once("data", () => c.end("HTTP/1.0 400 Bad Request\\r\\n\\r\\nClient sent an HTTP request to an HTTPS server.\\n")); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })';
-    const server = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "inherit"] });
-    try {
-      const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
-      const result = plan(`http://127.0.0.1:${port}`);
-      expect(result).toEqual({
+  it("fails at once on a TLS port given as http:// (Go's answer to plain HTTP), naming the URL and how to fix it", () =>
+    withServer('c.once("data", () => c.end("HTTP/1.0 400 Bad Request\\r\\n\\r\\nClient sent an HTTP request to an HTTPS server.\\n"))', (port) =>
+      expect(plan(`http://127.0.0.1:${port}`)).toEqual({
         code: 1,
         stderr: `Error: server unreachable at http://127.0.0.1:${port}/admin/version: the server speaks TLS (it answered that it got an HTTP request on an HTTPS port); use https://\n`,
         fetches: 1,
-      });
-    } finally {
-      server.kill();
-    }
-  });
+      }),
+    ));
 });
