@@ -96,7 +96,7 @@ describeServers("all", "Pulumi Identity", (server) => {
       const saved = declared;
       declared = { ...declared, carol: { traits: { email: "carol@pulumi.test" }, state: "actve" as "active" } };
       try {
-        await expect(t.stack.preview()).rejects.toThrow(/property state .*: state: unexpected value .{1,2}actve.{1,2}: expected one of active, inactive\s+hint: did you mean/);
+        await expect(t.stack.preview()).rejects.toThrow(/has a problem: state: unexpected value .{1,2}actve.{1,2}: expected one of active, inactive\s+hint: did you mean/);
       } finally {
         declared = saved;
       }
