@@ -49,17 +49,32 @@ export const MANIFEST_MAX_BYTES = 8 * 1024 * 1024;
  * at most 8 MiB: a FIFO or device is never opened (reading it could block forever or never end).
  */
 function readManifest(path: string): string | FileRefusal {
+  return readRegularFile(path, MANIFEST_MAX_BYTES, manifestTooLarge, "a manifest must be a regular file");
+}
+
+/**
+ * The text of the regular file at `path` (after symlinks), of at most `maxBytes` bytes; a refusal (`tooLarge()`, or
+ * "not a regular file" with `notFileHint`) otherwise. A FIFO or device is never opened: opening it could block
+ * forever and reading it never end; the file is opened non-blocking and checked again once open, should it be
+ * swapped after the check. Throws the file system's error when the file cannot be read at all.
+ */
+function readRegularFile(path: string, maxBytes: number, tooLarge: () => FileRefusal, notFileHint: string): string | FileRefusal {
   const kind = statSync(path);
-  if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: "a manifest must be a regular file" };
-  if (kind.size > MANIFEST_MAX_BYTES) return manifestTooLarge();
-  // O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it still does not block.
+  if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: notFileHint };
+  if (kind.size > maxBytes) return tooLarge();
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!fstatSync(fd).isFile()) return { refused: "not a regular file", hint: "a manifest must be a regular file" };
-    const buffer = Buffer.alloc(Math.min(fstatSync(fd).size, MANIFEST_MAX_BYTES) + 1);
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return { refused: "not a regular file", hint: notFileHint };
+    // Read until the end, not by the size the file claims (some report 0), and never more than maxBytes + 1.
+    const chunks: Buffer[] = [];
     let length = 0;
-    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, length)) > 0; ) length += n;
-    return length > MANIFEST_MAX_BYTES ? manifestTooLarge() : buffer.subarray(0, length).toString("utf8");
+    for (let n = 1; n > 0 && length <= maxBytes; length += n) {
+      const chunk = Buffer.alloc(Math.min(Math.max(opened.size - length, 64 * 1024), maxBytes + 1 - length));
+      n = readSync(fd, chunk, 0, chunk.length, null);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return length > maxBytes ? tooLarge() : Buffer.concat(chunks).toString("utf8");
   } finally {
     closeSync(fd);
   }
@@ -126,19 +141,7 @@ function readBelow(base: string, relative: string): string | FileRefusal | undef
   } catch {
     return undefined;
   }
-  const kind = statSync(real);
-  if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: "point to a regular file" };
-  if (kind.size > FILE_REFERENCE_MAX_BYTES) return tooLarge();
-  // O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it still does not block.
-  const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    if (!fstatSync(fd).isFile()) return { refused: "not a regular file", hint: "point to a regular file" };
-    const buffer = Buffer.alloc(FILE_REFERENCE_MAX_BYTES + 1);
-    const length = readSync(fd, buffer, 0, buffer.length, 0);
-    return length > FILE_REFERENCE_MAX_BYTES ? tooLarge() : buffer.subarray(0, length).toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
+  return readRegularFile(real, FILE_REFERENCE_MAX_BYTES, tooLarge, "point to a regular file");
 }
 
 function tooLarge(): FileRefusal {
