@@ -1,8 +1,8 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
 import { printable } from "../reconcile/printable";
 import { isOryError, OryApiError } from "../ory";
-import { DesiredSet, Issue } from "../reconcile/types";
-import { Hidden, hiddenOf, hideIn } from "../reconcile/sensitive";
+import { DesiredSet, Issue, SENSITIVE } from "../reconcile/types";
+import { Hidden, hiddenOf, hideIn, hidingOrder } from "../reconcile/sensitive";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
 export class UserError extends Error {
@@ -53,15 +53,8 @@ export function formatIssueLine(issue: Issue): string {
   return `${where}${path}${issue.message}` + (issue.hint ? `\n  hint: ${issue.hint}` : "");
 }
 
-/** Removes every known secret from text that leaves the process. */
-export function scrub(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join("(sensitive)");
-  return out;
-}
-
-/** Text that must not leave the process (values from `${env:…}` / `${file:…}`, keys made of them, passwords). */
-const hidden: Hidden[] = [];
+/** Text that must not leave the process (values from `${env:…}` / `${file:…}`, keys made of them, passwords), in hidingOrder. */
+let hidden: Hidden[] = [];
 
 /**
  * Registers the sensitive values, keys and secrets (passwords, hashes) of loaded sets: every later error, failure
@@ -70,12 +63,14 @@ const hidden: Hidden[] = [];
  * that echoes the request body).
  */
 export function hideSensitive(sets: ReadonlyArray<DesiredSet>): void {
-  hidden.push(...hiddenOf(sets));
+  hidden = hidingOrder([...hidden, ...hiddenOf(sets)]);
 }
 
 /** `text` with the API key and every registered sensitive value hidden (see MIN_HIDDEN_LENGTH for short values). */
 export function redactText(text: string): string {
-  return hideIn(scrub(text, [process.env.ORY_API_KEY]), hidden);
+  const apiKey = process.env.ORY_API_KEY;
+  // The key is hidden first and whatever its length (an empty one hides nothing).
+  return hideIn(apiKey ? hideIn(text, [{ value: apiKey, shown: SENSITIVE, secret: true }]) : text, hidden);
 }
 
 /** `value` with `redactText` applied to every string in it (for JSON output). */

@@ -4,7 +4,7 @@ import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/types";
 import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField, toDesired } from "./identity";
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
-import { hideInIssues, sensitiveTest } from "../reconcile/sensitive";
+import { hideInIssues, hidingOrder, sensitiveTest } from "../reconcile/sensitive";
 import { SENSITIVE } from "../reconcile/types";
 import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
 import { validateIdentitySchema, validateSetSchema } from "./schema";
@@ -93,7 +93,7 @@ function checkHeader(doc: Obj, reporter: Reporter): boolean {
  * since the copies' messages hold it with the copy number filled in.
  */
 function withoutSensitive(issues: Issue[], sensitive: ReadonlySet<string>): Issue[] {
-  const hidden = [...sensitive].flatMap((value) => value.split("{{i}}")).map((value) => ({ value, shown: SENSITIVE }));
+  const hidden = hidingOrder([...sensitive].flatMap((value) => value.split("{{i}}")).map((value) => ({ value, shown: SENSITIVE })));
   return hideInIssues(issues, hidden);
 }
 

@@ -1,6 +1,7 @@
 // Creates the server refused because a unique value is taken (HTTP 409): an interrupted earlier run, or one running
 // beside this one, may have created these very identities after this run read the live state. They are read back,
 // paired by key and planned again, so that the run converges instead of failing.
+import { listedForPlanning } from "./normalize";
 import type { OryAdmin } from "./admin";
 import { buildPlan } from "./plan";
 import { runPool } from "./pool";
@@ -73,5 +74,6 @@ async function readBack(plan: Plan, refused: CreateAction[], admin: OryAdmin): P
     if (!missed) return [...found.values()];
   }
   const caps = await admin.capabilities();
-  return admin.listIdentities({ pageSize: caps.pageSizeMax, consistency: "strong", ...(oidc ? { credentialIdentifiers: true } : {}) });
+  // The same view of each identity as the plan's own listing (engine.ts), read strongly consistent.
+  return admin.listIdentities({ pageSize: caps.pageSizeMax, consistency: "strong", map: listedForPlanning, ...(oidc ? { credentialIdentifiers: true } : {}) });
 }

@@ -96,7 +96,7 @@ export interface Hidden {
  */
 export const MIN_HIDDEN_LENGTH = 4;
 
-/** What the declared identities of `sets` must hide: sensitive keys (as labels), sensitive values, secrets. */
+/** What the declared identities of `sets` must hide: sensitive keys (as labels), sensitive values, secrets (see hidingOrder). */
 export function hiddenOf(sets: ReadonlyArray<DesiredSet>): Hidden[] {
   const out: Hidden[] = [];
   for (const set of sets) {
@@ -107,14 +107,28 @@ export function hiddenOf(sets: ReadonlyArray<DesiredSet>): Hidden[] {
       if (password && password.kind !== "migration_hook") out.push({ value: password.value.reveal(), shown: SENSITIVE, secret: true });
     }
   }
-  return out;
+  return hidingOrder(out);
 }
 
-/** `text` with every hidden value replaced by what stands for it; the longest first, so a key holding a shorter value stays whole. */
+/**
+ * `hidden` as hideIn takes it: each value once (a secret if any of its entries is), the longest first, so that a key
+ * holding a shorter value stays whole. Many identities often share one value (a seeded password), so this keeps
+ * hiding a string proportional to the distinct values, not to the identities.
+ */
+export function hidingOrder(hidden: ReadonlyArray<Hidden>): Hidden[] {
+  const byValue = new Map<string, Hidden>();
+  for (const entry of hidden) {
+    if (entry.value === "") continue;
+    const seen = byValue.get(entry.value);
+    byValue.set(entry.value, seen ? { ...seen, secret: seen.secret || entry.secret } : entry);
+  }
+  return [...byValue.values()].sort((a, b) => b.value.length - a.value.length);
+}
+
+/** `text` with every hidden value replaced by what stands for it; `hidden` in hidingOrder (hiddenOf gives it so). */
 export function hideIn(text: string, hidden: ReadonlyArray<Hidden>): string {
   let out = text;
-  for (const { value, shown, secret } of [...hidden].sort((a, b) => b.value.length - a.value.length)) {
-    if (value === "") continue;
+  for (const { value, shown, secret } of hidden) {
     if (secret || value.length >= MIN_HIDDEN_LENGTH) out = out.split(value).join(shown);
     else out = out.split(JSON.stringify(value)).join(JSON.stringify(shown));
   }

@@ -3,6 +3,7 @@
 import { parseManifests } from "../../../src/manifest";
 import { toJsonPlan } from "../../../src/reconcile/jsonplan";
 import { buildPlan } from "../../../src/reconcile/plan";
+import { hideIn, hidingOrder } from "../../../src/reconcile/sensitive";
 import { renderPlan } from "../../../src/reconcile/render";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
 import { planSets } from "../../../src/reconcile/engine";
@@ -108,5 +109,21 @@ describe("plan issues about an identity with sensitive values", () => {
     const clash = buildPlan(sets(), [holder], { schemas: [{ id: "default", schema: IDENTITY_SCHEMA }] });
     expect(clash.issues.map((i) => i.message).join("\n")).toContain('traits.email "(sensitive)" is already held by');
     for (const output of [messages, JSON.stringify(json), renderPlan(json), JSON.stringify(toJsonPlan(clash))]) expect(output).not.toMatch(/s3cr3tvalue|sch3ma-secret/);
+  });
+});
+
+describe("hidingOrder", () => {
+  it("keeps each value once (a secret if any entry is), longest first, so a key holding a shorter value stays whole", () => {
+    const order = hidingOrder([
+      { value: "pw-1234", shown: "(sensitive)" },
+      { value: "staff/user-pw-1234@example.com", shown: "staff/(sensitive #1)" },
+      { value: "pw-1234", shown: "(sensitive)", secret: true },
+      { value: "", shown: "(sensitive)" },
+    ]);
+    expect(order).toEqual([
+      { value: "staff/user-pw-1234@example.com", shown: "staff/(sensitive #1)" },
+      { value: "pw-1234", shown: "(sensitive)", secret: true },
+    ]);
+    expect(hideIn("created staff/user-pw-1234@example.com with pw-1234", order)).toBe("created staff/(sensitive #1) with (sensitive)");
   });
 });
