@@ -124,9 +124,9 @@ describe("createRetryingFetch", () => {
     const { retrying, events } = setup(sequence(json(503, {}), networkError("ECONNRESET"), json(200, [])));
     await retrying("http://user:pw@kratos.test:4434/admin/identities?page_size=2");
     expect(events.map(({ durationMs, ...rest }) => rest)).toEqual([
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 1, status: 503 },
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 2, error: "ECONNRESET" },
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 3, status: 200 },
+      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 1, status: 503, bucket: "kratos-admin-medium" },
+      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 2, error: "ECONNRESET", bucket: "kratos-admin-medium" },
+      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 3, status: 200, bucket: "kratos-admin-medium" },
     ]);
     expect(events.every((event) => event.durationMs === 0)).toBe(true);
   });
