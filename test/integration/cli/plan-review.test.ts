@@ -5,7 +5,7 @@ import { freePort, startKratos, Kratos } from "../../../src/dev/kratos";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
-import { Emulator, rateLimitBucket, startEmulator } from "../../support/network-emulator";
+import { Emulator, HeaderStyle, rateLimitBucket, startEmulator } from "../../support/network-emulator";
 import { startProxy, Proxy, Recorded } from "../../support/proxy";
 import { describeOn, describeServers } from "../../support/servers";
 
@@ -111,6 +111,10 @@ generate:
 });
 
 describeOn("v26.2.0", "the cost estimate on Ory Network (emulator)", () => {
+  describe.each<[HeaderStyle]>([["documented"], ["per-window"]])("with %s rate-limit headers", (headers) => costEstimate(headers));
+});
+
+function costEstimate(headers: HeaderStyle): void {
   let kratos: Kratos;
   let emulator: Emulator;
   let proxy: Proxy;
@@ -118,7 +122,7 @@ describeOn("v26.2.0", "the cost estimate on Ory Network (emulator)", () => {
 
   beforeAll(async () => {
     kratos = await startKratos({ server: "v26.2.0" });
-    emulator = await startEmulator({ target: kratos.adminUrl, rateLimit: { windows: LIMITS } });
+    emulator = await startEmulator({ target: kratos.adminUrl, rateLimit: { windows: LIMITS, headers } });
     proxy = await startProxy({ target: emulator.url });
     const api = admin(kratos.adminUrl);
     for (const name of ["a", "b", "c", "gone-1", "gone-2"]) {
@@ -181,7 +185,7 @@ generate:
     expect(bucketsOf(proxy.requests)).toEqual(plan.estimate.requests);
     expect(emulator.limited - limitedBefore).toBe(0);
     expect(tookMs / 1000).toBeGreaterThanOrEqual(plan.estimate.seconds);
-    process.stdout.write(`estimate ${JSON.stringify(plan.estimate)}; apply took ${tookMs} ms\n`);
+    process.stdout.write(`${headers}: estimate ${JSON.stringify(plan.estimate)}; apply took ${tookMs} ms\n`);
     expectNoSecrets(json.stdout, text.stdout, markdown.stdout, applied.stdout, applied.stderr);
   });
-});
+}
