@@ -1,7 +1,7 @@
 // Plans a reviewer reads: `plan --output markdown`, generate entries summarized, `--show-unmanaged`, against real
 // Kratos servers (through the recording proxy, to count requests); and the cost estimate against the Ory Network
 // emulator, whose bucket counts of a real apply must equal the estimate.
-import { freePort, startKratos, Kratos } from "../../../src/dev/kratos";
+import { startKratos, Kratos } from "../../../src/dev/kratos";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
@@ -25,7 +25,6 @@ describeServers("all", "plans for review", (server) => {
   let dir: string;
 
   beforeAll(async () => {
-    void freePort;
     kratos = await startKratos({ server });
     proxy = await startProxy({ target: kratos.adminUrl });
     env = { ...ENV, ORY_ADMIN_URL: proxy.url };
