@@ -23,6 +23,8 @@ export interface ApplyFlags {
   prehashPasswords?: boolean;
   bcryptCost?: number;
   output: "text" | "json";
+  /** Every identity on its own in the printed plan, also the copies of a `generate` entry. */
+  verbose?: boolean;
 }
 
 /** The plan saved by `plan --out`, checked before anything is sent: a file that holds no such plan is refused. */
@@ -52,7 +54,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) {
-    if (flags.output === "text") stdout.write(renderPlan(json, { color }));
+    if (flags.output === "text") stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
     throw new UserError(`the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
   }
   if (saved) {
@@ -61,7 +63,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
       throw new UserError(`the saved plan ${flags.plan} is stale; nothing was written`, reasons.map((message) => ({ message })), "run `ory-reconcile plan --out` again and review it");
     }
   }
-  if (flags.output === "text") stdout.write(renderPlan(json, { color }));
+  if (flags.output === "text") stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
   const bar = progress(stderr, "apply");
   let result;
   try {

@@ -1,6 +1,6 @@
 // Builds the admin client from flags and environment. The API key is read here and never printed.
 import { createOryClient, normalizeEndpoint } from "../ory";
-import { shownUrl } from "../ory/fetch";
+import { RequestEvent, shownUrl } from "../ory/fetch";
 import { PLAIN_HTTP_ALLOWED, plainHttpRefusal } from "../ory/plain-http";
 import type { OryAdmin } from "../reconcile/admin";
 import { UserError } from "./errors";
@@ -16,7 +16,7 @@ export { isLoopback } from "../ory/plain-http";
 /** The server of the last `connect` (normalized, no credentials): named when a run ends without an answer. */
 export let connectedTo: string | undefined;
 
-export function connect(flags: ConnectFlags, onRequest?: (event: { method: string; url: string; status?: number }) => void): OryAdmin {
+export function connect(flags: ConnectFlags, onRequest?: (event: RequestEvent) => void): OryAdmin {
   const endpoint = flags.endpoint ?? process.env.ORY_ADMIN_URL;
   if (!endpoint) {
     throw new UserError("no server given", [], "pass --endpoint http://127.0.0.1:4434 or set ORY_ADMIN_URL (a Kratos admin URL or an Ory Network project URL)");

@@ -20,6 +20,12 @@ const adopt = {
   describe: "Adopt unmanaged identities whose key matches, in every set (without it only sets with spec.adopt: true adopt; the others report an error)",
 } as const;
 const vars = { type: "string", array: true, describe: "Value for ${var:NAME} in manifests (repeatable; wins over $ORY_RECONCILE_VAR_NAME)" } as const;
+const planOutput = {
+  choices: ["text", "json", "markdown"] as const,
+  default: "text" as const,
+  describe: "Output format (markdown: a summary table and per-identity details for a pull-request comment)",
+};
+const verbose = { type: "boolean", describe: "List every identity, also each copy of a generate entry (summarized in one line per action otherwise)" } as const;
 const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
 
 /** A flag that takes a whole number >= min, written in digits (not "", "1e3" or "0x10"). */
@@ -61,7 +67,9 @@ export async function main(argv: string[]): Promise<number> {
           .positional("paths", { type: "string", array: true, demandOption: true })
           .option("endpoint", endpoint)
           .option("insecure-http", insecureHttp)
-          .option("output", output)
+          .option("output", planOutput)
+          .option("verbose", verbose)
+          .option("show-unmanaged", { type: "boolean", describe: "Also show the live identities no set manages (count per schema, the first few)" })
           .option("out", { type: "string", describe: "Also write the JSON plan to this file (for apply --plan)" })
           .option("detailed-exitcode", { type: "boolean", describe: "Exit 2 when changes are pending, 0 when none" })
           .option("prune", prune)
@@ -70,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(() =>
           planCommand(
-            { paths: a.paths as string[], vars: parseVars(a.var), endpoint: a.endpoint, insecureHttp: a["insecure-http"], output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt },
+            { paths: a.paths as string[], vars: parseVars(a.var), endpoint: a.endpoint, insecureHttp: a["insecure-http"], output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt, verbose: a.verbose, showUnmanaged: a["show-unmanaged"] },
             process.stdout,
             color,
           ),
@@ -92,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
           .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
           .option("bcrypt-cost", { type: "string", describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)" })
           .option("output", output)
+          .option("verbose", verbose)
           .option("var", vars),
       (a) =>
         run(() =>
@@ -109,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
               prehashPasswords: a["prehash-passwords"],
               bcryptCost: bcryptCost(a["bcrypt-cost"]),
               output: a.output,
+              verbose: a.verbose,
             },
             process.stdout,
             process.stderr,

@@ -1,6 +1,8 @@
 // `ory-reconcile plan`
 import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { planSets } from "../reconcile/engine";
+import { estimateApply, RequestTally } from "../reconcile/estimate";
+import { renderMarkdownPlan } from "../reconcile/markdown";
 import { renderPlan } from "../reconcile/render";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
@@ -12,8 +14,12 @@ export interface PlanFlags {
   vars?: Record<string, string>;
   endpoint?: string;
   insecureHttp?: boolean;
-  output: "text" | "json";
+  output: "text" | "json" | "markdown";
   out?: string;
+  /** Every identity on its own, also the copies of a `generate` entry. */
+  verbose?: boolean;
+  /** Also report the live identities no set manages. */
+  showUnmanaged?: boolean;
   detailedExitcode?: boolean;
   prune?: boolean;
   adopt?: boolean;
@@ -21,12 +27,20 @@ export interface PlanFlags {
 
 export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStream, color: boolean): Promise<number> {
   const sets = loadOrFail(flags.paths, flags.vars);
-  const admin = connect(flags);
-  const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
+  // The plan's own requests, per rate-limit bucket, and the limits the answers announce: the estimate's base.
+  const tally = new RequestTally();
+  const admin = connect(flags, tally.record);
+  const { plan, capabilities, unmanaged } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true, unmanaged: flags.showUnmanaged === true });
   const json = toJsonPlan(plan);
+  if (unmanaged) json.unmanaged = unmanaged;
+  const estimate = plan.issues.length === 0 ? estimateApply(plan, capabilities, tally.requests, tally.limits) : undefined;
+  if (estimate) json.estimate = estimate;
   const out = flags.out;
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));
-  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : renderPlan(json, { color }));
+  const verbose = flags.verbose === true;
+  stdout.write(
+    flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : renderPlan(json, { color, verbose }),
+  );
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
 }

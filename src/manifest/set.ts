@@ -64,7 +64,7 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
     for (let i = 1; i <= entry.count; i++) {
       const copy = build(i) as Obj;
       const value = keyValue(copy, key) as string;
-      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze(toDesired(copy, value, source, sensitive, identities.length + 1)));
+      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze({ ...toDesired(copy, value, source, sensitive, identities.length + 1), generate: origin.label }));
     }
   });
 

@@ -2,7 +2,8 @@
 // Every attempt is reported to `onRequest`; errors are our own types (see errors.ts), never the fetch error
 // itself, whose context could hold request headers.
 import { Operation, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "./errors";
-import { RatePacer, requestClass } from "./pacer";
+import { rateLimitBucket } from "./buckets";
+import { RatePacer } from "./pacer";
 import { decide, describeNetworkError, NetworkFailure, Outcome, RetryPolicy } from "./retry";
 
 /** One attempt of one request, for progress display and request counting. The URL never contains credentials. */
@@ -16,6 +17,10 @@ export interface RequestEvent {
   durationMs: number;
   /** Network error code (e.g. `ECONNRESET`) or `aborted`. */
   error?: string;
+  /** The Ory Network rate-limit bucket the request counts in (see buckets.ts). */
+  bucket?: string;
+  /** The answer's `x-ratelimit-limit` (every value, comma-joined), when it has one. */
+  rateLimit?: string;
 }
 
 export interface RetryingFetchOptions {
@@ -41,10 +46,12 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
 
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
-      const release = await pacer.acquire(requestClass(method), signal);
+      // Paced per bucket: each has its own limits, and an answer's headers describe its request's bucket only.
+      const bucket = rateLimitBucket(method, target.pathname);
+      const release = await pacer.acquire(bucket, signal);
       const started = policy.now();
-      const report = (fields: { status?: number; error?: string }) =>
-        options.onRequest?.({ method, url: withoutCredentials(url), attempt, durationMs: policy.now() - started, ...fields });
+      const report = (fields: { status?: number; error?: string; rateLimit?: string }) =>
+        options.onRequest?.({ method, url: withoutCredentials(url), attempt, durationMs: policy.now() - started, bucket, ...fields });
 
       let response: Response | undefined;
       let outcome: Outcome;
@@ -53,7 +60,8 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
         release(response.headers);
         connected = true;
         outcome = { kind: "response", status: response.status, headers: response.headers };
-        report({ status: response.status });
+        const rateLimit = response.headers.get("x-ratelimit-limit");
+        report({ status: response.status, ...(rateLimit !== null ? { rateLimit } : {}) });
       } catch (error) {
         release();
         if (signal?.aborted || (error as { name?: unknown })?.name === "AbortError") {

@@ -1,6 +1,7 @@
 // Paces requests from the server's `x-ratelimit-remaining` / `x-ratelimit-reset` headers (Ory Network), so a run
-// slows down before the budget is spent instead of collecting 429s. Reads and writes are tracked apart: the server
-// does not say which limit group a path belongs to, and a request that still meets a 429 is retried as usual.
+// slows down before the budget is spent instead of collecting 429s. Classes are tracked apart: the fetch paces each
+// rate-limit bucket of Ory Network on its own (buckets.ts; an answer describes its own bucket's windows), and a
+// request that still meets a 429 is retried as usual.
 // When the headers describe several windows (a burst and a sustained one), the tightest is followed: the least
 // remaining, and with nothing left the latest reset (see `rateLimitWindow` in rate-limit.ts for the formats read).
 // A reset of `0` (a server that rounds the time left down, for a window in its last fraction of a second) is the next
@@ -16,9 +17,10 @@
 //   a window the budget only shrinks: a late answer (sent before others that were answered first) cannot raise it.
 import { rateLimitWindow } from "./rate-limit";
 
-export type RequestClass = "read" | "write";
+/** What is paced apart: `read`/`write`, or an Ory Network rate-limit bucket (see buckets.ts), as the caller groups. */
+export type RequestClass = string;
 
-export function requestClass(method: string): RequestClass {
+export function requestClass(method: string): "read" | "write" {
   return ["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase()) ? "read" : "write";
 }
 

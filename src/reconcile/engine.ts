@@ -10,6 +10,7 @@ import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "
 import { runPool } from "./pool";
 import { hiddenOf, hideInIssues } from "./sensitive";
 import type { DesiredSet, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
+import { unmanagedReport, UnmanagedReport } from "./unmanaged";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
@@ -82,18 +83,31 @@ async function lookUp(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin): Promise
 export interface PlanRun {
   plan: Plan;
   capabilities: Capabilities;
+  /** With the `unmanaged` option: the live identities no set manages (see unmanagedReport). */
+  unmanaged?: UnmanagedReport;
 }
 
-export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions = {}): Promise<PlanRun> {
+/**
+ * Reads the live state (`GET /admin/version`, then paged `GET /admin/identities`, or by-external lookups; `GET
+ * /schemas` when something is to be written) and plans. `unmanaged`: also report the live identities no set
+ * manages, from the same listing (the live state is then always listed, never looked up one by one).
+ */
+export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & { unmanaged?: boolean } = {}): Promise<PlanRun> {
+  const run = await planAndList(declaredSets, admin, options);
+  if (!options.unmanaged || run.plan.sets.length === 0) return { plan: run.plan, capabilities: run.capabilities };
+  return { plan: run.plan, capabilities: run.capabilities, unmanaged: unmanagedReport(declaredSets, run.live, run.plan) };
+}
+
+async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, ...options }: PlanOptions & { unmanaged?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
   const issues = hideInIssues(capabilityIssues(declaredSets, capabilities), hiddenOf(declaredSets));
   if (issues.length > 0) {
-    return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities };
+    return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities, live: [] };
   }
   // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
   const [sets, live] = await Promise.all([
     withFingerprints(declaredSets),
-    readStrategy(declaredSets, capabilities, admin, options) === "lookup"
+    !unmanaged && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
       ? lookUp(declaredSets, admin)
       : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: needsCredentials(declaredSets, options) }),
   ]);
@@ -105,7 +119,7 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
   early?.catch(() => undefined); // awaited (and its failure handled) by traitIssues
   let plan = buildPlan(sets, live, options);
   // Nothing to write: no schemas needed (a no-op plan reads the identities only).
-  if (identitiesToCheck(sets, plan, live).length === 0) return { plan, capabilities };
+  if (identitiesToCheck(sets, plan, live).length === 0) return { plan, capabilities, live };
   const schemas = await readSchemas(admin, early);
   if (schemas) {
     const folding = foldCandidates(sets, plan, live);
@@ -114,7 +128,7 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
     const items = identitiesToCheck(sets, plan, live);
     plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hiddenOf(sets)));
   }
-  return { plan, capabilities };
+  return { plan, capabilities, live };
 }
 
 /**

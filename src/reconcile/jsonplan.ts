@@ -5,6 +5,8 @@ import { redactJson } from "./sensitive";
 import { jsonEqual } from "./json";
 import { MARKER_KEY } from "./marker";
 import { SENSITIVE } from "./types";
+import type { Estimate } from "./estimate";
+import type { UnmanagedReport } from "./unmanaged";
 
 export const FORMAT_VERSION = 1;
 
@@ -21,13 +23,20 @@ export interface JsonAction {
   /** Adopt only: what the live identity already holds that the manifest does not write (see Holdings). */
   holds?: Holdings;
   live_digest?: string;
+  /** The `generate` entry of the manifest that declared this identity (`spec.generate[0]`), when one did. */
+  generate?: string;
 }
 
 export interface JsonPlan {
   format_version: number;
-  sets: Array<{ name: string; state_digest: string; actions: JsonAction[] }>;
+  /** `noop`: the set's identities that are already as declared (counted, not listed). */
+  sets: Array<{ name: string; state_digest: string; actions: JsonAction[]; noop?: number }>;
   summary: Summary;
   issues?: Array<{ message: string; hint?: string; file?: string; line?: number; col?: number }>;
+  /** `plan --show-unmanaged`: the live identities no set manages. */
+  unmanaged?: UnmanagedReport;
+  /** On a server that announces rate limits (Ory Network): what applying the plan costs. */
+  estimate?: Estimate;
 }
 
 /**
@@ -49,6 +58,7 @@ function redacted<T>(value: T): Json {
 
 function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
   const out: JsonAction = { action: action.action, key: shownKey(action), changes: redacted(action.changes) as unknown as FieldChange[] };
+  if (action.generate !== undefined) out.generate = action.generate;
   if (action.action !== "create") {
     out.id = action.id;
     out.live_digest = action.live_digest;
@@ -70,6 +80,7 @@ export function toJsonPlan(plan: Plan): JsonPlan {
       name: set.name,
       state_digest: set.state_digest,
       actions: set.actions.filter((a): a is Exclude<Action, { action: "noop" }> => a.action !== "noop").map(jsonAction),
+      noop: set.actions.filter((a) => a.action === "noop").length,
     })),
     summary: { ...plan.summary },
   };

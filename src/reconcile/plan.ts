@@ -273,7 +273,7 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   const observed: Doc = liveDoc(current, desired);
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
-  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
+  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
   if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
@@ -286,9 +286,13 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
 }
 
-/** The label and sensitive values an action carries over from its declaration, when it has them. */
-function shown(identity: DesiredIdentity): { label?: string; sensitive?: DesiredIdentity["sensitive"] } {
-  return { ...(identity.label ? { label: identity.label } : {}), ...(identity.sensitive ? { sensitive: identity.sensitive } : {}) };
+/** The label, sensitive values and generate entry an action carries over from its declaration, when it has them. */
+function shown(identity: DesiredIdentity): { label?: string; sensitive?: DesiredIdentity["sensitive"]; generate?: string } {
+  return {
+    ...(identity.label ? { label: identity.label } : {}),
+    ...(identity.sensitive ? { sensitive: identity.sensitive } : {}),
+    ...(identity.generate ? { generate: identity.generate } : {}),
+  };
 }
 
 /** The credential types, linked providers and verified addresses of a live identity (see Holdings). */

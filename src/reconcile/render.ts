@@ -1,13 +1,16 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
-import type { JsonPlan } from "./jsonplan";
+import { planItems } from "./groups";
+import type { JsonAction, JsonPlan } from "./jsonplan";
 import { printable, printablePlan } from "./printable";
-import type { Holdings, Json } from "./types";
+import { extraLines, groupLines } from "./render-extras";
+import type { FieldChange, Holdings, Json } from "./types";
 
-const SYMBOL = { create: "+", update: "~", delete: "-", adopt: ">" } as const;
-const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m", adopt: "\x1b[36m" } as const;
-const RESET = "\x1b[0m";
+export const SYMBOL = { create: "+", update: "~", delete: "-", adopt: ">" } as const;
+export const COLOR = { create: "\x1b[32m", update: "\x1b[33m", delete: "\x1b[31m", adopt: "\x1b[36m" } as const;
+export const RESET = "\x1b[0m";
 
-function show(value: Json | undefined): string {
+/** A value as plans show it: JSON, at most 120 characters, control characters escaped. */
+export function show(value: Json | undefined): string {
   if (value === undefined) return "(absent)";
   const text = JSON.stringify(value);
   return printable(text.length > 120 ? text.slice(0, 117) + "..." : text);
@@ -19,29 +22,34 @@ function holdings(holds: Holdings): string {
   return `holds credentials: ${list(holds.credentials)}; providers: ${list(holds.providers)}; verified addresses: ${list(holds.verified_addresses)}`;
 }
 
-export function renderPlan(raw: JsonPlan, options: { color?: boolean } = {}): string {
+/** One field change as a plan line (without indentation): `+ /path: value`, `- /path: value`, `~ /path: a -> b`. */
+export function changeLine(action: JsonAction["action"], change: FieldChange): string {
+  if (action === "delete") return "because it is not in configuration";
+  if (action === "create" || change.before === undefined) return `+ ${change.path}: ${show(change.after)}`;
+  if (change.after === undefined) return `- ${change.path}: ${show(change.before)}`;
+  return `~ ${change.path}: ${show(change.before)} -> ${show(change.after)}`;
+}
+
+/**
+ * The text plan. `verbose`: every identity on its own; otherwise the creates and updates of the copies of one
+ * `generate` entry are summarized in one item each (see planItems).
+ */
+export function renderPlan(raw: JsonPlan, options: { color?: boolean; verbose?: boolean } = {}): string {
   const plan = printablePlan(raw);
   const lines: string[] = [];
   for (const set of plan.sets) {
-    for (const action of set.actions) {
+    for (const item of planItems(set.actions, options.verbose)) {
+      if (item.kind === "group") {
+        lines.push(...groupLines(set.name, item, options.color === true));
+        continue;
+      }
+      const action = item.action;
       const paint = options.color ? COLOR[action.action] : "";
       const reset = options.color ? RESET : "";
       const id = action.id ? ` (${action.id})` : "";
       const holds = action.holds ? ` ${holdings(action.holds)}` : "";
       lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}${holds}`);
-      for (const change of action.changes) {
-        if (action.action === "delete") {
-          lines.push(`    because it is not in configuration`);
-        } else if (action.action === "create") {
-          lines.push(`    + ${change.path}: ${show(change.after)}`);
-        } else if (change.before === undefined) {
-          lines.push(`    + ${change.path}: ${show(change.after)}`);
-        } else if (change.after === undefined) {
-          lines.push(`    - ${change.path}: ${show(change.before)}`);
-        } else {
-          lines.push(`    ~ ${change.path}: ${show(change.before)} -> ${show(change.after)}`);
-        }
-      }
+      for (const change of action.changes) lines.push(`    ${changeLine(action.action, change)}`);
       if (action.action === "adopt" && action.changes.length === 0) lines.push("    (no drift: only the ownership marker is added)");
       if (action.action === "update" && action.changes.length === 0) lines.push("    (only the ownership marker changes)");
     }
@@ -50,6 +58,7 @@ export function renderPlan(raw: JsonPlan, options: { color?: boolean } = {}): st
     const where = issue.file ? `${issue.file}:${issue.line}:${issue.col}: ` : "";
     lines.push(`Error: ${where}${issue.message}` + (issue.hint ? `\n  hint: ${issue.hint}` : ""));
   }
+  lines.push(...extraLines(plan));
   const s = plan.summary;
   if (s.noop > 0) lines.push(`${s.noop} ${s.noop === 1 ? "identity is" : "identities are"} unchanged.`);
   lines.push(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.adopt} to adopt.`);

@@ -101,6 +101,8 @@ export interface DesiredIdentity {
   body: IdentityBody;
   credentials?: DesiredCredentials;
   source?: SourcePos;
+  /** The `generate` entry that made this identity (`spec.generate[0]`); absent for one declared in `identities`. */
+  generate?: string;
 }
 
 export interface DesiredSet {
@@ -141,7 +143,13 @@ export interface FieldChange {
   after?: Json;
 }
 
-export type Action =
+/** The `generate` entry an action's identity came from, for plans that summarize its copies (see DesiredIdentity). */
+export interface Generated {
+  generate?: string;
+}
+
+export type Action = Generated &
+  (
   | { action: "create"; set: string; key: string; label?: string; sensitive?: Sensitive; body: IdentityBody; credentials?: DesiredCredentials; changes: FieldChange[] }
   | {
       action: "update" | "adopt";
@@ -166,7 +174,8 @@ export type Action =
       live_digest: string;
     }
   | { action: "delete"; set: string; key: string; id: string; changes: FieldChange[]; live_digest: string }
-  | { action: "noop"; set: string; key: string; label?: string; id: string; live_digest: string };
+  | { action: "noop"; set: string; key: string; label?: string; id: string; live_digest: string }
+  );
 
 export type ActionKind = Action["action"];
 

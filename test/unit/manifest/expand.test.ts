@@ -153,6 +153,7 @@ describe("spec.generate", () => {
       body: { schema_id: "default", traits: { email: "load-100000@example.test", name: { first: "Load", last: "100000" } }, metadata_public: { tier: "load" } },
       credentials: { password: { kind: "password", value: expect.anything(), policy: "initial" } },
       source: { file: "load.yaml", line: 9, col: 7 },
+      generate: "spec.generate[0]",
     });
     expect(set.identities[41].body.traits).toEqual({ email: "load-42@example.test", name: { first: "Load", last: "42" } });
   });

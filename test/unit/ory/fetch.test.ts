@@ -124,9 +124,9 @@ describe("createRetryingFetch", () => {
     const { retrying, events } = setup(sequence(json(503, {}), networkError("ECONNRESET"), json(200, [])));
     await retrying("http://user:pw@kratos.test:4434/admin/identities?page_size=2");
     expect(events.map(({ durationMs, ...rest }) => rest)).toEqual([
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 1, status: 503 },
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 2, error: "ECONNRESET" },
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 3, status: 200 },
+      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 1, status: 503, bucket: "kratos-admin-medium" },
+      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 2, error: "ECONNRESET", bucket: "kratos-admin-medium" },
+      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 3, status: 200, bucket: "kratos-admin-medium" },
     ]);
     expect(events.every((event) => event.durationMs === 0)).toBe(true);
   });
@@ -202,5 +202,23 @@ describe("withoutCredentials", () => {
   it("strips user info and leaves other URLs alone", () => {
     expect(withoutCredentials("https://a:b@h.test/x?y=1")).toBe("https://h.test/x?y=1");
     expect(withoutCredentials("https://h.test/x")).toBe("https://h.test/x");
+  });
+});
+
+describe("createRetryingFetch: rate limits per Ory Network bucket", () => {
+  it("a spent bucket holds back only its own requests: a list still goes at once after a get spent kratos-admin-high", async () => {
+    const { retrying, delays, events } = setup(
+      sequence(json(200, {}, { "x-ratelimit-limit": "5, 5;w=1", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "5" }), json(200, [], { "x-ratelimit-limit": "9, 9;w=1", "x-ratelimit-remaining": "8", "x-ratelimit-reset": "1" }), json(200, {})),
+    );
+    await retrying(`${ENDPOINT}/admin/identities/3f1c9a52-0000-4000-8000-000000000001`);
+    await retrying(`${ENDPOINT}/admin/identities`);
+    expect(delays).toEqual([]);
+    await retrying(`${ENDPOINT}/admin/identities/3f1c9a52-0000-4000-8000-000000000001`);
+    expect(delays).toEqual([5000]);
+    expect(events.map((event) => [event.bucket, event.rateLimit])).toEqual([
+      ["kratos-admin-high", "5, 5;w=1"],
+      ["kratos-admin-medium", "9, 9;w=1"],
+      ["kratos-admin-high", undefined],
+    ]);
   });
 });
