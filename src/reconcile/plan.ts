@@ -11,7 +11,9 @@ import {
   DesiredCredentials,
   DesiredIdentity,
   DesiredSet,
+  FieldChange,
   Holdings,
+  ImportedType,
   Issue,
   KeyFold,
   KeySpec,
@@ -25,6 +27,7 @@ import {
   subject,
 } from "./types";
 import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
+import { importedChanges } from "./imported";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -85,6 +88,9 @@ interface CredentialWrites {
   /** OIDC links to remove (`provider:subject`). */
   unlink?: string[];
   links?: LinkChange;
+  /** Imported credential types declared `absent` that the identity has, and the lines that show it. */
+  remove?: ImportedType[];
+  removeLines?: FieldChange[];
 }
 
 /**
@@ -107,7 +113,10 @@ function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, resetP
     if (unlink.length > 0) out.unlink = unlink;
     if (add.length > 0 || unlink.length > 0) out.links = { before: linked, after: declared };
   }
-  if (credentials.password || credentials.oidc) out.credentials = credentials;
+  const imported = importedChanges(identity.credentials?.imported, live);
+  if (imported.add) credentials.imported = imported.add;
+  if (imported.remove) [out.remove, out.removeLines] = [imported.remove, imported.lines];
+  if (credentials.password || credentials.oidc || credentials.imported) out.credentials = credentials;
   return out;
 }
 
@@ -185,6 +194,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
           ...shown(identity),
           body: { ...identity.body, metadata_admin: desired.metadata_admin },
           credentials: identity.credentials,
+          ...(identity.recovery ? { recovery: identity.recovery } : {}),
           changes: redactChanges(createChanges(identity), identity.sensitive),
         });
         continue;
@@ -272,18 +282,18 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   let desired = desiredDoc(identity, marker.marker);
   const observed: Doc = liveDoc(current, desired);
   let patch = makePatch(observed, desired);
-  const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
-  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
+  const { credentials, unlink, links, remove, removeLines } = credentialChanges(identity, current, marker.resetPassword);
+  if (patch.length === 0 && !credentials && !unlink && !remove) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
   if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
     credentials,
     links,
-  );
+  ).concat(removeLines ?? []);
   const action = liveMarker ? "update" : "adopt";
   const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
-  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
+  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...(remove ? { remove } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
 }
 
 /** The label and sensitive values an action carries over from its declaration, when it has them. */
