@@ -184,6 +184,14 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
       throw error;
     }
   }
+  for (const link of action.unlinkSaml ?? []) {
+    try {
+      await admin.deleteCredentialIdentifier(action.id, "saml", link.reveal());
+    } catch (error) {
+      if (error instanceof OryApiError && error.status === 400) throw new Error(`cannot remove a SAML link: ${error.message} (the server keeps an identity's last way to sign in; a Kratos without a SAML strategy counts no SAML link as one, so it needs two other first factors, e.g. a password and an OIDC link)`);
+      throw error;
+    }
+  }
   for (const identifier of action.unlink ?? []) {
     try {
       await admin.deleteCredentialIdentifier(action.id, "oidc", identifier);

@@ -21,6 +21,7 @@ import {
   OidcProvider,
   Plan,
   PlanOptions,
+  Secret,
   SetPlan,
   Summary,
   shownKey,
@@ -91,6 +92,7 @@ interface CredentialWrites {
   /** Imported credential types declared `absent` that the identity has, and the lines that show it. */
   remove?: ImportedType[];
   removeLines?: FieldChange[];
+  unlinkSaml?: Secret[];
 }
 
 /**
@@ -115,7 +117,9 @@ function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, resetP
   }
   const imported = importedChanges(identity.credentials?.imported, live);
   if (imported.add) credentials.imported = imported.add;
-  if (imported.remove) [out.remove, out.removeLines] = [imported.remove, imported.lines];
+  if (imported.remove) out.remove = imported.remove;
+  if (imported.unlinkSaml) out.unlinkSaml = imported.unlinkSaml;
+  if (imported.lines.length > 0) out.removeLines = imported.lines;
   if (credentials.password || credentials.oidc || credentials.imported) out.credentials = credentials;
   return out;
 }
@@ -282,8 +286,8 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   let desired = desiredDoc(identity, marker.marker);
   const observed: Doc = liveDoc(current, desired);
   let patch = makePatch(observed, desired);
-  const { credentials, unlink, links, remove, removeLines } = credentialChanges(identity, current, marker.resetPassword);
-  if (patch.length === 0 && !credentials && !unlink && !remove) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
+  const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(identity, current, marker.resetPassword);
+  if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
   if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
@@ -293,7 +297,7 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   ).concat(removeLines ?? []);
   const action = liveMarker ? "update" : "adopt";
   const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
-  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...(remove ? { remove } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
+  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...(remove ? { remove } : {}), ...(unlinkSaml ? { unlinkSaml } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
 }
 
 /** The label and sensitive values an action carries over from its declaration, when it has them. */

@@ -181,6 +181,8 @@ export type Action =
       unlink?: string[];
       /** Credential types declared `absent` that the identity has: removed after the write. */
       remove?: ImportedType[];
+      /** SAML links to remove after the write (`provider:subject`, sensitive). */
+      unlinkSaml?: Secret[];
       /** Adopt only: what the live identity already holds that the manifest does not write. */
       holds?: Holdings;
       changes: FieldChange[];

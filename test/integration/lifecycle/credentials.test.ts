@@ -150,3 +150,40 @@ identities:
     });
   });
 }
+
+for (const server of ["v26.2.0", "master"]) {
+  describeOn(server, "SAML links", () => {
+    const fixture = kratosBehindProxy(server);
+
+    it("imports the declared providers on create, adds declared ones later; removing one is refused by the server", async () => {
+      const manifest = (subjects: string[]) =>
+        setYaml(
+          "saml",
+          `key: traits.email
+identities:
+  - traits: { email: sam@example.com }
+    credentials:
+      password: { password: "\${env:MFA_PASSWORD}" }
+      saml: { providers: [${subjects.map((s) => `{ provider: corp, subject: ${s} }`).join(", ")}] }`,
+        );
+      const env = { ...fixture.env, MFA_PASSWORD: PASSWORD };
+      const first = await runCli(["apply", manifestDir({ "saml.yaml": manifest(["subj-a1", "subj-b2"]) })], env);
+      expect(first.code).toBe(0);
+      const id = (await liveByEmail(fixture.kratos.adminUrl)).get("sam@example.com")!.id;
+      const links = async () => [...((await admin(fixture.kratos.adminUrl).getIdentity(id)).credentials?.saml?.identifiers ?? [])].sort();
+      expect(await links()).toEqual(["corp:subj-a1", "corp:subj-b2"]);
+
+      const dir = manifestDir({ "saml.yaml": manifest(["subj-b2", "subj-c3"]) });
+      const planned = await runCli(["plan", dir], env);
+      expect(planned.stdout).toContain(`~ update saml/sam@example.com (${id})\n    + /credentials/saml: "(sensitive)"\n    ~ /credentials/saml/providers: "(sensitive)" -> "(sensitive)"\n`);
+      const applied = await runCli(["apply", dir], env);
+      // The new link is added; the undeclared one stays: Kratos refuses to delete it, since without a SAML strategy
+      // (open-source Kratos has none) it counts no SAML link as a first factor, and the password alone is "the last".
+      expect(applied.code).toBe(1);
+      expect(applied.stdout).toContain(`! failed saml/sam@example.com (${id}): cannot remove a SAML link: DELETE /admin/identities/${id}/credentials/saml failed with 400: You cannot remove the last first factor credential.`);
+      expect(await links()).toEqual(["corp:subj-a1", "corp:subj-b2", "corp:subj-c3"]);
+      const outputs = allOutputs.join("\n");
+      for (const subject of ["subj-a1", "subj-b2", "subj-c3"]) expect(outputs).not.toContain(subject);
+    });
+  });
+}
