@@ -53,6 +53,20 @@ describe("imported credential types", () => {
     expect(JSON.stringify(toJsonPlan(plan))).not.toContain("JBSWY3DPEHPK3PXP");
   });
 
+  it("treats declared SAML providers as the complete list, links hidden", () => {
+    const saml = (subjects: string[]) => ({ config: new Secret(JSON.stringify({ providers: subjects.map((subject) => ({ provider: "corp", subject })) })) });
+    const sam = managed("s", "sam@example.com", { credentials: { password: { identifiers: ["sam@example.com"] }, saml: { identifiers: ["corp:s-1", "corp:s-2"] } } });
+    const plan = buildPlan([set("s", [desired("sam@example.com", {}, { credentials: { imported: { saml: saml(["s-2", "s-3"]) } } })])], [sam]);
+    const action = plan.sets[0].actions[0];
+    if (action.action !== "update") throw new Error(`expected an update, got ${action.action}`);
+    expect(JSON.parse((action.credentials?.imported?.saml as { config: Secret }).config.reveal())).toEqual({ providers: [{ provider: "corp", subject: "s-3" }] });
+    expect(action.unlinkSaml?.map((link) => link.reveal())).toEqual(["corp:s-1"]);
+    expect(action.changes).toEqual([{ path: "/credentials/saml", after: "(sensitive)" }, { path: "/credentials/saml/providers", before: "(sensitive)", after: "(sensitive)" }]);
+    expect(JSON.stringify(toJsonPlan(plan))).not.toMatch(/s-[123]/);
+    const same = buildPlan([set("s", [desired("sam@example.com", {}, { credentials: { imported: { saml: saml(["s-2", "s-1"]) } } })])], [sam]);
+    expect(same.sets[0].actions[0].action).toBe("noop");
+  });
+
   it("plans nothing when the live identity was read without its credential types", () => {
     const tia = managed("s", "tia@example.com", { credentials: undefined });
     const plan = buildPlan([set("s", [desired("tia@example.com", {}, { credentials: { imported: { totp: "absent" } } })])], [tia]);
