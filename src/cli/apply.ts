@@ -9,6 +9,7 @@ import { connect } from "./connect";
 import { onDisk, redactStrings, redactText, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { progress } from "./progress";
+import { checkRecoveryOut, writeRecoveryOut } from "./recovery-out";
 
 export interface ApplyFlags {
   paths: string[];
@@ -22,6 +23,8 @@ export interface ApplyFlags {
   adopt?: boolean;
   prehashPasswords?: boolean;
   bcryptCost?: number;
+  /** `--recovery-out FILE`: where the recovery links and codes of created identities go (see recovery-out.ts). */
+  recoveryOut?: string;
   output: "text" | "json";
   /** Every identity on its own in the printed plan, also the copies of a `generate` entry. */
   verbose?: boolean;
@@ -49,6 +52,7 @@ export function summarize(outcomes: Outcome[]): string {
 
 export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
   const saved = flags.plan ? readSavedPlan(flags.plan) : undefined;
+  if (flags.recoveryOut) checkRecoveryOut(flags.recoveryOut);
   const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
   const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
@@ -72,6 +76,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
       maxDeletes: flags.maxDeletes,
       prehashPasswords: flags.prehashPasswords,
       bcryptCost: flags.bcryptCost,
+      keepRecoveries: flags.recoveryOut !== undefined,
       onOutcome: (_o, done, total) => bar.tick(done, total),
     });
   } catch (error) {
@@ -80,12 +85,16 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   } finally {
     bar.end();
   }
+  if (flags.recoveryOut) writeRecoveryOut(flags.recoveryOut, result.recoveries, stderr);
   const failures = result.outcomes.filter((o) => o.result === "failed");
+  const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
   if (flags.output === "json") {
-    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed }, null, 2) + "\n");
+    const recoveries = unissued.length > 0 ? { recovery_errors: redactStrings(unissued) } : {};
+    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed, ...recoveries }, null, 2) + "\n");
   } else {
     for (const f of failures) stdout.write(redactText(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
+    for (const reason of unissued) stdout.write(redactText(printable(`! failed ${reason}`)) + "\n");
     stdout.write(summarize(result.outcomes) + "\n");
   }
-  return failures.length > 0 ? 1 : 0;
+  return failures.length > 0 || unissued.length > 0 ? 1 : 0;
 }

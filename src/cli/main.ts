@@ -99,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
           .option("adopt", adopt)
           .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
           .option("bcrypt-cost", { type: "string", describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)" })
+          .option("recovery-out", { type: "string", describe: "Write the recovery (invite) links and codes of created identities that declare recovery: to this file (JSON, mode 0600)" })
           .option("output", output)
           .option("verbose", verbose)
           .option("var", vars),
@@ -117,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
               adopt: a.adopt,
               prehashPasswords: a["prehash-passwords"],
               bcryptCost: bcryptCost(a["bcrypt-cost"]),
+              recoveryOut: a["recovery-out"],
               output: a.output,
               verbose: a.verbose,
             },

@@ -15,6 +15,7 @@ import {
 } from "../reconcile/types";
 import { findSensitive, keyLabel, SensitiveTest } from "../reconcile/sensitive";
 import { formatPath, isPlainObject, Path, Reporter, typeName } from "./path";
+import { checkRecovery, toImported, toRecovery } from "./credentials";
 
 export type Obj = Record<string, unknown>;
 
@@ -138,7 +139,7 @@ export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportC
     );
     ok = false;
   }
-  return checkLinks(merged, path, reporter) && ok;
+  return checkLinks(merged, path, reporter) && checkRecovery(merged, path, reporter) && ok;
 }
 
 /** The same provider and subject declared twice: the server would refuse the write (its identifiers are unique). */
@@ -212,6 +213,8 @@ export function toDesired(identity: Obj, key: string, source: SourcePos | undefi
   if (found) desired.sensitive = found;
   const credentials = toCredentials(identity.credentials);
   if (credentials) desired.credentials = credentials;
+  const recovery = toRecovery(identity.recovery);
+  if (recovery) desired.recovery = recovery;
   if (source) desired.source = source;
   return desired;
 }
@@ -221,7 +224,9 @@ function toCredentials(raw: unknown): DesiredCredentials | undefined {
   const credentials: DesiredCredentials = {};
   if (isPlainObject(raw.password)) credentials.password = toPassword(raw.password);
   if (isPlainObject(raw.oidc)) credentials.oidc = { providers: raw.oidc.providers as OidcProvider[] };
-  return credentials.password || credentials.oidc ? credentials : undefined;
+  const imported = toImported(raw);
+  if (imported) credentials.imported = imported;
+  return credentials.password || credentials.oidc || imported ? credentials : undefined;
 }
 
 function toPassword(raw: Obj): PasswordDecl {

@@ -5,7 +5,7 @@ import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField,
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
 import { hideInIssues, hidingOrder, sensitiveTest } from "../reconcile/sensitive";
-import { SENSITIVE } from "../reconcile/types";
+import { IMPORTED_TYPES, SENSITIVE } from "../reconcile/types";
 import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
 import { validateIdentitySchema, validateSetSchema } from "./schema";
 import { buildSet, SetDocument } from "./set";
@@ -57,7 +57,7 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
     reporter.add([], `invalid key "${ctx.key}": expected external_id or traits.<dotted.path>`, "e.g. traits.email");
     return { ok: false, issues: reporter.issues };
   }
-  const isSecret = (path: Path) => path.length === base.length + 3 && isSecretTail(path);
+  const isSecret = (path: Path) => isSecretAt(path, base.length);
   const sensitive = new Set<string>();
   const resolved = resolve(value, base, ctx, reporter, isSecret, sensitive) as Obj;
   if (!validateIdentitySchema(resolved, base, reporter)) return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
@@ -115,18 +115,22 @@ function setNameReason(path: Path): string | undefined {
   return path.length === 2 && path[0] === "metadata" && path[1] === "name" ? "a set name is public: use a literal or ${var:NAME}" : undefined;
 }
 
-function isSecretTail(path: Path): boolean {
-  const n = path.length;
-  return path[n - 3] === "credentials" && path[n - 2] === "password" && (path[n - 1] === "password" || path[n - 1] === "hashed_password");
+/**
+ * Whether the value at `path` is secret, for an identity whose fields start at `path[owner]`: a password or password
+ * hash, and every string inside a credential of {@link IMPORTED_TYPES} (a TOTP URL, lookup codes, WebAuthn keys,
+ * SAML links), but not the word `absent` in place of one.
+ */
+function isSecretAt(path: Path, owner: number): boolean {
+  if (path[owner] !== "credentials") return false;
+  const tail = path.slice(owner + 1);
+  if (tail.length === 2 && tail[0] === "password") return tail[1] === "password" || tail[1] === "hashed_password";
+  return tail.length >= 2 && (IMPORTED_TYPES as ReadonlyArray<unknown>).includes(tail[0]);
 }
 
-/** `credentials.password.(hashed_)password` directly under spec.defaults, an identity or a template. */
+/** Secrets directly under spec.defaults, an identity or a template (see isSecretAt). */
 function isSetSecret(path: Path): boolean {
-  if (path.length < 5 || path[0] !== "spec" || !isSecretTail(path)) return false;
-  const owner = path.slice(1, -3);
-  return (
-    (owner.length === 1 && owner[0] === "defaults") ||
-    (owner.length === 2 && owner[0] === "identities" && typeof owner[1] === "number") ||
-    (owner.length === 3 && owner[0] === "generate" && typeof owner[1] === "number" && owner[2] === "template")
-  );
+  if (path.length < 5 || path[0] !== "spec") return false;
+  if (path[1] === "defaults") return isSecretAt(path, 2);
+  if (path[1] === "identities" && typeof path[2] === "number") return isSecretAt(path, 3);
+  return path[1] === "generate" && typeof path[2] === "number" && path[3] === "template" && isSecretAt(path, 4);
 }

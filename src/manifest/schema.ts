@@ -88,6 +88,10 @@ function report(error: ErrorObject, path: Path, reporter: Reporter): void {
       const range = `from ${schema.minimum} to ${schema.maximum}`;
       return reporter.add(path, `expected an integer ${range}, got ${shown(data)}`, `use a value ${range}`);
     }
+    case "if":
+      return; // the branch that applied reports what is wrong
+    case "minItems":
+      return reporter.add(path, "must not be empty", "list at least one item, or remove the field");
     case "minLength":
       return reporter.add(path, "must not be empty", "give it a value or remove the field");
     default:

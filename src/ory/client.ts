@@ -17,12 +17,16 @@ import {
   listSchemas,
 } from "./reads";
 import { RetryOptions, retryPolicy } from "./retry";
+import { importsCredential } from "./credential-imports";
+import { createRecovery, RecoveryGrant } from "./recovery";
+import type { ImportedType, RecoveryDecl } from "../reconcile/types";
 import {
   BatchItem,
   BatchResult,
   batchCreate,
   createIdentity,
   deleteCredentialIdentifier,
+  deleteCredentialType,
   deleteIdentity,
   IdentityWriteBody,
   patchIdentity,
@@ -62,6 +66,12 @@ export interface OryClient {
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
   /** Removes one OIDC/SAML link: see {@link deleteCredentialIdentifier}. */
   deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
+  /** Removes a whole credential type: see {@link deleteCredentialType}. */
+  deleteCredentialType(id: string, type: ImportedType): Promise<"deleted" | "already-gone">;
+  /** Whether the server imports this credential type (probed once per type and client): see {@link importsCredential}. */
+  importsCredential(type: ImportedType): Promise<boolean>;
+  /** A recovery link or code for the identity: see {@link createRecovery}. */
+  createRecovery(identityId: string, recovery: RecoveryDecl): Promise<RecoveryGrant>;
 }
 
 /**
@@ -102,6 +112,16 @@ export function createOryClient(options: OryClientOptions): OryClient {
       },
     ));
 
+  const imports = new Map<ImportedType, Promise<boolean>>();
+  const probeImport = (type: ImportedType) => {
+    let known = imports.get(type);
+    if (!known) {
+      imports.set(type, (known = importsCredential(api, type)));
+      known.catch(() => imports.delete(type)); // a failed probe is not remembered
+    }
+    return known;
+  };
+
   return {
     endpoint,
     capabilities,
@@ -118,6 +138,9 @@ export function createOryClient(options: OryClientOptions): OryClient {
     putIdentity: (id, body) => putIdentity(api, id, body),
     deleteIdentity: (id) => deleteIdentity(api, id),
     deleteCredentialIdentifier: (id, type, identifier) => deleteCredentialIdentifier(api, id, type, identifier),
+    deleteCredentialType: (id, type) => deleteCredentialType(api, id, type),
+    importsCredential: probeImport,
+    createRecovery: (identityId, recovery) => createRecovery(api, identityId, recovery),
   };
 }
 

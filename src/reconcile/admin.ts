@@ -1,7 +1,10 @@
 // What the engine needs from an Ory admin API client. src/ory implements it over the official SDK; tests may
 // wrap it (recording, fault injection happens in a proxy in front of the real server, not here).
 import type { Capabilities } from "../ory/capabilities";
-import type { JsonObject, LiveIdentity, PatchOp } from "./types";
+import type { ImportedType, JsonObject, LiveIdentity, PatchOp, RecoveryDecl } from "./types";
+import type { RecoveryGrant } from "../ory/recovery";
+
+export type { RecoveryGrant };
 
 export type { Capabilities };
 
@@ -42,4 +45,12 @@ export interface OryAdmin {
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
   /** Removes one OIDC/SAML link (`provider:subject`) of an identity; its other links stay. */
   deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
+  /** `DELETE /admin/identities/{id}/credentials/{type}`: removes a whole credential type (a 404 is the goal reached).
+   * Optional: without it a plan that removes one fails that identity. */
+  deleteCredentialType?(id: string, type: ImportedType): Promise<"deleted" | "already-gone">;
+  /** Whether the server imports `credentials.<type>` (probed without writing). Optional: without it only what a
+   * create answers tells. */
+  importsCredential?(type: ImportedType): Promise<boolean>;
+  /** `POST /admin/recovery/link|code`. Optional: without it a plan that asks for one is refused before writing. */
+  createRecovery?(identityId: string, recovery: RecoveryDecl): Promise<RecoveryGrant>;
 }

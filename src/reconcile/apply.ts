@@ -11,6 +11,7 @@ import { resolveConflicts } from "./conflicts";
 import { retrySafe } from "./patch";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
+import { issueRecoveries, recoveriesPlanned, recoveryRefusal, RecoveryRecord } from "./recovery";
 import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
 
 /** What happened to one planned identity. */
@@ -43,6 +44,11 @@ export interface ApplyOptions {
   prehashPasswords?: boolean;
   /** bcrypt cost of `prehashPasswords`, 4..31 (default 10: a quarter of the work of Kratos' own default, 12). */
   bcryptCost?: number;
+  /**
+   * The caller keeps the recovery links and codes of created identities that declare `recovery:` (`--recovery-out`,
+   * a Pulumi secret output). Without it a plan that creates such an identity is refused before any write.
+   */
+  keepRecoveries?: boolean;
 }
 
 export const DEFAULT_BCRYPT_COST = 10;
@@ -72,7 +78,10 @@ export function createBatchSizes(count: number, limit: number, inFlight: number)
 
 export interface ApplyResult {
   outcomes: Outcome[];
+  /** Failed outcomes, plus recovery links or codes that could not be issued. */
   failed: number;
+  /** One per created identity that declares `recovery:` (links and codes as Secrets; `error` when none was issued). */
+  recoveries: RecoveryRecord[];
 }
 
 export class ApplyRefused extends Error {}
@@ -101,11 +110,15 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   if (options.maxDeletes !== undefined && deletes.length > options.maxDeletes) {
     throw new ApplyRefused(`the plan deletes ${deletes.length} identities, more than --max-deletes ${options.maxDeletes}; nothing was written`);
   }
+  const invites = recoveriesPlanned(plan);
+  if (invites > 0 && !options.keepRecoveries) throw new ApplyRefused(recoveryRefusal(invites));
   if (options.prehashPasswords) [creates, updates] = await prehashed(creates, updates, options.bcryptCost ?? DEFAULT_BCRYPT_COST);
 
   const total = creates.length + updates.length + deletes.length;
   const outcomes: Outcome[] = [];
+  const invited: Array<{ action: CreateAction; id: string }> = [];
   const record = (action: Exclude<Action, { action: "noop" }>, result: Result, id?: string, reason?: string) => {
+    if (action.action === "create" && action.recovery && result === "created" && id && reason === undefined) invited.push({ action, id });
     const outcome: Outcome = { set: action.set, key: shownKey(action), subject: subject(action.set, shownKey(action)), action: action.action, result, id, reason };
     outcomes.push(outcome);
     options.onOutcome?.(outcome, outcomes.length, total);
@@ -113,6 +126,7 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
   if (creates.length > 0) await applyCreates(plan, creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
+  const recoveries = await issueRecoveries(invited, admin, concurrency);
   await runPool(updates, concurrency, async (action) => {
     try {
       const answered = await applyUpdate(action, admin);
@@ -138,12 +152,14 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
       record(action, "failed", action.id, errorReason(error));
     }
   });
-  return { outcomes, failed: outcomes.filter((o) => o.result === "failed").length };
+  const failed = outcomes.filter((o) => o.result === "failed").length + recoveries.filter((r) => r.error !== undefined).length;
+  return { outcomes, failed, recoveries };
 }
 
 /**
  * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
  * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
+ * /admin/identities/{id}/credentials/{type}` per credential type declared `absent`, and one `DELETE
  * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
  * so a changed subject never leaves the identity without a way to sign in in between. Resolves to the identity as
  * the server answered the last PATCH or PUT (undefined when neither was sent).
@@ -158,6 +174,23 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
     answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
     const afterPut = action.patch.filter(notInPutBody);
     if (afterPut.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(afterPut));
+  }
+  for (const type of action.remove ?? []) {
+    if (!admin.deleteCredentialType) throw new Error(`cannot remove the ${type} credential: this client has no way to`);
+    try {
+      await admin.deleteCredentialType(action.id, type);
+    } catch (error) {
+      if (error instanceof OryApiError && error.status === 400) throw new Error(`cannot remove the ${type} credential: ${error.message}`);
+      throw error;
+    }
+  }
+  for (const link of action.unlinkSaml ?? []) {
+    try {
+      await admin.deleteCredentialIdentifier(action.id, "saml", link.reveal());
+    } catch (error) {
+      if (error instanceof OryApiError && error.status === 400) throw new Error(`cannot remove a SAML link: ${error.message} (the server keeps an identity's last way to sign in; a Kratos without a SAML strategy counts no SAML link as one, so it needs two other first factors, e.g. a password and an OIDC link)`);
+      throw error;
+    }
   }
   for (const identifier of action.unlink ?? []) {
     try {

@@ -14,6 +14,9 @@ function credentialsBody(credentials: DesiredCredentials | undefined): JsonObjec
   if (credentials.oidc) {
     out.oidc = { config: { providers: credentials.oidc.providers.map((p) => ({ ...p })) as unknown as Json } };
   }
+  for (const [type, declared] of Object.entries(credentials.imported ?? {})) {
+    if (declared !== "absent") out[type] = { config: JSON.parse(declared.config.reveal()) as Json };
+  }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

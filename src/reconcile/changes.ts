@@ -25,6 +25,9 @@ function credentialLines(credentials: DesiredCredentials | undefined, links?: Li
   if (credentials?.password) out.push({ path: "/credentials/password", after: SENSITIVE });
   if (links) out.push({ path: LINKS_PATH, before: links.before, after: links.after });
   else if (credentials?.oidc) out.push({ path: LINKS_PATH, after: credentials.oidc.providers.map((p) => `${p.provider}:${p.subject}`) });
+  for (const [type, declared] of Object.entries(credentials?.imported ?? {})) {
+    if (declared !== "absent") out.push({ path: `/credentials/${type}`, after: SENSITIVE });
+  }
   return out;
 }
 
@@ -47,5 +50,6 @@ export function createChanges(identity: DesiredIdentity): FieldChange[] {
   for (const [field, value] of Object.entries(identity.body)) {
     if (value !== undefined && value !== null) changes.push({ path: `/${field}`, after: value as Json });
   }
+  if (identity.recovery) changes.push({ path: "/recovery", after: { ...identity.recovery } });
   return [...changes, ...credentialLines(identity.credentials)];
 }

@@ -8,6 +8,7 @@ import { withFingerprints } from "./fingerprint";
 import { buildPlan } from "./plan";
 import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
+import { importIssues } from "./import-check";
 import { hiddenOf, hideInIssues } from "./sensitive";
 import type { DesiredSet, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
 import { unmanagedReport, UnmanagedReport } from "./unmanaged";
@@ -66,7 +67,8 @@ export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities
  * identity holds. A single identity (a lookup) always carries them.
  */
 function needsCredentials(sets: ReadonlyArray<DesiredSet>, options: PlanOptions): boolean {
-  const declaresOidc = sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined));
+  // Imported credential types (TOTP, …) are compared by type: their declarations need the live types too.
+  const declaresOidc = sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined || identity.credentials?.imported !== undefined));
   return declaresOidc || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
 }
 
@@ -100,7 +102,9 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
 
 async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, ...options }: PlanOptions & { unmanaged?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
-  const issues = hideInIssues(capabilityIssues(declaredSets, capabilities), hiddenOf(declaredSets));
+  const found = capabilityIssues(declaredSets, capabilities);
+  if (found.length === 0) found.push(...(await importIssues(declaredSets, admin, capabilities)));
+  const issues = hideInIssues(found, hiddenOf(declaredSets));
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities, live: [] };
   }

@@ -20,6 +20,8 @@ export interface JsonAction {
   credentials?: Json;
   /** OIDC links the apply removes (`provider:subject`). */
   unlink?: string[];
+  /** Credential types the apply removes (declared `absent`). */
+  remove?: string[];
   /** Adopt only: what the live identity already holds that the manifest does not write (see Holdings). */
   holds?: Holdings;
   live_digest?: string;
@@ -68,6 +70,7 @@ function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
     out.patch = redacted(action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op))) as Json[];
     if (action.credentials) out.credentials = redacted(action.credentials);
     if (action.unlink) out.unlink = [...action.unlink];
+    if (action.remove) out.remove = [...action.remove];
     if (action.holds) out.holds = redacted(action.holds) as unknown as Holdings;
   }
   return out;

@@ -11,7 +11,9 @@ import {
   DesiredCredentials,
   DesiredIdentity,
   DesiredSet,
+  FieldChange,
   Holdings,
+  ImportedType,
   Issue,
   KeyFold,
   KeySpec,
@@ -19,12 +21,14 @@ import {
   OidcProvider,
   Plan,
   PlanOptions,
+  Secret,
   SetPlan,
   Summary,
   shownKey,
   subject,
 } from "./types";
 import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
+import { importedChanges } from "./imported";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -85,6 +89,10 @@ interface CredentialWrites {
   /** OIDC links to remove (`provider:subject`). */
   unlink?: string[];
   links?: LinkChange;
+  /** Imported credential types declared `absent` that the identity has, and the lines that show it. */
+  remove?: ImportedType[];
+  removeLines?: FieldChange[];
+  unlinkSaml?: Secret[];
 }
 
 /**
@@ -107,7 +115,12 @@ function credentialChanges(identity: DesiredIdentity, live: LiveIdentity, resetP
     if (unlink.length > 0) out.unlink = unlink;
     if (add.length > 0 || unlink.length > 0) out.links = { before: linked, after: declared };
   }
-  if (credentials.password || credentials.oidc) out.credentials = credentials;
+  const imported = importedChanges(identity.credentials?.imported, live);
+  if (imported.add) credentials.imported = imported.add;
+  if (imported.remove) out.remove = imported.remove;
+  if (imported.unlinkSaml) out.unlinkSaml = imported.unlinkSaml;
+  if (imported.lines.length > 0) out.removeLines = imported.lines;
+  if (credentials.password || credentials.oidc || credentials.imported) out.credentials = credentials;
   return out;
 }
 
@@ -185,6 +198,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
           ...shown(identity),
           body: { ...identity.body, metadata_admin: desired.metadata_admin },
           credentials: identity.credentials,
+          ...(identity.recovery ? { recovery: identity.recovery } : {}),
           changes: redactChanges(createChanges(identity), identity.sensitive),
         });
         continue;
@@ -272,18 +286,18 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   let desired = desiredDoc(identity, marker.marker);
   const observed: Doc = liveDoc(current, desired);
   let patch = makePatch(observed, desired);
-  const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
-  if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
+  const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(identity, current, marker.resetPassword);
+  if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
   if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
     credentials,
     links,
-  );
+  ).concat(removeLines ?? []);
   const action = liveMarker ? "update" : "adopt";
   const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
-  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
+  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...(remove ? { remove } : {}), ...(unlinkSaml ? { unlinkSaml } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
 }
 
 /** The label, sensitive values and generate entry an action carries over from its declaration, when it has them. */

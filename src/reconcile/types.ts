@@ -58,9 +58,26 @@ export interface OidcProvider {
   use_auto_link?: boolean;
 }
 
+/** Credential types beyond passwords and OIDC that the admin API imports whole (`credentials.<type>.config`). */
+export const IMPORTED_TYPES = ["totp", "lookup_secret", "webauthn", "passkey", "saml"] as const;
+export type ImportedType = (typeof IMPORTED_TYPES)[number];
+
+/**
+ * A declared credential of an imported type: the `config` the admin API imports (e.g. `{totp_url}`,
+ * `{codes: [{code}]}`), kept as one Secret holding its JSON; or `absent`: the type is removed when present.
+ */
+export type ImportedCredential = { config: Secret } | "absent";
+
 export interface DesiredCredentials {
   password?: PasswordDecl;
   oidc?: { providers: OidcProvider[] };
+  imported?: Partial<Record<ImportedType, ImportedCredential>>;
+}
+
+/** `recovery:` of an identity: on create, a recovery link or code is asked for (an invite). `expires_in`: `48h`. */
+export interface RecoveryDecl {
+  method: "link" | "code";
+  expires_in?: string;
 }
 
 export interface AddressDecl {
@@ -100,6 +117,8 @@ export interface DesiredIdentity {
   sensitive?: Sensitive;
   body: IdentityBody;
   credentials?: DesiredCredentials;
+  /** Ask for a recovery link or code when the identity is created. */
+  recovery?: RecoveryDecl;
   source?: SourcePos;
   /** The `generate` entry that made this identity (`spec.generate[0]`); absent for one declared in `identities`. */
   generate?: string;
@@ -150,7 +169,7 @@ export interface Generated {
 
 export type Action = Generated &
   (
-  | { action: "create"; set: string; key: string; label?: string; sensitive?: Sensitive; body: IdentityBody; credentials?: DesiredCredentials; changes: FieldChange[] }
+  | { action: "create"; set: string; key: string; label?: string; sensitive?: Sensitive; body: IdentityBody; credentials?: DesiredCredentials; recovery?: RecoveryDecl; changes: FieldChange[] }
   | {
       action: "update" | "adopt";
       set: string;
@@ -168,6 +187,10 @@ export type Action = Generated &
       credentials?: DesiredCredentials;
       /** OIDC links to remove after the write, as the server names them (`provider:subject`). */
       unlink?: string[];
+      /** Credential types declared `absent` that the identity has: removed after the write. */
+      remove?: ImportedType[];
+      /** SAML links to remove after the write (`provider:subject`, sensitive). */
+      unlinkSaml?: Secret[];
       /** Adopt only: what the live identity already holds that the manifest does not write. */
       holds?: Holdings;
       changes: FieldChange[];

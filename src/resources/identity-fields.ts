@@ -6,6 +6,7 @@ import { userMetadataAdmin } from "../reconcile/marker";
 import { Doc, impliedStatus } from "../reconcile/normalize";
 import type { Issue, Json, PasswordPolicy } from "../reconcile/types";
 import { LEGACY_SET } from "./scope";
+import type { RecoveryOutput } from "./recovery-outputs";
 
 /** camelCase property -> admin API field. */
 export const FIELDS = [
@@ -32,6 +33,10 @@ export interface IdentityInputs extends IdentityFields {
   /** The unique default of `set`, computed by the program (see defaultSet). */
   defaultSet?: string;
   key?: string;
+  /** Invite: ask for a recovery link or code when the identity is created (`recovery:` of a manifest identity). */
+  recovery?: { method?: "link" | "code"; expiresIn?: string };
+  /** Output only, a Pulumi secret: the recovery link or code issued when the identity was created. */
+  recoveryLinks?: RecoveryOutput[];
 }
 
 /** The same properties as the inputs, as the server holds them (the password is carried over, never read). */
@@ -49,6 +54,10 @@ export function manifestIdentity(inputs: IdentityInputs): Record<string, unknown
     if (inputs.password !== undefined) password.password = inputs.password;
     if (inputs.passwordPolicy !== undefined) password.policy = inputs.passwordPolicy;
     identity.credentials = { password };
+  }
+  const recovery = inputs.recovery;
+  if (recovery !== undefined) {
+    identity.recovery = isObject(recovery) ? { ...(recovery.method !== undefined ? { method: recovery.method } : {}), ...(recovery.expiresIn !== undefined ? { expires_in: recovery.expiresIn } : {}) } : recovery;
   }
   return identity;
 }

@@ -3,7 +3,8 @@
 // creates through `planSets`, taking over an identity that exists already (unmanaged, or managed by the same scope)
 // only with `adopt`; updates through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change;
 // a new `set` moves the marker in place); deletes only when the marker names the set.
-import { applyPlan } from "../reconcile/apply";
+import { applyPlan, ApplyResult } from "../reconcile/apply";
+import { keptRecoveries } from "./recovery-outputs";
 import { capabilityIssues, planSets } from "../reconcile/engine";
 import { buildPlan } from "../reconcile/plan";
 import { liveDoc } from "../reconcile/normalize";
@@ -32,11 +33,12 @@ function setOf(inputs: IdentityInputs, identity: DesiredIdentity, prune = false)
 /** The hint of the planner's error for an unmanaged identity with the same key, in this resource's terms. */
 const ADOPT_HINT = "set adopt: true on the Identity resource to take it over (ownership marker added, drift fixed), or choose another key";
 
-async function applyOrThrow(plan: Plan, server: OryAdmin, what: string): Promise<string | undefined> {
+async function applyOrThrow(plan: Plan, server: OryAdmin, what: string): Promise<ApplyResult> {
   if (plan.issues.length > 0) throw issuesError(`${what}: nothing was written`, plan.issues);
-  const result = await applyPlan(plan, server);
-  if (result.failed > 0) throw new Error(`${what} failed\n${failureLines(result.outcomes).join("\n")}`);
-  return result.outcomes[0]?.id;
+  const result = await applyPlan(plan, server, { keepRecoveries: true });
+  const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
+  if (result.failed > 0) throw new Error(`${what} failed\n${[...failureLines(result.outcomes), ...unissued].join("\n")}`);
+  return result;
 }
 
 async function getLive(server: OryAdmin, id: string): Promise<LiveIdentity | undefined> {
@@ -53,6 +55,11 @@ async function getLive(server: OryAdmin, id: string): Promise<LiveIdentity | und
 function outputsOf(live: LiveIdentity, props: IdentityInputs): IdentityOutputs {
   const fields = fieldsOf(liveDoc(live, docOf(props)), declaredFields(props));
   return { ...fields, ...metaOf(props) };
+}
+
+/** The recovery links stored before (never read back from the server: it cannot tell them). */
+function kept(props: IdentityOutputs): Pick<IdentityOutputs, "recoveryLinks"> {
+  return props.recoveryLinks ? { recoveryLinks: props.recoveryLinks } : {};
 }
 
 export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
@@ -88,11 +95,12 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
           "an Identity resource takes it over only with adopt: true",
       );
     }
-    const written = await applyOrThrow(plan, server, `Identity ${identity.key}: create`);
-    const id = action && action.action !== "create" ? action.id : written;
+    const result = await applyOrThrow(plan, server, `Identity ${identity.key}: create`);
+    const id = action && action.action !== "create" ? action.id : result.outcomes[0]?.id;
     const live = id ? await getLive(server, id) : undefined;
     if (!id || !live) throw new Error(`Identity ${identity.key}: the server did not return the created identity`);
-    return { id, outs: outputsOf(live, inputs) };
+    const recoveryLinks = keptRecoveries(undefined, result.recoveries, { [identity.key]: id });
+    return { id, outs: { ...outputsOf(live, inputs), ...(recoveryLinks ? { recoveryLinks } : {}) } };
   },
 
   async update(id, olds, news) {
@@ -109,7 +117,7 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const renamed = former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
     const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live], renamed);
     await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
-    return { outs: outputsOf((await getLive(server, id)) ?? live, news) };
+    return { outs: { ...outputsOf((await getLive(server, id)) ?? live, news), ...kept(olds) } };
   },
 
   async read(id, props) {
@@ -117,7 +125,7 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     if (!live || !props) return live ? { id } : { id: "" };
     const outs = outputsOf(live, props);
     // Handing the live values back as inputs makes the next preview show exactly which properties drifted.
-    return { id, props: outs, inputs: outs };
+    return { id, props: { ...outs, ...kept(props) }, inputs: outs };
   },
 
   async delete(id, props) {

@@ -13,6 +13,7 @@ import { checkFailures, failureLines, issuesError, PartialApplyError } from "./e
 import { containsUnknown, keySpecOf, keyText } from "./keys";
 import type { Methods } from "./runtime";
 import { loadSet, SetSource } from "./set-source";
+import { keptRecoveries, RecoveryOutput } from "./recovery-outputs";
 
 export interface SetInputs extends SetSource {
   /** Overrides `spec.prune` when given. */
@@ -34,6 +35,11 @@ export interface SetOutputs {
   /** Whether the set prunes: then `delete` deletes what it manages; otherwise it releases them. Absent in states
    * written by earlier versions: released. */
   prune?: boolean;
+  /**
+   * The recovery (invite) links and codes issued for identities the set created with `recovery:` (see
+   * recovery-outputs.ts), kept while the set manages them. Always a Pulumi secret (`additionalSecretOutputs`).
+   */
+  recoveryLinks?: RecoveryOutput[];
 }
 
 /** Lines of the readable plan logged by `diff` (the summary line is always kept). */
@@ -73,16 +79,19 @@ function renaming(set: DesiredSet, former: string | undefined): PlanOptions {
   return former !== undefined && former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
 }
 
-async function reconcileSet(set: DesiredSet, id: string, options: PlanOptions = {}): Promise<SetOutputs> {
+async function reconcileSet(set: DesiredSet, id: string, options: PlanOptions = {}, olds?: SetOutputs): Promise<SetOutputs> {
   const plan = await planned(set, options);
-  const result = await applyPlan(plan, admin());
+  const result = await applyPlan(plan, admin(), { keepRecoveries: true });
   // Created identities get their ids from the outcomes (which name them by label), the others from the plan.
   const labels = new Map<string, string>();
   for (const action of plan.sets.flatMap((s) => s.actions)) if (action.action !== "create" && action.action !== "delete" && action.label) labels.set(action.id, action.label);
   for (const outcome of result.outcomes) if (outcome.id && isKeyLabel(outcome.key)) labels.set(outcome.id, outcome.key);
   const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key, labels)), counts: plan.summary, prune: set.prune };
+  const recoveryLinks = keptRecoveries(olds?.recoveryLinks, result.recoveries, outs.ids);
+  if (recoveryLinks) outs.recoveryLinks = recoveryLinks;
   if (result.failed > 0) {
-    throw new PartialApplyError(`IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`, id, { ...outs }, failureLines(result.outcomes));
+    const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
+    throw new PartialApplyError(`IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`, id, { ...outs }, [...failureLines(result.outcomes), ...unissued]);
   }
   return outs;
 }
@@ -128,7 +137,7 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
 
   async update(id, olds, news) {
     const set = declared(news);
-    return { outs: await reconcileSet(set, id, renaming(set, olds.setName)) };
+    return { outs: await reconcileSet(set, id, renaming(set, olds.setName), olds) };
   },
 
   async read(id, props) {

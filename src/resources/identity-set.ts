@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Summary } from "../reconcile/types";
 import { identitySetProvider } from "./provider";
 import { loadSet, setDigest, SetSource } from "./set-source";
+import type { RecoveryOutput } from "./recovery-outputs";
 
 /** Type tokens are `pulumi-nodejs:dynamic/ory-reconcile:<Type>`. */
 export const MODULE = "ory-reconcile";
@@ -49,6 +50,11 @@ export class IdentitySet extends pulumi.dynamic.Resource {
   declare readonly counts: pulumi.Output<Summary>;
   /** Whether destroying this resource deletes the identities it manages (true) or releases them (false). */
   declare readonly prune: pulumi.Output<boolean>;
+  /**
+   * Secret: `[{set, key, id, method, link, code?, expires_at}]`, the recovery (invite) links and codes issued when
+   * the set created identities that declare `recovery:`; kept while the set manages them.
+   */
+  declare readonly recoveryLinks: pulumi.Output<RecoveryOutput[] | undefined>;
 
   constructor(name: string, args: IdentitySetArgs, opts?: pulumi.CustomResourceOptions) {
     const { manifest, setName, prune } = args;
@@ -73,7 +79,9 @@ export class IdentitySet extends pulumi.dynamic.Resource {
       ids: undefined,
       stateDigest: undefined,
       counts: undefined,
+      recoveryLinks: undefined,
     };
-    super(identitySetProvider, name, props, opts, MODULE, "IdentitySet");
+    const secrets = [...(opts?.additionalSecretOutputs ?? []), "recoveryLinks"];
+    super(identitySetProvider, name, props, { ...opts, additionalSecretOutputs: secrets }, MODULE, "IdentitySet");
   }
 }

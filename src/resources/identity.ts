@@ -4,6 +4,7 @@ import type { Json, PasswordPolicy } from "../reconcile/types";
 import { defaultSet } from "./scope";
 import { MODULE } from "./identity-set";
 import { identityProvider } from "./provider";
+import type { RecoveryOutput } from "./recovery-outputs";
 
 export interface VerifiableAddress {
   value: string;
@@ -36,9 +37,11 @@ export interface IdentityArgs {
   set?: pulumi.Input<string>;
   /** How an existing identity is found for `adopt`: `traits.<path>` or `external_id` (default `traits.email`). */
   key?: pulumi.Input<string>;
+  /** Invite: when the resource creates the identity, ask for a recovery link or code (see `recoveryLinks`). */
+  recovery?: pulumi.Input<{ method?: "link" | "code"; expiresIn?: string }>;
 }
 
-const OUTPUTS = ["schemaId", "traits", "metadataPublic", "metadataAdmin", "state", "externalId", "password", "passwordPolicy", "verifiableAddresses", "adopt", "set", "key"] as const;
+const OUTPUTS = ["schemaId", "traits", "metadataPublic", "metadataAdmin", "state", "externalId", "password", "passwordPolicy", "verifiableAddresses", "adopt", "set", "key", "recoveryLinks"] as const;
 
 export class Identity extends pulumi.dynamic.Resource {
   declare readonly schemaId: pulumi.Output<string | undefined>;
@@ -53,13 +56,16 @@ export class Identity extends pulumi.dynamic.Resource {
   declare readonly adopt: pulumi.Output<boolean>;
   declare readonly set: pulumi.Output<string>;
   declare readonly key: pulumi.Output<string>;
+  /** Secret: `[{set, key, id, method, link, code?, expires_at}]`, issued when the resource created the identity
+   * with `recovery`. */
+  declare readonly recoveryLinks: pulumi.Output<RecoveryOutput[] | undefined>;
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((property) => [property, undefined]));
     Object.assign(props, args, { password: args.password === undefined ? undefined : pulumi.secret(args.password) });
     const urn = pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:Identity`, opts?.parent);
     props.defaultSet = urn.apply((value) => defaultSet(pulumi.getProject(), pulumi.getStack(), name, value));
-    const secrets = [...(opts?.additionalSecretOutputs ?? []), "password"];
+    const secrets = [...(opts?.additionalSecretOutputs ?? []), "password", "recoveryLinks"];
     super(identityProvider, name, props, { ...opts, additionalSecretOutputs: secrets }, MODULE, "Identity");
   }
 }
