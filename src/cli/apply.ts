@@ -9,6 +9,7 @@ import { connect } from "./connect";
 import { onDisk, redactStrings, redactText, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { progress } from "./progress";
+import { style } from "./style";
 
 export interface ApplyFlags {
   paths: string[];
@@ -52,7 +53,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) {
-    if (flags.output === "text") stdout.write(renderPlan(json, { color }));
+    if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color }));
     throw new UserError(`the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
   }
   if (saved) {
@@ -61,8 +62,9 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
       throw new UserError(`the saved plan ${flags.plan} is stale; nothing was written`, reasons.map((message) => ({ message })), "run `ory-reconcile plan --out` again and review it");
     }
   }
-  if (flags.output === "text") stdout.write(renderPlan(json, { color }));
-  const bar = progress(stderr, "apply");
+  if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color }));
+  // --quiet: no plan and no progress, only failures and the summary line.
+  const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, "apply");
   let result;
   try {
     result = await applyPlan(plan, admin, {

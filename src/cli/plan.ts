@@ -6,6 +6,7 @@ import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { writePrivateFile } from "./private-file";
+import { quietPlanText, style } from "./style";
 
 export interface PlanFlags {
   paths: string[];
@@ -26,7 +27,8 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const json = toJsonPlan(plan);
   const out = flags.out;
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));
-  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : renderPlan(json, { color }));
+  const text = () => (style.quiet ? quietPlanText(renderPlan(json)) : renderPlan(json, { color }));
+  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : text());
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
 }
