@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { admin, liveByEmail } from "../../support/kratos-api";
 import { cleanEnv, packTarball, REPO } from "../../support/package";
 
@@ -193,11 +194,12 @@ describe.each(recipes)("$name recipe", ({ name, jobs }) => {
   });
 
   it("refuses the reviewed plan on main when the live identities changed since, writing nothing", async () => {
-    const emails = [`ann@${set}.example`, `bob@${set}.example`];
+    const emails = [`dan@${set}.example`, `eve@${set}.example`];
+    // dan is already managed by the set; the reviewed plan creates eve.
+    const dan = await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: emails[0] }, metadata_admin: { [MARKER_KEY]: { set } } });
     const { planned, applied } = await planThenApply(emails, async () => {
-      // Someone changes ann by hand between the review and the merge.
-      const ann = (await liveByEmail(kratos.adminUrl)).get(emails[0])!;
-      await admin(kratos.adminUrl).patchIdentity(ann.id, [{ op: "add", path: "/metadata_public", value: { changed: "by hand" } }]);
+      // Someone changes dan by hand between the review and the merge.
+      await admin(kratos.adminUrl).patchIdentity(dan.id, [{ op: "add", path: "/metadata_public", value: { changed: "by hand" } }]);
     });
     expect(planned).toMatchObject({ code: 0 });
     expect(applied.code).toBe(1);
