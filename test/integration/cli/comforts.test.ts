@@ -1,7 +1,7 @@
 // Everyday CLI comforts against a real Kratos: `reconcile` (the command and the bin), --quiet for CI logs, and
 // colour only on a terminal unless NO_COLOR or --no-color say otherwise.
 import { spawn } from "node:child_process";
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultServer } from "../../../src/dev/kratos";
@@ -55,6 +55,7 @@ describe("CLI comforts", () => {
     const help = await onTerminal("reconcile --help", { PATH: `${bin}:${process.env.PATH}` });
     expect(help.stdout.replace(/\s+/g, " ")).toContain("plan, then apply, in one step (`reconcile` is the same command");
     expect(help.stdout).toContain("--max-deletes");
+    rmSync(bin, { recursive: true, force: true });
   });
 
   it("--quiet prints only the summary line of plan and apply, and errors", async () => {

@@ -3,9 +3,9 @@
 // What only talks to the CI platform (GitHub `uses:` steps; GitLab before_script/after_script) is emulated: each job
 // starts in a fresh checkout, and the artifact the plan job keeps is what the apply job gets.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
@@ -99,9 +99,11 @@ function runJob(job: Job, dir: string) {
 let kratos: Kratos;
 let root: string;
 let markdown: boolean;
+let tarballDir: string;
 
 beforeAll(async () => {
   const tarball = packTarball();
+  tarballDir = dirname(tarball);
   kratos = await startKratos();
   // The user's repository: package.json and package-lock.json pinning ory-reconcile (here: the packed tarball).
   root = mkdtempSync(join(tmpdir(), "ory-reconcile-recipes-"));
@@ -115,6 +117,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await kratos?.stop();
+  for (const dir of [root, tarballDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   for (const output of outputs) {
     expect(output).not.toContain(PASSWORD);
     expect(output).not.toContain(API_KEY);

@@ -2,7 +2,7 @@
 // through npx and a Pulumi program that imports IdentitySet and Identity from `ory-reconcile`, against a real Kratos.
 // And `prepare` on a fresh clone (what `npm install <git URL>` runs) builds the package.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { cacheDir, Kratos, startKratos } from "../../../src/dev/kratos";
@@ -32,13 +32,17 @@ spec:
 
 let tarball: string;
 let kratos: Kratos;
+/** Temp folders to remove at the end (a project with @pulumi/pulumi holds ~120 MB). */
+const made: string[] = [];
 
 beforeAll(async () => {
   tarball = packTarball();
+  made.push(dirname(tarball));
   kratos = await startKratos();
 });
 afterAll(async () => {
   await kratos?.stop();
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
   for (const output of outputs) expect(output).not.toContain(PASSWORD);
 });
 
@@ -54,6 +58,7 @@ it("ships the CLI (both bins), the library and the schema, and nothing of src/de
 
 it("installs for the CLI alone (no Pulumi), and `npx ory-reconcile` / `npx reconcile` plan and apply", () => {
   const dir = installInto([tarball]);
+  made.push(dir);
   // The optional peer is not installed: the bundled CLI needs nothing at run time.
   expect(existsSync(join(dir, "node_modules", "@pulumi"))).toBe(false);
   mkdirSync(join(dir, "manifests"));
@@ -99,6 +104,7 @@ main(process.argv[2]).catch((error) => {
 
 it("installs with @pulumi/pulumi, and a Pulumi program importing IdentitySet and Identity from it previews and deploys", async () => {
   const dir = installInto([tarball, "@pulumi/pulumi@3.248.0"]);
+  made.push(dir);
   mkdirSync(join(dir, "manifests"));
   mkdirSync(join(dir, ".state"));
   writeFileSync(join(dir, "manifests", "staff.yaml"), manifest.replace("ann@example.com", "pam@example.com"));
@@ -124,6 +130,7 @@ it("installs with @pulumi/pulumi, and a Pulumi program importing IdentitySet and
 it("`prepare` builds the package in a fresh clone (what `npm install <git URL>` runs)", () => {
   // The files a clone of this commit would hold: tracked and new, not ignored (no dist/, no node_modules).
   const clone = mkdtempSync(join(tmpdir(), "ory-reconcile-clone-"));
+  made.push(clone);
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(Boolean);
   for (const file of files) if (existsSync(join(REPO, file))) cpSync(join(REPO, file), join(clone, file), { recursive: true });
   expect(existsSync(join(clone, "dist"))).toBe(false);
