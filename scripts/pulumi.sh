@@ -27,4 +27,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
 bash scripts/install-tools.sh pulumi >/dev/null
 npm run --silent build
-exec node dist/resources/run-program.js "$@"
+exec node dist/dev/run-program.js "$@"

@@ -10,6 +10,7 @@ import { onDisk, redactStrings, redactText, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { progress } from "./progress";
 import { checkRecoveryOut, writeRecoveryOut } from "./recovery-out";
+import { style } from "./style";
 
 export interface ApplyFlags {
   paths: string[];
@@ -58,7 +59,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) {
-    if (flags.output === "text") stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
+    if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
     throw new UserError(`the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
   }
   if (saved) {
@@ -67,8 +68,9 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
       throw new UserError(`the saved plan ${flags.plan} is stale; nothing was written`, reasons.map((message) => ({ message })), "run `ory-reconcile plan --out` again and review it");
     }
   }
-  if (flags.output === "text") stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
-  const bar = progress(stderr, "apply");
+  if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
+  // --quiet: no plan and no progress, only failures and the summary line.
+  const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, "apply");
   let result;
   try {
     result = await applyPlan(plan, admin, {

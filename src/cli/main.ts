@@ -7,8 +7,10 @@ import { applyCommand } from "./apply";
 import { connectedTo } from "./connect";
 import { reportError, UserError } from "./errors";
 import { exportCommand } from "./export";
+import { commandLine, completionShell } from "./invocation";
 import { parseVars } from "./load";
 import { planCommand } from "./plan";
+import { outputStyle, style } from "./style";
 import { validateCommand } from "./validate";
 
 const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
@@ -48,7 +50,11 @@ function bcryptCost(value: unknown): number | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  // `completion zsh`: yargs reads the shell from $SHELL when it is created.
+  const completion = completionShell(argv);
+  if (completion) [argv, process.env.SHELL] = [completion.args, completion.shell];
+  // Set from --color/--no-color/--quiet before a command runs (see the middleware below).
+  let color = false;
   let code = 0;
   const run = (work: () => Promise<number> | number) => async () => {
     code = await work();
@@ -85,8 +91,8 @@ export async function main(argv: string[]): Promise<number> {
         )(),
     )
     .command(
-      "apply <paths..>",
-      "Make the live identities match the manifests",
+      ["apply <paths..>", "reconcile <paths..>"],
+      "Make the live identities match the manifests: plan, then apply, in one step (`reconcile` is the same command, also installed as a `reconcile` bin)",
       (y) =>
         y
           .positional("paths", { type: "string", array: true, demandOption: true })
@@ -144,6 +150,13 @@ export async function main(argv: string[]): Promise<number> {
           exportCommand({ endpoint: a.endpoint, insecureHttp: a["insecure-http"], set: a.set, key: a.key, out: a.out, unmanagedSet: a["unmanaged-set"] }, process.stdout, process.stderr),
         )(),
     )
+    .completion("completion", "Print a shell completion script: bash, or zsh with `completion zsh` (default: from $SHELL)")
+    .option("color", { type: "boolean", describe: "Colour the text plan (default: on a terminal, unless NO_COLOR is set); --no-color turns it off" })
+    .option("quiet", { type: "boolean", describe: "Print only errors and the final summary line (CI logs)" })
+    .middleware((a) => {
+      Object.assign(style, outputStyle({ color: a.color, quiet: a.quiet }, process.env, Boolean(process.stdout.isTTY)));
+      color = style.color;
+    })
     .demandCommand(1, "name a command: validate, plan, apply or export")
     .strict()
     .help()
@@ -182,5 +195,5 @@ function failIfUnfinished(): void {
 
 if (require.main === module) {
   process.once("beforeExit", failIfUnfinished);
-  main(process.argv.slice(2)).then(exitAfterFlush, (error) => exitAfterFlush(reportError(error, (text) => process.stderr.write(text))));
+  main(commandLine(process.argv[1], process.argv.slice(2))).then(exitAfterFlush, (error) => exitAfterFlush(reportError(error, (text) => process.stderr.write(text))));
 }

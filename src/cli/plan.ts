@@ -8,6 +8,7 @@ import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
 import { writePrivateFile } from "./private-file";
+import { quietPlanText, style } from "./style";
 
 export interface PlanFlags {
   paths: string[];
@@ -38,9 +39,8 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const out = flags.out;
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));
   const verbose = flags.verbose === true;
-  stdout.write(
-    flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : renderPlan(json, { color, verbose }),
-  );
+  const text = () => (style.quiet ? quietPlanText(renderPlan(json)) : renderPlan(json, { color, verbose }));
+  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : text());
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
 }

@@ -1,5 +1,5 @@
 // The root Pulumi.yaml program (every set in manifests/ as an IdentitySet), run the way scripts/pulumi.sh runs it:
-// dist/resources/run-program.js under the real CLI, against a real Kratos, with a throwaway file backend.
+// dist/dev/run-program.js under the real CLI, against a real Kratos, with a throwaway file backend.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 async function program(command: string): Promise<string> {
   const env = { ...process.env, ORY_ADMIN_URL: kratos.adminUrl, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "root-test" };
-  const { stdout } = await run("node", [join(REPO, "dist/resources/run-program.js"), command, "--stack", STACK], { cwd: REPO, env, maxBuffer: 64 << 20 });
+  const { stdout } = await run("node", [join(REPO, "dist/dev/run-program.js"), command, "--stack", STACK], { cwd: REPO, env, maxBuffer: 64 << 20 });
   return stdout;
 }
 

@@ -1,15 +1,15 @@
 // Runs the root Pulumi program (Pulumi.yaml -> program.ts) under the real Pulumi CLI through the Automation API,
 // as an inline program: the Node language host is not needed (it cannot be built from the Go module proxy).
-//   node dist/resources/run-program.js <preview|up|refresh|destroy> [--stack NAME] [--config key=value]...
+//   node dist/dev/run-program.js <preview|up|refresh|destroy> [--stack NAME] [--config key=value]...
 // Backend: PULUMI_BACKEND_URL, default a local file backend in <repo>/.pulumi. Secrets: PULUMI_CONFIG_PASSPHRASE or
 // PULUMI_CONFIG_PASSPHRASE_FILE (see passphrase.ts; empty only if ORY_RECONCILE_THROWAWAY_STACK=1). Server: ORY_ADMIN_URL / ORY_API_KEY or `pulumi config set ory-reconcile:adminUrl …`.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { cacheDir } from "../dev/kratos";
-import { pulumiPath } from "../dev/pulumi-env";
-import { passphraseEnv } from "./passphrase";
-import program = require("./program");
+import { passphraseEnv } from "../resources/passphrase";
+import program = require("../resources/program");
+import { cacheDir } from "./kratos";
+import { pulumiPath } from "./pulumi-env";
 
 const COMMANDS = ["preview", "up", "refresh", "destroy"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   if (!process.env.PULUMI_BACKEND_URL) mkdirSync(join(root, ".pulumi"), { recursive: true });
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
   // Pulumi runs the program and its providers in the directory of `main` (dist/resources/program.js): so does this.
-  process.chdir(__dirname);
+  process.chdir(join(__dirname, "..", "resources"));
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "ory-reconcile", program }, { workDir: root, pulumiCommand, envVars });
   for (const pair of option("--config")) {
     const at = pair.indexOf("=");
