@@ -40,9 +40,17 @@ function readSavedPlan(path: string): JsonPlan {
   return value as JsonPlan;
 }
 
+/** Outcomes counted by result, for `apply --output json`: `{ created, present, updated, adopted, deleted, failed }`. */
+export function outcomeCounts(outcomes: Outcome[]): Record<string, number> {
+  const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
+  return { created: count("created"), present: count("present"), updated: count("configured"), adopted: count("adopted"), deleted: count("deleted"), failed: count("failed") };
+}
+
 export function summarize(outcomes: Outcome[]): string {
   const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
-  return `Apply complete: ${count("created")} created, ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed.`;
+  // Creates found already done (an earlier or a concurrent run) are counted apart, and only when there are any.
+  const present = count("present") > 0 ? ` ${count("present")} already present,` : "";
+  return `Apply complete: ${count("created")} created,${present} ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed.`;
 }
 
 export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
@@ -80,7 +88,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   }
   const failures = result.outcomes.filter((o) => o.result === "failed");
   if (flags.output === "json") {
-    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed }, null, 2) + "\n");
+    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed }, null, 2) + "\n");
   } else {
     for (const f of failures) stdout.write(redactText(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
     stdout.write(summarize(result.outcomes) + "\n");

@@ -13,8 +13,12 @@ import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
 import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
 
-/** What happened to one planned identity. */
-export type Result = "created" | "configured" | "adopted" | "deleted" | "failed";
+/**
+ * What happened to one planned identity. `present`: a planned create that the server refused because the identity
+ * already existed (created by an earlier interrupted run or by a concurrent one), read back and found as declared;
+ * nothing was written for it.
+ */
+export type Result = "created" | "present" | "configured" | "adopted" | "deleted" | "failed";
 
 export interface Outcome {
   set: string;
@@ -305,7 +309,7 @@ async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin
     const { create } = resolution;
     if ("reason" in resolution) return record(create, "failed", undefined, resolution.reason);
     const { action } = resolution;
-    if (action.action === "noop") return record(create, "created", action.id, "already present (created by an earlier or a concurrent run)");
+    if (action.action === "noop") return record(create, "present", action.id, "already present (created by an earlier or a concurrent run)");
     try {
       await applyUpdate(action, admin);
       record(create, action.action === "adopt" ? "adopted" : "configured", action.id);

@@ -4,9 +4,9 @@
 // addresses come from the traits that the identity schema marks (`ory.sh/kratos`), normalized as Kratos does
 // (identity/extension_credentials.go, extension_verification.go, extension_recovery.go). Pure.
 import { isObject } from "./json";
-import { goLower, goTrim, resolveRef } from "./normalize";
+import { goLower, goTrim, precisFold, resolveRef } from "./normalize";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
-import type { Action, DesiredIdentity, Issue, Json, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
+import type { Action, DesiredIdentity, IdentifierRules, Issue, Json, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
 import { subject } from "./types";
 
 /** One value that only one identity may hold: what it is (`password identifier`, `verifiable address (email)`, …),
@@ -23,17 +23,22 @@ interface Mark {
   normalize: (value: string) => string;
 }
 
-const lowerTrim = (value: string) => goLower(goTrim(value));
+const lowerTrimmed = (value: string) => goLower(goTrim(value));
 
-/** The unique values a schema field's `ory.sh/kratos` extension makes of it. */
-function marksOf(field: JsonObject): Mark[] {
+/** The unique values a schema field's `ory.sh/kratos` extension makes of it. With `precis` rules (Kratos after
+ * v26.2.0) identifiers and e-mail addresses are compared as {@link precisFold} makes them; phone numbers (sms) are
+ * normalized to E.164 by the server, which is not reproduced here: they are compared trimmed. */
+function marksOf(field: JsonObject, rules: IdentifierRules): Mark[] {
+  const precis = rules === "precis";
+  const lower = precis ? precisFold : goLower;
+  const lowerTrim = precis ? precisFold : lowerTrimmed;
   const extension = field["ory.sh/kratos"];
   if (!isObject(extension)) return [];
   const marks: Mark[] = [];
   const credentials = isObject(extension.credentials) ? extension.credentials : {};
   const identifier = (type: string) => isObject(credentials[type]) && (credentials[type] as JsonObject).identifier === true;
-  if (identifier("password")) marks.push({ kind: "password identifier", normalize: goLower });
-  if (identifier("webauthn")) marks.push({ kind: "webauthn identifier", normalize: goLower });
+  if (identifier("password")) marks.push({ kind: "password identifier", normalize: lower });
+  if (identifier("webauthn")) marks.push({ kind: "webauthn identifier", normalize: lower });
   if (identifier("code")) {
     const via = (credentials.code as JsonObject).via ?? "email";
     marks.push({ kind: "code identifier", normalize: via === "email" ? lowerTrim : goTrim });
@@ -49,12 +54,12 @@ function marksOf(field: JsonObject): Mark[] {
 }
 
 /** The marked fields of a schema's traits, as paths (`[]` for the items of an array). */
-function markedFields(root: unknown): Array<{ path: string[]; marks: Mark[] }> {
+function markedFields(root: unknown, rules: IdentifierRules): Array<{ path: string[]; marks: Mark[] }> {
   const out: Array<{ path: string[]; marks: Mark[] }> = [];
   const walk = (schema: unknown, path: string[]) => {
     const node = resolveRef(root, schema);
     if (!node || path.length > 32) return;
-    const marks = marksOf(node);
+    const marks = marksOf(node, rules);
     if (marks.length > 0) out.push({ path, marks });
     const properties = resolveRef(root, node.properties);
     if (properties) for (const [name, sub] of Object.entries(properties)) walk(sub, [...path, name]);
@@ -78,7 +83,10 @@ function stringsAt(node: unknown, path: string[], field: string): Array<{ field:
 export class UniqueValues {
   readonly #fields = new Map<string, Array<{ path: string[]; marks: Mark[] }>>();
   readonly #fallback: string;
-  constructor(private readonly schemas: ReadonlyArray<ServerSchema> = []) {
+  constructor(
+    private readonly schemas: ReadonlyArray<ServerSchema> = [],
+    private readonly rules: IdentifierRules = "lower",
+  ) {
     this.#fallback = defaultSchemaId(schemas);
   }
 
@@ -86,7 +94,7 @@ export class UniqueValues {
   of(schemaId: string | undefined, traits: Json | null | undefined, externalId: string | null | undefined): UniqueValue[] {
     const id = schemaId ?? this.#fallback;
     let fields = this.#fields.get(id);
-    if (!fields) this.#fields.set(id, (fields = markedFields(this.schemas.find((s) => s.id === id)?.schema)));
+    if (!fields) this.#fields.set(id, (fields = markedFields(this.schemas.find((s) => s.id === id)?.schema, this.rules)));
     const out: UniqueValue[] = [];
     for (const { path, marks } of fields) {
       for (const { field, value } of stringsAt(traits, path, "traits")) {

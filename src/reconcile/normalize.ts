@@ -191,15 +191,31 @@ export function goTrim(value: string): string {
   return value.replace(GO_TRIM, "");
 }
 
+/** Code points Kratos after v26.2.0 removes from identifiers (x/normalize.go disallowedIdentifierRunes): bidi
+ * controls, invisible (default-ignorable) code points, control / format / surrogate / private-use / unassigned ones,
+ * and noncharacters. */
+const NOT_IN_IDENTIFIERS = /[\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{C}\p{Noncharacter_Code_Point}]/gu;
+
+/**
+ * An identifier as Kratos after v26.2.0 stores and compares it (x/normalize.go, the graceful PRECIS e-mail profile
+ * used for password, webauthn and code identifiers and for e-mail addresses): trimmed (Go's TrimSpace), NFKC (which
+ * also folds full-width forms to their ASCII ones), the code points of NOT_IN_IDENTIFIERS removed, lower-cased with
+ * full Unicode case mapping. `ＤＡＮＡ@Example.com` → `dana@example.com`.
+ */
+export function precisFold(value: string): string {
+  return goTrim(value).normalize("NFKC").replace(NOT_IN_IDENTIFIERS, "").toLowerCase();
+}
+
 /** A key value as the server compares it under `fold` (the value itself when there is no fold). */
 export function foldKey(value: string, fold: KeyFold | undefined): string {
   if (!fold) return value;
+  if (fold.precis) return precisFold(value);
   if (fold.trimEmail && value.includes("@")) return goLower(value).replace(GO_TRIM, "");
   return fold.lower ? goLower(value) : value;
 }
 
 /** The coarsest fold: a cheap test of whether any fold could pair two values that differ. */
-export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true };
+export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true, precis: true };
 
 /** `schema` with local `$ref`s (`#/definitions/x`) followed; undefined when it is not an object. */
 export function resolveRef(root: unknown, schema: unknown): JsonObject | undefined {

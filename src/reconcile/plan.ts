@@ -47,7 +47,7 @@ function specId(spec: KeySpec): string {
 }
 
 function foldId(fold: KeyFold | undefined): string {
-  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}` : "";
+  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}` : "";
 }
 
 function where(pos: DesiredIdentity["source"]): string {
@@ -125,7 +125,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
   const indexes = new Map<string, KeyIndex>();
   const claimedBy = new Map<string, string>();
   const setPlans: SetPlan[] = [];
-  const uniques = new UniqueValues(options.schemas);
+  const uniques = new UniqueValues(options.schemas, options.identifierRules);
   // Every live identity's unique values, indexed only once a create or an update asks for them.
   let indexed: Holders | undefined;
   const holders = () => (indexed ??= holdersOf(live, uniques));

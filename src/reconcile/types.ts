@@ -221,7 +221,12 @@ export interface Plan {
 export interface KeyFold {
   lower: boolean;
   trimEmail: boolean;
+  /** The server normalizes identifiers by the PRECIS rules of Kratos after v26.2.0 (see `precisFold`). */
+  precis?: boolean;
 }
+
+/** How the server normalizes credential identifiers and addresses (Capabilities.identifierRules). */
+export type IdentifierRules = "lower" | "precis";
 
 export interface PlanOptions {
   /** Delete managed identities no longer declared, for every set (in addition to `spec.prune`). */
@@ -248,6 +253,8 @@ export interface PlanOptions {
    * with a pruned identity of its set is planned as that identity's rename. Without them only external_id is seen.
    */
   schemas?: ReadonlyArray<{ id: string; schema: unknown }>;
+  /** How the server normalizes identifiers and addresses before comparing them (default `lower`). */
+  identifierRules?: IdentifierRules;
 }
 
 /** One subject string per identity, used in every plan line, progress line, error and result. */
