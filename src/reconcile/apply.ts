@@ -11,7 +11,7 @@ import { resolveConflicts } from "./conflicts";
 import { retrySafe } from "./patch";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
-import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
+import { Action, IdentifierRules, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
 
 /**
  * What happened to one planned identity. `present`: a planned create that the server refused because the identity
@@ -120,7 +120,7 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   await runPool(updates, concurrency, async (action) => {
     try {
       const answered = await applyUpdate(action, admin);
-      const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered);
+      const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered, plan.options?.identifierRules);
       if (lost) record(action, "failed", action.id, notKept(lost));
       else record(action, action.action === "adopt" ? "adopted" : "configured", action.id);
     } catch (error) {
@@ -193,7 +193,7 @@ function notKept(lost: string): string {
  * The created identities that declare addresses, read back (`GET /admin/identities?ids=…`, one request) and compared
  * with what was declared: each is "created", or "failed" naming what the server did not keep.
  */
-async function checkCreated(created: Array<{ action: CreateAction; id: string }>, admin: OryAdmin, record: Recorder): Promise<void> {
+async function checkCreated(created: Array<{ action: CreateAction; id: string }>, admin: OryAdmin, record: Recorder, rules?: IdentifierRules): Promise<void> {
   if (created.length === 0) return;
   let read: Map<string, LiveIdentity>;
   try {
@@ -204,7 +204,7 @@ async function checkCreated(created: Array<{ action: CreateAction; id: string }>
   }
   for (const { action, id } of created) {
     const answered = read.get(id);
-    const lost = answered ? addressesNotKept(desiredAddresses(action.body), answered) : "the identity could not be read back";
+    const lost = answered ? addressesNotKept(desiredAddresses(action.body, rules), answered, rules) : "the identity could not be read back";
     if (lost) record(action, "failed", id, notKept(lost));
     else record(action, "created", id);
   }
@@ -292,7 +292,7 @@ async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin
       else if (result && !result.ok) record(action, "failed", undefined, result.reason);
       else again.push(action);
     });
-    await checkCreated(toCheck, admin, record);
+    await checkCreated(toCheck, admin, record, plan.options?.identifierRules);
     if (again.length === 0) return;
     // Sent again: without the items that failed on their own (smaller each time), or once when nothing explains why
     // the reported ids are missing (a batch rolled back yet reported created); after that a re-run pairs by key.

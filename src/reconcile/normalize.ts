@@ -7,13 +7,14 @@
 // traits, both metadata and state (default `active`) always are.
 import { digest, isObject } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
-import type { AddressDecl, DesiredIdentity, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
+import type { AddressDecl, DesiredIdentity, IdentifierRules, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
 
 export type Doc = JsonObject;
 
-/** An address value as Kratos stores it: lower-cased and trimmed. */
-function addressValue(value: unknown): string {
-  return goLower(String(value ?? "")).replace(GO_TRIM, "");
+/** An address value as Kratos stores it: lower-cased and trimmed; with `precis` rules as {@link precisFold} makes it. */
+function addressValue(value: unknown, rules: IdentifierRules = "lower"): string {
+  const text = String(value ?? "");
+  return rules === "precis" ? precisFold(text) : goLower(text).replace(GO_TRIM, "");
 }
 
 /** The status a verifiable address gets when none is declared: what Kratos gives it on create. */
@@ -23,13 +24,13 @@ export function impliedStatus(verified: boolean | undefined): string {
 
 type StatusOf = (address: Partial<AddressDecl>) => string | undefined;
 
-function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusOf): Json {
+function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusOf, rules?: IdentifierRules): Json {
   return list
     .map((a) => {
       // Keys in sorted order, so that `canonical` can hand a fingerprint to JSON.stringify as it is.
       const status = statusOf(a);
       const item: JsonObject = status !== undefined ? { status } : {};
-      item.value = addressValue(a.value);
+      item.value = addressValue(a.value, rules);
       item.verified = a.verified === true;
       item.via = a.via ?? "email";
       return item;
@@ -37,9 +38,9 @@ function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusO
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
 }
 
-function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>): Json {
+function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>, rules?: IdentifierRules): Json {
   return list
-    .map((a) => ({ value: addressValue(a.value), via: String(a.via ?? "email") }))
+    .map((a) => ({ value: addressValue(a.value, rules), via: String(a.via ?? "email") }))
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
 }
 
@@ -49,8 +50,9 @@ export function comparedStatus(live: Partial<AddressDecl>, sentDeclared = false)
   return status === "sent" && live.verified !== true && !sentDeclared ? "pending" : status;
 }
 
-/** The declared identity as the server should hold it, with the ownership marker in metadata_admin. */
-export function desiredDoc(identity: DesiredIdentity, marker: Marker): Doc {
+/** The declared identity as the server should hold it, with the ownership marker in metadata_admin; addresses as a
+ * server of `rules` stores them. */
+export function desiredDoc(identity: DesiredIdentity, marker: Marker, rules?: IdentifierRules): Doc {
   const b = identity.body;
   const doc: Doc = {
     traits: b.traits,
@@ -61,19 +63,19 @@ export function desiredDoc(identity: DesiredIdentity, marker: Marker): Doc {
   if (b.schema_id !== undefined) doc.schema_id = b.schema_id;
   if (b.external_id !== undefined) doc.external_id = b.external_id;
   if (b.organization_id !== undefined) doc.organization_id = b.organization_id;
-  return { ...doc, ...desiredAddresses(b) };
+  return { ...doc, ...desiredAddresses(b, rules) };
 }
 
 /** The address lists a body declares, shaped as desiredDoc shapes them (absent lists left out). */
-export function desiredAddresses(body: IdentityBody): Doc {
+export function desiredAddresses(body: IdentityBody, rules?: IdentifierRules): Doc {
   const doc: Doc = {};
-  if (body.verifiable_addresses !== undefined) doc.verifiable_addresses = verifiable(body.verifiable_addresses, (a) => a.status ?? impliedStatus(a.verified));
-  if (body.recovery_addresses !== undefined) doc.recovery_addresses = recovery(body.recovery_addresses);
+  if (body.verifiable_addresses !== undefined) doc.verifiable_addresses = verifiable(body.verifiable_addresses, (a) => a.status ?? impliedStatus(a.verified), rules);
+  if (body.recovery_addresses !== undefined) doc.recovery_addresses = recovery(body.recovery_addresses, rules);
   return doc;
 }
 
 /** The live identity projected onto the fields of `like` (the desired document), in the same shape. */
-export function liveDoc(live: LiveIdentity, like: Doc): Doc {
+export function liveDoc(live: LiveIdentity, like: Doc, rules?: IdentifierRules): Doc {
   const doc: Doc = {
     traits: live.traits ?? {},
     metadata_public: live.metadata_public ?? null,
@@ -85,10 +87,10 @@ export function liveDoc(live: LiveIdentity, like: Doc): Doc {
   if ("organization_id" in like) doc.organization_id = live.organization_id ?? null;
   if ("verifiable_addresses" in like) {
     const wanted = Array.isArray(like.verifiable_addresses) ? like.verifiable_addresses : [];
-    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value)}`] : [])));
-    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value)}`)));
+    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value, rules)}`] : [])));
+    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value, rules)}`)), rules);
   }
-  if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? []);
+  if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? [], rules);
   return doc;
 }
 

@@ -12,6 +12,7 @@ import {
   DesiredIdentity,
   DesiredSet,
   Holdings,
+  IdentifierRules,
   Issue,
   KeyFold,
   KeySpec,
@@ -175,7 +176,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
       const marker = markerFor(set.name, identity, liveMarker);
-      const desired = desiredDoc(identity, marker.marker);
+      const desired = desiredDoc(identity, marker.marker, options.identifierRules);
       if (!current) {
         creates.push({ index: actions.length, identity });
         actions.push({
@@ -212,7 +213,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, identity, current, liveMarker, marker));
+      actions.push(pairedAction(set.name, identity, current, liveMarker, marker, options.identifierRules));
     }
 
     const prune = set.prune || options.prune === true;
@@ -227,7 +228,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
+        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker), options.identifierRules);
       }
     }
     for (const identity of live) {
@@ -267,14 +268,14 @@ function markerAction(set: string, key: string, live: LiveIdentity, marker: Mark
 }
 
 /** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
-function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan): Action {
+function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan, rules?: IdentifierRules): Action {
   const live_digest = liveDigest(current);
-  let desired = desiredDoc(identity, marker.marker);
-  const observed: Doc = liveDoc(current, desired);
+  let desired = desiredDoc(identity, marker.marker, rules);
+  const observed: Doc = liveDoc(current, desired, rules);
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
-  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
+  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade, rules)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },

@@ -53,6 +53,18 @@ describeServers("all", "identifiers and hash costs follow the server's own rules
     }
   });
 
+  it("declared addresses written in full width are compared as the server stores them: created, kept, then a no-op", async () => {
+    const email = "ＡＬＩ@Example.com";
+    const sets = [set("addresses", [desired(email, { verifiable_addresses: [{ value: email, via: "email", verified: true }], recovery_addresses: [{ value: email, via: "email" }] })])];
+    const { plan, result } = await reconcile(sets, engine());
+    expect([plan.issues, result.outcomes.map((o) => [o.result, o.reason])]).toEqual([[], [["created", undefined]]]);
+    const [stored] = await byEmail(email);
+    // As each server stores it: NFKC and lower-cased after v26.2.0, only lower-cased before.
+    expect(stored.verifiable_addresses?.map((a) => [a.value, a.verified])).toEqual([[precis(server) ? "ali@example.com" : "ａｌｉ@example.com", true]]);
+    const again = await planSets(sets, engine());
+    expect([again.plan.issues, again.plan.summary]).toEqual([[], { create: 0, update: 0, delete: 0, adopt: 0, noop: 1 }]);
+  });
+
   it("bcrypt cost 16 is refused before any write only where the server bounds it; cost 15 passes everywhere", async () => {
     // Hashes of cost 15 and 16 made from a cost-4 hash by its cost digits (hashing at 16 would take seconds): an
     // import reads only the cost, and a server that does not bound costs stores the hash as it is.
