@@ -116,17 +116,42 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   };
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
-  if (creates.length > 0) await applyCreates(plan, creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
-  await runPool(updates, concurrency, async (action) => {
+  // Writes that take a unique value another update frees (a move, Plan.after) wait for that update.
+  const after = plan.after ?? {};
+  const waits = (a: CreateAction | UpdateAction) => after[subject(a.set, a.key)] ?? [];
+  const results = new Map<string, Result>();
+  const done = (a: CreateAction | UpdateAction, result: Result) => results.set(subject(a.set, a.key), result);
+  /** Why `a` is not written: an update it waits for failed (undefined when none did). */
+  const blocked = (a: CreateAction | UpdateAction) => {
+    const failed = waits(a).filter((w) => results.get(w) === "failed");
+    return failed.length > 0 ? `not written: it takes a value that ${failed.join(", ")} was to free first, and that write failed` : undefined;
+  };
+  const recordDone = (action: Exclude<Action, { action: "noop" }>, result: Result, id?: string, reason?: string) => {
+    if (action.action !== "delete") done(action, result);
+    record(action, result, id, reason);
+  };
+  const inFlight = Math.min(concurrency, BATCHES_IN_FLIGHT);
+
+  const [early, late] = [creates.filter((a) => waits(a).length === 0), creates.filter((a) => waits(a).length > 0)];
+  if (early.length > 0) await applyCreates(plan, early, admin, recordDone, inFlight);
+  await inOrder(updates, waits, concurrency, async (action) => {
+    const reason = blocked(action);
+    if (reason) return recordDone(action, "failed", action.id, reason);
     try {
       const answered = await applyUpdate(action, admin);
       const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered, plan.options?.identifierRules);
-      if (lost) record(action, "failed", action.id, notKept(lost));
-      else record(action, action.action === "adopt" ? "adopted" : "configured", action.id);
+      if (lost) recordDone(action, "failed", action.id, notKept(lost));
+      else recordDone(action, action.action === "adopt" ? "adopted" : "configured", action.id);
     } catch (error) {
-      record(action, "failed", action.id, errorReason(error));
+      recordDone(action, "failed", action.id, errorReason(error));
     }
   });
+  for (const action of late) {
+    const reason = blocked(action);
+    if (reason) recordDone(action, "failed", undefined, reason);
+  }
+  const unblocked = late.filter((a) => !blocked(a));
+  if (unblocked.length > 0) await applyCreates(plan, unblocked, admin, recordDone, inFlight);
   // A set's deletes wait for its creates: a failed create may be the replacement of an identity to be deleted
   // (a new key for the same person), and deleting it anyway would leave that person without an identity.
   const failedCreates = new Set(outcomes.filter((o) => o.action === "create" && o.result === "failed").map((o) => o.set));
@@ -146,6 +171,24 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
 }
 
 /**
+ * Runs `work` for every item, at most `concurrency` at a time, each only after the items it waits for (`waits`, by
+ * subject; waits on subjects that are not items are already met) have finished. Items in a cycle (which a plan
+ * refuses before apply) run last, in any order.
+ */
+async function inOrder(items: UpdateAction[], waits: (a: UpdateAction) => string[], concurrency: number, work: (a: UpdateAction) => Promise<void>): Promise<void> {
+  const pending = new Set(items.map((a) => subject(a.set, a.key)));
+  let left = items;
+  while (left.length > 0) {
+    let ready = left.filter((a) => waits(a).every((w) => !pending.has(w)));
+    if (ready.length === 0) ready = left;
+    await runPool(ready, concurrency, work);
+    const finished = new Set(ready);
+    for (const a of ready) pending.delete(subject(a.set, a.key));
+    left = left.filter((a) => !finished.has(a));
+  }
+}
+
+/**
  * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
  * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
  * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
@@ -159,7 +202,12 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
     if (action.patch.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(action.patch));
   } else {
     const current = await admin.getIdentity(action.id);
-    answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+    try {
+      answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+    } catch (error) {
+      if (!(error instanceof OryApiError) || error.status !== 409 || !action.credentials.oidc) throw error;
+      return linkConflict(action, admin, error);
+    }
     const afterPut = action.patch.filter(notInPutBody);
     if (afterPut.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(afterPut));
   }
@@ -174,6 +222,25 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
     }
   }
   return answered;
+}
+
+/**
+ * A PUT that adds OIDC links answered 409: another run may have added the same links to this identity since the
+ * plan read it (Kratos appends a PUT's links, so a second add of the same link conflicts), or another identity holds
+ * one of them. The identity is read back (`GET /admin/identities/{id}?include_credential=oidc`): when it already holds
+ * every link to add, the rest of the update is written without them (it is success); otherwise the error names the
+ * links that another identity holds.
+ */
+async function linkConflict(action: UpdateAction, admin: OryAdmin, error: OryApiError): Promise<LiveIdentity | undefined> {
+  const current = await admin.getIdentity(action.id);
+  const held = new Set(current.credentials?.oidc?.identifiers ?? []);
+  const adding = (action.credentials?.oidc?.providers ?? []).map((p) => `${p.provider}:${p.subject}`);
+  const missing = adding.filter((link) => !held.has(link));
+  if (missing.length > 0) {
+    throw new Error(`the server refused to link ${missing.map((l) => `OIDC ${l}`).join(", ")} (${error.status}: ${error.message}): another identity holds ${missing.length === 1 ? "it" : "them"}; remove it there first, or declare another subject`);
+  }
+  const { oidc: _linked, ...rest } = action.credentials ?? {};
+  return applyUpdate({ ...action, credentials: Object.keys(rest).length > 0 ? rest : undefined }, admin);
 }
 
 /** The address lists a patch writes (replaced whole, as desiredDoc shapes them). */

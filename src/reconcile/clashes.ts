@@ -2,7 +2,11 @@
 // unique indexes on credential identifiers (per credential type), verifiable and recovery addresses (per channel)
 // and `external_id` (v25+); a write that repeats another identity's value is refused with 409. Identifiers and
 // addresses come from the traits that the identity schema marks (`ory.sh/kratos`), normalized as Kratos does
-// (identity/extension_credentials.go, extension_verification.go, extension_recovery.go). Pure.
+// (identity/extension_credentials.go, extension_verification.go, extension_recovery.go). OIDC links are unique too
+// (provider and subject, compared exactly: the credential identifier `provider:subject`). A value that another
+// write of the same plan takes away from its live holder is a move: the write that frees it is ordered first
+// (Plan.after); moves that form a cycle (a swap) cannot be written in one apply and are refused with how to do it
+// in two. Pure.
 import { isObject } from "./json";
 import { goLower, goTrim, precisFold, resolveRef } from "./normalize";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
@@ -105,9 +109,11 @@ export class UniqueValues {
     return out;
   }
 
-  /** What a live identity holds: from its traits and schema, and the addresses the server lists for it. */
+  /** What a live identity holds: from its traits and schema, the addresses the server lists for it, and its OIDC
+   * links (listed only when the plan asked for credential identifiers). */
   live(identity: LiveIdentity): UniqueValue[] {
     const out = this.of(identity.schema_id, identity.traits, identity.external_id);
+    for (const link of identity.credentials?.oidc?.identifiers ?? []) out.push(oidcLink(link));
     const listed = (list: ReadonlyArray<{ value: string; via: string }> | undefined, kind: string, field: string) => {
       for (const a of list ?? []) out.push({ kind: `${kind} (${a.via})`, field, value: a.value, compared: `${kind} (${a.via})\u0000${a.value}` });
     };
@@ -119,8 +125,18 @@ export class UniqueValues {
   /** What a declared identity will hold; an existing identity keeps its schema unless the manifest names one. */
   declared(identity: DesiredIdentity, current?: LiveIdentity): UniqueValue[] {
     const b = identity.body;
-    return this.of(b.schema_id ?? current?.schema_id, b.traits, b.external_id ?? current?.external_id);
+    const out = this.of(b.schema_id ?? current?.schema_id, b.traits, b.external_id ?? current?.external_id);
+    const providers = identity.credentials?.oidc?.providers;
+    // Links are declared as the complete list; an identity that declares none keeps the links it has.
+    if (providers) for (const p of providers) out.push(oidcLink(`${p.provider}:${p.subject}`));
+    else for (const link of current?.credentials?.oidc?.identifiers ?? []) out.push(oidcLink(link));
+    return out;
   }
+}
+
+/** An OIDC link as a unique value (Kratos compares `provider:subject` exactly). */
+function oidcLink(identifier: string): UniqueValue {
+  return { kind: "OIDC link", field: "credentials.oidc.providers", value: identifier, compared: `oidc\u0000${identifier}` };
 }
 
 /** Live identities by the unique values they hold (`UniqueValue.compared`). */
@@ -158,15 +174,35 @@ function kinds(values: ReadonlyArray<UniqueValue>): string {
   return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
+/** The issues of {@link clashIssues}, and the order of the moves it found: per write (its subject), the subjects of
+ * the updates that must be written before it because they free a value it takes. */
+export interface Clashes {
+  issues: Issue[];
+  after: Record<string, string[]>;
+}
+
 /**
  * Every write of `plan` (create, update, adopt) that would give its identity a unique value which another live
  * identity holds when the write is sent (apply deletes only after every create and update), or which another write
  * of the plan gives too. One issue per clashing pair, naming the live identity (id, owning set), the fields and
- * the value. Values are trait strings and external ids, never secrets.
+ * the value. Values are trait strings, external ids and OIDC links, never secrets.
+ *
+ * A value whose live holder is updated by the same plan to no longer hold it is moved, not a clash: the write that
+ * takes it waits for that update (`after`). When such waits form a cycle (A takes B's value while B takes A's), no
+ * order frees each value before it is written: one issue per cycle, with how to do it in two applies.
  */
-export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIdentity>, live: ReadonlyArray<LiveIdentity>, uniques: UniqueValues, holders: Holders, owner: (identity: LiveIdentity) => string | undefined): Issue[] {
+export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIdentity>, live: ReadonlyArray<LiveIdentity>, uniques: UniqueValues, holders: Holders, owner: (identity: LiveIdentity) => string | undefined): Clashes {
   const issues: Issue[] = [];
+  const after: Record<string, string[]> = {};
   const byId = new Map(live.map((identity) => [identity.id, identity]));
+  // The updates of the plan by live id, with what each leaves its identity holding.
+  const updated = new Map<string, { who: string; keeps: Set<string> }>();
+  for (const action of plan.sets.flatMap((s) => s.actions)) {
+    if (action.action !== "update" && action.action !== "adopt") continue;
+    const identity = declared.get(subject(action.set, action.key));
+    const current = byId.get(action.id);
+    if (identity && current) updated.set(action.id, { who: subject(action.set, action.key), keeps: new Set(uniques.declared(identity, current).map((v) => v.compared)) });
+  }
   const written = new Map<string, { who: string; pos?: SourcePos; value: UniqueValue }>();
   for (const action of plan.sets.flatMap((s) => s.actions)) {
     if (!writes(action)) continue;
@@ -181,6 +217,11 @@ export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIde
     for (const value of values) {
       for (const { identity: holder, value: theirs } of holders.get(value.compared) ?? []) {
         if (holder.id === self?.id) continue;
+        const freeing = updated.get(holder.id);
+        if (freeing && !freeing.keeps.has(value.compared)) {
+          if (!(after[who] ??= []).includes(freeing.who)) after[who].push(freeing.who);
+          continue;
+        }
         const clash = clashes.get(holder.id) ?? { holder, mine: [], theirs: [] };
         clash.mine.push(value);
         clash.theirs.push(theirs);
@@ -218,6 +259,33 @@ export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIde
       });
     }
   }
+  issues.push(...cycleIssues(after, declared));
+  return { issues, after };
+}
+
+/** One issue per cycle of moves (`after`): A waits for B, which waits (through others) for A. */
+function cycleIssues(after: Record<string, string[]>, declared: ReadonlyMap<string, DesiredIdentity>): Issue[] {
+  const issues: Issue[] = [];
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (who: string) => {
+    state.set(who, "open");
+    path.push(who);
+    for (const next of after[who] ?? []) {
+      if (state.get(next) === "open") {
+        const cycle = path.slice(path.indexOf(next));
+        const first = cycle[0];
+        issues.push({
+          pos: declared.get(first)?.source,
+          message: `${cycle.join(", ")}: these writes exchange unique values (${[...cycle, first].join(" → ")} each takes a value the next one holds now); the server holds each value on one identity at a time, so no order can write them in one apply`,
+          hint: `apply in two steps: first declare ${first} with a value nobody holds (e.g. a temporary e-mail) and apply, then declare the final values and apply again`,
+        });
+      } else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(who, "done");
+  };
+  for (const who of Object.keys(after)) if (!state.has(who)) visit(who);
   return issues;
 }
 

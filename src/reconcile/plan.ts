@@ -249,10 +249,12 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     for (const action of actions) summary[action.action]++;
     setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, state_digest: digest(inScope.sort()) });
   }
-  const plan = { sets: setPlans, summary, issues, options };
+  const plan: Plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
     const bySubject = new Map(sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)));
-    issues.push(...clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set));
+    const clashes = clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set);
+    issues.push(...clashes.issues);
+    if (Object.keys(clashes.after).length > 0) plan.after = clashes.after;
   }
   // Issues quote keys and values (a clashing trait, a schema id): sensitive ones are hidden here, once, for every output.
   issues.splice(0, issues.length, ...hideInIssues(issues, hiddenOf(sets)));

@@ -210,6 +210,11 @@ export interface Plan {
   issues: Issue[];
   /** The options the plan was made with (adoption rules), for pairing refused creates again during apply. */
   options?: PlanOptions;
+  /**
+   * Unique values moved between identities: per write (its subject, `set/key`), the subjects of the updates that free
+   * a value it takes, which apply writes first. Absent when nothing moves.
+   */
+  after?: Record<string, string[]>;
 }
 
 /**
