@@ -1,4 +1,5 @@
 // `ory-reconcile apply`
+import { restoreExactIntegers } from "../ory/exact-json";
 import { printable } from "../reconcile/printable";
 import { readFileSync } from "node:fs";
 import { applyPlan, ApplyRefused, Outcome } from "../reconcile/apply";
@@ -88,7 +89,8 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   }
   const failures = result.outcomes.filter((o) => o.result === "failed");
   if (flags.output === "json") {
-    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed }, null, 2) + "\n");
+    const text = JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed }, null, 2);
+    stdout.write(restoreExactIntegers(text) + "\n");
   } else {
     for (const f of failures) stdout.write(redactText(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
     stdout.write(summarize(result.outcomes) + "\n");

@@ -1,4 +1,5 @@
 // `ory-reconcile plan`
+import { restoreExactIntegers } from "../ory/exact-json";
 import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { planSets } from "../reconcile/engine";
 import { renderPlan } from "../reconcile/render";
@@ -25,8 +26,10 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
   const json = toJsonPlan(plan);
   const out = flags.out;
-  if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));
-  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : renderPlan(json, { color }));
+  // Integers the server holds beyond 2^53 are written with their digits (ory/exact-json.ts).
+  const jsonText = () => restoreExactIntegers(JSON.stringify(json, null, 2)) + "\n";
+  if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, jsonText()));
+  stdout.write(flags.output === "json" ? jsonText() : renderPlan(json, { color }));
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
 }

@@ -1,4 +1,5 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
+import { restoreExactIntegers } from "../ory/exact-json";
 import type { JsonPlan } from "./jsonplan";
 import { printable, printablePlan } from "./printable";
 import type { Holdings, Json } from "./types";
@@ -9,7 +10,7 @@ const RESET = "\x1b[0m";
 
 function show(value: Json | undefined): string {
   if (value === undefined) return "(absent)";
-  const text = JSON.stringify(value);
+  const text = restoreExactIntegers(JSON.stringify(value));
   return printable(text.length > 120 ? text.slice(0, 117) + "..." : text);
 }
 
