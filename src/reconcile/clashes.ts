@@ -8,7 +8,7 @@
 // (Plan.after); moves that form a cycle (a swap) cannot be written in one apply and are refused with how to do it
 // in two. Pure.
 import { isObject } from "./json";
-import { goLower, goTrim, precisFold, resolveRef } from "./normalize";
+import { goLower, goTrim, phoneFold, precisFold, resolveRef } from "./normalize";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import type { Action, DesiredIdentity, IdentifierRules, Issue, Json, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
 import { subject } from "./types";
@@ -25,6 +25,8 @@ export interface UniqueValue {
 interface Mark {
   kind: string;
   normalize: (value: string) => string;
+  /** Kratos after v26.2.0 rewrites this trait to E.164 (identity/validator.go isPhoneIdentifier). */
+  phone?: boolean;
 }
 
 const lowerTrimmed = (value: string) => goLower(goTrim(value));
@@ -34,7 +36,8 @@ const lowerTrimmed = (value: string) => goLower(goTrim(value));
  * normalized to E.164 by the server, which is not reproduced here: they are compared trimmed. */
 function marksOf(field: JsonObject, rules: IdentifierRules): Mark[] {
   const precis = rules === "precis";
-  const lower = precis ? precisFold : goLower;
+  // After v26.2.0 a login identifier that reads as a phone number is stored in E.164 too (GracefulNormalization).
+  const lower = precis ? (value: string) => phoneFold(precisFold(value)) : goLower;
   const lowerTrim = precis ? precisFold : lowerTrimmed;
   const extension = field["ory.sh/kratos"];
   if (!isObject(extension)) return [];
@@ -45,15 +48,17 @@ function marksOf(field: JsonObject, rules: IdentifierRules): Mark[] {
   if (identifier("webauthn")) marks.push({ kind: "webauthn identifier", normalize: lower });
   if (identifier("code")) {
     const via = (credentials.code as JsonObject).via ?? "email";
-    marks.push({ kind: "code identifier", normalize: via === "email" ? lowerTrim : goTrim });
+    // Every server stores a code identifier via sms in E.164 (seen on v1.3.1, v26.2.0 and master).
+    marks.push({ kind: "code identifier", normalize: via === "email" ? lowerTrim : phoneFold, phone: via === "sms" });
   }
   const verification = isObject(extension.verification) ? extension.verification.via : undefined;
   if (typeof verification === "string" && verification !== "") {
     const format = field.format ?? (verification === "email" ? "email" : "");
-    marks.push({ kind: `verifiable address (${verification})`, normalize: format === "email" ? lowerTrim : goTrim });
+    // Addresses via sms: E.164 after v26.2.0, as written (trimmed) before.
+    marks.push({ kind: `verifiable address (${verification})`, normalize: format === "email" ? lowerTrim : precis && verification === "sms" ? phoneFold : goTrim, phone: verification === "sms" });
   }
   const recovery = isObject(extension.recovery) ? extension.recovery.via : undefined;
-  if (recovery === "email" || recovery === "sms") marks.push({ kind: `recovery address (${recovery})`, normalize: recovery === "email" ? lowerTrim : goTrim });
+  if (recovery === "email" || recovery === "sms") marks.push({ kind: `recovery address (${recovery})`, normalize: recovery === "email" ? lowerTrim : precis ? phoneFold : goTrim, phone: recovery === "sms" });
   return marks;
 }
 
@@ -94,11 +99,33 @@ export class UniqueValues {
     this.#fallback = defaultSchemaId(schemas);
   }
 
-  /** The unique values of an identity with these traits under schema `schemaId` (undefined: the server's default). */
-  of(schemaId: string | undefined, traits: Json | null | undefined, externalId: string | null | undefined): UniqueValue[] {
+  #fieldsOf(schemaId: string | undefined): Array<{ path: string[]; marks: Mark[] }> {
     const id = schemaId ?? this.#fallback;
     let fields = this.#fields.get(id);
     if (!fields) this.#fields.set(id, (fields = markedFields(this.schemas.find((s) => s.id === id)?.schema, this.rules)));
+    return fields;
+  }
+
+  /**
+   * Declared traits as a server after v26.2.0 stores them: it rewrites phone-number traits (a code identifier or an
+   * address via sms) to E.164, so where the live value is what {@link phoneFold} makes of the declared one, the live
+   * value is taken (no drift, no write). Other servers keep traits as written: `traits` itself. Object paths only.
+   */
+  storedTraits(schemaId: string | undefined, traits: JsonObject, live: JsonObject | null): JsonObject {
+    if (this.rules !== "precis" || !live) return traits;
+    let out = traits;
+    for (const { path, marks } of this.#fieldsOf(schemaId)) {
+      if (!marks.some((m) => m.phone) || path.includes("[]")) continue;
+      const [declared, held] = [valueAt(out, path), valueAt(live, path)];
+      if (typeof declared !== "string" || typeof held !== "string" || declared === held || phoneFold(declared) !== held) continue;
+      out = withValueAt(out, path, held);
+    }
+    return out;
+  }
+
+  /** The unique values of an identity with these traits under schema `schemaId` (undefined: the server's default). */
+  of(schemaId: string | undefined, traits: Json | null | undefined, externalId: string | null | undefined): UniqueValue[] {
+    const fields = this.#fieldsOf(schemaId);
     const out: UniqueValue[] = [];
     for (const { path, marks } of fields) {
       for (const { field, value } of stringsAt(traits, path, "traits")) {
@@ -132,6 +159,17 @@ export class UniqueValues {
     else for (const link of current?.credentials?.oidc?.identifiers ?? []) out.push(oidcLink(link));
     return out;
   }
+}
+
+function valueAt(node: Json | undefined, path: string[]): Json | undefined {
+  for (const segment of path) node = isObject(node) ? node[segment] : undefined;
+  return node;
+}
+
+/** `node` with the value at `path` (whose parents exist) replaced, copying only the objects on the way. */
+function withValueAt(node: JsonObject, path: string[], value: Json): JsonObject {
+  const [head, ...rest] = path;
+  return { ...node, [head]: rest.length === 0 ? value : withValueAt(node[head] as JsonObject, rest, value) };
 }
 
 /** An OIDC link as a unique value (Kratos compares `provider:subject` exactly). */

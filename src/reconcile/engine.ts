@@ -187,9 +187,10 @@ export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyAr
     const folds = [...ids].map((id) => identifierFold(schemas.find((s) => s.id === id)?.schema, path));
     if (folds.some((fold) => fold === undefined)) continue;
     const fold: KeyFold = { lower: folds.every((f) => f!.lower), trimEmail: folds.every((f) => f!.trimEmail) };
-    // Kratos after v26.2.0 normalizes every identifier mark the same (precisFold).
-    if (rules === "precis") fold.precis = true;
-    if (fold.lower || fold.trimEmail) out[set.name] = fold;
+    if (folds.every((f) => f!.phone)) fold.phone = true;
+    // Kratos after v26.2.0 normalizes every other identifier mark the same (precisFold).
+    if (rules === "precis" && !fold.phone) fold.precis = true;
+    if (fold.lower || fold.trimEmail || fold.phone) out[set.name] = fold;
   }
   return out;
 }

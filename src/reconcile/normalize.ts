@@ -12,9 +12,10 @@ import type { AddressDecl, DesiredIdentity, IdentifierRules, IdentityBody, Json,
 export type Doc = JsonObject;
 
 /** An address value as Kratos stores it: lower-cased and trimmed; with `precis` rules as {@link precisFold} makes it. */
-function addressValue(value: unknown, rules: IdentifierRules = "lower"): string {
+function addressValue(value: unknown, rules: IdentifierRules = "lower", via?: unknown): string {
   const text = String(value ?? "");
-  return rules === "precis" ? precisFold(text) : goLower(text).replace(GO_TRIM, "");
+  if (rules === "precis") return via === "sms" ? phoneFold(text) : precisFold(text);
+  return goLower(text).replace(GO_TRIM, "");
 }
 
 /** The status a verifiable address gets when none is declared: what Kratos gives it on create. */
@@ -30,7 +31,7 @@ function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusO
       // Keys in sorted order, so that `canonical` can hand a fingerprint to JSON.stringify as it is.
       const status = statusOf(a);
       const item: JsonObject = status !== undefined ? { status } : {};
-      item.value = addressValue(a.value, rules);
+      item.value = addressValue(a.value, rules, a.via);
       item.verified = a.verified === true;
       item.via = a.via ?? "email";
       return item;
@@ -40,7 +41,7 @@ function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusO
 
 function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>, rules?: IdentifierRules): Json {
   return list
-    .map((a) => ({ value: addressValue(a.value, rules), via: String(a.via ?? "email") }))
+    .map((a) => ({ value: addressValue(a.value, rules, a.via), via: String(a.via ?? "email") }))
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
 }
 
@@ -87,8 +88,8 @@ export function liveDoc(live: LiveIdentity, like: Doc, rules?: IdentifierRules):
   if ("organization_id" in like) doc.organization_id = live.organization_id ?? null;
   if ("verifiable_addresses" in like) {
     const wanted = Array.isArray(like.verifiable_addresses) ? like.verifiable_addresses : [];
-    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value, rules)}`] : [])));
-    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value, rules)}`)), rules);
+    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value, rules, a.via)}`] : [])));
+    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value, rules, a.via)}`)), rules);
   }
   if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? [], rules);
   return doc;
@@ -208,16 +209,31 @@ export function precisFold(value: string): string {
   return goTrim(value).normalize("NFKC").replace(NOT_IN_IDENTIFIERS, "").toLowerCase();
 }
 
+/**
+ * A phone number as far as this tool can tell how Kratos normalizes it to E.164 (x/normalize.go: PRECIS width
+ * folding, then libphonenumber): a value that is `+` followed only by digits, spaces and `-().\/` (full-width forms
+ * included) becomes `+` and its digits (`+1 415-555-2671` → `+14155552671`); anything else is only trimmed, as what
+ * libphonenumber would make of it (a national prefix, an extension, letters) is not reproduced. Two values that fold
+ * the same are the same number to the server; two that do not may still be.
+ */
+export function phoneFold(value: string): string {
+  const text = goTrim(value.normalize("NFKC"));
+  return /^\+[\d\s\-().\/]+$/.test(text) ? `+${text.replace(/\D/g, "")}` : text;
+}
+
 /** A key value as the server compares it under `fold` (the value itself when there is no fold). */
 export function foldKey(value: string, fold: KeyFold | undefined): string {
   if (!fold) return value;
-  if (fold.precis) return precisFold(value);
-  if (fold.trimEmail && value.includes("@")) return goLower(value).replace(GO_TRIM, "");
-  return fold.lower ? goLower(value) : value;
+  let folded = value;
+  // After v26.2.0 a login identifier that reads as a phone number is stored in E.164 too (GracefulNormalization).
+  if (fold.precis) folded = phoneFold(precisFold(value));
+  else if (fold.trimEmail && value.includes("@")) folded = goLower(value).replace(GO_TRIM, "");
+  else if (fold.lower) folded = goLower(value);
+  return fold.phone ? phoneFold(folded) : folded;
 }
 
 /** The coarsest fold: a cheap test of whether any fold could pair two values that differ. */
-export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true, precis: true };
+export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true, precis: true, phone: true };
 
 /** `schema` with local `$ref`s (`#/definitions/x`) followed; undefined when it is not an object. */
 export function resolveRef(root: unknown, schema: unknown): JsonObject | undefined {
@@ -238,8 +254,8 @@ export function resolveRef(root: unknown, schema: unknown): JsonObject | undefin
 /**
  * How the server compares values of the trait at `path` in an identity schema: the credential identifier marks of
  * its `ory.sh/kratos` extension (password, webauthn: lower-cased; code via email: lower-cased and trimmed; code via
- * sms: normalized as a phone number, which is not folded here, so compared exactly). Undefined when the trait is
- * not an identifier (or the schema cannot be followed to it).
+ * sms: normalized to E.164, as far as {@link phoneFold} can tell). Undefined when the trait is not an identifier (or
+ * the schema cannot be followed to it).
  */
 export function identifierFold(schema: unknown, path: ReadonlyArray<string>): KeyFold | undefined {
   let node = resolveRef(schema, schema);
@@ -254,5 +270,7 @@ export function identifierFold(schema: unknown, path: ReadonlyArray<string>): Ke
   const code = isObject(credentials.code) ? credentials.code : {};
   const lower = marked("password") || marked("webauthn");
   const trimEmail = marked("code") && (code.via ?? "email") === "email";
+  const phone = marked("code") && code.via === "sms";
+  if (phone && !lower && !trimEmail) return { lower: false, trimEmail: false, phone };
   return lower || trimEmail ? { lower, trimEmail } : undefined;
 }

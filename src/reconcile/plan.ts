@@ -48,7 +48,7 @@ function specId(spec: KeySpec): string {
 }
 
 function foldId(fold: KeyFold | undefined): string {
-  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}` : "";
+  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}|${fold.phone ? "phone" : ""}` : "";
 }
 
 function where(pos: DesiredIdentity["source"]): string {
@@ -213,7 +213,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, identity, current, liveMarker, marker, options.identifierRules));
+      actions.push(pairedAction(set.name, asStored(identity, current, uniques), current, liveMarker, marker, options.identifierRules));
     }
 
     const prune = set.prune || options.prune === true;
@@ -228,7 +228,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker), options.identifierRules);
+        actions[index] = pairedAction(set.name, asStored(identity, old, uniques), old, liveMarker, markerFor(set.name, identity, liveMarker), options.identifierRules);
       }
     }
     for (const identity of live) {
@@ -259,6 +259,12 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
   // Issues quote keys and values (a clashing trait, a schema id): sensitive ones are hidden here, once, for every output.
   issues.splice(0, issues.length, ...hideInIssues(issues, hiddenOf(sets)));
   return plan;
+}
+
+/** `identity` with its traits as the server stores them where they only differ in form (UniqueValues.storedTraits). */
+function asStored(identity: DesiredIdentity, current: LiveIdentity, uniques: UniqueValues): DesiredIdentity {
+  const traits = uniques.storedTraits(identity.body.schema_id ?? current.schema_id, identity.body.traits, current.traits);
+  return traits === identity.body.traits ? identity : { ...identity, body: { ...identity.body, traits } };
 }
 
 /** An update of the ownership marker alone: `marker` written in place of the live one, or none (released). */

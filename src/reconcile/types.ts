@@ -228,6 +228,8 @@ export interface KeyFold {
   trimEmail: boolean;
   /** The server normalizes identifiers by the PRECIS rules of Kratos after v26.2.0 (see `precisFold`). */
   precis?: boolean;
+  /** The key is a phone number the server normalizes to E.164 (a `code` identifier via sms; see `phoneFold`). */
+  phone?: boolean;
 }
 
 /** How the server normalizes credential identifiers and addresses (Capabilities.identifierRules). */
