@@ -8,6 +8,7 @@ import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { renderPlan } from "../../../src/reconcile/render";
 import { desired, set } from "../../support/builders";
 import { kratosBehindProxy } from "../../support/fixture";
+import { logRequests } from "../../support/request-log";
 import { describeServers } from "../../support/servers";
 
 const HELD = "12345678901234567890"; // a double reads it as 12345678901234567000
@@ -35,7 +36,9 @@ describeServers("all", "integers beyond 2^53 held by the server", (server) => {
     const text = renderPlan(toJsonPlan(plan), { color: false });
     expect(text).toContain(HELD);
     expect(text).not.toContain("exact-integer");
+    fixture.proxy.clear();
     const { result } = await reconcile(sets, engine());
+    logRequests(server, "large integer plan+apply", fixture.proxy);
     expect(result.failed).toBe(0);
     expect(await rawText(id)).toContain(`"big":12345678901234567000`);
     expect((await planSets(sets, engine())).plan.summary).toMatchObject({ update: 0, noop: 1 });

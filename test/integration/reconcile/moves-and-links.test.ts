@@ -9,6 +9,7 @@ import type { DesiredIdentity, DesiredSet } from "../../../src/reconcile/types";
 import { set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
+import { logRequests } from "../../support/request-log";
 import { describeServers } from "../../support/servers";
 
 /** An identity keyed by username, with an e-mail and maybe OIDC links (`google:1`). */
@@ -44,6 +45,7 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
     fixture.proxy.clear();
     const result = await applyPlan(plan, engine());
     expect(result.outcomes.map((o) => [o.key, o.result]).sort()).toEqual([["chain-a", "configured"], ["chain-b", "configured"], ["chain-c", "configured"]]);
+    logRequests(server, "chain apply", fixture.proxy);
     expect(writtenIds()).toEqual([ids["chain-a"], ids["chain-b"], ids["chain-c"]]);
     expect(await emails("chain-")).toEqual({ "chain-a": "x@moves.test", "chain-b": "a@moves.test", "chain-c": "b@moves.test" });
     expect((await planSets(moved, engine())).plan.summary).toMatchObject({ update: 0, noop: 3 });
@@ -56,6 +58,7 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
       expect.objectContaining({ message: expect.stringMatching(/chain\/chain-[bc], chain\/chain-[bc]: these writes exchange unique values/), hint: expect.stringContaining("apply in two steps") }),
     ]);
     await expect(applyPlan(swapPlan, engine())).rejects.toThrow(/nothing was written/);
+    logRequests(server, "swap plan+apply", fixture.proxy);
     expect(writes()).toEqual([]);
     expect(await emails("chain-")).toEqual({ "chain-a": "x@moves.test", "chain-b": "a@moves.test", "chain-c": "b@moves.test" });
   });
@@ -69,6 +72,7 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
     fixture.proxy.clear();
     const { plan } = await planSets(team("linked", [person("linked-d", "d@links.test", ["google:111"])]), engine());
     expect(plan.issues.map((i) => i.message)).toEqual([expect.stringMatching(new RegExp(`linked/linked-d: credentials.oidc.providers "google:111" is already held by live identity ${holder.id} \\(not managed by ory-reconcile\\).*OIDC link`))]);
+    logRequests(server, "link clash plan", fixture.proxy);
     expect(writes()).toEqual([]);
 
     // The holder is declared by the same plan without the link: it is removed there first, then given to D.
@@ -78,6 +82,7 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
     fixture.proxy.clear();
     const result = await applyPlan(movePlan, engine());
     expect(result.outcomes.map((o) => [o.key, o.result, o.reason]).sort()).toEqual([["linked-d", "created", undefined], ["linked-h", "adopted", undefined]]);
+    logRequests(server, "link move apply", fixture.proxy);
     const order = writes();
     expect(order.indexOf(`DELETE /admin/identities/${holder.id}/credentials/oidc`)).toBeLessThan(order.indexOf("PATCH /admin/identities"));
     const d = (await direct().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email: string }).email === "d@links.test")!;
@@ -92,7 +97,9 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
     // Both runs plan before either writes.
     const [one, two] = await Promise.all([planSets(withLink, engine()), planSets(withLink, engine())]);
     expect((await applyPlan(one.plan, engine())).failed).toBe(0);
+    const before = fixture.proxy.requests.length;
     const second = await applyPlan(two.plan, engine());
+    logRequests(server, "second link add apply", fixture.proxy, before);
     expect(second.outcomes.map((o) => [o.result, o.reason])).toEqual([["configured", undefined]]);
     const id = second.outcomes[0].id!;
     expect((await direct().getIdentity(id)).credentials?.oidc?.identifiers).toEqual(["github:222"]);
@@ -101,7 +108,9 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
     const next = team("twice", [person("twice-e", "e@links.test", ["github:222", "github:333"])]);
     const { plan } = await planSets(next, engine());
     const thief = await direct().createIdentity({ schema_id: "default", traits: { email: "thief@links.test" }, credentials: { oidc: { config: { providers: [{ provider: "github", subject: "333" }] } } } });
+    const from = fixture.proxy.requests.length;
     const refused = await applyPlan(plan, engine());
+    logRequests(server, "link taken apply", fixture.proxy, from);
     expect(refused.outcomes.map((o) => [o.result, o.reason])).toEqual([["failed", expect.stringContaining("OIDC github:333")]]);
     expect(refused.outcomes[0].reason).toContain("another identity holds it");
     expect((await direct().getIdentity(id)).credentials?.oidc?.identifiers).toEqual(["github:222"]);

@@ -11,6 +11,7 @@ import { Secret } from "../../../src/reconcile/types";
 import { desired, set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
+import { logRequests } from "../../support/request-log";
 import { describeServers } from "../../support/servers";
 
 const precis = (server: string) => server === "master";
@@ -32,7 +33,9 @@ describeServers("all", "identifiers and hash costs follow the server's own rules
     } else {
       expect(plan.summary).toMatchObject({ create: 1, adopt: 0 });
     }
+    fixture.proxy.clear();
     const { result } = await reconcile(sets, engine());
+    logRequests(server, "full-width e-mail plan+apply", fixture.proxy);
     expect(result.outcomes.map((o) => [o.result, o.reason])).toEqual([[precis(server) ? "adopted" : "created", undefined]]);
     const again = await planSets(sets, engine());
     expect([again.plan.issues, again.plan.summary]).toEqual([[], { create: 0, update: 0, delete: 0, adopt: 0, noop: 1 }]);

@@ -9,6 +9,7 @@ import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { desired, set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
+import { logRequests } from "../../support/request-log";
 import { describeServers } from "../../support/servers";
 
 describeServers("all", "creates another run completed first", (server) => {
@@ -25,6 +26,7 @@ describeServers("all", "creates another run completed first", (server) => {
     );
     fixture.proxy.clear();
     const result = await applyPlan(plan, engine);
+    logRequests(server, "already present apply", fixture.proxy);
     expect(result.outcomes.map((o) => [o.key, o.result, o.id]).sort()).toEqual([
       ["first@present.test", "present", others[0].id],
       ["second@present.test", "present", others[1].id],

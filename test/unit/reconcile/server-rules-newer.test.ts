@@ -2,7 +2,7 @@
 // (x/normalize.go), and telling such a server by its version string.
 import { afterV26_2_0, kratosCapabilities } from "../../../src/ory/capabilities";
 import { hashCostProblem } from "../../../src/reconcile/hash-limits";
-import { foldKey, precisFold } from "../../../src/reconcile/normalize";
+import { foldKey, phoneFold, precisFold } from "../../../src/reconcile/normalize";
 
 describe("hashCostProblem", () => {
   it.each([
@@ -59,4 +59,16 @@ describe("afterV26_2_0", () => {
     expect(kratosCapabilities("v26.2.0")).toMatchObject({ identifierRules: "lower", hashCostLimits: false });
     expect(kratosCapabilities("master", true)).toMatchObject({ identifierRules: "lower", hashCostLimits: false });
   });
+});
+
+describe("phoneFold", () => {
+  it.each([
+    ["+1 415-555-2671", "+14155552671"],
+    ["+1 (415) 555.2671", "+14155552671"],
+    ["＋４４ ２０ ７９４６ ００１８", "+442079460018"],
+    [" +4915112345678 ", "+4915112345678"],
+    // What libphonenumber would make of these is not reproduced: only trimmed.
+    ["+1 415 555 2671 ext. 5", "+1 415 555 2671 ext. 5"],
+    ["0151 12345678", "0151 12345678"],
+  ])("%s", (value, folded) => expect(phoneFold(value)).toBe(folded));
 });
