@@ -104,8 +104,18 @@ describeServers("all", "moved unique values and OIDC link clashes", (server) => 
     const id = second.outcomes[0].id!;
     expect((await direct().getIdentity(id)).credentials?.oidc?.identifiers).toEqual(["github:222"]);
 
+    // The same, with both applies running at once.
+    const parallel = team("twice", [person("twice-e", "e@links.test", ["github:222"]), person("twice-f", "f@links.test")]);
+    expect((await reconcile(parallel, engine())).result.failed).toBe(0);
+    const linked = team("twice", [person("twice-e", "e@links.test", ["github:222"]), person("twice-f", "f@links.test", ["github:444"])]);
+    const [p1, p2] = await Promise.all([planSets(linked, engine()), planSets(linked, engine())]);
+    const both = await Promise.all([applyPlan(p1.plan, engine()), applyPlan(p2.plan, engine())]);
+    expect(both.map((r) => r.outcomes.map((o) => [o.key, o.result, o.reason]))).toEqual([[["twice-f", "configured", undefined]], [["twice-f", "configured", undefined]]]);
+    const f = both[0].outcomes[0].id!;
+    expect((await direct().getIdentity(f)).credentials?.oidc?.identifiers).toEqual(["github:444"]);
+
     // Another identity takes the next link between this run's plan and its write.
-    const next = team("twice", [person("twice-e", "e@links.test", ["github:222", "github:333"])]);
+    const next = team("twice", [person("twice-e", "e@links.test", ["github:222", "github:333"]), person("twice-f", "f@links.test", ["github:444"])]);
     const { plan } = await planSets(next, engine());
     const thief = await direct().createIdentity({ schema_id: "default", traits: { email: "thief@links.test" }, credentials: { oidc: { config: { providers: [{ provider: "github", subject: "333" }] } } } });
     const from = fixture.proxy.requests.length;
