@@ -1,4 +1,5 @@
 // `ory-reconcile apply`
+import { restoreExactIntegers } from "../ory/exact-json";
 import { printable } from "../reconcile/printable";
 import { readFileSync } from "node:fs";
 import { applyPlan, ApplyRefused, Outcome } from "../reconcile/apply";
@@ -46,9 +47,17 @@ function readSavedPlan(path: string): JsonPlan {
   return value as JsonPlan;
 }
 
+/** Outcomes counted by result, for `apply --output json`: `{ created, present, updated, adopted, deleted, failed }`. */
+export function outcomeCounts(outcomes: Outcome[]): Record<string, number> {
+  const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
+  return { created: count("created"), present: count("present"), updated: count("configured"), adopted: count("adopted"), deleted: count("deleted"), failed: count("failed") };
+}
+
 export function summarize(outcomes: Outcome[]): string {
   const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
-  return `Apply complete: ${count("created")} created, ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed.`;
+  // Creates found already done (an earlier or a concurrent run) are counted apart, and only when there are any.
+  const present = count("present") > 0 ? ` ${count("present")} already present,` : "";
+  return `Apply complete: ${count("created")} created,${present} ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed.`;
 }
 
 export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
@@ -92,7 +101,8 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
   if (flags.output === "json") {
     const recoveries = unissued.length > 0 ? { recovery_errors: redactStrings(unissued) } : {};
-    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed, ...recoveries }, null, 2) + "\n");
+    const text = JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed, ...recoveries }, null, 2);
+    stdout.write(restoreExactIntegers(text) + "\n");
   } else {
     for (const f of failures) stdout.write(redactText(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
     for (const reason of unissued) stdout.write(redactText(printable(`! failed ${reason}`)) + "\n");

@@ -1,4 +1,5 @@
 // `ory-reconcile plan`
+import { restoreExactIntegers } from "../ory/exact-json";
 import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
 import { planSets } from "../reconcile/engine";
 import { estimateApply, RequestTally } from "../reconcile/estimate";
@@ -37,10 +38,12 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const estimate = plan.issues.length === 0 ? estimateApply(plan, capabilities, tally.requests, tally.limits) : undefined;
   if (estimate) json.estimate = estimate;
   const out = flags.out;
-  if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, JSON.stringify(json, null, 2) + "\n"));
+  // Integers the server holds beyond 2^53 are written with their digits (ory/exact-json.ts).
+  const jsonText = () => restoreExactIntegers(JSON.stringify(json, null, 2)) + "\n";
+  if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, jsonText()));
   const verbose = flags.verbose === true;
   const text = () => (style.quiet ? quietPlanText(renderPlan(json)) : renderPlan(json, { color, verbose }));
-  stdout.write(flags.output === "json" ? JSON.stringify(json, null, 2) + "\n" : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : text());
+  stdout.write(flags.output === "json" ? jsonText() : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : text());
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
 }

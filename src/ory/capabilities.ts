@@ -36,6 +36,15 @@ export interface Capabilities {
   pageSizeMax: number;
   /** Most ids in one `ids` filter. */
   idsFilterMax: number;
+  /**
+   * How the server normalizes credential identifiers and addresses before it compares them: `lower` (Kratos up to
+   * v26.2.0: Go's `strings.ToLower`, e-mail addresses also trimmed), or `precis` (Kratos after v26.2.0, x/normalize.go:
+   * trimmed, NFKC with width folding, invisible, bidi-control and other non-printing code points removed, full
+   * Unicode lower-casing).
+   */
+  identifierRules: "lower" | "precis";
+  /** Imported password hashes must keep their cost parameters within the bounds of {@link HASH_COST_BOUNDS}. */
+  hashCostLimits: boolean;
 }
 
 /** Page size when nothing is known about the server: the limit every Ory server accepts. */
@@ -50,6 +59,10 @@ export const NETWORK_CAPABILITIES: Capabilities = {
   batchCreateLimitWithPassword: 200,
   pageSizeMax: 500,
   idsFilterMax: 500,
+  // Ory Network does not say which Kratos it runs: the rules every server has, so nothing is refused or paired
+  // that the server would not refuse or pair.
+  identifierRules: "lower",
+  hashCostLimits: false,
 };
 
 export function isOryNetworkUrl(endpoint: string): boolean {
@@ -63,10 +76,25 @@ export function kratosMajor(version: string): number | undefined {
 }
 
 /**
+ * Whether a Kratos version string names a build after release v26.2.0: a later release (`v26.3.0`, `v27.0.0`), or a
+ * `git describe` build with commits after v26.2.0 (`v26.2.0-202-gb86338da0`, the master in ../shared/ory-kratos).
+ * False for v26.2.0 itself, older releases, and a version that names no release (`master`, a dev build).
+ */
+export function afterV26_2_0(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-(\d+)-g[0-9a-f]+)?/.exec(version.trim());
+  if (!m) return false;
+  const [major, minor, patch, commits] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0)];
+  if (major !== 26) return major > 26;
+  if (minor !== 2) return minor > 2;
+  return patch > 0 || commits > 0;
+}
+
+/**
  * Capabilities of a self-hosted Kratos from its version string: below v25 the v1.x limits and no `external_id`;
  * v25 and later (a `git describe` build such as `v26.2.0-202-gb86338da0` included) the newer limits with it. A
  * version that names no release (`master`, a dev build) gets the limits every server accepts (pages of 500, batches
  * of 1000) and `external_id` / `organization_id` as `probedExternalId` says (see {@link detectCapabilities}).
+ * After v26.2.0 (see {@link afterV26_2_0}) identifiers are compared by the `precis` rules and hash costs are bounded.
  */
 export function kratosCapabilities(version: string, probedExternalId = false): Capabilities {
   const major = kratosMajor(version);
@@ -74,7 +102,10 @@ export function kratosCapabilities(version: string, probedExternalId = false): C
     return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
   }
   const newer = major !== undefined || probedExternalId;
-  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer };
+  // Identifier normalization (x/normalize.go) and hash cost bounds (hash/hash_limits.go) came after v26.2.0; a version
+  // that names no release gets neither, so that nothing is refused or paired that such a server would not.
+  const later = afterV26_2_0(version);
+  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer, identifierRules: later ? "precis" : "lower", hashCostLimits: later };
 }
 
 /** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */

@@ -8,7 +8,7 @@ import { isObject, jsonEqual } from "./json";
 import { Doc, liveDoc, resolveRef } from "./normalize";
 import type { ServerSchema, TraitsCheck } from "./schema-check";
 import { defaultSchemaId } from "./schema-check";
-import type { Issue, Json, JsonObject, LiveIdentity } from "./types";
+import type { IdentifierRules, Issue, Json, JsonObject, LiveIdentity } from "./types";
 
 /** The address lists of an identity: `verification` marks make verifiable addresses, `recovery` marks recovery ones. */
 const LISTS = [
@@ -167,8 +167,8 @@ function describe(item: Json): string {
  * words (`verifiable_addresses: x@example.com (via email, verified, status completed)`), or undefined when it holds
  * all of it. Addresses the server holds beyond the declared ones are named too.
  */
-export function addressesNotKept(expected: Doc, answered: LiveIdentity): string | undefined {
-  const live = liveDoc(answered, expected);
+export function addressesNotKept(expected: Doc, answered: LiveIdentity, rules?: IdentifierRules): string | undefined {
+  const live = liveDoc(answered, expected, rules);
   const out: string[] = [];
   for (const { field } of LISTS) {
     const want = expected[field];

@@ -12,10 +12,14 @@ import { retrySafe } from "./patch";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
 import { issueRecoveries, recoveriesPlanned, recoveryRefusal, RecoveryRecord } from "./recovery";
-import { Action, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
+import { Action, IdentifierRules, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
 
-/** What happened to one planned identity. */
-export type Result = "created" | "configured" | "adopted" | "deleted" | "failed";
+/**
+ * What happened to one planned identity. `present`: a planned create that the server refused because the identity
+ * already existed (created by an earlier interrupted run or by a concurrent one), read back and found as declared;
+ * nothing was written for it.
+ */
+export type Result = "created" | "present" | "configured" | "adopted" | "deleted" | "failed";
 
 export interface Outcome {
   set: string;
@@ -125,18 +129,43 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   };
   const concurrency = Math.max(1, options.concurrency ?? 8);
 
-  if (creates.length > 0) await applyCreates(plan, creates, admin, record, Math.min(concurrency, BATCHES_IN_FLIGHT));
-  const recoveries = await issueRecoveries(invited, admin, concurrency);
-  await runPool(updates, concurrency, async (action) => {
+  // Writes that take a unique value another update frees (a move, Plan.after) wait for that update.
+  const after = plan.after ?? {};
+  const waits = (a: CreateAction | UpdateAction) => after[subject(a.set, a.key)] ?? [];
+  const results = new Map<string, Result>();
+  const done = (a: CreateAction | UpdateAction, result: Result) => results.set(subject(a.set, a.key), result);
+  /** Why `a` is not written: an update it waits for failed (undefined when none did). */
+  const blocked = (a: CreateAction | UpdateAction) => {
+    const failed = waits(a).filter((w) => results.get(w) === "failed");
+    return failed.length > 0 ? `not written: it takes a value that ${failed.join(", ")} was to free first, and that write failed` : undefined;
+  };
+  const recordDone = (action: Exclude<Action, { action: "noop" }>, result: Result, id?: string, reason?: string) => {
+    if (action.action !== "delete") done(action, result);
+    record(action, result, id, reason);
+  };
+  const inFlight = Math.min(concurrency, BATCHES_IN_FLIGHT);
+
+  const [early, late] = [creates.filter((a) => waits(a).length === 0), creates.filter((a) => waits(a).length > 0)];
+  if (early.length > 0) await applyCreates(plan, early, admin, recordDone, inFlight);
+  await inOrder(updates, waits, concurrency, async (action) => {
+    const reason = blocked(action);
+    if (reason) return recordDone(action, "failed", action.id, reason);
     try {
       const answered = await applyUpdate(action, admin);
-      const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered);
-      if (lost) record(action, "failed", action.id, notKept(lost));
-      else record(action, action.action === "adopt" ? "adopted" : "configured", action.id);
+      const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered, plan.options?.identifierRules);
+      if (lost) recordDone(action, "failed", action.id, notKept(lost));
+      else recordDone(action, action.action === "adopt" ? "adopted" : "configured", action.id);
     } catch (error) {
-      record(action, "failed", action.id, errorReason(error));
+      recordDone(action, "failed", action.id, errorReason(error));
     }
   });
+  for (const action of late) {
+    const reason = blocked(action);
+    if (reason) recordDone(action, "failed", undefined, reason);
+  }
+  const unblocked = late.filter((a) => !blocked(a));
+  if (unblocked.length > 0) await applyCreates(plan, unblocked, admin, recordDone, inFlight);
+  const recoveries = await issueRecoveries(invited, admin, concurrency);
   // A set's deletes wait for its creates: a failed create may be the replacement of an identity to be deleted
   // (a new key for the same person), and deleting it anyway would leave that person without an identity.
   const failedCreates = new Set(outcomes.filter((o) => o.action === "create" && o.result === "failed").map((o) => o.set));
@@ -157,6 +186,24 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
 }
 
 /**
+ * Runs `work` for every item, at most `concurrency` at a time, each only after the items it waits for (`waits`, by
+ * subject; waits on subjects that are not items are already met) have finished. Items in a cycle (which a plan
+ * refuses before apply) run last, in any order.
+ */
+async function inOrder(items: UpdateAction[], waits: (a: UpdateAction) => string[], concurrency: number, work: (a: UpdateAction) => Promise<void>): Promise<void> {
+  const pending = new Set(items.map((a) => subject(a.set, a.key)));
+  let left = items;
+  while (left.length > 0) {
+    let ready = left.filter((a) => waits(a).every((w) => !pending.has(w)));
+    if (ready.length === 0) ready = left;
+    await runPool(ready, concurrency, work);
+    const finished = new Set(ready);
+    for (const a of ready) pending.delete(subject(a.set, a.key));
+    left = left.filter((a) => !finished.has(a));
+  }
+}
+
+/**
  * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
  * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
  * /admin/identities/{id}/credentials/{type}` per credential type declared `absent`, and one `DELETE
@@ -171,7 +218,12 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
     if (action.patch.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(action.patch));
   } else {
     const current = await admin.getIdentity(action.id);
-    answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+    try {
+      answered = await admin.putIdentity(action.id, putBody(current, action.patch, action.credentials));
+    } catch (error) {
+      if (!(error instanceof OryApiError) || error.status !== 409 || !action.credentials.oidc) throw error;
+      return linkConflict(action, admin, error);
+    }
     const afterPut = action.patch.filter(notInPutBody);
     if (afterPut.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(afterPut));
   }
@@ -205,6 +257,25 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
   return answered;
 }
 
+/**
+ * A PUT that adds OIDC links answered 409: another run may have added the same links to this identity since the
+ * plan read it (Kratos appends a PUT's links, so a second add of the same link conflicts), or another identity holds
+ * one of them. The identity is read back (`GET /admin/identities/{id}?include_credential=oidc`): when it already holds
+ * every link to add, the rest of the update is written without them (it is success); otherwise the error names the
+ * links that another identity holds.
+ */
+async function linkConflict(action: UpdateAction, admin: OryAdmin, error: OryApiError): Promise<LiveIdentity | undefined> {
+  const current = await admin.getIdentity(action.id);
+  const held = new Set(current.credentials?.oidc?.identifiers ?? []);
+  const adding = (action.credentials?.oidc?.providers ?? []).map((p) => `${p.provider}:${p.subject}`);
+  const missing = adding.filter((link) => !held.has(link));
+  if (missing.length > 0) {
+    throw new Error(`the server refused to link ${missing.map((l) => `OIDC ${l}`).join(", ")} (${error.status}: ${error.message}): another identity holds ${missing.length === 1 ? "it" : "them"}; remove it there first, or declare another subject`);
+  }
+  const { oidc: _linked, ...rest } = action.credentials ?? {};
+  return applyUpdate({ ...action, credentials: Object.keys(rest).length > 0 ? rest : undefined }, admin);
+}
+
 /** The address lists a patch writes (replaced whole, as desiredDoc shapes them). */
 function writtenAddresses(patch: ReadonlyArray<PatchOp>): Doc {
   const out: Doc = {};
@@ -222,7 +293,7 @@ function notKept(lost: string): string {
  * The created identities that declare addresses, read back (`GET /admin/identities?ids=…`, one request) and compared
  * with what was declared: each is "created", or "failed" naming what the server did not keep.
  */
-async function checkCreated(created: Array<{ action: CreateAction; id: string }>, admin: OryAdmin, record: Recorder): Promise<void> {
+async function checkCreated(created: Array<{ action: CreateAction; id: string }>, admin: OryAdmin, record: Recorder, rules?: IdentifierRules): Promise<void> {
   if (created.length === 0) return;
   let read: Map<string, LiveIdentity>;
   try {
@@ -233,7 +304,7 @@ async function checkCreated(created: Array<{ action: CreateAction; id: string }>
   }
   for (const { action, id } of created) {
     const answered = read.get(id);
-    const lost = answered ? addressesNotKept(desiredAddresses(action.body), answered) : "the identity could not be read back";
+    const lost = answered ? addressesNotKept(desiredAddresses(action.body, rules), answered, rules) : "the identity could not be read back";
     if (lost) record(action, "failed", id, notKept(lost));
     else record(action, "created", id);
   }
@@ -321,7 +392,7 @@ async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin
       else if (result && !result.ok) record(action, "failed", undefined, result.reason);
       else again.push(action);
     });
-    await checkCreated(toCheck, admin, record);
+    await checkCreated(toCheck, admin, record, plan.options?.identifierRules);
     if (again.length === 0) return;
     // Sent again: without the items that failed on their own (smaller each time), or once when nothing explains why
     // the reported ids are missing (a batch rolled back yet reported created); after that a re-run pairs by key.
@@ -338,7 +409,7 @@ async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin
     const { create } = resolution;
     if ("reason" in resolution) return record(create, "failed", undefined, resolution.reason);
     const { action } = resolution;
-    if (action.action === "noop") return record(create, "created", action.id, "already present (created by an earlier or a concurrent run)");
+    if (action.action === "noop") return record(create, "present", action.id, "already present (created by an earlier or a concurrent run)");
     try {
       await applyUpdate(action, admin);
       record(create, action.action === "adopt" ? "adopted" : "configured", action.id);

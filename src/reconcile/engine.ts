@@ -2,6 +2,7 @@
 import { isOryError } from "../ory/errors";
 import type { Capabilities, OryAdmin } from "./admin";
 import { addressIssues } from "./addresses";
+import { hashCostProblem } from "./hash-limits";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
 import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
 import { withFingerprints } from "./fingerprint";
@@ -10,7 +11,7 @@ import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "
 import { runPool } from "./pool";
 import { importIssues } from "./import-check";
 import { hiddenOf, hideInIssues } from "./sensitive";
-import type { DesiredSet, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
+import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
 import { unmanagedReport, UnmanagedReport } from "./unmanaged";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
@@ -31,6 +32,25 @@ export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabili
     if (organization) {
       issues.push({ pos: organization.source, path: "organization_id", message: `${set.name}/${organization.key} declares organization_id but ${server("organizations")}`, hint: "remove organization_id, or target Ory Network / Kratos >= v25" });
     }
+    if (caps.hashCostLimits) issues.push(...hashCostIssues(set, `the server (${caps.flavor} ${caps.version ?? "unknown version"})`));
+  }
+  return issues;
+}
+
+/** The declared password hashes of `set` that a server bounding hash costs would refuse; the hash is never shown. */
+function hashCostIssues(set: DesiredSet, server: string): Issue[] {
+  const issues: Issue[] = [];
+  for (const identity of set.identities) {
+    const password = identity.credentials?.password;
+    if (password?.kind !== "hashed_password") continue;
+    const problem = hashCostProblem(password.value.reveal());
+    if (!problem) continue;
+    issues.push({
+      pos: identity.source,
+      path: "credentials.password.hashed_password",
+      message: `${set.name}/${identity.label ?? identity.key}: hashed_password declares cost parameters beyond what ${server} imports: ${problem} (the hash is not shown)`,
+      hint: "re-hash the password with a lower cost (bcrypt cost 12 is Kratos' default), or declare password: instead",
+    });
   }
   return issues;
 }
@@ -127,8 +147,8 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
   const schemas = await readSchemas(admin, early);
   if (schemas) {
     const folding = foldCandidates(sets, plan, live);
-    const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas) : {};
-    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas });
+    const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas, capabilities.identifierRules) : {};
+    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas, identifierRules: capabilities.identifierRules });
     const items = identitiesToCheck(sets, plan, live);
     plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hiddenOf(sets)));
   }
@@ -172,9 +192,10 @@ export function foldCandidates(sets: ReadonlyArray<DesiredSet>, plan: Plan, live
 /**
  * Per set: how the server compares its key values, from its identity schemas. A set is folded only when its key
  * trait is a credential identifier in the schema of every identity it declares (`schema_id`, or the server's
- * default), with the marks they all share; otherwise its keys are compared exactly, as before.
+ * default), with the marks they all share; otherwise its keys are compared exactly, as before. With `precis` rules
+ * (Capabilities.identifierRules) every identifier mark compares as {@link precisFold} does.
  */
-export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyArray<ServerSchema>): Record<string, KeyFold> {
+export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyArray<ServerSchema>, rules: IdentifierRules = "lower"): Record<string, KeyFold> {
   const fallback = defaultSchemaId(schemas);
   const out: Record<string, KeyFold> = {};
   for (const set of sets) {
@@ -183,8 +204,11 @@ export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyAr
     const ids = new Set(set.identities.map((identity) => identity.body.schema_id ?? fallback));
     const folds = [...ids].map((id) => identifierFold(schemas.find((s) => s.id === id)?.schema, path));
     if (folds.some((fold) => fold === undefined)) continue;
-    const fold = { lower: folds.every((f) => f!.lower), trimEmail: folds.every((f) => f!.trimEmail) };
-    if (fold.lower || fold.trimEmail) out[set.name] = fold;
+    const fold: KeyFold = { lower: folds.every((f) => f!.lower), trimEmail: folds.every((f) => f!.trimEmail) };
+    if (folds.every((f) => f!.phone)) fold.phone = true;
+    // Kratos after v26.2.0 normalizes every other identifier mark the same (precisFold).
+    if (rules === "precis" && !fold.phone) fold.precis = true;
+    if (fold.lower || fold.trimEmail || fold.phone) out[set.name] = fold;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Live identities -> manifest documents that plan as a no-op (for managed identities) or as a pure adoption
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
+import { ExactInteger } from "../ory/exact-json";
 import { readMarker, userMetadataAdmin } from "./marker";
 import { comparedStatus, impliedStatus, liveKey, liveOidcLinks } from "./normalize";
 import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";
@@ -72,6 +73,7 @@ function exportIdentity(live: LiveIdentity): JsonObject {
  * number into the nearest double, so writing it would declare another number than the server holds.
  */
 function inexactNumber(value: Json | undefined, path: string): string | undefined {
+  if ((value as unknown) instanceof ExactInteger) return path;
   if (typeof value === "number") return Number.isSafeInteger(value) || !Number.isInteger(value) ? undefined : path;
   if (typeof value !== "object" || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {

@@ -7,13 +7,15 @@
 // traits, both metadata and state (default `active`) always are.
 import { digest, isObject } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
-import type { AddressDecl, DesiredIdentity, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
+import type { AddressDecl, DesiredIdentity, IdentifierRules, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
 
 export type Doc = JsonObject;
 
-/** An address value as Kratos stores it: lower-cased and trimmed. */
-function addressValue(value: unknown): string {
-  return goLower(String(value ?? "")).replace(GO_TRIM, "");
+/** An address value as Kratos stores it: lower-cased and trimmed; with `precis` rules as {@link precisFold} makes it. */
+function addressValue(value: unknown, rules: IdentifierRules = "lower", via?: unknown): string {
+  const text = String(value ?? "");
+  if (rules === "precis") return via === "sms" ? phoneFold(text) : precisFold(text);
+  return goLower(text).replace(GO_TRIM, "");
 }
 
 /** The status a verifiable address gets when none is declared: what Kratos gives it on create. */
@@ -23,13 +25,13 @@ export function impliedStatus(verified: boolean | undefined): string {
 
 type StatusOf = (address: Partial<AddressDecl>) => string | undefined;
 
-function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusOf): Json {
+function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusOf, rules?: IdentifierRules): Json {
   return list
     .map((a) => {
       // Keys in sorted order, so that `canonical` can hand a fingerprint to JSON.stringify as it is.
       const status = statusOf(a);
       const item: JsonObject = status !== undefined ? { status } : {};
-      item.value = addressValue(a.value);
+      item.value = addressValue(a.value, rules, a.via);
       item.verified = a.verified === true;
       item.via = a.via ?? "email";
       return item;
@@ -37,9 +39,9 @@ function verifiable(list: ReadonlyArray<Partial<AddressDecl>>, statusOf: StatusO
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
 }
 
-function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>): Json {
+function recovery(list: ReadonlyArray<{ value?: unknown; via?: unknown }>, rules?: IdentifierRules): Json {
   return list
-    .map((a) => ({ value: addressValue(a.value), via: String(a.via ?? "email") }))
+    .map((a) => ({ value: addressValue(a.value, rules, a.via), via: String(a.via ?? "email") }))
     .sort((x, y) => `${x.via}:${x.value}`.localeCompare(`${y.via}:${y.value}`));
 }
 
@@ -49,8 +51,9 @@ export function comparedStatus(live: Partial<AddressDecl>, sentDeclared = false)
   return status === "sent" && live.verified !== true && !sentDeclared ? "pending" : status;
 }
 
-/** The declared identity as the server should hold it, with the ownership marker in metadata_admin. */
-export function desiredDoc(identity: DesiredIdentity, marker: Marker): Doc {
+/** The declared identity as the server should hold it, with the ownership marker in metadata_admin; addresses as a
+ * server of `rules` stores them. */
+export function desiredDoc(identity: DesiredIdentity, marker: Marker, rules?: IdentifierRules): Doc {
   const b = identity.body;
   const doc: Doc = {
     traits: b.traits,
@@ -61,19 +64,19 @@ export function desiredDoc(identity: DesiredIdentity, marker: Marker): Doc {
   if (b.schema_id !== undefined) doc.schema_id = b.schema_id;
   if (b.external_id !== undefined) doc.external_id = b.external_id;
   if (b.organization_id !== undefined) doc.organization_id = b.organization_id;
-  return { ...doc, ...desiredAddresses(b) };
+  return { ...doc, ...desiredAddresses(b, rules) };
 }
 
 /** The address lists a body declares, shaped as desiredDoc shapes them (absent lists left out). */
-export function desiredAddresses(body: IdentityBody): Doc {
+export function desiredAddresses(body: IdentityBody, rules?: IdentifierRules): Doc {
   const doc: Doc = {};
-  if (body.verifiable_addresses !== undefined) doc.verifiable_addresses = verifiable(body.verifiable_addresses, (a) => a.status ?? impliedStatus(a.verified));
-  if (body.recovery_addresses !== undefined) doc.recovery_addresses = recovery(body.recovery_addresses);
+  if (body.verifiable_addresses !== undefined) doc.verifiable_addresses = verifiable(body.verifiable_addresses, (a) => a.status ?? impliedStatus(a.verified), rules);
+  if (body.recovery_addresses !== undefined) doc.recovery_addresses = recovery(body.recovery_addresses, rules);
   return doc;
 }
 
 /** The live identity projected onto the fields of `like` (the desired document), in the same shape. */
-export function liveDoc(live: LiveIdentity, like: Doc): Doc {
+export function liveDoc(live: LiveIdentity, like: Doc, rules?: IdentifierRules): Doc {
   const doc: Doc = {
     traits: live.traits ?? {},
     metadata_public: live.metadata_public ?? null,
@@ -85,10 +88,10 @@ export function liveDoc(live: LiveIdentity, like: Doc): Doc {
   if ("organization_id" in like) doc.organization_id = live.organization_id ?? null;
   if ("verifiable_addresses" in like) {
     const wanted = Array.isArray(like.verifiable_addresses) ? like.verifiable_addresses : [];
-    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value)}`] : [])));
-    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value)}`)));
+    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value, rules, a.via)}`] : [])));
+    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value, rules, a.via)}`)), rules);
   }
-  if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? []);
+  if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? [], rules);
   return doc;
 }
 
@@ -191,15 +194,46 @@ export function goTrim(value: string): string {
   return value.replace(GO_TRIM, "");
 }
 
+/** Code points Kratos after v26.2.0 removes from identifiers (x/normalize.go disallowedIdentifierRunes): bidi
+ * controls, invisible (default-ignorable) code points, control / format / surrogate / private-use / unassigned ones,
+ * and noncharacters. */
+const NOT_IN_IDENTIFIERS = /[\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{C}\p{Noncharacter_Code_Point}]/gu;
+
+/**
+ * An identifier as Kratos after v26.2.0 stores and compares it (x/normalize.go, the graceful PRECIS e-mail profile
+ * used for password, webauthn and code identifiers and for e-mail addresses): trimmed (Go's TrimSpace), NFKC (which
+ * also folds full-width forms to their ASCII ones), the code points of NOT_IN_IDENTIFIERS removed, lower-cased with
+ * full Unicode case mapping. `ＤＡＮＡ@Example.com` → `dana@example.com`.
+ */
+export function precisFold(value: string): string {
+  return goTrim(value).normalize("NFKC").replace(NOT_IN_IDENTIFIERS, "").toLowerCase();
+}
+
+/**
+ * A phone number as far as this tool can tell how Kratos normalizes it to E.164 (x/normalize.go: PRECIS width
+ * folding, then libphonenumber): a value that is `+` followed only by digits, spaces and `-().\/` (full-width forms
+ * included) becomes `+` and its digits (`+1 415-555-2671` → `+14155552671`); anything else is only trimmed, as what
+ * libphonenumber would make of it (a national prefix, an extension, letters) is not reproduced. Two values that fold
+ * the same are the same number to the server; two that do not may still be.
+ */
+export function phoneFold(value: string): string {
+  const text = goTrim(value.normalize("NFKC"));
+  return /^\+[\d\s\-().\/]+$/.test(text) ? `+${text.replace(/\D/g, "")}` : text;
+}
+
 /** A key value as the server compares it under `fold` (the value itself when there is no fold). */
 export function foldKey(value: string, fold: KeyFold | undefined): string {
   if (!fold) return value;
-  if (fold.trimEmail && value.includes("@")) return goLower(value).replace(GO_TRIM, "");
-  return fold.lower ? goLower(value) : value;
+  let folded = value;
+  // After v26.2.0 a login identifier that reads as a phone number is stored in E.164 too (GracefulNormalization).
+  if (fold.precis) folded = phoneFold(precisFold(value));
+  else if (fold.trimEmail && value.includes("@")) folded = goLower(value).replace(GO_TRIM, "");
+  else if (fold.lower) folded = goLower(value);
+  return fold.phone ? phoneFold(folded) : folded;
 }
 
 /** The coarsest fold: a cheap test of whether any fold could pair two values that differ. */
-export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true };
+export const ANY_FOLD: KeyFold = { lower: true, trimEmail: true, precis: true, phone: true };
 
 /** `schema` with local `$ref`s (`#/definitions/x`) followed; undefined when it is not an object. */
 export function resolveRef(root: unknown, schema: unknown): JsonObject | undefined {
@@ -220,8 +254,8 @@ export function resolveRef(root: unknown, schema: unknown): JsonObject | undefin
 /**
  * How the server compares values of the trait at `path` in an identity schema: the credential identifier marks of
  * its `ory.sh/kratos` extension (password, webauthn: lower-cased; code via email: lower-cased and trimmed; code via
- * sms: normalized as a phone number, which is not folded here, so compared exactly). Undefined when the trait is
- * not an identifier (or the schema cannot be followed to it).
+ * sms: normalized to E.164, as far as {@link phoneFold} can tell). Undefined when the trait is not an identifier (or
+ * the schema cannot be followed to it).
  */
 export function identifierFold(schema: unknown, path: ReadonlyArray<string>): KeyFold | undefined {
   let node = resolveRef(schema, schema);
@@ -236,5 +270,7 @@ export function identifierFold(schema: unknown, path: ReadonlyArray<string>): Ke
   const code = isObject(credentials.code) ? credentials.code : {};
   const lower = marked("password") || marked("webauthn");
   const trimEmail = marked("code") && (code.via ?? "email") === "email";
+  const phone = marked("code") && code.via === "sms";
+  if (phone && !lower && !trimEmail) return { lower: false, trimEmail: false, phone };
   return lower || trimEmail ? { lower, trimEmail } : undefined;
 }

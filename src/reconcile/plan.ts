@@ -13,6 +13,7 @@ import {
   DesiredSet,
   FieldChange,
   Holdings,
+  IdentifierRules,
   ImportedType,
   Issue,
   KeyFold,
@@ -51,7 +52,7 @@ function specId(spec: KeySpec): string {
 }
 
 function foldId(fold: KeyFold | undefined): string {
-  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}` : "";
+  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}|${fold.phone ? "phone" : ""}` : "";
 }
 
 function where(pos: DesiredIdentity["source"]): string {
@@ -138,7 +139,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
   const indexes = new Map<string, KeyIndex>();
   const claimedBy = new Map<string, string>();
   const setPlans: SetPlan[] = [];
-  const uniques = new UniqueValues(options.schemas);
+  const uniques = new UniqueValues(options.schemas, options.identifierRules);
   // Every live identity's unique values, indexed only once a create or an update asks for them.
   let indexed: Holders | undefined;
   const holders = () => (indexed ??= holdersOf(live, uniques));
@@ -188,7 +189,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
       const marker = markerFor(set.name, identity, liveMarker);
-      const desired = desiredDoc(identity, marker.marker);
+      const desired = desiredDoc(identity, marker.marker, options.identifierRules);
       if (!current) {
         creates.push({ index: actions.length, identity });
         actions.push({
@@ -226,7 +227,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, identity, current, liveMarker, marker));
+      actions.push(pairedAction(set.name, asStored(identity, current, uniques), current, liveMarker, marker, options.identifierRules));
     }
 
     const prune = set.prune || options.prune === true;
@@ -241,7 +242,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
+        actions[index] = pairedAction(set.name, asStored(identity, old, uniques), old, liveMarker, markerFor(set.name, identity, liveMarker), options.identifierRules);
       }
     }
     for (const identity of live) {
@@ -262,14 +263,22 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     for (const action of actions) summary[action.action]++;
     setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, state_digest: digest(inScope.sort()) });
   }
-  const plan = { sets: setPlans, summary, issues, options };
+  const plan: Plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
     const bySubject = new Map(sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)));
-    issues.push(...clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set));
+    const clashes = clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set);
+    issues.push(...clashes.issues);
+    if (Object.keys(clashes.after).length > 0) plan.after = clashes.after;
   }
   // Issues quote keys and values (a clashing trait, a schema id): sensitive ones are hidden here, once, for every output.
   issues.splice(0, issues.length, ...hideInIssues(issues, hiddenOf(sets)));
   return plan;
+}
+
+/** `identity` with its traits as the server stores them where they only differ in form (UniqueValues.storedTraits). */
+function asStored(identity: DesiredIdentity, current: LiveIdentity, uniques: UniqueValues): DesiredIdentity {
+  const traits = uniques.storedTraits(identity.body.schema_id ?? current.schema_id, identity.body.traits, current.traits);
+  return traits === identity.body.traits ? identity : { ...identity, body: { ...identity.body, traits } };
 }
 
 /** An update of the ownership marker alone: `marker` written in place of the live one, or none (released). */
@@ -281,14 +290,14 @@ function markerAction(set: string, key: string, live: LiveIdentity, marker: Mark
 }
 
 /** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
-function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan): Action {
+function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan, rules?: IdentifierRules): Action {
   const live_digest = liveDigest(current);
-  let desired = desiredDoc(identity, marker.marker);
-  const observed: Doc = liveDoc(current, desired);
+  let desired = desiredDoc(identity, marker.marker, rules);
+  const observed: Doc = liveDoc(current, desired, rules);
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
-  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
+  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade, rules)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },

@@ -1,4 +1,5 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
+import { restoreExactIntegers } from "../ory/exact-json";
 import { planItems } from "./groups";
 import type { JsonAction, JsonPlan } from "./jsonplan";
 import { printable, printablePlan } from "./printable";
@@ -12,7 +13,7 @@ export const RESET = "\x1b[0m";
 /** A value as plans show it: JSON, at most 120 characters, control characters escaped. */
 export function show(value: Json | undefined): string {
   if (value === undefined) return "(absent)";
-  const text = JSON.stringify(value);
+  const text = restoreExactIntegers(JSON.stringify(value));
   return printable(text.length > 120 ? text.slice(0, 117) + "..." : text);
 }
 

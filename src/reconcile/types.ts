@@ -242,6 +242,11 @@ export interface Plan {
   issues: Issue[];
   /** The options the plan was made with (adoption rules), for pairing refused creates again during apply. */
   options?: PlanOptions;
+  /**
+   * Unique values moved between identities: per write (its subject, `set/key`), the subjects of the updates that free
+   * a value it takes, which apply writes first. Absent when nothing moves.
+   */
+  after?: Record<string, string[]>;
 }
 
 /**
@@ -253,7 +258,14 @@ export interface Plan {
 export interface KeyFold {
   lower: boolean;
   trimEmail: boolean;
+  /** The server normalizes identifiers by the PRECIS rules of Kratos after v26.2.0 (see `precisFold`). */
+  precis?: boolean;
+  /** The key is a phone number the server normalizes to E.164 (a `code` identifier via sms; see `phoneFold`). */
+  phone?: boolean;
 }
+
+/** How the server normalizes credential identifiers and addresses (Capabilities.identifierRules). */
+export type IdentifierRules = "lower" | "precis";
 
 export interface PlanOptions {
   /** Delete managed identities no longer declared, for every set (in addition to `spec.prune`). */
@@ -280,6 +292,8 @@ export interface PlanOptions {
    * with a pruned identity of its set is planned as that identity's rename. Without them only external_id is seen.
    */
   schemas?: ReadonlyArray<{ id: string; schema: unknown }>;
+  /** How the server normalizes identifiers and addresses before comparing them (default `lower`). */
+  identifierRules?: IdentifierRules;
 }
 
 /** One subject string per identity, used in every plan line, progress line, error and result. */

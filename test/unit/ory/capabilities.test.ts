@@ -4,8 +4,8 @@ import { createOryClient } from "../../../src/ory/client";
 import { kratosCapabilities, kratosMajor } from "../../../src/ory/capabilities";
 import { fakeFetch, Handler, instantPolicy, json } from "./fake";
 
-const NEWER = { flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500 };
-const V1 = { flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500 };
+const NEWER = { flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false };
+const V1 = { flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false };
 /** A dev build of a server without the route: the limits every server accepts, no external_id. */
 const UNKNOWN_OLD = { ...NEWER, externalId: false, organizationId: false };
 
@@ -45,7 +45,8 @@ describe("capabilities from the server's answers", () => {
   });
 
   it("a git-describe build of master is a newer Kratos, without any probe", async () => {
-    expect(await detect("v26.2.0-202-gb86338da0")).toEqual({ capabilities: { version: "v26.2.0-202-gb86338da0", ...NEWER }, paths: ["/admin/version"] });
+    const rules = { identifierRules: "precis", hashCostLimits: true };
+    expect(await detect("v26.2.0-202-gb86338da0")).toEqual({ capabilities: { version: "v26.2.0-202-gb86338da0", ...NEWER, ...rules }, paths: ["/admin/version"] });
   });
 
   it("a release below v25 gets the v1.x limits, without any probe", async () => {

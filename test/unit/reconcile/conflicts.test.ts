@@ -42,7 +42,7 @@ describe("creates that conflict with an identity that appeared after the plan", 
     for (let i = 0; i < 1200; i++) s.admin.store.set(`id-${i}`, managed("seed", email(i), { id: `id-${i}`, verifiable_addresses: [], recovery_addresses: [], credentials: {} }));
     s.admin.calls.length = 0;
     const result = await applyPlan(plan, s.admin);
-    expect({ failed: result.failed, created: result.outcomes.filter((o) => o.result === "created" && o.id?.startsWith("id-")).length }).toEqual({ failed: 0, created: 1200 });
+    expect({ failed: result.failed, present: result.outcomes.filter((o) => o.result === "present" && o.id?.startsWith("id-")).length }).toEqual({ failed: 0, present: 1200 });
     // Two batches of 600 (answered with a 409 per item), then one list of every identity (pairing 1,200 by key).
     expect(s.batchSizes).toEqual([600, 600]);
     expect(s.admin.calls.filter((c) => !c.startsWith("listSchemas") && !c.startsWith("batchCreate"))).toEqual(["listIdentities 500"]);
