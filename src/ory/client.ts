@@ -5,6 +5,7 @@ import type { LiveIdentity, PatchOp } from "../reconcile/types";
 import { Api } from "./api";
 import { Capabilities, DEFAULT_PAGE_SIZE, detectCapabilities } from "./capabilities";
 import { createRetryingFetch, RequestEvent } from "./fetch";
+import { deleteIdentitySessions } from "./sessions";
 import {
   Consistency,
   getIdentity,
@@ -62,6 +63,8 @@ export interface OryClient {
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
   /** Removes one OIDC/SAML link: see {@link deleteCredentialIdentifier}. */
   deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
+  /** Revokes every session of an identity: see {@link deleteIdentitySessions}. */
+  deleteIdentitySessions(id: string): Promise<"revoked" | "none">;
 }
 
 /**
@@ -118,6 +121,7 @@ export function createOryClient(options: OryClientOptions): OryClient {
     putIdentity: (id, body) => putIdentity(api, id, body),
     deleteIdentity: (id) => deleteIdentity(api, id),
     deleteCredentialIdentifier: (id, type, identifier) => deleteCredentialIdentifier(api, id, type, identifier),
+    deleteIdentitySessions: (id) => deleteIdentitySessions(api, id),
   };
 }
 

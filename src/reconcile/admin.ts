@@ -42,4 +42,6 @@ export interface OryAdmin {
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
   /** Removes one OIDC/SAML link (`provider:subject`) of an identity; its other links stay. */
   deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
+  /** `DELETE /admin/identities/{id}/sessions`: revokes all its sessions; "none" when it had none (404). */
+  deleteIdentitySessions(id: string): Promise<"revoked" | "none">;
 }

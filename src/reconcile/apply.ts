@@ -145,7 +145,8 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
  * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
  * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
  * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
- * so a changed subject never leaves the identity without a way to sign in in between. Resolves to the identity as
+ * so a changed subject never leaves the identity without a way to sign in in between; then, when the plan says so,
+ * `DELETE /admin/identities/{id}/sessions` (see revoke_sessions). Resolves to the identity as
  * the server answered the last PATCH or PUT (undefined when neither was sent).
  */
 async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveIdentity | undefined> {
@@ -169,6 +170,8 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
       throw error;
     }
   }
+  // After the write: a session revoked before a deactivation could be replaced by a login in between.
+  if (action.revoke_sessions) await admin.deleteIdentitySessions(action.id);
   return answered;
 }
 

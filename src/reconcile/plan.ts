@@ -25,6 +25,8 @@ import {
   subject,
 } from "./types";
 import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
+import { withIgnored } from "./ignore";
+import { revokeReasons } from "./sessions";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -212,7 +214,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, identity, current, liveMarker, marker));
+      actions.push(pairedAction(set, identity, current, liveMarker, marker));
     }
 
     const prune = set.prune || options.prune === true;
@@ -227,11 +229,13 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
+        actions[index] = pairedAction(set, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
       }
     }
+    let managed = 0;
     for (const identity of live) {
       const marker = readMarker(identity.metadata_admin);
+      if (ours(marker)) managed++;
       if (!ours(marker) || claimedBy.get(identity.id) === set.name) continue;
       const live_digest = liveDigest(identity);
       inScope.push(live_digest);
@@ -246,7 +250,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, state_digest: digest(inScope.sort()) });
+    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, managed, state_digest: digest(inScope.sort()) });
   }
   const plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
@@ -266,15 +270,24 @@ function markerAction(set: string, key: string, live: LiveIdentity, marker: Mark
   return { action: "update", set, key, id: live.id, patch, changes: [], live_digest };
 }
 
-/** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
-function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan): Action {
+/**
+ * The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. The set's
+ * ignored paths are neither compared nor written; its `revoke_on` says whether the write revokes the sessions.
+ */
+function pairedAction(rules: Pick<DesiredSet, "name" | "ignore" | "revokeOn">, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan): Action {
+  const set = rules.name;
   const live_digest = liveDigest(current);
-  let desired = desiredDoc(identity, marker.marker);
+  const ignore = rules.ignore ?? [];
+  const declared = (m: Marker) => {
+    const doc = desiredDoc(identity, m);
+    return ignore.length > 0 ? withIgnored(doc, liveDoc(current, doc), ignore) : doc;
+  };
+  let desired = declared(marker.marker);
   const observed: Doc = liveDoc(current, desired);
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
-  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
+  if (marker.upgrade) patch = makePatch(observed, (desired = declared(marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
@@ -283,7 +296,21 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   );
   const action = liveMarker ? "update" : "adopt";
   const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
-  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
+  const revoke_sessions = revokeReasons(rules.revokeOn, { adopt: !liveMarker, before: observed.state, after: desired.state, passwordReset: credentials?.password !== undefined });
+  return {
+    action,
+    set,
+    key: identity.key,
+    ...shown(identity),
+    id: current.id,
+    patch,
+    credentials,
+    ...(unlink ? { unlink } : {}),
+    ...adopt,
+    ...(revoke_sessions ? { revoke_sessions } : {}),
+    changes: redactChanges(changes, identity.sensitive),
+    live_digest,
+  };
 }
 
 /** The label and sensitive values an action carries over from its declaration, when it has them. */

@@ -42,6 +42,7 @@ export function renderPlan(raw: JsonPlan, options: { color?: boolean } = {}): st
           lines.push(`    ~ ${change.path}: ${show(change.before)} -> ${show(change.after)}`);
         }
       }
+      if (action.revoke_sessions) lines.push(`    sessions: revoke (${action.revoke_sessions.join(", ")})`);
       if (action.action === "adopt" && action.changes.length === 0) lines.push("    (no drift: only the ownership marker is added)");
       if (action.action === "update" && action.changes.length === 0) lines.push("    (only the ownership marker changes)");
     }

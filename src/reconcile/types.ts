@@ -109,9 +109,25 @@ export interface DesiredSet {
   prune: boolean;
   /** `spec.adopt`: take over unmanaged live identities whose key matches (absent: only with the `adopt` plan option). */
   adopt?: boolean;
+  /** `spec.sessions.revoke_on`: when an identity's sessions are revoked (absent: {@link DEFAULT_REVOKE_ON}). */
+  revokeOn?: RevokeOn[];
+  /**
+   * `spec.ignore`: dotted paths under traits, metadata_public or metadata_admin (e.g. `traits.name`), each split into
+   * its segments. Set on create, then never compared or written.
+   */
+  ignore?: string[][];
   identities: DesiredIdentity[];
   source?: SourcePos;
 }
+
+/**
+ * When a set revokes an identity's sessions (`DELETE /admin/identities/{id}/sessions`): when it goes from `active`
+ * to `inactive` (Kratos only suspends the sessions of an inactive identity and restores them on reactivation), when
+ * it is adopted, when an `enforce` password is set again.
+ */
+export type RevokeOn = "deactivate" | "adopt" | "password_change";
+export const REVOKE_ON: readonly RevokeOn[] = ["deactivate", "adopt", "password_change"];
+export const DEFAULT_REVOKE_ON: readonly RevokeOn[] = ["deactivate", "adopt"];
 
 /** A live identity as the admin API returns it (JSON, snake_case). */
 export interface LiveIdentity {
@@ -162,6 +178,8 @@ export type Action =
       unlink?: string[];
       /** Adopt only: what the live identity already holds that the manifest does not write. */
       holds?: Holdings;
+      /** Why the identity's sessions are revoked after the write (absent: they are kept). */
+      revoke_sessions?: RevokeOn[];
       changes: FieldChange[];
       live_digest: string;
     }
@@ -191,6 +209,8 @@ export interface SetPlan {
   /** The set may adopt unmanaged identities (`spec.adopt`); a refused create is paired again with the same rule. */
   adopt?: boolean;
   actions: Action[];
+  /** How many live identities the set manages (its marker), for the default delete cap. */
+  managed?: number;
   /** Digest of every live identity the set's plan depends on (matched or managed), for `apply --plan`. */
   state_digest: string;
 }
