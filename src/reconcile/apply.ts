@@ -3,6 +3,7 @@
 // stops the others.
 import { batchLimit } from "../ory/capabilities";
 import { addressesNotKept } from "./addresses";
+import { deleteCapRefusal } from "./delete-cap";
 import { OryApiError } from "../ory/errors";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
@@ -32,8 +33,11 @@ export interface ApplyOptions {
    * create batches up to `BATCHES_IN_FLIGHT` (or this, when lower). 1: one request at a time.
    */
   concurrency?: number;
-  /** Refuse before the first write when the plan deletes more than this. */
-  maxDeletes?: number;
+  /**
+   * Refuse before the first write when the plan deletes more than this; `"default"`: more than the default cap
+   * (see defaultDeleteCap); absent: no cap (Pulumi, whose preview lists every delete before `up`).
+   */
+  maxDeletes?: number | "default";
   /** Called after every finished item. */
   onOutcome?: (outcome: Outcome, done: number, total: number) => void;
   /**
@@ -75,7 +79,15 @@ export interface ApplyResult {
   failed: number;
 }
 
-export class ApplyRefused extends Error {}
+export class ApplyRefused extends Error {
+  constructor(
+    message: string,
+    /** How to go on, when there is a way. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
 
 type CreateAction = Extract<Action, { action: "create" }>;
 type UpdateAction = Extract<Action, { action: "update" | "adopt" }>;
@@ -98,9 +110,8 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   let creates = actions.filter((a): a is CreateAction => a.action === "create");
   let updates = actions.filter((a): a is UpdateAction => a.action === "update" || a.action === "adopt");
   const deletes = actions.filter((a): a is DeleteAction => a.action === "delete");
-  if (options.maxDeletes !== undefined && deletes.length > options.maxDeletes) {
-    throw new ApplyRefused(`the plan deletes ${deletes.length} identities, more than --max-deletes ${options.maxDeletes}; nothing was written`);
-  }
+  const capped = deleteCapRefusal(plan, options.maxDeletes);
+  if (capped) throw new ApplyRefused(capped.message, capped.hint);
   if (options.prehashPasswords) [creates, updates] = await prehashed(creates, updates, options.bcryptCost ?? DEFAULT_BCRYPT_COST);
 
   const total = creates.length + updates.length + deletes.length;
