@@ -36,6 +36,11 @@ export interface Capabilities {
   pageSizeMax: number;
   /** Most ids in one `ids` filter. */
   idsFilterMax: number;
+  /**
+   * The password credential's `updated_at` moves only when the password changes (Kratos >= v25; v1.3.1 moves it on
+   * every identity update): a password changed outside ory-reconcile can be seen. See passwordChangedOutside.
+   */
+  passwordChanges?: boolean;
 }
 
 /** Page size when nothing is known about the server: the limit every Ory server accepts. */
@@ -50,6 +55,7 @@ export const NETWORK_CAPABILITIES: Capabilities = {
   batchCreateLimitWithPassword: 200,
   pageSizeMax: 500,
   idsFilterMax: 500,
+  passwordChanges: true,
 };
 
 export function isOryNetworkUrl(endpoint: string): boolean {
@@ -71,10 +77,10 @@ export function kratosMajor(version: string): number | undefined {
 export function kratosCapabilities(version: string, probedExternalId = false): Capabilities {
   const major = kratosMajor(version);
   if (major !== undefined && major < 25) {
-    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
+    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000, passwordChanges: false };
   }
   const newer = major !== undefined || probedExternalId;
-  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer };
+  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer, passwordChanges: newer };
 }
 
 /** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */

@@ -66,7 +66,8 @@ export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities
  */
 function needsCredentials(sets: ReadonlyArray<DesiredSet>, options: PlanOptions): boolean {
   const declaresOidc = sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined));
-  return declaresOidc || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
+  const enforcesPassword = options.passwordChanges === true && sets.some((set) => set.identities.some((identity) => identity.credentials?.password?.kind === "password" && identity.credentials.password.policy === "enforce"));
+  return declaresOidc || enforcesPassword || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
 }
 
 async function lookUp(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin): Promise<LiveIdentity[]> {
@@ -84,8 +85,9 @@ export interface PlanRun {
   capabilities: Capabilities;
 }
 
-export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions = {}): Promise<PlanRun> {
+export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, given: PlanOptions = {}): Promise<PlanRun> {
   const capabilities = await admin.capabilities();
+  const options: PlanOptions = capabilities.passwordChanges ? { ...given, passwordChanges: true } : given;
   const issues = hideInIssues(capabilityIssues(declaredSets, capabilities), hiddenOf(declaredSets));
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities };

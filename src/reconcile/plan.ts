@@ -27,6 +27,7 @@ import {
 import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
 import { withIgnored } from "./ignore";
 import { revokeReasons } from "./sessions";
+import { passwordChangedOutside, withOutsideReason } from "./password-changes";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -61,8 +62,10 @@ interface MarkerPlan {
   marker: Marker;
   /** The same marker with the stored fingerprint in the current format: written only along with another write. */
   upgrade?: Marker;
-  /** Policy `enforce` and the stored fingerprint was not made from the declared password. */
+  /** Policy `enforce` and the stored fingerprint was not made from the declared password, or it was changed outside. */
   resetPassword: boolean;
+  /** The password is set again because it was changed outside ory-reconcile (see passwordChangedOutside). */
+  changedOutside?: boolean;
 }
 
 /**
@@ -70,13 +73,14 @@ interface MarkerPlan {
  * fingerprint already on the server is left alone (it only matters again if `enforce` comes back). A stored
  * fingerprint in an older format that matches the declared password is kept until the identity is written anyway.
  */
-function markerFor(set: string, identity: DesiredIdentity, live?: Marker): MarkerPlan {
+function markerFor(set: string, identity: DesiredIdentity, live?: Marker, changedOutside = false): MarkerPlan {
   const password = identity.credentials?.password;
   const stored = live?.set === set ? live.password : undefined;
   if (password?.policy !== "enforce") return { marker: stored !== undefined ? { set, password: stored } : { set }, resetPassword: false };
   const current: Marker = { set, password: fingerprintOf(set, identity.key, password) };
-  if (stored === current.password) return { marker: current, resetPassword: false };
-  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, resetPassword: false };
+  const outside = changedOutside ? { resetPassword: true, changedOutside: true } : { resetPassword: false };
+  if (stored === current.password) return { marker: current, ...outside };
+  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, ...outside };
   return { marker: current, resetPassword: true };
 }
 
@@ -176,7 +180,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const current = matches[0];
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
-      const marker = markerFor(set.name, identity, liveMarker);
+      const marker = markerFor(set.name, identity, liveMarker, options.passwordChanges === true && passwordChangedOutside(identity, current));
       const desired = desiredDoc(identity, marker.marker);
       if (!current) {
         creates.push({ index: actions.length, identity });
@@ -229,7 +233,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
+        actions[index] = pairedAction(set, identity, old, liveMarker, markerFor(set.name, identity, liveMarker, options.passwordChanges === true && passwordChangedOutside(identity, old)));
       }
     }
     let managed = 0;
@@ -308,7 +312,7 @@ function pairedAction(rules: Pick<DesiredSet, "name" | "ignore" | "revokeOn">, i
     ...(unlink ? { unlink } : {}),
     ...adopt,
     ...(revoke_sessions ? { revoke_sessions } : {}),
-    changes: redactChanges(changes, identity.sensitive),
+    changes: redactChanges(marker.changedOutside ? withOutsideReason(changes) : changes, identity.sensitive),
     live_digest,
   };
 }

@@ -139,7 +139,7 @@ export interface LiveIdentity {
   state?: string;
   external_id?: string | null;
   organization_id?: string | null;
-  credentials?: Record<string, { type?: string; identifiers?: string[]; config?: Json; version?: number }>;
+  credentials?: Record<string, { type?: string; identifiers?: string[]; config?: Json; version?: number; created_at?: string; updated_at?: string }>;
   verifiable_addresses?: Array<{ value: string; via: string; verified: boolean; status: string } & JsonObject>;
   recovery_addresses?: Array<{ value: string; via: string } & JsonObject>;
   [other: string]: unknown;
@@ -268,6 +268,11 @@ export interface PlanOptions {
    * with a pruned identity of its set is planned as that identity's rename. Without them only external_id is seen.
    */
   schemas?: ReadonlyArray<{ id: string; schema: unknown }>;
+  /**
+   * The server's password credential timestamps show a password changed outside ory-reconcile (Kratos >= v25, Ory
+   * Network; see passwordChangedOutside): an `enforce` password changed that way is set again.
+   */
+  passwordChanges?: boolean;
 }
 
 /** One subject string per identity, used in every plan line, progress line, error and result. */

@@ -96,3 +96,38 @@ describe("spec.ignore", () => {
     expect(withIgnored({ ...want, traits: { email: "a", name: "y" } }, live, [["traits", "name", "first"]]).traits).toEqual({ email: "a", name: "y" });
   });
 });
+
+describe("passwords changed outside ory-reconcile", () => {
+  const password = enforcedPassword("staff", "ann@example.com", "declared-Secret-1");
+  const wanted = desired("ann@example.com", {}, { credentials: { password } });
+  /** Managed, its marker holding the fingerprint of the declared password; the credential with these timestamps. */
+  const current = (created_at: string, updated_at: string) => {
+    const identity = managed("staff", "ann@example.com", { id: "id-ann" }, {}, password.fingerprint);
+    identity.credentials = { password: { type: "password", identifiers: ["ann@example.com"], created_at, updated_at } };
+    return identity;
+  };
+  const changed = current("2026-11-29T10:00:00.1Z", "2026-11-29T11:30:00.5Z");
+  const untouched = current("2026-11-29T10:00:00.1Z", "2026-11-29T10:00:00.1Z");
+
+  it("sets an enforced password again when the server shows it changed since its last admin write, and says why", () => {
+    const plan = buildPlan([set("staff", [wanted])], [changed], { passwordChanges: true });
+    expect(only(plan)).toMatchObject({ action: "update", patch: [], credentials: { password }, changes: [{ path: "/credentials/password", before: "(changed outside ory-reconcile)", after: "(sensitive)" }] });
+    expect(renderPlan(toJsonPlan(plan))).toBe(
+      ["~ update staff/ann@example.com (id-ann)", '    ~ /credentials/password: "(changed outside ory-reconcile)" -> "(sensitive)"', "Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.", ""].join("\n"),
+    );
+  });
+
+  it("leaves it alone when unchanged, on servers whose timestamps do not tell, and for other policies and kinds", () => {
+    expect(only(buildPlan([set("staff", [wanted])], [untouched], { passwordChanges: true })).action).toBe("noop");
+    expect(only(buildPlan([set("staff", [wanted])], [changed])).action).toBe("noop");
+    const initial = desired("ann@example.com", {}, { credentials: { password: { ...password, policy: "initial" as const } } });
+    expect(only(buildPlan([set("staff", [initial])], [changed], { passwordChanges: true })).action).toBe("noop");
+    const hook = desired("ann@example.com", {}, { credentials: { password: { kind: "migration_hook" as const, policy: "enforce" as const, fingerprint: password.fingerprint } } });
+    expect(only(buildPlan([set("staff", [hook])], [changed], { passwordChanges: true })).action).toBe("noop");
+  });
+
+  it("revokes the sessions for it when revoke_on names password_change", () => {
+    const plan = buildPlan([set("staff", [wanted], { revokeOn: ["password_change"] })], [changed], { passwordChanges: true });
+    expect(revoked(plan)).toEqual(["password_change"]);
+  });
+});
