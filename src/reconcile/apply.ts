@@ -156,12 +156,16 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
  * One identity's writes: a JSON Patch (`PATCH /admin/identities/{id}`), or when credentials change a PUT of the full
  * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
  * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
- * so a changed subject never leaves the identity without a way to sign in in between; then, when the plan says so,
- * `DELETE /admin/identities/{id}/sessions` (see revoke_sessions). Resolves to the identity as
+ * so a changed subject never leaves the identity without a way to sign in in between. When the plan revokes the
+ * sessions (revoke_sessions), `DELETE /admin/identities/{id}/sessions` comes before the writes and again after them.
+ * Resolves to the identity as
  * the server answered the last PATCH or PUT (undefined when neither was sent).
  */
 async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveIdentity | undefined> {
   let answered: LiveIdentity | undefined;
+  // Before the write: when revoking fails, nothing is written, and a re-run (which plans the same deactivation,
+  // adoption or password) revokes again. Once the identity is written, a later plan could no longer tell.
+  if (action.revoke_sessions) await admin.deleteIdentitySessions(action.id);
   // The client retries a PATCH whose answer was lost: send it in a form that survives being applied twice.
   if (!action.credentials) {
     if (action.patch.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(action.patch));
@@ -181,7 +185,7 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
       throw error;
     }
   }
-  // After the write: a session revoked before a deactivation could be replaced by a login in between.
+  // And after it: a login in between would otherwise keep a session (suspended, to come back on reactivation).
   if (action.revoke_sessions) await admin.deleteIdentitySessions(action.id);
   return answered;
 }

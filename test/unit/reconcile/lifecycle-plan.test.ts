@@ -48,12 +48,24 @@ describe("sessions.revoke_on", () => {
     );
   });
 
-  it("is applied after the identity's write: DELETE /admin/identities/{id}/sessions", async () => {
+  it("is applied before and after the identity's write: DELETE /admin/identities/{id}/sessions", async () => {
     const admin = memoryAdmin("v1.3.1", [active(), managed("staff", "bob@example.com", { id: "id-bob" })]);
     const plan = buildPlan([set("staff", [deactivated, desired("bob@example.com", { metadata_public: { a: 1 } })])], [...admin.store.values()]);
     const result = await applyPlan(plan, admin, { concurrency: 1 });
     expect(result.failed).toBe(0);
-    expect(admin.calls.filter((c) => !c.startsWith("capabilities"))).toEqual(["patchIdentity /state", "deleteIdentitySessions id-ann", "patchIdentity /metadata_public"]);
+    expect(admin.calls.filter((c) => !c.startsWith("capabilities"))).toEqual(["deleteIdentitySessions id-ann", "patchIdentity /state", "deleteIdentitySessions id-ann", "patchIdentity /metadata_public"]);
+  });
+
+  it("writes nothing when the revoke fails, so that a re-run still plans the deactivation", async () => {
+    const admin = memoryAdmin("v1.3.1", [active()]);
+    admin.deleteIdentitySessions = async () => {
+      throw new Error("server error 503");
+    };
+    const plan = buildPlan([set("staff", [deactivated])], [...admin.store.values()]);
+    const result = await applyPlan(plan, admin);
+    expect(result.outcomes).toEqual([expect.objectContaining({ result: "failed", reason: "server error 503" })]);
+    expect(admin.store.get("id-ann")?.state).toBe("active");
+    expect(revoked(buildPlan([set("staff", [deactivated])], [...admin.store.values()]))).toEqual(["deactivate"]);
   });
 });
 
