@@ -20,7 +20,8 @@ export interface ApplyFlags {
   insecureHttp?: boolean;
   plan?: string;
   prune?: boolean;
-  maxDeletes?: number;
+  /** A cap, "all" (none), or absent: the default cap (see defaultDeleteCap). */
+  maxDeletes?: number | "all";
   concurrency?: number;
   adopt?: boolean;
   prehashPasswords?: boolean;
@@ -84,14 +85,14 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   try {
     result = await applyPlan(plan, admin, {
       concurrency: flags.concurrency,
-      maxDeletes: flags.maxDeletes,
+      maxDeletes: flags.maxDeletes === "all" ? undefined : (flags.maxDeletes ?? "default"),
       prehashPasswords: flags.prehashPasswords,
       bcryptCost: flags.bcryptCost,
       keepRecoveries: flags.recoveryOut !== undefined,
       onOutcome: (_o, done, total) => bar.tick(done, total),
     });
   } catch (error) {
-    if (error instanceof ApplyRefused) throw new UserError(error.message);
+    if (error instanceof ApplyRefused) throw new UserError(error.message, [], error.hint);
     throw error;
   } finally {
     bar.end();

@@ -5,6 +5,7 @@
 import yargs = require("yargs");
 import { applyCommand } from "./apply";
 import { connectedTo } from "./connect";
+import { destroyCommand } from "./destroy";
 import { reportError, UserError } from "./errors";
 import { exportCommand } from "./export";
 import { commandLine, completionShell } from "./invocation";
@@ -41,6 +42,21 @@ function positiveInt(name: string, min = 0) {
     return n;
   };
 }
+
+/** `--max-deletes N | all`: a cap, "all" (no cap), or undefined (not given: the default cap). */
+function maxDeletes(value: unknown): number | "all" | undefined {
+  if (value === undefined || String(value).trim() === "all") return value === undefined ? undefined : "all";
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value).trim())) {
+    throw new UserError(`--max-deletes must be a whole number >= 0 or "all", got ${JSON.stringify(value)}`, [], "e.g. --max-deletes 50, or --max-deletes all to lift the cap");
+  }
+  return n;
+}
+
+const maxDeletesOption = {
+  type: "string",
+  describe: "Refuse before the first write when more deletes are planned (default: 20, or a tenth of what the sets manage when that is more; all: no cap)",
+} as const;
 
 function bcryptCost(value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -100,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
           .option("insecure-http", insecureHttp)
           .option("plan", { type: "string", describe: "Apply this saved plan; refused if the live state changed since" })
           .option("prune", prune)
-          .option("max-deletes", { type: "string", describe: "Abort before the first write when more deletes are planned" })
+          .option("max-deletes", maxDeletesOption)
           .option("concurrency", { type: "string", describe: "Parallel writes: single-identity writes (default 8) and create batches (at most 2); 1 sends one request at a time" })
           .option("adopt", adopt)
           .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
@@ -119,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
               insecureHttp: a["insecure-http"],
               plan: a.plan,
               prune: a.prune,
-              maxDeletes: positiveInt("max-deletes")(a["max-deletes"]),
+              maxDeletes: maxDeletes(a["max-deletes"]),
               concurrency: positiveInt("concurrency", 1)(a.concurrency),
               adopt: a.adopt,
               prehashPasswords: a["prehash-passwords"],
@@ -150,6 +166,36 @@ export async function main(argv: string[]): Promise<number> {
           exportCommand({ endpoint: a.endpoint, insecureHttp: a["insecure-http"], set: a.set, key: a.key, out: a.out, unmanagedSet: a["unmanaged-set"] }, process.stdout, process.stderr),
         )(),
     )
+    .command(
+      "destroy",
+      "Delete every identity the named sets manage, and nothing else (no manifests needed)",
+      (y) =>
+        y
+          .option("set", { type: "string", array: true, demandOption: true, describe: "A set whose identities are deleted (repeatable)" })
+          .option("endpoint", endpoint)
+          .option("insecure-http", insecureHttp)
+          .option("max-deletes", maxDeletesOption)
+          .option("concurrency", { type: "string", describe: "Parallel deletes (default 8)" })
+          .option("key", { type: "string", default: "traits.email", describe: "Key path that names each identity in the plan" })
+          .option("output", output),
+      (a) =>
+        run(() =>
+          destroyCommand(
+            {
+              sets: (a.set as string[]).map(String),
+              key: a.key,
+              endpoint: a.endpoint,
+              insecureHttp: a["insecure-http"],
+              maxDeletes: maxDeletes(a["max-deletes"]),
+              concurrency: positiveInt("concurrency", 1)(a.concurrency),
+              output: a.output,
+            },
+            process.stdout,
+            process.stderr,
+            color,
+          ),
+        )(),
+    )
     .completion("completion", "Print a shell completion script: bash, or zsh with `completion zsh` (default: from $SHELL)")
     .option("color", { type: "boolean", describe: "Colour the text plan (default: on a terminal, unless NO_COLOR is set); --no-color turns it off" })
     .option("quiet", { type: "boolean", describe: "Print only errors and the final summary line (CI logs)" })
@@ -157,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
       Object.assign(style, outputStyle({ color: a.color, quiet: a.quiet }, process.env, Boolean(process.stdout.isTTY)));
       color = style.color;
     })
-    .demandCommand(1, "name a command: validate, plan, apply or export")
+    .demandCommand(1, "name a command: validate, plan, apply, export or destroy")
     .strict()
     .help()
     // 80 columns in a pipe or a CI log, the terminal's width on a terminal.

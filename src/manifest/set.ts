@@ -1,5 +1,6 @@
 // A schema-valid, interpolated set document -> DesiredSet: defaults merged, templates expanded, keys checked.
-import type { DesiredIdentity, DesiredSet, SourcePos } from "../reconcile/types";
+import type { DesiredIdentity, DesiredSet, RevokeOn, SourcePos } from "../reconcile/types";
+import { MARKER_KEY } from "../reconcile/marker";
 import { checkKey, checkMerged, checkOwn, KeyField, keyValue, Obj, parseKeyField, toDesired } from "./identity";
 import { deepFreeze, deepMerge } from "./merge";
 import { formatPath, Path, Reporter } from "./path";
@@ -13,6 +14,8 @@ export interface SetDocument {
     key?: string;
     prune?: boolean;
     adopt?: boolean;
+    sessions?: { revoke_on?: RevokeOn[] };
+    ignore?: string[];
     defaults?: Obj;
     identities?: Obj[];
     generate?: Array<{ count: number; template: Obj }>;
@@ -68,11 +71,27 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
     }
   });
 
+  const ignore = ignoredPaths(doc.spec.ignore ?? [], reporter);
   if (reporter.issues.length > 0) return undefined;
   const set: DesiredSet = { name, key: key.spec, prune: doc.spec.prune ?? false, ...(doc.spec.adopt ? { adopt: true } : {}), identities };
+  const revokeOn = doc.spec.sessions?.revoke_on;
+  if (revokeOn !== undefined) set.revokeOn = [...new Set(revokeOn)];
+  if (ignore.length > 0) set.ignore = ignore;
   const source = reporter.locate([]);
   if (source) set.source = source;
   return set;
+}
+
+/** `spec.ignore` split into segments (the schema checked their form); the ownership marker cannot be ignored. */
+function ignoredPaths(paths: string[], reporter: Reporter): string[][] {
+  return paths.flatMap((text, index) => {
+    const path = text.split(".");
+    if (path[0] === "metadata_admin" && path[1] === MARKER_KEY) {
+      reporter.add(["spec", "ignore", index], `"${text}" is the ownership marker, which ory-reconcile always manages`, "remove it from spec.ignore");
+      return [];
+    }
+    return [path];
+  });
 }
 
 /** Key uniqueness within a set; a generate entry's collisions are reported once, not once per copy. */

@@ -45,6 +45,11 @@ export interface Capabilities {
   identifierRules: "lower" | "precis";
   /** Imported password hashes must keep their cost parameters within the bounds of {@link HASH_COST_BOUNDS}. */
   hashCostLimits: boolean;
+  /**
+   * The password credential's `updated_at` moves only when the password changes (Kratos >= v25; v1.3.1 moves it on
+   * every identity update): a password changed outside ory-reconcile can be seen. See passwordChangedOutside.
+   */
+  passwordChanges?: boolean;
 }
 
 /** Page size when nothing is known about the server: the limit every Ory server accepts. */
@@ -63,6 +68,7 @@ export const NETWORK_CAPABILITIES: Capabilities = {
   // that the server would not refuse or pair.
   identifierRules: "lower",
   hashCostLimits: false,
+  passwordChanges: true,
 };
 
 export function isOryNetworkUrl(endpoint: string): boolean {
@@ -99,13 +105,13 @@ export function afterV26_2_0(version: string): boolean {
 export function kratosCapabilities(version: string, probedExternalId = false): Capabilities {
   const major = kratosMajor(version);
   if (major !== undefined && major < 25) {
-    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000 };
+    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000, passwordChanges: false };
   }
   const newer = major !== undefined || probedExternalId;
   // Identifier normalization (x/normalize.go) and hash cost bounds (hash/hash_limits.go) came after v26.2.0; a version
   // that names no release gets neither, so that nothing is refused or paired that such a server would not.
   const later = afterV26_2_0(version);
-  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer, identifierRules: later ? "precis" : "lower", hashCostLimits: later };
+  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer, identifierRules: later ? "precis" : "lower", hashCostLimits: later, passwordChanges: newer };
 }
 
 /** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */

@@ -5,6 +5,7 @@ import type { LiveIdentity, PatchOp } from "../reconcile/types";
 import { Api } from "./api";
 import { Capabilities, DEFAULT_PAGE_SIZE, detectCapabilities } from "./capabilities";
 import { createRetryingFetch, RequestEvent } from "./fetch";
+import { deleteIdentitySessions } from "./sessions";
 import {
   Consistency,
   getIdentity,
@@ -72,6 +73,8 @@ export interface OryClient {
   importsCredential(type: ImportedType): Promise<boolean>;
   /** A recovery link or code for the identity: see {@link createRecovery}. */
   createRecovery(identityId: string, recovery: RecoveryDecl): Promise<RecoveryGrant>;
+  /** Revokes every session of an identity: see {@link deleteIdentitySessions}. */
+  deleteIdentitySessions(id: string): Promise<"revoked" | "none">;
 }
 
 /**
@@ -141,6 +144,7 @@ export function createOryClient(options: OryClientOptions): OryClient {
     deleteCredentialType: (id, type) => deleteCredentialType(api, id, type),
     importsCredential: probeImport,
     createRecovery: (identityId, recovery) => createRecovery(api, identityId, recovery),
+    deleteIdentitySessions: (id) => deleteIdentitySessions(api, id),
   };
 }
 

@@ -53,4 +53,6 @@ export interface OryAdmin {
   importsCredential?(type: ImportedType): Promise<boolean>;
   /** `POST /admin/recovery/link|code`. Optional: without it a plan that asks for one is refused before writing. */
   createRecovery?(identityId: string, recovery: RecoveryDecl): Promise<RecoveryGrant>;
+  /** `DELETE /admin/identities/{id}/sessions`: revokes all its sessions; "none" when it had none (404). */
+  deleteIdentitySessions(id: string): Promise<"revoked" | "none">;
 }

@@ -3,6 +3,7 @@
 // stops the others.
 import { batchLimit } from "../ory/capabilities";
 import { addressesNotKept } from "./addresses";
+import { deleteCapRefusal } from "./delete-cap";
 import { OryApiError } from "../ory/errors";
 import type { BatchItemResult, OryAdmin } from "./admin";
 import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
@@ -37,8 +38,11 @@ export interface ApplyOptions {
    * create batches up to `BATCHES_IN_FLIGHT` (or this, when lower). 1: one request at a time.
    */
   concurrency?: number;
-  /** Refuse before the first write when the plan deletes more than this. */
-  maxDeletes?: number;
+  /**
+   * Refuse before the first write when the plan deletes more than this; `"default"`: more than the default cap
+   * (see defaultDeleteCap); absent: no cap (Pulumi, whose preview lists every delete before `up`).
+   */
+  maxDeletes?: number | "default";
   /** Called after every finished item. */
   onOutcome?: (outcome: Outcome, done: number, total: number) => void;
   /**
@@ -88,7 +92,15 @@ export interface ApplyResult {
   recoveries: RecoveryRecord[];
 }
 
-export class ApplyRefused extends Error {}
+export class ApplyRefused extends Error {
+  constructor(
+    message: string,
+    /** How to go on, when there is a way. */
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
 
 type CreateAction = Extract<Action, { action: "create" }>;
 type UpdateAction = Extract<Action, { action: "update" | "adopt" }>;
@@ -111,9 +123,8 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   let creates = actions.filter((a): a is CreateAction => a.action === "create");
   let updates = actions.filter((a): a is UpdateAction => a.action === "update" || a.action === "adopt");
   const deletes = actions.filter((a): a is DeleteAction => a.action === "delete");
-  if (options.maxDeletes !== undefined && deletes.length > options.maxDeletes) {
-    throw new ApplyRefused(`the plan deletes ${deletes.length} identities, more than --max-deletes ${options.maxDeletes}; nothing was written`);
-  }
+  const capped = deleteCapRefusal(plan, options.maxDeletes);
+  if (capped) throw new ApplyRefused(capped.message, capped.hint);
   const invites = recoveriesPlanned(plan);
   if (invites > 0 && !options.keepRecoveries) throw new ApplyRefused(recoveryRefusal(invites));
   if (options.prehashPasswords) [creates, updates] = await prehashed(creates, updates, options.bcryptCost ?? DEFAULT_BCRYPT_COST);
@@ -208,11 +219,16 @@ async function inOrder(items: UpdateAction[], waits: (a: UpdateAction) => string
  * document (`GET` then `PUT /admin/identities/{id}`, then a PATCH of what a PUT cannot carry); then one `DELETE
  * /admin/identities/{id}/credentials/{type}` per credential type declared `absent`, and one `DELETE
  * /admin/identities/{id}/credentials/oidc?identifier=…` per link to remove. Links are added before any is removed,
- * so a changed subject never leaves the identity without a way to sign in in between. Resolves to the identity as
+ * so a changed subject never leaves the identity without a way to sign in in between. When the plan revokes the
+ * sessions (revoke_sessions), `DELETE /admin/identities/{id}/sessions` comes before the writes and again after them.
+ * Resolves to the identity as
  * the server answered the last PATCH or PUT (undefined when neither was sent).
  */
 async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveIdentity | undefined> {
   let answered: LiveIdentity | undefined;
+  // Before the write: when revoking fails, nothing is written, and a re-run (which plans the same deactivation,
+  // adoption or password) revokes again. Once the identity is written, a later plan could no longer tell.
+  if (action.revoke_sessions) await admin.deleteIdentitySessions(action.id);
   // The client retries a PATCH whose answer was lost: send it in a form that survives being applied twice.
   if (!action.credentials) {
     if (action.patch.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(action.patch));
@@ -254,6 +270,8 @@ async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promise<LiveI
       throw error;
     }
   }
+  // And after it: a login in between would otherwise keep a session (suspended, to come back on reactivation).
+  if (action.revoke_sessions) await admin.deleteIdentitySessions(action.id);
   return answered;
 }
 

@@ -89,7 +89,8 @@ export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities
 function needsCredentials(sets: ReadonlyArray<DesiredSet>, options: PlanOptions): boolean {
   // Imported credential types (TOTP, …) are compared by type: their declarations need the live types too.
   const declaresOidc = sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined || identity.credentials?.imported !== undefined));
-  return declaresOidc || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
+  const enforcesPassword = options.passwordChanges === true && sets.some((set) => set.identities.some((identity) => identity.credentials?.password?.kind === "password" && identity.credentials.password.policy === "enforce"));
+  return declaresOidc || enforcesPassword || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
 }
 
 async function lookUp(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin): Promise<LiveIdentity[]> {
@@ -120,8 +121,9 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
   return { plan: run.plan, capabilities: run.capabilities, unmanaged: unmanagedReport(declaredSets, run.live, run.plan) };
 }
 
-async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, ...options }: PlanOptions & { unmanaged?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
+async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, ...given }: PlanOptions & { unmanaged?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
+  const options: PlanOptions = capabilities.passwordChanges ? { ...given, passwordChanges: true } : given;
   const found = capabilityIssues(declaredSets, capabilities);
   if (found.length === 0) found.push(...(await importIssues(declaredSets, admin, capabilities)));
   const issues = hideInIssues(found, hiddenOf(declaredSets));

@@ -1,6 +1,6 @@
 // The versioned JSON plan (`--output json`, `--out plan.json`): plain data, secrets redacted. Text output is
 // rendered from it, and `apply --plan` compares a saved one with a fresh plan.
-import { Action, FieldChange, Holdings, Json, Plan, shownKey, Summary } from "./types";
+import { Action, FieldChange, Holdings, Json, Plan, RevokeOn, shownKey, Summary } from "./types";
 import { redactJson } from "./sensitive";
 import { jsonEqual } from "./json";
 import { MARKER_KEY } from "./marker";
@@ -24,6 +24,8 @@ export interface JsonAction {
   remove?: string[];
   /** Adopt only: what the live identity already holds that the manifest does not write (see Holdings). */
   holds?: Holdings;
+  /** Why the identity's sessions are revoked after the write (`deactivate`, `adopt`, `password_change`). */
+  revoke_sessions?: RevokeOn[];
   live_digest?: string;
   /** The `generate` entry of the manifest that declared this identity (`spec.generate[0]`), when one did. */
   generate?: string;
@@ -72,6 +74,7 @@ function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
     if (action.unlink) out.unlink = [...action.unlink];
     if (action.remove) out.remove = [...action.remove];
     if (action.holds) out.holds = redacted(action.holds) as unknown as Holdings;
+    if (action.revoke_sessions) out.revoke_sessions = [...action.revoke_sessions];
   }
   return out;
 }

@@ -133,6 +133,9 @@ export function planningView(live: LiveIdentity): LiveIdentity {
     const credentials: NonNullable<LiveIdentity["credentials"]> = {};
     for (const [type, credential] of Object.entries(live.credentials)) {
       credentials[type] = credential.identifiers !== undefined ? { identifiers: credential.identifiers } : {};
+      // The password's timestamps tell whether it was changed outside ory-reconcile (see passwordChangedOutside).
+      const { created_at, updated_at } = credential;
+      if (type === "password" && typeof created_at === "string" && typeof updated_at === "string") Object.assign(credentials[type], { created_at, updated_at });
     }
     view.credentials = credentials;
   }

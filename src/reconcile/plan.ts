@@ -30,6 +30,9 @@ import {
 } from "./types";
 import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
 import { importedChanges } from "./imported";
+import { withIgnored } from "./ignore";
+import { revokeReasons } from "./sessions";
+import { passwordChangedOutside, withOutsideReason } from "./password-changes";
 
 type KeyIndex = Map<string, LiveIdentity[]>;
 
@@ -64,8 +67,10 @@ interface MarkerPlan {
   marker: Marker;
   /** The same marker with the stored fingerprint in the current format: written only along with another write. */
   upgrade?: Marker;
-  /** Policy `enforce` and the stored fingerprint was not made from the declared password. */
+  /** Policy `enforce` and the stored fingerprint was not made from the declared password, or it was changed outside. */
   resetPassword: boolean;
+  /** The password is set again because it was changed outside ory-reconcile (see passwordChangedOutside). */
+  changedOutside?: boolean;
 }
 
 /**
@@ -73,13 +78,14 @@ interface MarkerPlan {
  * fingerprint already on the server is left alone (it only matters again if `enforce` comes back). A stored
  * fingerprint in an older format that matches the declared password is kept until the identity is written anyway.
  */
-function markerFor(set: string, identity: DesiredIdentity, live?: Marker): MarkerPlan {
+function markerFor(set: string, identity: DesiredIdentity, live?: Marker, changedOutside = false): MarkerPlan {
   const password = identity.credentials?.password;
   const stored = live?.set === set ? live.password : undefined;
   if (password?.policy !== "enforce") return { marker: stored !== undefined ? { set, password: stored } : { set }, resetPassword: false };
   const current: Marker = { set, password: fingerprintOf(set, identity.key, password) };
-  if (stored === current.password) return { marker: current, resetPassword: false };
-  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, resetPassword: false };
+  const outside = changedOutside ? { resetPassword: true, changedOutside: true } : { resetPassword: false };
+  if (stored === current.password) return { marker: current, ...outside };
+  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, ...outside };
   return { marker: current, resetPassword: true };
 }
 
@@ -188,7 +194,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const current = matches[0];
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
-      const marker = markerFor(set.name, identity, liveMarker);
+      const marker = markerFor(set.name, identity, liveMarker, options.passwordChanges === true && passwordChangedOutside(identity, current));
       const desired = desiredDoc(identity, marker.marker, options.identifierRules);
       if (!current) {
         creates.push({ index: actions.length, identity });
@@ -227,7 +233,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, asStored(identity, current, uniques), current, liveMarker, marker, options.identifierRules));
+      actions.push(pairedAction(set, asStored(identity, current, uniques), current, liveMarker, marker, options.identifierRules));
     }
 
     const prune = set.prune || options.prune === true;
@@ -242,11 +248,13 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, asStored(identity, old, uniques), old, liveMarker, markerFor(set.name, identity, liveMarker), options.identifierRules);
+        actions[index] = pairedAction(set, asStored(identity, old, uniques), old, liveMarker, markerFor(set.name, identity, liveMarker, options.passwordChanges === true && passwordChangedOutside(identity, old)), options.identifierRules);
       }
     }
+    let managed = 0;
     for (const identity of live) {
       const marker = readMarker(identity.metadata_admin);
+      if (ours(marker)) managed++;
       if (!ours(marker) || claimedBy.get(identity.id) === set.name) continue;
       const live_digest = liveDigest(identity);
       inScope.push(live_digest);
@@ -261,7 +269,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, state_digest: digest(inScope.sort()) });
+    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, managed, state_digest: digest(inScope.sort()) });
   }
   const plan: Plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
@@ -289,15 +297,31 @@ function markerAction(set: string, key: string, live: LiveIdentity, marker: Mark
   return { action: "update", set, key, id: live.id, patch, changes: [], live_digest };
 }
 
-/** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
-function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan, rules?: IdentifierRules): Action {
+/**
+ * The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. The set's
+ * ignored paths are neither compared nor written; its `revoke_on` says whether the write revokes the sessions.
+ */
+function pairedAction(
+  rules: Pick<DesiredSet, "name" | "ignore" | "revokeOn">,
+  identity: DesiredIdentity,
+  current: LiveIdentity,
+  liveMarker: Marker | undefined,
+  marker: MarkerPlan,
+  identifierRules?: IdentifierRules,
+): Action {
+  const set = rules.name;
   const live_digest = liveDigest(current);
-  let desired = desiredDoc(identity, marker.marker, rules);
-  const observed: Doc = liveDoc(current, desired, rules);
+  const ignore = rules.ignore ?? [];
+  const declared = (m: Marker) => {
+    const doc = desiredDoc(identity, m, identifierRules);
+    return ignore.length > 0 ? withIgnored(doc, liveDoc(current, doc, identifierRules), ignore) : doc;
+  };
+  let desired = declared(marker.marker);
+  const observed: Doc = liveDoc(current, desired, identifierRules);
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
-  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade, rules)));
+  if (marker.upgrade) patch = makePatch(observed, (desired = declared(marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },
@@ -306,7 +330,23 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   ).concat(removeLines ?? []);
   const action = liveMarker ? "update" : "adopt";
   const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
-  return { action, set, key: identity.key, ...shown(identity), id: current.id, patch, credentials, ...(unlink ? { unlink } : {}), ...(remove ? { remove } : {}), ...(unlinkSaml ? { unlinkSaml } : {}), ...adopt, changes: redactChanges(changes, identity.sensitive), live_digest };
+  const revoke_sessions = revokeReasons(rules.revokeOn, { adopt: !liveMarker, before: observed.state, after: desired.state, passwordReset: credentials?.password !== undefined });
+  return {
+    action,
+    set,
+    key: identity.key,
+    ...shown(identity),
+    id: current.id,
+    patch,
+    credentials,
+    ...(unlink ? { unlink } : {}),
+    ...(remove ? { remove } : {}),
+    ...(unlinkSaml ? { unlinkSaml } : {}),
+    ...adopt,
+    ...(revoke_sessions ? { revoke_sessions } : {}),
+    changes: redactChanges(marker.changedOutside ? withOutsideReason(changes) : changes, identity.sensitive),
+    live_digest,
+  };
 }
 
 /** The label, sensitive values and generate entry an action carries over from its declaration, when it has them. */

@@ -51,6 +51,7 @@ export function renderPlan(raw: JsonPlan, options: { color?: boolean; verbose?: 
       const holds = action.holds ? ` ${holdings(action.holds)}` : "";
       lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}${holds}`);
       for (const change of action.changes) lines.push(`    ${changeLine(action.action, change)}`);
+      if (action.revoke_sessions) lines.push(`    sessions: revoke (${action.revoke_sessions.join(", ")})`);
       if (action.action === "adopt" && action.changes.length === 0) lines.push("    (no drift: only the ownership marker is added)");
       if (action.action === "update" && action.changes.length === 0) lines.push("    (only the ownership marker changes)");
     }

@@ -130,9 +130,25 @@ export interface DesiredSet {
   prune: boolean;
   /** `spec.adopt`: take over unmanaged live identities whose key matches (absent: only with the `adopt` plan option). */
   adopt?: boolean;
+  /** `spec.sessions.revoke_on`: when an identity's sessions are revoked (absent: {@link DEFAULT_REVOKE_ON}). */
+  revokeOn?: RevokeOn[];
+  /**
+   * `spec.ignore`: dotted paths under traits, metadata_public or metadata_admin (e.g. `traits.name`), each split into
+   * its segments. Set on create, then never compared or written.
+   */
+  ignore?: string[][];
   identities: DesiredIdentity[];
   source?: SourcePos;
 }
+
+/**
+ * When a set revokes an identity's sessions (`DELETE /admin/identities/{id}/sessions`): when it goes from `active`
+ * to `inactive` (Kratos only suspends the sessions of an inactive identity and restores them on reactivation), when
+ * it is adopted, when an `enforce` password is set again.
+ */
+export type RevokeOn = "deactivate" | "adopt" | "password_change";
+export const REVOKE_ON: readonly RevokeOn[] = ["deactivate", "adopt", "password_change"];
+export const DEFAULT_REVOKE_ON: readonly RevokeOn[] = ["deactivate", "adopt"];
 
 /** A live identity as the admin API returns it (JSON, snake_case). */
 export interface LiveIdentity {
@@ -144,7 +160,7 @@ export interface LiveIdentity {
   state?: string;
   external_id?: string | null;
   organization_id?: string | null;
-  credentials?: Record<string, { type?: string; identifiers?: string[]; config?: Json; version?: number }>;
+  credentials?: Record<string, { type?: string; identifiers?: string[]; config?: Json; version?: number; created_at?: string; updated_at?: string }>;
   verifiable_addresses?: Array<{ value: string; via: string; verified: boolean; status: string } & JsonObject>;
   recovery_addresses?: Array<{ value: string; via: string } & JsonObject>;
   [other: string]: unknown;
@@ -193,6 +209,8 @@ export type Action = Generated &
       unlinkSaml?: Secret[];
       /** Adopt only: what the live identity already holds that the manifest does not write. */
       holds?: Holdings;
+      /** Why the identity's sessions are revoked after the write (absent: they are kept). */
+      revoke_sessions?: RevokeOn[];
       changes: FieldChange[];
       live_digest: string;
     }
@@ -223,6 +241,8 @@ export interface SetPlan {
   /** The set may adopt unmanaged identities (`spec.adopt`); a refused create is paired again with the same rule. */
   adopt?: boolean;
   actions: Action[];
+  /** How many live identities the set manages (its marker), for the default delete cap. */
+  managed?: number;
   /** Digest of every live identity the set's plan depends on (matched or managed), for `apply --plan`. */
   state_digest: string;
 }
@@ -294,6 +314,11 @@ export interface PlanOptions {
   schemas?: ReadonlyArray<{ id: string; schema: unknown }>;
   /** How the server normalizes identifiers and addresses before comparing them (default `lower`). */
   identifierRules?: IdentifierRules;
+  /**
+   * The server's password credential timestamps show a password changed outside ory-reconcile (Kratos >= v25, Ory
+   * Network; see passwordChangedOutside): an `enforce` password changed that way is set again.
+   */
+  passwordChanges?: boolean;
 }
 
 /** One subject string per identity, used in every plan line, progress line, error and result. */

@@ -182,7 +182,8 @@ export async function killAndConverge(
   landed?: number | [number, number],
 ): Promise<void> {
   const keysOf = (all: LiveIdentity[]) => all.filter((i) => markerSet(i) === set.name).map((i) => trait(i, set.trait));
-  const killed = await runKilledAt(c.proxy, point, ["apply", dir], c.env);
+  // Phases that prune delete every identity of the set: past the default delete cap.
+  const killed = await runKilledAt(c.proxy, point, ["apply", dir, "--max-deletes", "all"], c.env);
   expect({ point: point.name, fired: killed.fired, signal: killed.signal }).toEqual({ point: point.name, fired: true, signal: "SIGKILL" });
   const afterKill = keysOf(await listAll(c.kratos.adminUrl));
   expect({ point: point.name, duplicates: duplicates(afterKill) }).toEqual({ point: point.name, duplicates: [] });
@@ -193,7 +194,7 @@ export async function killAndConverge(
   }
 
   const env = { ...c.env, ORY_ADMIN_URL: c.proxy.url };
-  const rerun = await runCli(["apply", dir], env);
+  const rerun = await runCli(["apply", dir, "--max-deletes", "all"], env);
   c.figures.push({ point: point.name, landed: afterKill.length, rerun: outcome(rerun) });
   expect({ point: point.name, rerun: outcome(rerun) }).toEqual({ point: point.name, rerun: expect.stringMatching(/^exit 0: Apply complete: .* 0 failed\.$/) });
   const plan = await runCli(["plan", dir, "--detailed-exitcode"], env);

@@ -84,7 +84,7 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
     proxy.setFaults(faults);
     const runs: CliResult[] = [];
     try {
-      while (runs.length < MAX_RUNS && (runs.length === 0 || runs[runs.length - 1].code !== 0)) runs.push(await runCli(["apply", dir], env()));
+      while (runs.length < MAX_RUNS && (runs.length === 0 || runs[runs.length - 1].code !== 0)) runs.push(await runCli(["apply", dir, "--max-deletes", "all"], env()));
     } finally {
       proxy.setFaults(undefined);
     }

@@ -35,7 +35,7 @@ describe("parseSetObject", () => {
     expect(result).toEqual({
       ok: false,
       issues: [
-        { path: "spec.extra", message: 'unknown field "extra"', hint: "allowed fields here: key, prune, adopt, defaults, identities, generate" },
+        { path: "spec.extra", message: 'unknown field "extra"', hint: "allowed fields here: key, prune, adopt, sessions, ignore, defaults, identities, generate" },
         { path: "spec.identities[0].stat", message: 'unknown field "stat"', hint: 'did you mean "state"?' },
       ],
     });

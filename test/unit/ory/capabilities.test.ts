@@ -4,10 +4,10 @@ import { createOryClient } from "../../../src/ory/client";
 import { kratosCapabilities, kratosMajor } from "../../../src/ory/capabilities";
 import { fakeFetch, Handler, instantPolicy, json } from "./fake";
 
-const NEWER = { flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false };
-const V1 = { flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false };
+const NEWER = { flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false, passwordChanges: true };
+const V1 = { flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false, passwordChanges: false };
 /** A dev build of a server without the route: the limits every server accepts, no external_id. */
-const UNKNOWN_OLD = { ...NEWER, externalId: false, organizationId: false };
+const UNKNOWN_OLD = { ...NEWER, externalId: false, organizationId: false, passwordChanges: false };
 
 /** What Kratos' router answers for a path it has no route for (seen on v1.3.1 and v26.2.0). */
 const routerNotFound = () => new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });

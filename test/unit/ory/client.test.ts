@@ -250,13 +250,14 @@ describe("capabilities", () => {
       idsFilterMax: 500,
       identifierRules: "lower",
       hashCostLimits: false,
+      passwordChanges: true,
     });
     expect(fake.calls).toHaveLength(0);
   });
 
   it("reads the Kratos version once per client", async () => {
     const { ory, calls } = client(() => json(200, { version: "v1.3.1" }));
-    const expected = { version: "v1.3.1", flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false };
+    const expected = { version: "v1.3.1", flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false, passwordChanges: false };
     expect(await ory.capabilities()).toEqual(expected);
     expect(await ory.capabilities()).toEqual(expected);
     expect(calls.map((call) => call.url.pathname)).toEqual(["/admin/version"]);

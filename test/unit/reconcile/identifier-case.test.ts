@@ -77,6 +77,7 @@ describe("buildPlan with keyFolds", () => {
         ],
         credentials: undefined,
         holds: { credentials: ["password"], providers: [], verified_addresses: [] },
+        revoke_sessions: ["adopt"],
         changes: [{ path: "/traits/email", before: "Dana@Example.com", after: "dana@example.com" }],
       },
     ]);

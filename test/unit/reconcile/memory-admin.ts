@@ -94,5 +94,9 @@ export function memoryAdmin(caps: Capabilities | "network" | string = "network",
       credential.identifiers = before.filter((other) => other !== identifier);
       return "deleted";
     },
+    deleteIdentitySessions: async (id) => {
+      calls.push(`deleteIdentitySessions ${id}`);
+      return store.has(id) ? "revoked" : "none";
+    },
   };
 }

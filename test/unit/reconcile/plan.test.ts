@@ -123,6 +123,7 @@ describe("buildPlan", () => {
       ],
       credentials: undefined,
       holds: { credentials: ["password"], providers: [], verified_addresses: [] },
+      revoke_sessions: ["adopt"],
       changes: [{ path: "/metadata_public", before: { x: 1 }, after: null }],
     });
     expect(plan.summary.adopt).toBe(1);

@@ -22,6 +22,7 @@ describe("renderPlan", () => {
       [
         "> adopt staff/cfo@corp.example (00000000-0000-4000-8000-00000000c0f0) holds credentials: oidc, password; providers: google:10987654321; verified addresses: cfo@corp.example",
         '    ~ /metadata_public: null -> {"role":"cfo"}',
+        "    sessions: revoke (adopt)",
         "Plan: 0 to create, 0 to update, 0 to delete, 1 to adopt.",
         "",
       ].join("\n"),
