@@ -2,6 +2,7 @@
 import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
+import { keyChangedOutside, keyDigest } from "./key-digest";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -57,25 +58,29 @@ function where(pos: DesiredIdentity["source"]): string {
 /** The marker a declared identity must carry, and whether its enforced password must be set again. */
 interface MarkerPlan {
   marker: Marker;
-  /** The same marker with the stored fingerprint in the current format: written only along with another write. */
-  upgrade?: Marker;
+  /** The marker with what waits for a write in the current form (fingerprint format, key digest): written only along with another write. */
+  upgrade: Marker;
   /** Policy `enforce` and the stored fingerprint was not made from the declared password. */
   resetPassword: boolean;
 }
 
 /**
- * The marker a declared identity must carry: the password fingerprint for policy `enforce`; otherwise a
- * fingerprint already on the server is left alone (it only matters again if `enforce` comes back). A stored
- * fingerprint in an older format that matches the declared password is kept until the identity is written anyway.
+ * The marker a declared identity must carry: the digest of its key, and the password fingerprint for policy
+ * `enforce`; otherwise a fingerprint already on the server is left alone (it only matters again if `enforce` comes
+ * back). A stored fingerprint in an older format that matches the declared password, and a marker without a key
+ * digest (written before there was one), are kept until the identity is written anyway.
  */
 function markerFor(set: string, identity: DesiredIdentity, live?: Marker): MarkerPlan {
   const password = identity.credentials?.password;
   const stored = live?.set === set ? live.password : undefined;
-  if (password?.policy !== "enforce") return { marker: stored !== undefined ? { set, password: stored } : { set }, resetPassword: false };
-  const current: Marker = { set, password: fingerprintOf(set, identity.key, password) };
-  if (stored === current.password) return { marker: current, resetPassword: false };
-  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, resetPassword: false };
-  return { marker: current, resetPassword: true };
+  const key = keyDigest(identity.markedKey ?? identity.key);
+  const keyNow = live !== undefined && live.key === undefined ? undefined : key;
+  const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({ set, ...(digest !== undefined ? { key: digest } : {}), ...(fingerprint !== undefined ? { password: fingerprint } : {}) });
+  if (password?.policy !== "enforce") return { marker: make(stored, keyNow), upgrade: make(stored, key), resetPassword: false };
+  const current = fingerprintOf(set, identity.markedKey ?? identity.key, password);
+  if (stored === current) return { marker: make(current, keyNow), upgrade: make(current, key), resetPassword: false };
+  if (fingerprintMatches(stored, set, identity.markedKey ?? identity.key, password)) return { marker: make(stored, keyNow), upgrade: make(current, key), resetPassword: false };
+  return { marker: make(current, key), upgrade: make(current, key), resetPassword: true };
 }
 
 /** What a plan writes to an existing identity's credentials. */
@@ -203,6 +208,17 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
+      // A managed identity whose key changed outside this tool may now belong to someone else (its user changed
+      // their own e-mail to the declared one): pairing it by that key is a takeover, so it needs adoption.
+      const moved = liveMarker !== undefined && keyChangedOutside(liveMarker, current, set.key);
+      if (moved && !mayAdopt) {
+        issues.push({
+          pos: identity.source,
+          message: `${who}: live identity ${current.id} is managed by set ${set.name}, but its ${id} was changed outside ory-reconcile since the set wrote its ownership marker (for another key), so it may belong to someone else`,
+          hint: options.adoptHint ?? `check who uses identity ${current.id}; to pair it with this declaration anyway (the marker then records this key), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
+        });
+        continue;
+      }
       if (!liveMarker && !mayAdopt) {
         issues.push({
           pos: identity.source,
@@ -212,7 +228,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set.name, identity, current, liveMarker, marker));
+      actions.push(pairedAction(set.name, identity, current, moved ? undefined : liveMarker, marker));
     }
 
     const prune = set.prune || options.prune === true;
@@ -224,7 +240,8 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         const held = heldBy(uniques.declared(identity), holders());
         const old = held.length === 1 ? held[0] : undefined;
         const liveMarker = old && ours(readMarker(old.metadata_admin));
-        if (!old || !liveMarker || claimedBy.has(old.id)) continue;
+        // Only an identity whose key is still the one its marker records was renamed by the manifest.
+        if (!old || !liveMarker || claimedBy.has(old.id) || keyChangedOutside(liveMarker, old, set.key)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
         actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
@@ -266,7 +283,10 @@ function markerAction(set: string, key: string, live: LiveIdentity, marker: Mark
   return { action: "update", set, key, id: live.id, patch, changes: [], live_digest };
 }
 
-/** The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. */
+/**
+ * The action that makes `current` (paired with `identity`) match the manifest: noop, update, or adopt when
+ * `liveMarker` is undefined (unmanaged, or managed under a key changed outside this tool).
+ */
 function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdentity, liveMarker: Marker | undefined, marker: MarkerPlan): Action {
   const live_digest = liveDigest(current);
   let desired = desiredDoc(identity, marker.marker);
@@ -274,7 +294,7 @@ function pairedAction(set: string, identity: DesiredIdentity, current: LiveIdent
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), id: current.id, live_digest };
-  if (marker.upgrade) patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
+  patch = makePatch(observed, (desired = desiredDoc(identity, marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },

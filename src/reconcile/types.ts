@@ -95,6 +95,11 @@ export interface Sensitive {
 export interface DesiredIdentity {
   /** The key value inside its set (e.g. the email). */
   key: string;
+  /**
+   * The key the ownership marker records (its digest) and the password fingerprint is bound to, when the planner
+   * pairs the identity by another value (an Identity resource is paired by its id); absent: `key`.
+   */
+  markedKey?: string;
   /** Shown instead of the key when the key is sensitive, e.g. `(sensitive #2)`. */
   label?: string;
   sensitive?: Sensitive;

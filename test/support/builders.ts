@@ -1,5 +1,6 @@
 // Small builders for planner fixtures.
 import { passwordFingerprint } from "../../src/reconcile/fingerprint";
+import { keyDigest } from "../../src/reconcile/key-digest";
 import { MARKER_KEY } from "../../src/reconcile/marker";
 import { DesiredIdentity, DesiredSet, IdentityBody, LiveIdentity, Secret } from "../../src/reconcile/types";
 
@@ -34,9 +35,13 @@ export function live(email: string, fields: Partial<LiveIdentity> = {}): LiveIde
   };
 }
 
-/** A live identity managed by `setName` (marker in metadata_admin, merged with `userAdmin`). */
-export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string): LiveIdentity {
+/**
+ * A live identity managed by `setName` (marker in metadata_admin, merged with `userAdmin`), its marker written for
+ * the key `email` (its digest; `markedKey: null` writes a marker of the form before key digests existed).
+ */
+export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string, markedKey: string | null = email): LiveIdentity {
   const marker: Record<string, string> = { set: setName };
+  if (markedKey !== null) marker.key = keyDigest(markedKey);
   if (password) marker.password = password;
   return live(email, { ...fields, metadata_admin: { ...userAdmin, [MARKER_KEY]: marker } });
 }

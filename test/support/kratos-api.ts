@@ -23,3 +23,27 @@ export async function canLogIn(publicUrl: string, identifier: string, password: 
   if (response.status === 400) return false;
   throw new Error(`unexpected login answer ${response.status}: ${await response.text()}`);
 }
+
+/** Logs in through Kratos' public API login flow and returns the session token (throws when refused). */
+export async function sessionToken(publicUrl: string, identifier: string, password: string): Promise<string> {
+  const flow = (await (await fetch(`${publicUrl}/self-service/login/api`)).json()) as { ui: { action: string } };
+  const response = await fetch(flow.ui.action, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ method: "password", identifier, password }),
+  });
+  if (response.status !== 200) throw new Error(`login refused: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { session_token: string }).session_token;
+}
+
+/**
+ * Changes the logged-in user's own traits through Kratos' public API settings flow (method `profile`), as a user
+ * does in self-service; returns the traits the server then holds (throws when refused).
+ */
+export async function changeOwnTraits(publicUrl: string, token: string, traits: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const headers = { "x-session-token": token, accept: "application/json" };
+  const flow = (await (await fetch(`${publicUrl}/self-service/settings/api`, { headers })).json()) as { ui: { action: string } };
+  const response = await fetch(flow.ui.action, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ method: "profile", traits }) });
+  if (response.status !== 200) throw new Error(`settings refused: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { identity: { traits: Record<string, unknown> } }).identity.traits;
+}

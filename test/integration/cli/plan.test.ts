@@ -70,7 +70,7 @@ identities:
         action: "adopt",
         key: "handmade@example.com",
         id: ids["handmade@example.com"],
-        patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } }],
+        patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: "(sensitive)" } } }],
         holds: { credentials: await credentialTypes("handmade@example.com"), providers: [], verified_addresses: [] },
         changes: [],
       },
