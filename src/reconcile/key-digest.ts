@@ -7,21 +7,33 @@ import { ANY_FOLD, foldKey, liveKey } from "./normalize";
 import type { KeySpec, LiveIdentity } from "./types";
 import type { Marker } from "./marker";
 
-/**
- * The digest of a key as the marker stores it: base64url of the first 16 bytes of SHA-256 over
- * `ory-reconcile:key\0` and the key folded the coarsest way the server may compare keys (lower case, e-mails
- * trimmed; see ANY_FOLD), so that a set's fold (which depends on the identity schema) never changes it. Whoever can
- * read the marker can read the identity's traits too, so it tells them nothing new; outputs never print it.
- */
-export function keyDigest(key: string): string {
-  return createHash("sha256").update(`ory-reconcile:key\0${foldKey(key, ANY_FOLD)}`).digest().subarray(0, 16).toString("base64url");
+/** A key spec as `spec.key` writes it: `external_id` or `traits.<dotted.path>`. */
+export function keyPath(spec: KeySpec): string {
+  return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
 }
 
 /**
- * Whether a managed identity's key was changed since its marker was written: the marker records a key digest (markers
- * written before it existed do not: they are trusted until the next write adds one) and the live identity's key
- * under `spec` (none counts as "") no longer matches it.
+ * The key digest as the marker stores it: `<key path>:<digest>`, the digest being base64url of the first 16 bytes of
+ * SHA-256 over `ory-reconcile:key\0` and the key folded the coarsest way the server may compare keys (lower case,
+ * e-mails trimmed; see ANY_FOLD), so that a set's fold (which depends on the identity schema) never changes it.
+ * Whoever can read the marker can read the identity's traits too, so it tells them nothing new; outputs never print it.
+ */
+export function keyDigest(key: string, spec: KeySpec): string {
+  return `${keyPath(spec)}:` + createHash("sha256").update(`ory-reconcile:key\0${foldKey(key, ANY_FOLD)}`).digest().subarray(0, 16).toString("base64url");
+}
+
+/**
+ * Whether a marker's key digest was made under `spec` (the set's current key path). One written before digests
+ * existed (none), or under another `spec.key`, cannot be checked: it is kept until the next write replaces it.
+ */
+export function digestUnder(marker: Marker | undefined, spec: KeySpec): boolean {
+  return marker?.key !== undefined && marker.key.startsWith(keyPath(spec) + ":");
+}
+
+/**
+ * Whether a managed identity's key was changed since its marker was written: the marker's digest was made under
+ * `spec` and the live identity's key under `spec` (none counts as "") no longer matches it.
  */
 export function keyChangedOutside(marker: Marker, live: LiveIdentity, spec: KeySpec): boolean {
-  return marker.key !== undefined && marker.key !== keyDigest(liveKey(live, spec) ?? "");
+  return digestUnder(marker, spec) && marker.key !== keyDigest(liveKey(live, spec) ?? "", spec);
 }

@@ -1,7 +1,7 @@
 // The ownership marker: one reserved key inside `metadata_admin` of every identity a set created or adopted.
-//   metadata_admin: { "ory_reconcile": { "set": "staff", "key": "<key digest>", "password": "<fingerprint>" }, ...user keys }
-// `key` is the digest of the key the identity was created or adopted for (see key-digest.ts); markers written before
-// it existed lack it and get it with the next write to the identity.
+//   metadata_admin: { "ory_reconcile": { "set": "staff", "key": "traits.email:<digest>", "password": "<fingerprint>" }, ...user keys }
+// `key` is the key path and a digest of the key the identity was created, adopted or renamed for (key-digest.ts);
+// markers written before it existed (or under another key path) lack a usable one and get it with the next write.
 // User keys are never touched by marker logic and the marker is never reported as drift of the user's metadata.
 import type { Json, JsonObject } from "./types";
 

@@ -2,7 +2,7 @@
 import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
-import { keyChangedOutside, keyDigest } from "./key-digest";
+import { digestUnder, keyChangedOutside, keyDigest } from "./key-digest";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -70,16 +70,18 @@ interface MarkerPlan {
  * back). A stored fingerprint in an older format that matches the declared password, and a marker without a key
  * digest (written before there was one), are kept until the identity is written anyway.
  */
-function markerFor(set: string, identity: DesiredIdentity, live?: Marker): MarkerPlan {
+function markerFor(set: DesiredSet, identity: DesiredIdentity, live?: Marker): MarkerPlan {
   const password = identity.credentials?.password;
-  const stored = live?.set === set ? live.password : undefined;
-  const key = keyDigest(identity.markedKey ?? identity.key);
-  const keyNow = live !== undefined && live.key === undefined ? undefined : key;
-  const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({ set, ...(digest !== undefined ? { key: digest } : {}), ...(fingerprint !== undefined ? { password: fingerprint } : {}) });
+  const stored = live?.set === set.name ? live.password : undefined;
+  const marked = identity.markedKey ?? { key: identity.key, spec: set.key };
+  const key = keyDigest(marked.key, marked.spec);
+  // A digest of another form (none, or made under another key path) stays until the identity is written anyway.
+  const keyNow = live !== undefined && !digestUnder(live, marked.spec) ? live.key : key;
+  const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({ set: set.name, ...(digest !== undefined ? { key: digest } : {}), ...(fingerprint !== undefined ? { password: fingerprint } : {}) });
   if (password?.policy !== "enforce") return { marker: make(stored, keyNow), upgrade: make(stored, key), resetPassword: false };
-  const current = fingerprintOf(set, identity.markedKey ?? identity.key, password);
+  const current = fingerprintOf(set.name, marked.key, password);
   if (stored === current) return { marker: make(current, keyNow), upgrade: make(current, key), resetPassword: false };
-  if (fingerprintMatches(stored, set, identity.markedKey ?? identity.key, password)) return { marker: make(stored, keyNow), upgrade: make(current, key), resetPassword: false };
+  if (fingerprintMatches(stored, set.name, marked.key, password)) return { marker: make(stored, keyNow), upgrade: make(current, key), resetPassword: false };
   return { marker: make(current, key), upgrade: make(current, key), resetPassword: true };
 }
 
@@ -179,7 +181,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const current = matches[0];
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
-      const marker = markerFor(set.name, identity, liveMarker);
+      const marker = markerFor(set, identity, liveMarker);
       const desired = desiredDoc(identity, marker.marker);
       if (!current) {
         creates.push({ index: actions.length, identity });
@@ -244,7 +246,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id) || keyChangedOutside(liveMarker, old, set.key)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set.name, identity, liveMarker));
+        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set, identity, liveMarker));
       }
     }
     for (const identity of live) {

@@ -99,7 +99,7 @@ export interface DesiredIdentity {
    * The key the ownership marker records (its digest) and the password fingerprint is bound to, when the planner
    * pairs the identity by another value (an Identity resource is paired by its id); absent: `key`.
    */
-  markedKey?: string;
+  markedKey?: { key: string; spec: KeySpec };
   /** Shown instead of the key when the key is sensitive, e.g. `(sensitive #2)`. */
   label?: string;
   sensitive?: Sensitive;

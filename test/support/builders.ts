@@ -2,7 +2,10 @@
 import { passwordFingerprint } from "../../src/reconcile/fingerprint";
 import { keyDigest } from "../../src/reconcile/key-digest";
 import { MARKER_KEY } from "../../src/reconcile/marker";
-import { DesiredIdentity, DesiredSet, IdentityBody, LiveIdentity, Secret } from "../../src/reconcile/types";
+import { DesiredIdentity, DesiredSet, IdentityBody, KeySpec, LiveIdentity, Secret } from "../../src/reconcile/types";
+
+/** The key spec `traits.email`, which `set` uses by default. */
+export const EMAIL_KEY: KeySpec = { kind: "trait", path: ["email"] };
 
 let counter = 0;
 
@@ -37,11 +40,12 @@ export function live(email: string, fields: Partial<LiveIdentity> = {}): LiveIde
 
 /**
  * A live identity managed by `setName` (marker in metadata_admin, merged with `userAdmin`), its marker written for
- * the key `email` (its digest; `markedKey: null` writes a marker of the form before key digests existed).
+ * the key `markedKey` under `spec` (default: `email` under traits.email; `markedKey: null` writes a marker of the form
+ * before key digests existed).
  */
-export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string, markedKey: string | null = email): LiveIdentity {
+export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string, markedKey: string | null = email, spec: KeySpec = EMAIL_KEY): LiveIdentity {
   const marker: Record<string, string> = { set: setName };
-  if (markedKey !== null) marker.key = keyDigest(markedKey);
+  if (markedKey !== null) marker.key = keyDigest(markedKey, spec);
   if (password) marker.password = password;
   return live(email, { ...fields, metadata_admin: { ...userAdmin, [MARKER_KEY]: marker } });
 }

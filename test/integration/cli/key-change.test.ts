@@ -10,6 +10,8 @@ import { changeOwnTraits, liveByEmail, sessionToken } from "../../support/kratos
 import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
 
+const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
+
 const ALICE_PASSWORD = "alice-Secret-7c1d90";
 
 describeServers("all", "a managed identity whose key its user changed", (server) => {
@@ -23,7 +25,7 @@ describeServers("all", "a managed identity whose key its user changed", (server)
     const created = await runCli(["apply", manifestDir({ "corp.yaml": setYaml("corp", `key: traits.email\n${alice}`) })], { ...fixture.env, ALICE_PASSWORD });
     expect([created.code, created.stderr]).toEqual([0, ""]);
     const account = (await liveByEmail(fixture.kratos.adminUrl)).get("alice@corp.example")!;
-    expect(account.metadata_admin).toEqual({ [MARKER_KEY]: { set: "corp", key: keyDigest("alice@corp.example") } });
+    expect(account.metadata_admin).toEqual({ [MARKER_KEY]: { set: "corp", key: keyDigest("alice@corp.example", EMAIL_KEY) } });
 
     // Alice changes her own e-mail (a fresh login is a privileged session, so Kratos allows it; the settings form
     // adds an empty name object).
@@ -53,7 +55,7 @@ describeServers("all", "a managed identity whose key its user changed", (server)
     expect(adopted.stdout).toContain(`> adopt corp/cfo@corp.example (${account.id}) holds credentials:`);
     expect((await liveByEmail(fixture.kratos.adminUrl)).get("cfo@corp.example")!.metadata_admin).toEqual({
       clearance: "board",
-      [MARKER_KEY]: { set: "corp", key: keyDigest("cfo@corp.example") },
+      [MARKER_KEY]: { set: "corp", key: keyDigest("cfo@corp.example", EMAIL_KEY) },
     });
     expect((await runCli(["plan", dir, "--detailed-exitcode"], fixture.env)).code).toBe(0);
   });
@@ -66,12 +68,12 @@ describeServers("all", "a managed identity whose key its user changed", (server)
     const changed = manifestDir({ "legacy.yaml": setYaml("legacy", "key: traits.email\nidentities:\n  - traits: { email: old@corp.example }\n    metadata_public: { v: 2 }") });
     const applied = await runCli(["apply", changed], fixture.env);
     expect([applied.code, applied.stdout]).toEqual([0, expect.stringContaining("0 created, 1 updated, 0 adopted")]);
-    expect((await api.getIdentity(old.id)).metadata_admin).toEqual({ [MARKER_KEY]: { set: "legacy", key: keyDigest("old@corp.example") } });
+    expect((await api.getIdentity(old.id)).metadata_admin).toEqual({ [MARKER_KEY]: { set: "legacy", key: keyDigest("old@corp.example", EMAIL_KEY) } });
   });
 
   it("never shows the password or a key digest in any output", () => {
     expect(outputs().length).toBeGreaterThan(5);
-    for (const secret of [ALICE_PASSWORD, keyDigest("alice@corp.example"), keyDigest("cfo@corp.example"), keyDigest("old@corp.example")]) {
+    for (const secret of [ALICE_PASSWORD, keyDigest("alice@corp.example", EMAIL_KEY), keyDigest("cfo@corp.example", EMAIL_KEY), keyDigest("old@corp.example", EMAIL_KEY)]) {
       for (const text of outputs()) expect(text).not.toContain(secret);
     }
   });

@@ -8,6 +8,8 @@ import { Proxy, startProxy } from "../../support/proxy";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
 
+const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
+
 describeServers("all", "Pulumi Identity", (server) => {
   let kratos: Kratos;
   let proxy: Proxy;
@@ -82,8 +84,8 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect(alice.traits).toEqual({ email: "alice@pulumi.test", name: { first: "Alice" } });
       expect(alice.verifiable_addresses?.[0]).toMatchObject({ value: "alice@pulumi.test", verified: true, status: "completed" });
       const scope = (name: string) => expect.stringMatching(new RegExp(`^ory-reconcile-test-identity-${name}-[0-9a-f]{8}$`));
-      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), key: keyDigest("alice@pulumi.test"), password: expect.stringMatching(/^s2:/) });
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob"), key: keyDigest("bob@pulumi.test") } });
+      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), key: keyDigest("alice@pulumi.test", EMAIL_KEY), password: expect.stringMatching(/^s2:/) });
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob"), key: keyDigest("bob@pulumi.test", EMAIL_KEY) } });
       const session = await login(kratos.publicUrl, "alice@pulumi.test", "first-Password-1");
       expect(session.status).toBe(200);
       expect(session.session?.identity?.id).toBe(ids.alice);
@@ -160,7 +162,7 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect(up.summary.resourceChanges).toEqual({ same: 2, update: 1 });
       expect(up.outputs.bob.value).toBe(ids.bob);
       // The key update before rewrote the key digest (the marker records robert@, not bob@).
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "moved", key: keyDigest("robert@pulumi.test") } });
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "moved", key: keyDigest("robert@pulumi.test", EMAIL_KEY) } });
     });
 
     it("takes over an existing identity only with adopt: true", async () => {

@@ -11,7 +11,7 @@ import { keyDigest } from "../../../src/reconcile/key-digest";
 import { foldKey, identifierFold } from "../../../src/reconcile/normalize";
 import { buildPlan } from "../../../src/reconcile/plan";
 import { Action, KeyFold } from "../../../src/reconcile/types";
-import { desired, live, managed, set } from "../../support/builders";
+import { desired, EMAIL_KEY, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 
 const strip = (a: Action) => {
@@ -74,7 +74,7 @@ describe("buildPlan with keyFolds", () => {
         id: dana.id,
         patch: [
           { op: "replace", path: "/traits/email", value: "dana@example.com" },
-          { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: keyDigest("dana@example.com") } } },
+          { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: keyDigest("dana@example.com", EMAIL_KEY) } } },
         ],
         credentials: undefined,
         holds: { credentials: ["password"], providers: [], verified_addresses: [] },

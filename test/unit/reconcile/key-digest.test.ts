@@ -6,7 +6,7 @@ import { toJsonPlan } from "../../../src/reconcile/jsonplan";
 import { MARKER_KEY, readMarker } from "../../../src/reconcile/marker";
 import { buildPlan } from "../../../src/reconcile/plan";
 import type { LiveIdentity } from "../../../src/reconcile/types";
-import { desired, managed, set } from "../../support/builders";
+import { desired, EMAIL_KEY, managed, set } from "../../support/builders";
 
 /** Alice's account, created by set corp for alice@corp.example, after she changed her own e-mail to `now`. */
 function aliceNow(now: string): LiveIdentity {
@@ -17,9 +17,9 @@ const cfo = () => desired("cfo@corp.example", { metadata_admin: { team: "finance
 
 describe("keyDigest", () => {
   it("is stable, short, and the same for keys the server may compare as equal (case, spaces around an e-mail)", () => {
-    expect(keyDigest("alice@corp.example")).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(keyDigest(" Alice@Corp.Example ")).toBe(keyDigest("alice@corp.example"));
-    expect(keyDigest("alice@corp.example")).not.toBe(keyDigest("cfo@corp.example"));
+    expect(keyDigest("alice@corp.example", EMAIL_KEY)).toMatch(/^traits\.email:[A-Za-z0-9_-]{22}$/);
+    expect(keyDigest(" Alice@Corp.Example ", EMAIL_KEY)).toBe(keyDigest("alice@corp.example", EMAIL_KEY));
+    expect(keyDigest("alice@corp.example", EMAIL_KEY)).not.toBe(keyDigest("cfo@corp.example", EMAIL_KEY));
   });
 
   it("tells a key changed since the marker was written; a marker without a digest (older versions) never does", () => {
@@ -55,8 +55,8 @@ describe("buildPlan: a managed identity whose key was changed outside the tool",
     const action = plan.sets[0].actions[0];
     if (action.action !== "adopt") throw new Error(`expected an adopt, got ${action.action}`);
     expect(action.holds).toEqual({ credentials: ["password"], providers: [], verified_addresses: [] });
-    expect(action.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("cfo@corp.example") });
-    const after = { ...alice, metadata_admin: { team: "finance", clearance: "board", [MARKER_KEY]: { set: "corp", key: keyDigest("cfo@corp.example") } }, metadata_public: { role: "cfo" } };
+    expect(action.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("cfo@corp.example", EMAIL_KEY) });
+    const after = { ...alice, metadata_admin: { team: "finance", clearance: "board", [MARKER_KEY]: { set: "corp", key: keyDigest("cfo@corp.example", EMAIL_KEY) } }, metadata_public: { role: "cfo" } };
     expect(buildPlan([set("corp", [cfo()])], [after]).summary).toMatchObject({ noop: 1 });
   });
 
@@ -76,15 +76,23 @@ describe("buildPlan: a managed identity whose key was changed outside the tool",
     // Without a digest nothing tells a key changed outside: paired as before (documented), and the digest is added.
     const action = buildPlan([set("corp", [desired("cfo@corp.example", { metadata_public: { role: "cfo" } })])], [moved]).sets[0].actions[0];
     expect(action.action).toBe("update");
-    expect(action.action === "update" && action.patch).toContainEqual({ op: "add", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("cfo@corp.example") });
+    expect(action.action === "update" && action.patch).toContainEqual({ op: "add", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("cfo@corp.example", EMAIL_KEY) });
+  });
+
+  it("a digest made under another key path (spec.key changed) is not checked, and is replaced with the next write", () => {
+    const byUsername = { kind: "trait" as const, path: ["username"] };
+    const ann = { ...managed("corp", "ann@corp.example", {}, {}, undefined, "ann", byUsername), traits: { email: "ann@corp.example", username: "ann" } };
+    expect(buildPlan([set("corp", [desired("ann@corp.example", { traits: { email: "ann@corp.example", username: "ann" } })])], [ann]).summary).toMatchObject({ noop: 1 });
+    const changed = buildPlan([set("corp", [desired("ann@corp.example", { traits: { email: "ann@corp.example", username: "ann" }, metadata_public: { v: 2 } })])], [ann]).sets[0].actions[0];
+    expect(changed.action === "update" && changed.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("ann@corp.example", EMAIL_KEY) });
   });
 
   it("never prints the digest in a JSON plan (a sensitive key could be guessed from it)", () => {
     const plan = buildPlan([set("corp", [cfo()], { adopt: true })], [aliceNow("cfo@corp.example")]);
     const text = JSON.stringify(toJsonPlan(plan));
-    expect(text).not.toContain(keyDigest("cfo@corp.example"));
+    expect(text).not.toContain(keyDigest("cfo@corp.example", EMAIL_KEY));
     expect(text).toContain(`"path":"/metadata_admin/${MARKER_KEY}/key","value":"(sensitive)"`);
     const created = JSON.stringify(toJsonPlan(buildPlan([set("corp", [cfo()])], [])));
-    expect(created).not.toContain(keyDigest("cfo@corp.example"));
+    expect(created).not.toContain(keyDigest("cfo@corp.example", EMAIL_KEY));
   });
 });
