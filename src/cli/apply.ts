@@ -82,7 +82,7 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   if (flags.output === "json") {
     stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed }, null, 2) + "\n");
   } else {
-    for (const f of failures) stdout.write(redactText(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
+    for (const f of failures) stdout.write(printable(redactText(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
     stdout.write(summarize(result.outcomes) + "\n");
   }
   return failures.length > 0 ? 1 : 0;

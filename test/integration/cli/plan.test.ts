@@ -63,7 +63,11 @@ identities:
         action: "update",
         key: "drift@example.com",
         id: ids["drift@example.com"],
-        patch: [{ op: "replace", path: "/traits/name/first", value: "New" }],
+        // Seeded with a marker of the form before key digests: the digest is added along with this write, never printed.
+        patch: [
+          { op: "replace", path: "/traits/name/first", value: "New" },
+          { op: "add", path: `/metadata_admin/${MARKER_KEY}/key`, value: "(sensitive)" },
+        ],
         changes: [{ path: "/traits/name/first", before: "Old", after: "New" }],
       },
       {
