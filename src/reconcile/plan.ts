@@ -64,13 +64,20 @@ interface MarkerPlan {
   resetPassword: boolean;
 }
 
+/** What a live identity's stored fingerprint may be bound to besides the declaration: its marker's set and its live key. */
+interface Bound {
+  set?: string;
+  key?: string;
+}
+
 /**
  * The marker a declared identity must carry: the digest of its key, and the password fingerprint for policy
  * `enforce`; otherwise a fingerprint already on the server is left alone (it only matters again if `enforce` comes
- * back). A stored fingerprint in an older format that matches the declared password, and a marker without a key
- * digest (written before there was one), are kept until the identity is written anyway.
+ * back). A stored fingerprint in an older format (or bound to the set's former name, or to the key before a rename)
+ * that matches the declared password, and a marker without a current key digest, are kept until the identity is
+ * written anyway.
  */
-function markerFor(set: DesiredSet, identity: DesiredIdentity, live?: Marker): MarkerPlan {
+function markerFor(set: DesiredSet, identity: DesiredIdentity, live?: Marker, bound: Bound = {}): MarkerPlan {
   const password = identity.credentials?.password;
   const stored = live?.set === set.name ? live.password : undefined;
   const marked = identity.markedKey ?? { key: identity.key, spec: set.key };
@@ -79,10 +86,16 @@ function markerFor(set: DesiredSet, identity: DesiredIdentity, live?: Marker): M
   const keyNow = live !== undefined && !digestUnder(live, marked.spec) ? live.key : key;
   const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({ set: set.name, ...(digest !== undefined ? { key: digest } : {}), ...(fingerprint !== undefined ? { password: fingerprint } : {}) });
   if (password?.policy !== "enforce") return { marker: make(stored, keyNow), upgrade: make(stored, key), resetPassword: false };
-  const current = fingerprintOf(set.name, marked.key, password);
+  const current = fingerprintOf(marked.key, password);
   if (stored === current) return { marker: make(current, keyNow), upgrade: make(current, key), resetPassword: false };
-  if (fingerprintMatches(stored, set.name, marked.key, password)) return { marker: make(stored, keyNow), upgrade: make(current, key), resetPassword: false };
+  const binding = { keys: [marked.key, ...(bound.key !== undefined ? [bound.key] : [])], sets: [set.name, ...(bound.set !== undefined ? [bound.set] : [])] };
+  if (fingerprintMatches(stored, password, binding)) return { marker: make(stored, keyNow), upgrade: make(current, key), resetPassword: false };
   return { marker: make(current, key), upgrade: make(current, key), resetPassword: true };
+}
+
+/** What the stored fingerprint of `live` (marker as stored: `raw`) may be bound to under `spec`. */
+function boundOf(live: LiveIdentity, raw: Marker | undefined, spec: KeySpec): Bound {
+  return { set: raw?.set, key: liveKey(live, spec) };
 }
 
 /** What a plan writes to an existing identity's credentials. */
@@ -181,7 +194,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const current = matches[0];
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
-      const marker = markerFor(set, identity, liveMarker);
+      const marker = markerFor(set, identity, liveMarker, current ? boundOf(current, marked, set.key) : {});
       const desired = desiredDoc(identity, marker.marker);
       if (!current) {
         creates.push({ index: actions.length, identity });
@@ -241,12 +254,13 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       for (const { index, identity } of creates) {
         const held = heldBy(uniques.declared(identity), holders());
         const old = held.length === 1 ? held[0] : undefined;
-        const liveMarker = old && ours(readMarker(old.metadata_admin));
+        const raw = old && readMarker(old.metadata_admin);
+        const liveMarker = ours(raw);
         // Only an identity whose key is still the one its marker records was renamed by the manifest.
         if (!old || !liveMarker || claimedBy.has(old.id) || keyChangedOutside(liveMarker, old, set.key)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set, identity, liveMarker));
+        actions[index] = pairedAction(set.name, identity, old, liveMarker, markerFor(set, identity, liveMarker, boundOf(old, raw, set.key)));
       }
     }
     for (const identity of live) {

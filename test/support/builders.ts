@@ -50,6 +50,7 @@ export function managed(setName: string, email: string, fields: Partial<LiveIden
   return live(email, { ...fields, metadata_admin: { ...userAdmin, [MARKER_KEY]: marker } });
 }
 
-export function enforcedPassword(setName: string, key: string, value: string) {
-  return { kind: "password" as const, value: new Secret(value), policy: "enforce" as const, fingerprint: passwordFingerprint(setName, key, value, "") };
+/** An `enforce` password with its current fingerprint (`_setName`: fingerprints no longer depend on the set). */
+export function enforcedPassword(_setName: string, key: string, value: string) {
+  return { kind: "password" as const, value: new Secret(value), policy: "enforce" as const, fingerprint: passwordFingerprint(key, value, "") };
 }

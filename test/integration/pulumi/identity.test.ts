@@ -84,7 +84,7 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect(alice.traits).toEqual({ email: "alice@pulumi.test", name: { first: "Alice" } });
       expect(alice.verifiable_addresses?.[0]).toMatchObject({ value: "alice@pulumi.test", verified: true, status: "completed" });
       const scope = (name: string) => expect.stringMatching(new RegExp(`^ory-reconcile-test-identity-${name}-[0-9a-f]{8}$`));
-      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), key: keyDigest("alice@pulumi.test", EMAIL_KEY), password: expect.stringMatching(/^s2:/) });
+      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), key: keyDigest("alice@pulumi.test", EMAIL_KEY), password: expect.stringMatching(/^s3:/) });
       expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob"), key: keyDigest("bob@pulumi.test", EMAIL_KEY) } });
       const session = await login(kratos.publicUrl, "alice@pulumi.test", "first-Password-1");
       expect(session.status).toBe(200);
