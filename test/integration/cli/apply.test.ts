@@ -120,7 +120,7 @@ identities:
     expect(await canLogIn(fixture.kratos.publicUrl, "initial@example.com", PASSWORDS[3])).toBe(false);
     expect((await plan(dir, { ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] })).code).toBe(0);
     const marker = (await liveByEmail(fixture.kratos.adminUrl)).get("enforce@example.com")!.metadata_admin as Record<string, { password: string }>;
-    expect(marker[MARKER_KEY].password).toMatch(/^s2:/);
+    expect(marker[MARKER_KEY].password).toMatch(/^s3:/);
     expect(planned.stdout).not.toContain(marker[MARKER_KEY].password);
   });
 
