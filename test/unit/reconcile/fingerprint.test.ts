@@ -1,6 +1,7 @@
 import crypto, { scryptSync } from "node:crypto";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import { fingerprintMatches, passwordFingerprint, withFingerprints } from "../../../src/reconcile/fingerprint";
+import { fingerprintMatches, passwordFingerprint, warmFingerprints, withFingerprints } from "../../../src/reconcile/fingerprint";
+import { storedFingerprintChecks } from "../../../src/reconcile/fingerprint-checks";
 import { toJsonPlan } from "../../../src/reconcile/jsonplan";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
 import { buildPlan } from "../../../src/reconcile/plan";
@@ -99,6 +100,22 @@ describe("renaming the set or the key", () => {
     expect([plan.issues, action.action]).toEqual([[], "update"]);
     expect(action.action === "update" && action.credentials).toBeUndefined();
     expect(action.action === "update" && action.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/password`, value: passwordFingerprint("ann-m", "Summer2024!", "") });
+  });
+});
+
+describe("checks of stored fingerprints computed ahead", () => {
+  it("leave the planner nothing to hash itself (a renamed set with fingerprints of the previous version)", async () => {
+    const keys = ["w1@example.com", "w2@example.com", "w3@example.com"];
+    const live = keys.map((key) => managed("staff", key, {}, {}, s2Fingerprint("staff", key, `pw-${key}`)));
+    const [declared] = await withFingerprints([set("crew", keys.map((key) => desired(key, {}, { credentials: { password: enforce(`pw-${key}`) } })))]);
+    const checks = storedFingerprintChecks([declared], live, { renamedFrom: { crew: "staff" } });
+    expect(checks.map((c) => c.binding)).toEqual(keys.map((key) => ({ keys: [key], sets: ["crew", "staff"] })));
+    await warmFingerprints(checks);
+    const spy = jest.spyOn(crypto, "scryptSync");
+    const plan = buildPlan([declared], live, { renamedFrom: { crew: "staff" } });
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    expect(plan.sets[0].actions.map((a) => a.action === "update" && a.credentials)).toEqual([undefined, undefined, undefined]);
   });
 });
 
