@@ -105,8 +105,8 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
     const text = JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed, ...recoveries }, null, 2);
     stdout.write(restoreExactIntegers(text) + "\n");
   } else {
-    for (const f of failures) stdout.write(redactText(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
-    for (const reason of unissued) stdout.write(redactText(printable(`! failed ${reason}`)) + "\n");
+    for (const f of failures) stdout.write(printable(redactText(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
+    for (const reason of unissued) stdout.write(printable(redactText(`! failed ${reason}`)) + "\n");
     stdout.write(summarize(result.outcomes) + "\n");
   }
   return failures.length > 0 || unissued.length > 0 ? 1 : 0;

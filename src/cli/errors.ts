@@ -79,15 +79,18 @@ export function redactStrings<T>(value: T): T {
 }
 
 export function reportError(error: unknown, write: (text: string) => void): number {
+  // Hidden values are replaced before escaping (and redactText finds their escaped forms too): a value holding a
+  // newline or a quote must not slip through as `\n` or `\"`.
+  const shown = (text: string) => printable(redactText(text));
   if (error instanceof UserError) {
-    const issues = error.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}) }));
-    const lines = [`Error: ${printable(error.message)}`, ...issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
-    if (error.hint) lines.push(`  hint: ${printable(error.hint)}`);
+    const issues = error.issues.map((i) => ({ ...i, message: shown(i.message), ...(i.hint !== undefined ? { hint: shown(i.hint) } : {}) }));
+    const lines = [`Error: ${shown(error.message)}`, ...issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
+    if (error.hint) lines.push(`  hint: ${shown(error.hint)}`);
     write(redactText(lines.join("\n") + "\n"));
     return 1;
   }
   // Messages quote what the server said: escaped, so that they cannot forge lines of their own.
-  const message = printable(error instanceof Error ? error.message : String(error));
+  const message = shown(error instanceof Error ? error.message : String(error));
   // Errors of the server, the network or the file system are the user's to act on; anything else is a bug of ours.
   const theirs = isOryError(error) || isFileSystemError(error);
   // Every admin API has the identity list: a 404 for it means the URL names something else.

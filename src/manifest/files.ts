@@ -1,5 +1,5 @@
 // The only part of the loader that touches the disk: expanding paths, reading manifests and `${file:…}` targets.
-import { closeSync, constants, Dirent, fstatSync, openSync, readdirSync, readSync, realpathSync, Stats, statSync } from "node:fs";
+import { closeSync, constants, Dirent, existsSync, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, Stats, statSync } from "node:fs";
 import { isAbsolute, join, relative as relativePath, resolve, sep } from "node:path";
 import type { Issue } from "../reconcile/types";
 import type { Env, FileRefusal, Resolver } from "./interpolate";
@@ -66,18 +66,22 @@ function readRegularFile(path: string, maxBytes: number, tooLarge: () => FileRef
   try {
     const opened = fstatSync(fd);
     if (!opened.isFile()) return { refused: "not a regular file", hint: notFileHint };
-    // Read until the end, not by the size the file claims (some report 0), and never more than maxBytes + 1.
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for (let n = 1; n > 0 && length <= maxBytes; length += n) {
-      const chunk = Buffer.alloc(Math.min(Math.max(opened.size - length, 64 * 1024), maxBytes + 1 - length));
-      n = readSync(fd, chunk, 0, chunk.length, null);
-      chunks.push(chunk.subarray(0, n));
-    }
-    return length > maxBytes ? tooLarge() : Buffer.concat(chunks).toString("utf8");
+    return readOpened(fd, opened, maxBytes, tooLarge);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The rest of an opened regular file, read until its end (not by the size it claims: some report 0), at most `maxBytes`. */
+function readOpened(fd: number, opened: Stats, maxBytes: number, tooLarge: () => FileRefusal): string | FileRefusal {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for (let n = 1; n > 0 && length <= maxBytes; length += n) {
+    const chunk = Buffer.alloc(Math.min(Math.max(opened.size - length, 64 * 1024), maxBytes + 1 - length));
+    n = readSync(fd, chunk, 0, chunk.length, null);
+    chunks.push(chunk.subarray(0, n));
+  }
+  return length > maxBytes ? tooLarge() : Buffer.concat(chunks).toString("utf8");
 }
 
 function manifestTooLarge(): FileRefusal {
@@ -123,25 +127,60 @@ export const FILE_REFERENCE_MAX_BYTES = 64 * 1024;
 
 /**
  * Resolves `${env:…}` from `env`, `${var:…}` from `vars` (then `env`), and `${file:…}` from the disk: only a regular
- * file below the manifest's directory (`base`, relative to `cwd`), after following symlinks, of at most 64 KiB. A
- * FIFO or device is never opened (that could block or have side effects).
+ * file below the manifest's directory (`base`, relative to `cwd`), after following symlinks, of at most 64 KiB,
+ * with one link (see readBelow). A FIFO or device is never opened (that could block or have side effects).
  */
 export function diskResolver(cwd: string, env: Env, vars?: Readonly<Record<string, string>>): Resolver {
   return { env, vars, readFile: (base, relative) => readBelow(resolve(cwd, base), relative) };
 }
 
+/** Where the kernel shows the path of an open descriptor (Linux); absent elsewhere. */
+const FD_PATHS = "/proc/self/fd";
+
+/**
+ * A `${file:…}` target, checked and read through one descriptor so that nothing can be swapped in between: the path
+ * is resolved (symlinks followed) and must stay below `base`; that real path is opened with O_NOFOLLOW (a symlink
+ * put there since is refused) and O_NONBLOCK; the descriptor must be a regular file of at most 64 KiB with one
+ * link only (a hard link is the same file as one outside the directory, and no path check can tell), and, where
+ * the system shows it (/proc/self/fd on Linux), the path the descriptor was opened at must still be below `base`.
+ */
 function readBelow(base: string, relative: string): string | FileRefusal | undefined {
   if (isAbsolute(relative)) return { refused: "absolute paths are not allowed", hint: "give a path relative to the manifest's directory" };
   const lexical = resolve(base, relative);
   if (!inside(base, lexical)) return { refused: "the path leaves the manifest's directory", hint: "keep the file next to or below the manifest (no ../ out of it)" };
+  const outside: FileRefusal = { refused: "a symlink leads out of the manifest's directory", hint: "copy the file below the manifest's directory instead of linking to it" };
+  let realBase: string;
   let real: string;
   try {
+    realBase = realpathSync(base);
     real = realpathSync(lexical);
-    if (!inside(realpathSync(base), real)) return { refused: "a symlink leads out of the manifest's directory", hint: "copy the file below the manifest's directory instead of linking to it" };
   } catch {
     return undefined;
   }
-  return readRegularFile(real, FILE_REFERENCE_MAX_BYTES, tooLarge, "point to a regular file");
+  if (!inside(realBase, real)) return outside;
+  // Checked before opening too: a FIFO or a device is never opened (that could block or have side effects).
+  const kind = statSync(real);
+  if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: "point to a regular file" };
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "EMLINK") return { refused: "the file was replaced by a symlink while it was read", hint: "run again; keep the file below the manifest's directory" };
+    if (code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return { refused: `not a regular file (${describeKind(opened)})`, hint: "point to a regular file" };
+    if (opened.nlink > 1) return { refused: `the file has ${opened.nlink} hard links (one may be outside the manifest's directory)`, hint: "copy the file instead of hard-linking it" };
+    if (opened.size > FILE_REFERENCE_MAX_BYTES) return tooLarge();
+    const at = existsSync(FD_PATHS) ? readlinkSync(`${FD_PATHS}/${fd}`) : real;
+    if (!inside(realBase, at)) return outside;
+    return readOpened(fd, opened, FILE_REFERENCE_MAX_BYTES, tooLarge);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function tooLarge(): FileRefusal {

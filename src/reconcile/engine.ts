@@ -5,7 +5,8 @@ import { addressIssues } from "./addresses";
 import { hashCostProblem } from "./hash-limits";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
 import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
-import { withFingerprints } from "./fingerprint";
+import { warmFingerprints, withFingerprints } from "./fingerprint";
+import { storedFingerprintChecks } from "./fingerprint-checks";
 import { buildPlan } from "./plan";
 import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
@@ -143,6 +144,8 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
   const declared = sets.reduce((n, set) => n + set.identities.length, 0);
   const early = declared > live.length ? identitySchemas(admin) : undefined;
   early?.catch(() => undefined); // awaited (and its failure handled) by traitIssues
+  // Stored fingerprints of an older format (or bound to a former set name) are checked in parallel too.
+  await warmFingerprints(storedFingerprintChecks(sets, live, options));
   let plan = buildPlan(sets, live, options);
   // Nothing to write: no schemas needed (a no-op plan reads the identities only).
   if (identitiesToCheck(sets, plan, live).length === 0) return { plan, capabilities, live };

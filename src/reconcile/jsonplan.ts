@@ -44,16 +44,23 @@ export interface JsonPlan {
 }
 
 /**
- * A password fingerprint lets a reader test guesses of the password: it is never printed, neither where the
- * marker is written (a patch op or a whole marker) nor in the credentials.
+ * A password fingerprint lets a reader test guesses of the password, and the marker's key digest guesses of a key
+ * (which may be sensitive): neither is ever printed, neither where the marker is written (a patch op or a whole
+ * marker) nor in the credentials.
  */
 function hideFingerprints(this: unknown, name: string, value: unknown): unknown {
   if (name === "fingerprint") return undefined;
-  if (name === MARKER_KEY && isObject(value) && value.password !== undefined) return { ...value, password: SENSITIVE };
+  if (name === MARKER_KEY && isObject(value)) {
+    const out: Record<string, unknown> = { ...value };
+    for (const field of HIDDEN_MARKER_FIELDS) if (out[field] !== undefined) out[field] = SENSITIVE;
+    return out;
+  }
   const op = this as { path?: unknown };
-  if (name === "value" && isObject(op) && typeof op.path === "string" && op.path.endsWith(`/${MARKER_KEY}/password`)) return SENSITIVE;
+  if (name === "value" && isObject(op) && typeof op.path === "string" && HIDDEN_MARKER_FIELDS.some((field) => (op.path as string).endsWith(`/${MARKER_KEY}/${field}`))) return SENSITIVE;
   return value;
 }
+
+const HIDDEN_MARKER_FIELDS = ["password", "key"];
 
 /** JSON round trip: `Secret`s turn into "(sensitive)" through their toJSON, and fingerprints are hidden. */
 function redacted<T>(value: T): Json {

@@ -2,6 +2,7 @@
 import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
+import { digestUnder, keyChangedOutside, keyDigest } from "./key-digest";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -65,28 +66,47 @@ function where(pos: DesiredIdentity["source"]): string {
 /** The marker a declared identity must carry, and whether its enforced password must be set again. */
 interface MarkerPlan {
   marker: Marker;
-  /** The same marker with the stored fingerprint in the current format: written only along with another write. */
-  upgrade?: Marker;
+  /** The marker with what waits for a write in the current form (fingerprint format, key digest): written only along with another write. */
+  upgrade: Marker;
   /** Policy `enforce` and the stored fingerprint was not made from the declared password, or it was changed outside. */
   resetPassword: boolean;
   /** The password is set again because it was changed outside ory-reconcile (see passwordChangedOutside). */
   changedOutside?: boolean;
 }
 
+/** What a live identity's stored fingerprint may be bound to besides the declaration: its marker's set and its live key. */
+interface Bound {
+  set?: string;
+  key?: string;
+}
+
 /**
- * The marker a declared identity must carry: the password fingerprint for policy `enforce`; otherwise a
- * fingerprint already on the server is left alone (it only matters again if `enforce` comes back). A stored
- * fingerprint in an older format that matches the declared password is kept until the identity is written anyway.
+ * The marker a declared identity must carry: the digest of its key, and the password fingerprint for policy
+ * `enforce`; otherwise a fingerprint already on the server is left alone (it only matters again if `enforce` comes
+ * back). A stored fingerprint in an older format (or bound to the set's former name, or to the key before a rename)
+ * that matches the declared password, and a marker without a current key digest, are kept until the identity is
+ * written anyway.
  */
-function markerFor(set: string, identity: DesiredIdentity, live?: Marker, changedOutside = false): MarkerPlan {
+function markerFor(set: DesiredSet, identity: DesiredIdentity, live?: Marker, bound: Bound = {}, changedOutside = false): MarkerPlan {
   const password = identity.credentials?.password;
-  const stored = live?.set === set ? live.password : undefined;
-  if (password?.policy !== "enforce") return { marker: stored !== undefined ? { set, password: stored } : { set }, resetPassword: false };
-  const current: Marker = { set, password: fingerprintOf(set, identity.key, password) };
+  const stored = live?.set === set.name ? live.password : undefined;
+  const marked = identity.markedKey ?? { key: identity.key, spec: set.key };
+  const key = keyDigest(marked.key, marked.spec);
+  // A digest of another form (none, or made under another key path) stays until the identity is written anyway.
+  const keyNow = live !== undefined && !digestUnder(live, marked.spec) ? live.key : key;
+  const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({ set: set.name, ...(digest !== undefined ? { key: digest } : {}), ...(fingerprint !== undefined ? { password: fingerprint } : {}) });
+  if (password?.policy !== "enforce") return { marker: make(stored, keyNow), upgrade: make(stored, key), resetPassword: false };
+  const current = fingerprintOf(marked.key, password);
   const outside = changedOutside ? { resetPassword: true, changedOutside: true } : { resetPassword: false };
-  if (stored === current.password) return { marker: current, ...outside };
-  if (fingerprintMatches(stored, set, identity.key, password)) return { marker: { set, password: stored }, upgrade: current, ...outside };
-  return { marker: current, resetPassword: true };
+  if (stored === current) return { marker: make(current, keyNow), upgrade: make(current, key), ...outside };
+  const binding = { keys: [marked.key, ...(bound.key !== undefined ? [bound.key] : [])], sets: [set.name, ...(bound.set !== undefined ? [bound.set] : [])] };
+  if (fingerprintMatches(stored, password, binding)) return { marker: make(stored, keyNow), upgrade: make(current, key), ...outside };
+  return { marker: make(current, key), upgrade: make(current, key), resetPassword: true };
+}
+
+/** What the stored fingerprint of `live` (marker as stored: `raw`) may be bound to under `spec`. */
+function boundOf(live: LiveIdentity, raw: Marker | undefined, spec: KeySpec): Bound {
+  return { set: raw?.set, key: liveKey(live, spec) };
 }
 
 /** What a plan writes to an existing identity's credentials. */
@@ -194,7 +214,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const current = matches[0];
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
-      const marker = markerFor(set.name, identity, liveMarker, options.passwordChanges === true && passwordChangedOutside(identity, current));
+      const marker = markerFor(set, identity, liveMarker, current ? boundOf(current, marked, set.key) : {}, options.passwordChanges === true && current !== undefined && passwordChangedOutside(identity, current));
       const desired = desiredDoc(identity, marker.marker, options.identifierRules);
       if (!current) {
         creates.push({ index: actions.length, identity });
@@ -224,6 +244,17 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         });
         continue;
       }
+      // A managed identity whose key changed outside this tool may now belong to someone else (its user changed
+      // their own e-mail to the declared one): pairing it by that key is a takeover, so it needs adoption.
+      const moved = liveMarker !== undefined && keyChangedOutside(liveMarker, current, set.key);
+      if (moved && !mayAdopt) {
+        issues.push({
+          pos: identity.source,
+          message: `${who}: live identity ${current.id} is managed by set ${set.name}, but its ${id} was changed outside ory-reconcile since the set wrote its ownership marker (for another key), so it may belong to someone else`,
+          hint: options.adoptHint ?? `check who uses identity ${current.id}; to pair it with this declaration anyway (the marker then records this key), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
+        });
+        continue;
+      }
       if (!liveMarker && !mayAdopt) {
         issues.push({
           pos: identity.source,
@@ -233,7 +264,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set, asStored(identity, current, uniques), current, liveMarker, marker, options.identifierRules));
+      actions.push(pairedAction(set, asStored(identity, current, uniques), current, moved ? undefined : liveMarker, marker, options.identifierRules));
     }
 
     const prune = set.prune || options.prune === true;
@@ -244,11 +275,13 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       for (const { index, identity } of creates) {
         const held = heldBy(uniques.declared(identity), holders());
         const old = held.length === 1 ? held[0] : undefined;
-        const liveMarker = old && ours(readMarker(old.metadata_admin));
-        if (!old || !liveMarker || claimedBy.has(old.id)) continue;
+        const raw = old && readMarker(old.metadata_admin);
+        const liveMarker = ours(raw);
+        // Only an identity whose key is still the one its marker records was renamed by the manifest.
+        if (!old || !liveMarker || claimedBy.has(old.id) || keyChangedOutside(liveMarker, old, set.key)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set, asStored(identity, old, uniques), old, liveMarker, markerFor(set.name, identity, liveMarker, options.passwordChanges === true && passwordChangedOutside(identity, old)), options.identifierRules);
+        actions[index] = pairedAction(set, asStored(identity, old, uniques), old, liveMarker, markerFor(set, identity, liveMarker, boundOf(old, raw, set.key), options.passwordChanges === true && passwordChangedOutside(identity, old)), options.identifierRules);
       }
     }
     let managed = 0;
@@ -298,8 +331,9 @@ function markerAction(set: string, key: string, live: LiveIdentity, marker: Mark
 }
 
 /**
- * The action that makes `current` (paired with `identity`) match the manifest: noop, update or adopt. The set's
- * ignored paths are neither compared nor written; its `revoke_on` says whether the write revokes the sessions.
+ * The action that makes `current` (paired with `identity`) match the manifest: noop, update, or adopt when
+ * `liveMarker` is undefined (unmanaged, or managed under a key changed outside this tool). The set's ignored paths
+ * are neither compared nor written; its `revoke_on` says whether the write revokes the sessions.
  */
 function pairedAction(
   rules: Pick<DesiredSet, "name" | "ignore" | "revokeOn">,
@@ -321,7 +355,7 @@ function pairedAction(
   let patch = makePatch(observed, desired);
   const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(identity, current, marker.resetPassword);
   if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
-  if (marker.upgrade) patch = makePatch(observed, (desired = declared(marker.upgrade)));
+  patch = makePatch(observed, (desired = declared(marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
     { ...desired, metadata_admin: userMetadataAdmin(desired.metadata_admin) },

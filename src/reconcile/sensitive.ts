@@ -1,6 +1,7 @@
 // Values that came from `${env:…}` or `${file:…}`: found in a declared identity, and replaced by `(sensitive)`
 // wherever a plan shows a value (field changes, JSON Patch ops).
 import { pointer } from "./json";
+import { printable } from "./printable";
 import { DesiredSet, FieldChange, Issue, Json, Secret, Sensitive, SENSITIVE, subject } from "./types";
 
 /** Whether a string is (or, in a `generate` template, was expanded from) one of the sensitive strings. */
@@ -113,16 +114,27 @@ export function hiddenOf(sets: ReadonlyArray<DesiredSet>): Hidden[] {
 /**
  * `hidden` as hideIn takes it: each value once (a secret if any of its entries is), the longest first, so that a key
  * holding a shorter value stays whole. Many identities often share one value (a seeded password), so this keeps
- * hiding a string proportional to the distinct values, not to the identities.
+ * hiding a string proportional to the distinct values, not to the identities. A value is also hidden in the forms
+ * that output escapes it into (see escapedForms), so that redacting after escaping still finds it.
  */
 export function hidingOrder(hidden: ReadonlyArray<Hidden>): Hidden[] {
   const byValue = new Map<string, Hidden>();
-  for (const entry of hidden) {
+  for (const entry of hidden.flatMap((item) => escapedForms(item.value).map((value) => ({ ...item, value })))) {
     if (entry.value === "") continue;
     const seen = byValue.get(entry.value);
     byValue.set(entry.value, seen ? { ...seen, secret: seen.secret || entry.secret } : entry);
   }
   return [...byValue.values()].sort((a, b) => b.value.length - a.value.length);
+}
+
+/**
+ * `value` as it is, and as text output writes it once escaped: control characters as escapes (printable) and as a
+ * JSON string's contents (quotes and backslashes escaped too; Go's %q, which server messages use, writes the same
+ * for these characters). Usually just `[value]`.
+ */
+export function escapedForms(value: string): string[] {
+  const forms = new Set([value, printable(value), JSON.stringify(value).slice(1, -1)]);
+  return [...forms];
 }
 
 /** `text` with every hidden value replaced by what stands for it; `hidden` in hidingOrder (hiddenOf gives it so). */

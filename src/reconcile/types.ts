@@ -112,6 +112,12 @@ export interface Sensitive {
 export interface DesiredIdentity {
   /** The key value inside its set (e.g. the email). */
   key: string;
+  /**
+   * The key (and the set's key spec it is a value of) that the ownership marker records as a digest and the password
+   * fingerprint is bound to, when the planner pairs the identity by another value (an Identity resource is paired by
+   * its id); absent: `key` under the set's own key spec.
+   */
+  markedKey?: { key: string; spec: KeySpec };
   /** Shown instead of the key when the key is sensitive, e.g. `(sensitive #2)`. */
   label?: string;
   sensitive?: Sensitive;

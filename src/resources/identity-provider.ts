@@ -115,7 +115,7 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const paired = pairById(identity, live, set.key);
     // Paired by the resource's own id, not by key: an identity that lost its marker out of band gets it back.
     const renamed = former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
-    const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key }] }], [paired.live], renamed);
+    const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key, markedKey: { key: identity.key, spec: set.key } }] }], [paired.live], renamed);
     await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
     return { outs: { ...outputsOf((await getLive(server, id)) ?? live, news), ...kept(olds) } };
   },

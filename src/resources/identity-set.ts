@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Summary } from "../reconcile/types";
 import { identitySetProvider } from "./provider";
+import { withFingerprints } from "../reconcile/fingerprint";
 import { loadSet, setDigest, SetSource } from "./set-source";
 import type { RecoveryOutput } from "./recovery-outputs";
 
@@ -30,11 +31,14 @@ function hasCredentials(value: unknown): boolean {
 
 /**
  * The set's name and the digest of its resolved declaration, read at program time. An invalid declaration yields
- * neither: the provider's `check` then reports every issue as a Pulumi check failure.
+ * neither: the provider's `check` then reports every issue as a Pulumi check failure. The fingerprints of `enforce`
+ * passwords that the digest covers (scrypt, about 0.3 s each) are computed in parallel, each value once per process.
  */
-function describe(source: SetSource): { setName?: string; digest?: string } {
+async function describe(source: SetSource): Promise<{ setName?: string; digest?: string }> {
   const loaded = loadSet(source);
-  return loaded.ok ? { setName: loaded.set.name, digest: setDigest(loaded.set) } : { setName: source.setName };
+  if (!loaded.ok) return { setName: source.setName };
+  const [set] = await withFingerprints([loaded.set]);
+  return { setName: set.name, digest: setDigest(set) };
 }
 
 export class IdentitySet extends pulumi.dynamic.Resource {

@@ -61,7 +61,7 @@ export function setDigest(set: DesiredSet): string {
   // fingerprint, so that changing it changes the digest.
   const identities = set.identities.map(({ source: _at, key, label, sensitive, ...identity }) => {
     const password = identity.credentials?.password;
-    const fingerprint = password?.policy === "enforce" ? fingerprintOf(set.name, key, password) : undefined;
+    const fingerprint = password?.policy === "enforce" ? fingerprintOf(key, password) : undefined;
     return JSON.parse(JSON.stringify({ ...identity, key: label ?? key, body: redactJson(identity.body as unknown as Json, "", sensitive), ...(fingerprint ? { fingerprint } : {}) })) as unknown;
   });
   return digest({ ...rest, identities });

@@ -1,7 +1,11 @@
 // Small builders for planner fixtures.
 import { passwordFingerprint } from "../../src/reconcile/fingerprint";
+import { keyDigest } from "../../src/reconcile/key-digest";
 import { MARKER_KEY } from "../../src/reconcile/marker";
-import { DesiredIdentity, DesiredSet, IdentityBody, LiveIdentity, Secret } from "../../src/reconcile/types";
+import { DesiredIdentity, DesiredSet, IdentityBody, KeySpec, LiveIdentity, Secret } from "../../src/reconcile/types";
+
+/** The key spec `traits.email`, which `set` uses by default. */
+export const EMAIL_KEY: KeySpec = { kind: "trait", path: ["email"] };
 
 let counter = 0;
 
@@ -34,13 +38,19 @@ export function live(email: string, fields: Partial<LiveIdentity> = {}): LiveIde
   };
 }
 
-/** A live identity managed by `setName` (marker in metadata_admin, merged with `userAdmin`). */
-export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string): LiveIdentity {
+/**
+ * A live identity managed by `setName` (marker in metadata_admin, merged with `userAdmin`), its marker written for
+ * the key `markedKey` under `spec` (default: `email` under traits.email; `markedKey: null` writes a marker of the form
+ * before key digests existed).
+ */
+export function managed(setName: string, email: string, fields: Partial<LiveIdentity> = {}, userAdmin: object = {}, password?: string, markedKey: string | null = email, spec: KeySpec = EMAIL_KEY): LiveIdentity {
   const marker: Record<string, string> = { set: setName };
+  if (markedKey !== null) marker.key = keyDigest(markedKey, spec);
   if (password) marker.password = password;
   return live(email, { ...fields, metadata_admin: { ...userAdmin, [MARKER_KEY]: marker } });
 }
 
-export function enforcedPassword(setName: string, key: string, value: string) {
-  return { kind: "password" as const, value: new Secret(value), policy: "enforce" as const, fingerprint: passwordFingerprint(setName, key, value, "") };
+/** An `enforce` password with its current fingerprint (`_setName`: fingerprints no longer depend on the set). */
+export function enforcedPassword(_setName: string, key: string, value: string) {
+  return { kind: "password" as const, value: new Secret(value), policy: "enforce" as const, fingerprint: passwordFingerprint(key, value, "") };
 }

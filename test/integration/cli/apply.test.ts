@@ -2,10 +2,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn, liveByEmail } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
+
+const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
 
 const PASSWORDS = ["first-Secret-111", "second-Secret-222", "initial-Secret-333", "other-Secret-444", "registrant-Secret-555", "declared-Secret-666"];
 
@@ -32,7 +35,7 @@ identities:
     const live = await liveByEmail(fixture.kratos.adminUrl);
     const ann = live.get("ann@example.com")!;
     expect(ann.metadata_public).toEqual({ role: "admin" });
-    expect(ann.metadata_admin).toEqual({ team: "core", [MARKER_KEY]: { set: "team" } });
+    expect(ann.metadata_admin).toEqual({ team: "core", [MARKER_KEY]: { set: "team", key: keyDigest("ann@example.com", EMAIL_KEY) } });
     expect(ann.verifiable_addresses?.map((a) => [a.value, a.verified, a.status])).toEqual([["ann@example.com", true, "completed"]]);
     expect(live.get("ben@example.com")!.verifiable_addresses?.map((a) => a.verified)).toEqual([false]);
     expect((await plan(dir)).code).toBe(0);
@@ -76,7 +79,7 @@ identities:
     expect(result.stdout).toContain("! failed batch/newbie: ");
     expect(result.stdout).toContain("Apply complete: 30 created, 0 updated, 0 adopted, 0 deleted, 1 failed.");
     const live = await liveByEmail(fixture.kratos.adminUrl);
-    for (let i = 0; i < 30; i++) expect(live.get(`batch-${i}@example.com`)?.metadata_admin).toEqual({ [MARKER_KEY]: { set: "batch" } });
+    for (let i = 0; i < 30; i++) expect(live.get(`batch-${i}@example.com`)?.metadata_admin).toEqual({ [MARKER_KEY]: { set: "batch", key: keyDigest(`batch-${i}`, { kind: "trait", path: ["username"] }) } });
     expect(live.get("taken@example.com")!.traits).toEqual({ email: "taken@example.com", username: "someone" });
     // No per-item POST storm. v1.3.1 rolls the whole batch back on the conflict, so a second batch goes without the
     // culprit; v26.2.0 and master keep the other items and report only the conflicting one (persister_identity.go:
@@ -117,7 +120,7 @@ identities:
     expect(await canLogIn(fixture.kratos.publicUrl, "initial@example.com", PASSWORDS[3])).toBe(false);
     expect((await plan(dir, { ENFORCED: PASSWORDS[1], INITIAL: PASSWORDS[3] })).code).toBe(0);
     const marker = (await liveByEmail(fixture.kratos.adminUrl)).get("enforce@example.com")!.metadata_admin as Record<string, { password: string }>;
-    expect(marker[MARKER_KEY].password).toMatch(/^s2:/);
+    expect(marker[MARKER_KEY].password).toMatch(/^s3:/);
     expect(planned.stdout).not.toContain(marker[MARKER_KEY].password);
   });
 
@@ -187,7 +190,7 @@ identities:
     const live = (await liveByEmail(fixture.kratos.adminUrl)).get(email)!;
     expect([live.id, live.metadata_admin, live.metadata_public, live.verifiable_addresses?.map((a) => [a.value, a.verified])]).toEqual([
       registrant.id,
-      { cost_center: "finance", [MARKER_KEY]: { set: "adopters" } },
+      { cost_center: "finance", [MARKER_KEY]: { set: "adopters", key: keyDigest(email, EMAIL_KEY) } },
       { role: "executive" },
       [[email, true]],
     ]);

@@ -63,14 +63,18 @@ identities:
         action: "update",
         key: "drift@example.com",
         id: ids["drift@example.com"],
-        patch: [{ op: "replace", path: "/traits/name/first", value: "New" }],
+        // Seeded with a marker of the form before key digests: the digest is added along with this write, never printed.
+        patch: [
+          { op: "replace", path: "/traits/name/first", value: "New" },
+          { op: "add", path: `/metadata_admin/${MARKER_KEY}/key`, value: "(sensitive)" },
+        ],
         changes: [{ path: "/traits/name/first", before: "Old", after: "New" }],
       },
       {
         action: "adopt",
         key: "handmade@example.com",
         id: ids["handmade@example.com"],
-        patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } }],
+        patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: "(sensitive)" } } }],
         holds: { credentials: await credentialTypes("handmade@example.com"), providers: [], verified_addresses: [] },
         changes: [],
       },

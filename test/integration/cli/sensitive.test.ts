@@ -12,6 +12,8 @@ const SECRET = "secret-thing-7f3a9c";
 const FILE_SECRET = "file-secret-b41e07";
 const NEW_NAME = "renamed-secret-5d2c8e";
 const API_KEY = "ory_pat_api-key-never-shown-91c2";
+// Values that text output escapes (a newline, a quote, a control character): hidden before and after escaping.
+const ESCAPED = ['multi-line\nsecret-0e5a', 'quoted-"secret"-a7c3', "bell\u0007secret-55d1"];
 
 describeOn("v26.2.0", "sensitive interpolated values (CLI)", () => {
   let kratos: Kratos;
@@ -99,11 +101,28 @@ identities:
     expect(result.stderr).toContain('--var "no-equals-sign" has no "=": expected NAME=value');
   });
 
+  it.each(ESCAPED.map((value, i) => [JSON.stringify(value), value, i] as const))("hides %s where it reaches an error, escaped or not", async (_shown, value, i) => {
+    // Another identity holds the external_id already: the plan error quotes the value (JSON-escaped) to name the clash.
+    await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: `holder-${i}@example.com` }, external_id: value });
+    const dir = manifestDir({ "bad.yaml": setYaml(`bad-${i}`, `key: traits.email\nidentities:\n  - traits: { email: esc-${i}@example.com, name: { first: "\${file:name.txt}" } }\n    external_id: "\${env:BAD_VALUE}"`), "name.txt": value });
+    const results = [await runCli(["apply", dir], { ORY_ADMIN_URL: kratos.adminUrl, BAD_VALUE: value }), await runCli(["plan", dir, "--output", "json"], { ORY_ADMIN_URL: kratos.adminUrl, BAD_VALUE: value })];
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      const text = result.stdout + result.stderr;
+      expect(text).toContain("(sensitive)");
+      for (const form of [value, JSON.stringify(value).slice(1, -1), value.replace(/\n/g, "\\n").replace(/\u0007/g, "\\u0007")]) expect(text).not.toContain(form);
+    }
+  });
+
   it("never shows a sensitive value or the API key in any output or plan file", () => {
     const texts = [...allOutputs, ...planFiles.map((file) => readFileSync(file, "utf8"))];
     expect(texts.length).toBeGreaterThan(10);
     for (const secret of [SECRET, FILE_SECRET, NEW_NAME, "first-secret-name", "changed-again-secret", API_KEY]) {
       for (const text of texts) expect(text).not.toContain(secret);
+    }
+    // The escaped values, in every form output could give them (their distinctive tails suffice).
+    for (const tail of ["secret-0e5a", "secret\\\"-a7c3", '"secret"-a7c3', "secret-55d1"]) {
+      for (const text of texts) expect(text).not.toContain(tail);
     }
   });
 });

@@ -4,6 +4,9 @@
 import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { readMarker } from "../../../src/reconcile/marker";
 import { IdentitySet } from "../../../src/resources";
+import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
+import { keyDigest } from "../../../src/reconcile/key-digest";
+import { selfServiceSettings, sessionToken } from "../../support/kratos-api";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
 
@@ -12,12 +15,14 @@ interface Declared {
   name: string;
   emails: string[];
   prune?: boolean;
+  /** The first identity's password policy (default initial). */
+  policy?: "initial" | "enforce";
 }
 
-function inline({ name, emails }: Declared): Record<string, unknown> {
+function inline({ name, emails, policy = "initial" }: Declared): Record<string, unknown> {
   const identities = emails.map((email, i) => ({
     traits: { email },
-    ...(i === 0 ? { credentials: { password: { password: "Release-Password-1" } } } : { metadata_admin: { team: "ops" } }),
+    ...(i === 0 ? { credentials: { password: { password: "Release-Password-1", policy } } } : { metadata_admin: { team: "ops" } }),
   }));
   return { apiVersion: "ory-reconcile/v1", kind: "IdentitySet", metadata: { name }, spec: { key: "traits.email", identities } };
 }
@@ -83,5 +88,30 @@ describeServers("all", "Pulumi IdentitySet release", (server) => {
     declared = [];
     expect((await t.stack.up()).summary.resourceChanges).toEqual({ same: 1, delete: 1 });
     expect((await api.list()).map((i) => i.id).sort()).toEqual(kept.sort());
+  });
+
+  // Break test 3: the enforce fingerprint was bound to the set's name, so a rename re-set the password (here: undoing
+  // the password the user chose themselves since, although the declared one did not change).
+  it("renaming a set keeps an enforced password as it is: no re-set, the user's own password still works", async () => {
+    declared = [{ resource: "vault", name: "vault", emails: ["enforced@release.test"], policy: "enforce" }];
+    const ids = (await t.stack.up()).outputs.vault.value;
+    const id = ids["enforced@release.test"];
+    const token = await sessionToken(kratos.publicUrl, "enforced@release.test", "Release-Password-1");
+    await selfServiceSettings(kratos.publicUrl, token, { method: "password", password: "Users-Own-Password-9" });
+    declared = [{ ...declared[0], name: "strongroom" }];
+    expect((await t.stack.up()).summary.resourceChanges).toEqual({ same: 1, update: 1 });
+    expect(readMarker((await api.get(id)).metadata_admin)).toEqual({ set: "strongroom", key: expect.stringMatching(/^traits\.email:/), password: expect.stringMatching(/^s3:/) });
+    expect((await login(kratos.publicUrl, "enforced@release.test", "Users-Own-Password-9")).session?.identity?.id).toBe(id);
+    expect((await login(kratos.publicUrl, "enforced@release.test", "Release-Password-1")).status).toBe(400);
+    // The state (even decrypted: the inline set is a Pulumi secret) holds neither the user's own password, nor the
+    // fingerprint or the key digest of the marker.
+    const state = JSON.stringify(await t.stack.exportStack());
+    const marker = readMarker((await api.get(id)).metadata_admin)!;
+    for (const secret of ["Users-Own-Password-9", marker.password!, marker.key!, passwordFingerprint("enforced@release.test", "Release-Password-1", "")]) {
+      expect(state).not.toContain(secret);
+    }
+    expect(marker.key).toBe(keyDigest("enforced@release.test", { kind: "trait", path: ["email"] }));
+    declared = [];
+    await t.stack.up();
   });
 });

@@ -1,11 +1,14 @@
 // Identity under the real Pulumi CLI against a real Kratos: create, no-op, in-place updates naming exactly the
 // changed properties, drift on refresh, an enforced password change proven by logging in, adoption, destroy.
 import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { readMarker } from "../../../src/reconcile/marker";
 import { Identity, IdentityArgs } from "../../../src/resources";
 import { Proxy, startProxy } from "../../support/proxy";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
+
+const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
 
 describeServers("all", "Pulumi Identity", (server) => {
   let kratos: Kratos;
@@ -81,8 +84,8 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect(alice.traits).toEqual({ email: "alice@pulumi.test", name: { first: "Alice" } });
       expect(alice.verifiable_addresses?.[0]).toMatchObject({ value: "alice@pulumi.test", verified: true, status: "completed" });
       const scope = (name: string) => expect.stringMatching(new RegExp(`^ory-reconcile-test-identity-${name}-[0-9a-f]{8}$`));
-      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), password: expect.stringMatching(/^s2:/) });
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob") } });
+      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), key: keyDigest("alice@pulumi.test", EMAIL_KEY), password: expect.stringMatching(/^s3:/) });
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob"), key: keyDigest("bob@pulumi.test", EMAIL_KEY) } });
       const session = await login(kratos.publicUrl, "alice@pulumi.test", "first-Password-1");
       expect(session.status).toBe(200);
       expect(session.session?.identity?.id).toBe(ids.alice);
@@ -158,7 +161,8 @@ describeServers("all", "Pulumi Identity", (server) => {
       const up = await t.stack.up();
       expect(up.summary.resourceChanges).toEqual({ same: 2, update: 1 });
       expect(up.outputs.bob.value).toBe(ids.bob);
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "moved" } });
+      // The key update before rewrote the key digest (the marker records robert@, not bob@).
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "moved", key: keyDigest("robert@pulumi.test", EMAIL_KEY) } });
     });
 
     it("takes over an existing identity only with adopt: true", async () => {

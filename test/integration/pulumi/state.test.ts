@@ -3,6 +3,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { Identity, IdentitySet } from "../../../src/resources";
 import { Proxy, startProxy } from "../../support/proxy";
 import { ENGINE_NAMES, MAX_PROVIDER_BYTES, RUNTIME_SPECIFIER } from "../../unit/resources/provider-limits";
@@ -12,6 +14,9 @@ const PASSWORD = "Plain-Text-Password-Sam-7";
 const INLINE_PASSWORD = "Plain-Text-Password-Inline-8";
 const ENV_KEY = "ory_pat_DUMMY_ENV_KEY_123456";
 const CONFIG_KEY = "ory_pat_DUMMY_CONFIG_KEY_654321";
+const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
+/** What the ownership markers on the server hold: never in the state either (a fingerprint is a guessing oracle). */
+const MARKER_VALUES = [passwordFingerprint("sam@state.test", PASSWORD, ""), ...["sam", "kim", "ina"].map((name) => keyDigest(`${name}@state.test`, EMAIL_KEY))];
 
 let kratos: Kratos;
 let proxy: Proxy;
@@ -81,11 +86,14 @@ describe("state", () => {
     // The state file itself (and its backups and history) holds them only as ciphertext.
     const files = stateFiles(t.dir);
     expect(files.map((f) => f.path)).toContainEqual(expect.stringMatching(/\/stacks\/ory-reconcile-test\/state\.json$/));
-    for (const file of files) expect({ file: file.path, found: [PASSWORD, INLINE_PASSWORD, ENV_KEY].filter((s) => file.text.includes(s)) }).toEqual({ file: file.path, found: [] });
+    for (const file of files) expect({ file: file.path, found: [PASSWORD, INLINE_PASSWORD, ENV_KEY, ...MARKER_VALUES].filter((s) => file.text.includes(s)) }).toEqual({ file: file.path, found: [] });
     // The Automation API's exportStack() decrypts (`pulumi stack export --show-secrets`): there, each value may
     // appear only inside a Pulumi secret envelope.
     const exported = JSON.stringify(withoutSecrets(await t.stack.exportStack()));
-    for (const secret of [PASSWORD, INLINE_PASSWORD, ENV_KEY]) expect(exported).not.toContain(secret);
+    for (const secret of [PASSWORD, INLINE_PASSWORD, ENV_KEY, ...MARKER_VALUES]) expect(exported).not.toContain(secret);
+    // Even decrypted: the markers' fingerprint and key digests are in no secret either.
+    const decrypted = JSON.stringify(await t.stack.exportStack());
+    for (const value of MARKER_VALUES) expect(decrypted).not.toContain(value);
 
     // ... and the envelopes are where they belong.
     const all = await resources();

@@ -1,6 +1,7 @@
 // Values only one identity may hold (credential identifiers, verifiable and recovery addresses, external_id), on
 // every real server: a write that would clash with a live identity is a plan error naming it, with nothing sent; a
 // changed username whose e-mail only the pruned old identity holds is that identity renamed, updated in place.
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
@@ -34,7 +35,11 @@ describeServers("all", "unique values are seen before writing", (server) => {
     expect(planned.code).toBe(0);
     const plan = JSON.parse(planned.stdout) as JsonPlanOut;
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 0 });
-    expect(plan.sets[0].actions).toEqual([expect.objectContaining({ action: "update", key: "ann-m", id: before.id, patch: [{ op: "replace", path: "/traits/username", value: "ann-m" }] })]);
+    expect(plan.sets[0].actions).toEqual([expect.objectContaining({ action: "update", key: "ann-m", id: before.id, patch: [
+          { op: "replace", path: "/traits/username", value: "ann-m" },
+          // The marker records the new key (the digest itself is never printed).
+          { op: "replace", path: "/metadata_admin/ory_reconcile/key", value: "(sensitive)" },
+        ] })]);
     const text = await runCli(["plan", renamed], fixture.env);
     expect(text.stdout).toContain("Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.");
 
@@ -45,6 +50,7 @@ describeServers("all", "unique values are seen before writing", (server) => {
     expect(writes()).toEqual([`PATCH /admin/identities/${before.id}`]);
     const after = await client().getIdentity(before.id);
     expect(after.traits).toEqual({ email: "ann@example.com", username: "ann-m" });
+    expect(after.metadata_admin).toEqual({ ory_reconcile: { set: "rename", key: keyDigest("ann-m", { kind: "trait", path: ["username"] }) } });
     expect(await canLogIn(fixture.kratos.publicUrl, "ann@example.com", PASSWORD)).toBe(true);
 
     fixture.proxy.clear();

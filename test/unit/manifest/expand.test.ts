@@ -170,7 +170,7 @@ describe("password declarations", () => {
       value: expect.anything(),
       policy: "enforce",
     });
-    expect(fingerprintOf("s", "a@x", decl("{ password: '${env:PW}', policy: enforce }")!)).toBe(passwordFingerprint("s", "a@x", "from-env"));
+    expect(fingerprintOf("a@x", decl("{ password: '${env:PW}', policy: enforce }")!)).toBe(passwordFingerprint("a@x", "from-env"));
     expect(decl("{ hashed_password: '$2a$04$h', policy: enforce }")).toEqual({
       kind: "hashed_password",
       value: expect.anything(),
@@ -184,7 +184,7 @@ describe("password declarations", () => {
       kind: "migration_hook",
       policy: "enforce",
     });
-    expect(fingerprintOf("s", "a@x", decl("{ use_password_migration_hook: true, policy: enforce }")!)).toBe(passwordFingerprint("s", "a@x", "migration-hook"));
+    expect(fingerprintOf("a@x", decl("{ use_password_migration_hook: true, policy: enforce }")!)).toBe(passwordFingerprint("a@x", "migration-hook"));
   });
 
   it("rejects the hook together with a password", () => {

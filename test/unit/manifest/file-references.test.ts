@@ -1,6 +1,6 @@
 // The rules of `${file:…}`, `${env:…}` and `${var:…}`: what may be read, and each refusal placed at file:line:col.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, realpathSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadManifests } from "../../../src/manifest";
 import { parseVars } from "../../../src/cli/load";
@@ -138,5 +138,39 @@ describe("IdentitySet digest", () => {
     expect(set.identities[0].sensitive?.paths).toEqual(["/traits/note"]);
     const changed = setsOf(loadManifests(["sets"], { cwd: root, env: { NOTE: "other-secret-value" } }))[0];
     expect(setDigest(set)).toBe(setDigest(changed)); // the digest cannot be used to confirm a guessed value
+  });
+});
+
+// Break test 2: the target is checked and read through one descriptor, and a hard link (the same file as one outside
+// the directory, which no path check can tell) is refused.
+describe("${file:…} through one descriptor", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it("refuses a file with more than one hard link, naming why and what to do", () => {
+    const root = tree("${file:linked.txt}", { "outside.txt": "outside-secret" });
+    linkSync(join(root, "outside.txt"), join(root, "sets", "linked.txt"));
+    expect(issues(root)).toEqual([`${at} cannot read \${file:linked.txt}: the file has 2 hard links (one may be outside the manifest's directory)`]);
+  });
+
+  it("reads nothing outside when the checked file is swapped for a symlink out before it is opened", () => {
+    const root = tree("${file:value.txt}", { "sets/value.txt": "inside", "outside.txt": "outside-secret" });
+    const target = join(root, "sets", "value.txt");
+    const real = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const open = real.openSync;
+    jest.spyOn(real, "openSync").mockImplementation(((path: string, ...rest: unknown[]) => {
+      if (path === realpathSync(target)) {
+        unlinkSync(target);
+        symlinkSync(join(root, "outside.txt"), target);
+      }
+      return (open as (...args: unknown[]) => number)(path, ...rest);
+    }) as typeof real.openSync);
+    const result = loadManifests(["sets"], { cwd: root, env: {} });
+    expect(brief(issuesOf(result))).toEqual([`${at} cannot read \${file:value.txt}: the file was replaced by a symlink while it was read`]);
+    expect(JSON.stringify(result)).not.toContain("outside-secret");
+  });
+
+  it("still reads a regular file with one link", () => {
+    const root = tree("${file:value.txt}", { "sets/value.txt": "inside" });
+    expect(setsOf(loadManifests(["sets"], { cwd: root, env: {} }))[0].identities[0].body.traits).toEqual({ email: "a@x", note: "inside" });
   });
 });

@@ -2,6 +2,7 @@
 // are plan errors naming the live identity; a create that clashes only with an identity its set prunes is that
 // identity renamed, updated in place; apply never deletes in a set whose create failed.
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { applyPlan, resetSchemaCache } from "../../../src/reconcile/apply";
 import { UniqueValues } from "../../../src/reconcile/clashes";
 import { planSets } from "../../../src/reconcile/engine";
@@ -14,6 +15,7 @@ const SCHEMAS = [{ id: "default", schema: IDENTITY_SCHEMA }];
 const at = (line: number) => ({ file: "users.yaml", line, col: 5 });
 const person = (username: string, email: string, line = 7) => ({ ...desired(email, { traits: { email, username } }), key: username, source: at(line) });
 const users = (identities: ReturnType<typeof person>[], prune = true): DesiredSet => set("users", identities, { key: { kind: "trait", path: ["username"] }, prune });
+const USERNAME_KEY = { kind: "trait" as const, path: ["username"] };
 const withUsername = (identity: LiveIdentity, username: string): LiveIdentity => ({ ...identity, traits: { ...(identity.traits ?? {}), username } });
 const strip = (a: Action) => {
   const { live_digest: _d, changes: _c, ...rest } = a as Action & { live_digest?: string; changes?: unknown };
@@ -54,17 +56,28 @@ describe("UniqueValues: what Kratos lets one identity hold, normalized as Kratos
 
 describe("buildPlan: writes that would clash over unique values", () => {
   it("updates a pruned identity in place, keeping its id, when only it holds the renamed identity's values", () => {
-    const old = withUsername(managed("users", "ann@example.com"), "ann");
+    const old = withUsername(managed("users", "ann@example.com", {}, {}, undefined, "ann", USERNAME_KEY), "ann");
     const plan = buildPlan([users([person("ann-m", "ann@example.com")])], [old], { schemas: SCHEMAS });
     expect(plan.issues).toEqual([]);
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions.map(strip)).toEqual([
-      { action: "update", set: "users", key: "ann-m", id: old.id, patch: [{ op: "replace", path: "/traits/username", value: "ann-m" }], credentials: undefined },
+      {
+        action: "update",
+        set: "users",
+        key: "ann-m",
+        id: old.id,
+        // The marker records the new key, so that the rename is not taken for a change made outside the tool.
+        patch: [
+          { op: "replace", path: "/traits/username", value: "ann-m" },
+          { op: "replace", path: "/metadata_admin/ory_reconcile/key", value: keyDigest("ann-m", USERNAME_KEY) },
+        ],
+        credentials: undefined,
+      },
     ]);
   });
 
   it("refuses the create when the identity holding the e-mail is not pruned, naming its id, set, field and value", () => {
-    const old = withUsername(managed("users", "ann@example.com"), "ann");
+    const old = withUsername(managed("users", "ann@example.com", {}, {}, undefined, "ann", USERNAME_KEY), "ann");
     const plan = buildPlan([users([person("ann", "ann@example.com", 7), person("ann-m", "ann@example.com", 9)], false)], [old], { schemas: SCHEMAS });
     expect(plan.issues).toEqual([
       {
@@ -82,8 +95,8 @@ describe("buildPlan: writes that would clash over unique values", () => {
     expect(plan.issues.map((i) => i.message)).toEqual([expect.stringContaining(`users/bea: traits.email "bea@example.com" is already held by live identity ${stranger.id} (not managed by ory-reconcile)`)]);
 
     // A second managed identity also holds it: not a rename of either.
-    const a = withUsername(managed("users", "cai@example.com"), "cai");
-    const b = { ...withUsername(managed("users", "dan@example.com"), "dan"), recovery_addresses: [{ value: "cai@example.com", via: "email" }] };
+    const a = withUsername(managed("users", "cai@example.com", {}, {}, undefined, "cai", USERNAME_KEY), "cai");
+    const b = { ...withUsername(managed("users", "dan@example.com", {}, {}, undefined, "dan", USERNAME_KEY), "dan"), recovery_addresses: [{ value: "cai@example.com", via: "email" }] };
     const both = buildPlan([users([person("cai-2", "cai@example.com")])], [a, b], { schemas: SCHEMAS });
     expect(both.summary.create).toBe(1);
     expect(both.issues.map((i) => i.message)).toEqual([expect.stringContaining(a.id), expect.stringContaining(b.id)]);
@@ -97,8 +110,8 @@ describe("buildPlan: writes that would clash over unique values", () => {
   });
 
   it("refuses an update to a value another live identity holds, even one this plan prunes (deletes run last)", () => {
-    const fay = withUsername(managed("users", "fay@example.com"), "fay");
-    const gus = withUsername(managed("users", "gus@example.com"), "gus");
+    const fay = withUsername(managed("users", "fay@example.com", {}, {}, undefined, "fay", USERNAME_KEY), "fay");
+    const gus = withUsername(managed("users", "gus@example.com", {}, {}, undefined, "gus", USERNAME_KEY), "gus");
     const plan = buildPlan([users([person("fay", "gus@example.com")])], [fay, gus], { schemas: SCHEMAS });
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 1, adopt: 0, noop: 0 });
     expect(plan.issues).toEqual([
@@ -120,19 +133,19 @@ describe("planSets and applyPlan: renames and failed replacements", () => {
   beforeEach(() => resetSchemaCache());
 
   it("plans a changed username as an update of the same identity, and the next plan is a no-op", async () => {
-    const old = withUsername(managed("users", "ann@example.com"), "ann");
+    const old = withUsername(managed("users", "ann@example.com", {}, {}, undefined, "ann", USERNAME_KEY), "ann");
     const admin = memoryAdmin("network", [old]);
     admin.listSchemas = async () => SCHEMAS;
     const { plan } = await planSets([users([person("ann-m", "ann@example.com")])], admin);
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 0 });
     const result = await applyPlan(plan, admin);
     expect(result.outcomes.map((o) => [o.subject, o.result, o.id])).toEqual([["users/ann-m", "configured", old.id]]);
-    expect(admin.calls.filter((c) => !c.startsWith("list"))).toEqual(["patchIdentity /traits/username"]);
+    expect(admin.calls.filter((c) => !c.startsWith("list"))).toEqual(["patchIdentity /traits/username,/metadata_admin/ory_reconcile/key"]);
     expect((await planSets([users([person("ann-m", "ann@example.com")])], admin)).plan.summary.noop).toBe(1);
   });
 
   it("does not delete in a set where a create failed", async () => {
-    const old = withUsername(managed("users", "old@example.com"), "old");
+    const old = withUsername(managed("users", "old@example.com", {}, {}, undefined, "old", USERNAME_KEY), "old");
     const admin = memoryAdmin("network", [old]);
     admin.listSchemas = async () => SCHEMAS;
     admin.batchCreate = async (items) => items.map((item) => ({ patchId: item.patchId, ok: false as const, reason: "409 Conflict" }));

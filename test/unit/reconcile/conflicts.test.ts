@@ -5,8 +5,9 @@ import { applyPlan } from "../../../src/reconcile/apply";
 import type { BatchItemResult } from "../../../src/reconcile/admin";
 import { planSets } from "../../../src/reconcile/engine";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { DesiredIdentity, Secret } from "../../../src/reconcile/types";
-import { desired, live, managed, set } from "../../support/builders";
+import { desired, EMAIL_KEY, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 
 const email = (i: number) => `user-${String(i).padStart(4, "0")}@example.test`;
@@ -63,7 +64,7 @@ describe("creates that conflict with an identity that appeared after the plan", 
     ]);
     const stored = [...s.admin.store.values()];
     expect(stored.find((i) => i.traits?.email === "a@x.test")?.metadata_public).toEqual({ v: 2 });
-    expect(stored.find((i) => i.traits?.email === "b@x.test")?.metadata_admin).toEqual({ [MARKER_KEY]: { set: "mine" } });
+    expect(stored.find((i) => i.traits?.email === "b@x.test")?.metadata_admin).toEqual({ [MARKER_KEY]: { set: "mine", key: keyDigest("b@x.test", EMAIL_KEY) } });
     expect(s.admin.calls.filter((c) => c === "createIdentity")).toEqual([]);
   });
 
@@ -94,7 +95,7 @@ describe("creates that conflict with an identity that appeared after the plan", 
         ["mine/b@x.test", "adopted", undefined],
         ["ours/e@x.test", "created", undefined],
       ]);
-      expect(allowed.marker).toEqual({ [MARKER_KEY]: { set: "mine" } });
+      expect(allowed.marker).toEqual({ [MARKER_KEY]: { set: "mine", key: keyDigest("b@x.test", EMAIL_KEY) } });
     }
   });
 });

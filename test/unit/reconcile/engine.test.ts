@@ -74,7 +74,7 @@ describe("reading live state: lookups by external_id or a full list", () => {
   });
 
   it("plans from one lookup per declared identity, and lists nothing", async () => {
-    const existing = managed("svc", "a@example.test", { external_id: "a", traits: { email: "a@example.test" } });
+    const existing = managed("svc", "a@example.test", { external_id: "a", traits: { email: "a@example.test" } }, {}, undefined, "a", { kind: "external_id" });
     const unrelated = live("other@example.test", { external_id: "zzz" });
     const server = memoryAdmin("network", [existing, unrelated]);
     const { plan } = await planSets([externalSet("svc", [byExternalId("a"), byExternalId("b")])], server);
@@ -183,7 +183,7 @@ describe("creates", () => {
 describe("updates that change credentials (PUT)", () => {
   it("keep external_id, send organization and address changes as a JSON Patch after the PUT, and pre-hash when asked", async () => {
     const fingerprintOf = (value: string) => enforcedPassword("svc", "a", value);
-    const current = managed("svc", "a@example.test", { external_id: "a", organization_id: null, traits: { email: "a@example.test" } }, {}, fingerprintOf("old-Secret-1").fingerprint);
+    const current = managed("svc", "a@example.test", { external_id: "a", organization_id: null, traits: { email: "a@example.test" } }, {}, fingerprintOf("old-Secret-1").fingerprint, "a", { kind: "external_id" });
     const server = memoryAdmin("network", [current]);
     const identity = byExternalId("a", { organization_id: ORG }, { credentials: { password: fingerprintOf("new-Secret-2") } });
     const { result } = await reconcile([externalSet("svc", [identity])], server, { prehashPasswords: true, bcryptCost: 4 });

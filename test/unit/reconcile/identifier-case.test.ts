@@ -7,10 +7,11 @@ import { OryApiError } from "../../../src/ory/errors";
 import { resetSchemaCache } from "../../../src/reconcile/apply";
 import { foldCandidates, keyFoldsFor, planSets } from "../../../src/reconcile/engine";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { foldKey, identifierFold } from "../../../src/reconcile/normalize";
 import { buildPlan } from "../../../src/reconcile/plan";
 import { Action, KeyFold } from "../../../src/reconcile/types";
-import { desired, live, managed, set } from "../../support/builders";
+import { desired, EMAIL_KEY, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 
 const strip = (a: Action) => {
@@ -73,7 +74,7 @@ describe("buildPlan with keyFolds", () => {
         id: dana.id,
         patch: [
           { op: "replace", path: "/traits/email", value: "dana@example.com" },
-          { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } },
+          { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: keyDigest("dana@example.com", EMAIL_KEY) } } },
         ],
         credentials: undefined,
         holds: { credentials: ["password"], providers: [], verified_addresses: [] },

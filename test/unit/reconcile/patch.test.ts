@@ -1,9 +1,10 @@
 import fc from "fast-check";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { applyPatch, makePatch, retrySafe } from "../../../src/reconcile/patch";
 import { buildPlan } from "../../../src/reconcile/plan";
 import { desiredDoc, liveDoc } from "../../../src/reconcile/normalize";
 import type { Json, JsonObject } from "../../../src/reconcile/types";
-import { desired, managed, set } from "../../support/builders";
+import { desired, EMAIL_KEY, managed, set } from "../../support/builders";
 
 describe("makePatch", () => {
   it("emits add, remove and replace at the deepest object path", () => {
@@ -74,7 +75,7 @@ describe("property: the planner's patch turns live into desired", () => {
         const current = managed("s", email, { traits: { ...traitsA, email }, metadata_public: pub }, admin);
         const wanted = desired(email, { traits: { ...traitsB, email }, metadata_admin: traitsA, state: state as "active" | "inactive" });
         const action = buildPlan([set("s", [wanted])], [current]).sets[0].actions[0];
-        const target = desiredDoc(wanted, { set: "s" });
+        const target = desiredDoc(wanted, { set: "s", key: keyDigest(email, EMAIL_KEY) });
         const observed = liveDoc(current, target);
         const patch = action.action === "update" ? action.patch : [];
         expect(action.action === "update" || action.action === "noop").toBe(true);

@@ -1,7 +1,8 @@
 import { buildPlan } from "../../../src/reconcile/plan";
 import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { Action, Secret } from "../../../src/reconcile/types";
-import { desired, enforcedPassword, live, managed, set } from "../../support/builders";
+import { desired, EMAIL_KEY, enforcedPassword, live, managed, set } from "../../support/builders";
 
 const strip = (a: Action) => {
   const { live_digest: _d, ...rest } = a as Action & { live_digest?: string };
@@ -18,7 +19,7 @@ describe("buildPlan", () => {
         action: "create",
         set: "staff",
         key: "alice@example.com",
-        body: { traits: { email: "alice@example.com" }, metadata_admin: { team: "platform", [MARKER_KEY]: { set: "staff" } } },
+        body: { traits: { email: "alice@example.com" }, metadata_admin: { team: "platform", [MARKER_KEY]: { set: "staff", key: keyDigest("alice@example.com", EMAIL_KEY) } } },
         credentials: undefined,
         changes: [
           { path: "/traits", after: { email: "alice@example.com" } },
@@ -119,7 +120,7 @@ describe("buildPlan", () => {
       id: current.id,
       patch: [
         { op: "replace", path: "/metadata_public", value: null },
-        { op: "add", path: `/metadata_admin/${MARKER_KEY}`, value: { set: "staff" } },
+        { op: "add", path: `/metadata_admin/${MARKER_KEY}`, value: { set: "staff", key: keyDigest("u@example.com", EMAIL_KEY) } },
       ],
       credentials: undefined,
       holds: { credentials: ["password"], providers: [], verified_addresses: [] },
@@ -132,7 +133,7 @@ describe("buildPlan", () => {
   it("adopts an identity whose metadata_admin is null by replacing it", () => {
     const current = live("n@example.com");
     const action = buildPlan([set("staff", [desired("n@example.com")])], [current], { adopt: true }).sets[0].actions[0];
-    expect(action.action === "adopt" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff" } } }]);
+    expect(action.action === "adopt" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: keyDigest("n@example.com", EMAIL_KEY) } } }]);
     expect(action.action === "adopt" && action.changes).toEqual([]);
   });
 
@@ -324,7 +325,7 @@ describe("buildPlan", () => {
   });
 
   it("pairs by external_id when the set's key is external_id", () => {
-    const current = managed("svc", "s@example.com", { external_id: "svc-1" });
+    const current = managed("svc", "s@example.com", { external_id: "svc-1" }, {}, undefined, "svc-1", { kind: "external_id" });
     const wanted = { key: "svc-1", body: { traits: { email: "s@example.com" }, external_id: "svc-1" } };
     const plan = buildPlan([set("svc", [wanted], { key: { kind: "external_id" } })], [current]);
     expect(plan.summary.noop).toBe(1);

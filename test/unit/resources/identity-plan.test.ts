@@ -132,7 +132,7 @@ describe("pairById", () => {
 
   it("keeps the engine's password fingerprint bound to the declared key", () => {
     const declared = identity({ ...alice, password: "pw", passwordPolicy: "enforce" });
-    expect(fingerprintOf("pulumi", declared.key, declared.credentials!.password!)).toBe(passwordFingerprint("pulumi", "alice@example.com", "pw"));
+    expect(fingerprintOf(declared.key, declared.credentials!.password!)).toBe(passwordFingerprint("alice@example.com", "pw"));
     expect(MARKER_KEY).toBe("ory_reconcile");
   });
 });
