@@ -11,7 +11,8 @@ import { safeFileNames, writePrivateFile } from "./private-file";
 export interface ExportFlags {
   endpoint?: string;
   insecureHttp?: boolean;
-  set?: string;
+  /** `--set`, repeatable: only identities managed by these sets. */
+  set?: string[];
   key: string;
   out?: string;
   unmanagedSet: string;
@@ -22,10 +23,12 @@ export async function exportCommand(flags: ExportFlags, stdout: NodeJS.WritableS
   const caps = await admin.capabilities();
   // The OIDC links are exported: identifiers only, never a credential's config (tokens, hashes).
   const live = await admin.listIdentities({ pageSize: caps.pageSizeMax, credentialIdentifiers: true });
-  const { documents, exported, skipped, sets } = exportSets(live, flags);
-  if (flags.set !== undefined && !sets.includes(flags.set)) {
+  const { documents, exported, skipped, sets } = exportSets(live, { ...flags, sets: flags.set });
+  const unknown = (flags.set ?? []).filter((name) => !sets.includes(name));
+  if (unknown.length > 0) {
     const found = sets.length > 0 ? `the sets found are: ${sets.join(", ")}` : "the server has no identities";
-    throw new UserError(`no live identity belongs to set "${flags.set}"; nothing was exported`, [], `check the name; ${found}`);
+    const names = unknown.map((name) => `"${name}"`).join(", ");
+    throw new UserError(`no live identity belongs to set ${names}; nothing was exported`, [], `check the name; ${found}`);
   }
   for (const s of skipped) stderr.write(printable(`skipped identity ${s.id}: it ${s.reason} (${s.hint})`) + "\n");
   const yamlOf = (doc: object) => stringify(doc, { lineWidth: 0 });

@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .option("endpoint", endpoint)
           .option("insecure-http", insecureHttp)
-          .option("set", { type: "string", describe: "Only identities managed by this set" })
+          .option("set", { type: "string", array: true, describe: "Only identities managed by this set (repeatable)" })
           .option("key", { type: "string", default: "traits.email", describe: "Key path of the exported sets" })
           .option("unmanaged-set", { type: "string", default: "imported", describe: "Set name for identities no set manages" })
           .option("out", { type: "string", describe: "Directory for <set>.yaml files (default: stdout)" }),

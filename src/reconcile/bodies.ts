@@ -1,6 +1,7 @@
 // Request bodies for the admin API. The only place where declared secrets are revealed: right before sending, or
 // to hash them locally (`prehashPasswords`).
 import bcrypt from "bcryptjs";
+import { goTrim } from "./normalize";
 import { applyPatch } from "./patch";
 import { DesiredCredentials, IdentityBody, Json, JsonObject, LiveIdentity, PatchOp, Secret } from "./types";
 
@@ -20,6 +21,12 @@ function credentialsBody(credentials: DesiredCredentials | undefined): JsonObjec
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * The body of one identity in a create (`PATCH /admin/identities` batch item, or `POST /admin/identities`). Address
+ * values are sent trimmed (Go's TrimSpace): the server derives each address from its trait trimmed and lower-cased,
+ * and on create Kratos up to v26.2.0 keeps a declared address's `verified` / `status` only when the declared value,
+ * which it lower-cases but does not trim, equals the derived one.
+ */
 export function createBody(body: IdentityBody, credentials: DesiredCredentials | undefined, defaultSchemaId: string): JsonObject {
   const out: JsonObject = {
     schema_id: body.schema_id ?? defaultSchemaId,
@@ -33,13 +40,13 @@ export function createBody(body: IdentityBody, credentials: DesiredCredentials |
   if (typeof body.organization_id === "string") out.organization_id = body.organization_id;
   if (body.verifiable_addresses !== undefined) {
     out.verifiable_addresses = body.verifiable_addresses.map((a) => ({
-      value: a.value,
+      value: goTrim(a.value),
       via: a.via,
       verified: a.verified === true,
       status: a.status ?? (a.verified ? "completed" : "pending"),
     }));
   }
-  if (body.recovery_addresses !== undefined) out.recovery_addresses = body.recovery_addresses.map((a) => ({ value: a.value, via: a.via }));
+  if (body.recovery_addresses !== undefined) out.recovery_addresses = body.recovery_addresses.map((a) => ({ value: goTrim(a.value), via: a.via }));
   const creds = credentialsBody(credentials);
   if (creds) out.credentials = creds;
   return out;

@@ -6,8 +6,8 @@ import { comparedStatus, impliedStatus, liveKey, liveOidcLinks } from "./normali
 import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";
 
 export interface ExportOptions {
-  /** Only identities managed by this set. */
-  set?: string;
+  /** Only identities managed by these sets (all when absent). */
+  sets?: readonly string[];
   /** Key path for the exported sets (`traits.email` or `external_id`). */
   key: string;
   /** Name of the set that receives unmanaged identities. */
@@ -20,7 +20,7 @@ export interface ExportResult {
   exported: number;
   /** Identities left out: `it <reason>`, and what to do about it. */
   skipped: Array<{ id: string; reason: string; hint: string }>;
-  /** Every set the live identities belong to (the unmanaged set included), selected by `set` or not. */
+  /** Every set the live identities belong to (the unmanaged set included), selected by `sets` or not. */
   sets: string[];
 }
 
@@ -36,6 +36,8 @@ export function keySpecOf(key: string): KeySpec {
 export function escapeReferences<T extends Json>(value: T): T {
   if (typeof value === "string") return value.replace(/\$\{/g, "$$${") as T;
   if (Array.isArray(value)) return value.map((item) => escapeReferences(item)) as T;
+  // An integer read exactly stays what it is (inexactNumber leaves its identity out), not an object of its fields.
+  if ((value as unknown) instanceof ExactInteger) return value;
   if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeReferences(v)])) as T;
   return value;
 }
@@ -98,7 +100,7 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
     const managedBy = readMarker(identity.metadata_admin)?.set;
     const set = managedBy ?? options.unmanagedSet;
     sets.add(set);
-    if (options.set !== undefined && set !== options.set) continue;
+    if (options.sets !== undefined && !options.sets.includes(set)) continue;
     const key = liveKey(identity, spec);
     if (key === undefined) {
       skipped.push({ id: identity.id, reason: `has no ${options.key}`, hint: "choose another --key" });

@@ -1,5 +1,6 @@
 // Small JSON helpers for the pure core: canonical text, digests, pointers.
 import { createHash } from "node:crypto";
+import { ExactInteger } from "../ory/exact-json";
 import type { Json } from "./types";
 
 /**
@@ -35,10 +36,11 @@ function inCanonicalOrder(value: unknown): boolean {
   return true;
 }
 
-/** `canonical`, written out in script: handles any key order. */
+/** `canonical`, written out in script: handles any key order; an ExactInteger as its digits. */
 function canonicalText(value: unknown): string {
   if (value === undefined) return "undefined";
   if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (value instanceof ExactInteger) return value.digits;
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalText(value[i]);
@@ -62,10 +64,12 @@ const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.
 
 /**
  * `canonical(a) === canonical(b)`, compared structurally without building the texts: key order does not matter,
- * members whose value is undefined count as absent.
+ * members whose value is undefined count as absent. An ExactInteger (an integer the server holds beyond 2^53) equals
+ * only one with the same digits, never an object that looks like it.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (a instanceof ExactInteger || b instanceof ExactInteger) return a instanceof ExactInteger && b instanceof ExactInteger && a.digits === b.digits;
   const objectA = typeof a === "object" && a !== null;
   const objectB = typeof b === "object" && b !== null;
   if (!objectA || !objectB) return !objectA && !objectB && a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);

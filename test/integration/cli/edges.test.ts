@@ -56,6 +56,18 @@ describe("export --set", () => {
     expect(toStdout.stdout).toContain("c@example.com");
   });
 
+  it("repeated selects each set it names; a name among them that matches no set is an error naming it", async () => {
+    const out = join(manifestDir({}), "exported");
+    const both = await runCli(["export", "--set", "staff", "--set", "ops", "--out", out], env);
+    expect(both.stderr).toBe(`Exported 3 identities in 2 set(s) to ${out}\n`);
+    expect(both.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["ops.yaml", "staff.yaml"]);
+    const typo = await runCli(["export", "--set", "staff", "--set", "opz"], env);
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toBe("");
+    expect(typo.stderr).toBe('Error: no live identity belongs to set "opz"; nothing was exported\n  hint: check the name; the sets found are: imported, ops, staff\n');
+  });
+
   it("that matches no set is an error naming the sets there are, and writes nothing", async () => {
     const out = join(manifestDir({}), "exported");
     const result = await runCli(["export", "--set", "staf", "--out", out], env);

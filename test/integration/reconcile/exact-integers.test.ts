@@ -43,4 +43,11 @@ describeServers("all", "integers beyond 2^53 held by the server", (server) => {
     expect(await rawText(id)).toContain(`"big":12345678901234567000`);
     expect((await planSets(sets, engine())).plan.summary).toMatchObject({ update: 0, noop: 1 });
   });
+
+  it("a declared object { digits: \"12345678901234567890\" } is not the server's number: drift, not a false no-op", async () => {
+    await createRaw(`{"schema_id":"default","traits":{"email":"obj@numbers.test"},"metadata_public":{"big":${HELD}},"metadata_admin":${JSON.stringify({ [MARKER_KEY]: { set: "objects" } })}}`);
+    const sets = [set("objects", [desired("obj@numbers.test", { metadata_public: { big: { digits: HELD } } })])];
+    const { plan } = await planSets(sets, engine());
+    expect([plan.issues, plan.summary]).toEqual([[], { create: 0, update: 1, delete: 0, adopt: 0, noop: 0 }]);
+  });
 });

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadManifests } from "../../../src/manifest";
+import { ExactInteger } from "../../../src/ory/exact-json";
 import { exportSets } from "../../../src/reconcile/export";
+import type { Json } from "../../../src/reconcile/types";
 import { live, managed } from "../../support/builders";
 
 const OPTIONS = { key: "traits.email", unmanagedSet: "imported" };
@@ -14,10 +16,16 @@ describe("exportSets", () => {
     const identities = [managed("staff", "a@example.com"), managed("staff", "b@example.com"), managed("ops", "c@example.com"), live("d@example.com")];
     const all = exportSets(identities, OPTIONS);
     expect([all.exported, all.documents.length, all.sets]).toEqual([4, 3, ["imported", "ops", "staff"]]);
-    const staff = exportSets(identities, { ...OPTIONS, set: "staff" });
+    const staff = exportSets(identities, { ...OPTIONS, sets: ["staff"] });
     expect([staff.exported, staff.documents.length, staff.sets]).toEqual([2, 1, ["imported", "ops", "staff"]]);
-    const none = exportSets(identities, { ...OPTIONS, set: "staf" });
+    const none = exportSets(identities, { ...OPTIONS, sets: ["staf"] });
     expect([none.exported, none.documents, none.skipped]).toEqual([0, [], []]);
+  });
+
+  it("selects several sets (export --set a --set b)", () => {
+    const identities = [managed("staff", "a@example.com"), managed("ops", "c@example.com"), managed("dev", "e@example.com"), live("d@example.com")];
+    const two = exportSets(identities, { ...OPTIONS, sets: ["staff", "ops"] });
+    expect([two.exported, two.documents.map((d) => (d.metadata as { name: string }).name).sort()]).toEqual([2, ["ops", "staff"]]);
   });
 
   it("leaves out an identity holding an integer beyond 2^53, which reading JSON may have changed, and says where", () => {
@@ -31,6 +39,18 @@ describe("exportSets", () => {
       { id: "id-big", reason: "holds a number beyond 2^53 in traits.ids[1], which reading JSON may have changed", hint: "store it as a string, or write this identity's manifest by hand" },
       { id: "id-meta", reason: "holds a number beyond 2^53 in metadata_public.discord.id, which reading JSON may have changed", hint: "store it as a string, or write this identity's manifest by hand" },
     ]);
+  });
+
+  it("leaves out an identity holding an integer read exactly (the server's digits), never writing it as an object", () => {
+    // How the client reads 12345678901234567890 from the server (ory/exact-json.ts).
+    const exact = new ExactInteger("12345678901234567890") as unknown as Json;
+    const big = live("big@example.com", { id: "id-big", metadata_public: { discord_id: exact } });
+    const result = exportSets([big, live("fine@example.com")], OPTIONS);
+    expect(result.exported).toBe(1);
+    expect(result.skipped).toEqual([
+      { id: "id-big", reason: "holds a number beyond 2^53 in metadata_public.discord_id, which reading JSON may have changed", hint: "store it as a string, or write this identity's manifest by hand" },
+    ]);
+    expect(stringify(result.documents)).not.toContain("12345678901234567890");
   });
 
   it("writes adopt: true into the set of unmanaged identities only, so applying it adopts them", () => {

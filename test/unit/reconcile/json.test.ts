@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { ExactInteger } from "../../../src/ory/exact-json";
 import { canonical, digest, jsonEqual } from "../../../src/reconcile/json";
 
 /** The first implementation of `canonical` (before it was rewritten as loops for speed): the reference. */
@@ -57,5 +58,20 @@ describe("jsonEqual", () => {
     expect(jsonEqual([1, undefined], [1])).toBe(false);
     expect(jsonEqual({ a: [] }, { a: {} })).toBe(false);
     expect(jsonEqual(null, undefined)).toBe(false);
+  });
+});
+
+describe("integers read exactly (ExactInteger)", () => {
+  const exact = () => new ExactInteger("12345678901234567890");
+  it("equal only the same digits, never an object that looks like one (a manifest's { digits: … })", () => {
+    expect(jsonEqual(exact(), exact())).toBe(true);
+    expect(jsonEqual({ n: exact() }, { n: { digits: "12345678901234567890" } })).toBe(false);
+    expect(jsonEqual({ n: { digits: "12345678901234567890" } }, { n: exact() })).toBe(false);
+    expect(jsonEqual(exact(), new ExactInteger("12345678901234567891"))).toBe(false);
+    expect(jsonEqual(exact(), 12345678901234567890)).toBe(false);
+  });
+  it("have canonical text of their digits, so a digest tells them from such an object", () => {
+    expect(canonical({ b: 1, a: exact() })).toBe('{"a":12345678901234567890,"b":1}');
+    expect(digest({ n: exact() })).not.toBe(digest({ n: { digits: "12345678901234567890" } }));
   });
 });
