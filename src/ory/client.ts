@@ -19,7 +19,7 @@ import {
 } from "./reads";
 import { RetryOptions, retryPolicy } from "./retry";
 import { importsCredential } from "./credential-imports";
-import { createRecovery, RecoveryGrant } from "./recovery";
+import { createRecovery, RecoveryGrant, recoveryRefusedBy } from "./recovery";
 import type { ImportedType, RecoveryDecl } from "../reconcile/types";
 import {
   BatchItem,
@@ -73,6 +73,8 @@ export interface OryClient {
   importsCredential(type: ImportedType): Promise<boolean>;
   /** A recovery link or code for the identity: see {@link createRecovery}. */
   createRecovery(identityId: string, recovery: RecoveryDecl): Promise<RecoveryGrant>;
+  /** Why the server would refuse recovery links or codes of `method`, asked once per method and client: see {@link recoveryRefusedBy}. */
+  recoveryRefusedBy(method: RecoveryDecl["method"]): Promise<string | undefined>;
   /** Revokes every session of an identity: see {@link deleteIdentitySessions}. */
   deleteIdentitySessions(id: string): Promise<"revoked" | "none">;
 }
@@ -125,6 +127,16 @@ export function createOryClient(options: OryClientOptions): OryClient {
     return known;
   };
 
+  const recoveryMethods = new Map<RecoveryDecl["method"], Promise<string | undefined>>();
+  const probeRecovery = (method: RecoveryDecl["method"]) => {
+    let known = recoveryMethods.get(method);
+    if (!known) {
+      recoveryMethods.set(method, (known = recoveryRefusedBy(api, method)));
+      known.catch(() => recoveryMethods.delete(method)); // a failed probe is not remembered
+    }
+    return known;
+  };
+
   return {
     endpoint,
     capabilities,
@@ -144,6 +156,7 @@ export function createOryClient(options: OryClientOptions): OryClient {
     deleteCredentialType: (id, type) => deleteCredentialType(api, id, type),
     importsCredential: probeImport,
     createRecovery: (identityId, recovery) => createRecovery(api, identityId, recovery),
+    recoveryRefusedBy: probeRecovery,
     deleteIdentitySessions: (id) => deleteIdentitySessions(api, id),
   };
 }

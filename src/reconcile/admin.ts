@@ -53,6 +53,9 @@ export interface OryAdmin {
   importsCredential?(type: ImportedType): Promise<boolean>;
   /** `POST /admin/recovery/link|code`. Optional: without it a plan that asks for one is refused before writing. */
   createRecovery?(identityId: string, recovery: RecoveryDecl): Promise<RecoveryGrant>;
+  /** Why the server would refuse to issue recovery links or codes of `method` (its reason), asked without issuing
+   * one; undefined when it would issue them. Optional: without it apply reports a refusal after the create. */
+  recoveryRefusedBy?(method: RecoveryDecl["method"]): Promise<string | undefined>;
   /** `DELETE /admin/identities/{id}/sessions`: revokes all its sessions; "none" when it had none (404). */
   deleteIdentitySessions(id: string): Promise<"revoked" | "none">;
 }

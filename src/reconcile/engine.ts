@@ -11,6 +11,7 @@ import { buildPlan } from "./plan";
 import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
 import { runPool } from "./pool";
 import { importIssues } from "./import-check";
+import { recoveryIssues } from "./recovery-check";
 import { hiddenOf, hideInIssues } from "./sensitive";
 import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
 import { unmanagedReport, UnmanagedReport } from "./unmanaged";
@@ -157,6 +158,7 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
     const items = identitiesToCheck(sets, plan, live);
     plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hiddenOf(sets)));
   }
+  plan.issues.push(...hideInIssues(await recoveryIssues(sets, plan, admin), hiddenOf(sets)));
   return { plan, capabilities, live };
 }
 

@@ -1,12 +1,14 @@
 // `recovery:` invites end to end on every server: an apply that would create such identities without
 // `--recovery-out` is refused before any write; with it, the links and codes go to a 0600 file and nowhere else,
 // and the link signs the identity in through Kratos' public API (a settings flow for that identity).
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { liveByEmail } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
+import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { Proxy, startProxy } from "../../support/proxy";
 
 const PASSWORD = "invite-Secret-8d1f3a";
 
@@ -33,7 +35,10 @@ interface Entry {
   expires_at: string;
 }
 
-const writes = (requests: Array<{ method: string }>) => requests.filter((r) => r.method !== "GET").length;
+// The plan asks whether each recovery method it needs is enabled with a POST for an identity that does not exist,
+// which the server answers 400/404 without storing anything: every other request that is not a GET is a write.
+const isProbe = (r: { path: string; status?: number }) => r.path.startsWith("/admin/recovery/") && (r.status === 400 || r.status === 404);
+const writes = (requests: Array<{ method: string; path: string; status?: number }>) => requests.filter((r) => r.method !== "GET" && !isProbe(r)).length;
 
 describeServers("all", "recovery (invite) links", (server) => {
   const fixture = kratosBehindProxy(server);
@@ -97,5 +102,69 @@ describeServers("all", "recovery (invite) links", (server) => {
     const token = new URL(ivy.link).searchParams.get("token")!;
     const others = [...allOutputs, readFileSync(planFile, "utf8")].join("\n");
     for (const secret of [ivy.link, token, ike.code!, ike.link, PASSWORD]) expect(others).not.toContain(secret);
+  });
+});
+
+// A server with the link method disabled answers POST /admin/recovery/link 404 "This endpoint was disabled by system
+// administrator…", but only after apply has created the identity: a re-run would then never ask again and the
+// invite is lost. The plan asks first (for an identity that does not exist) and refuses before any write.
+const LINK_DISABLED = {
+  selfservice: {
+    default_browser_return_url: "http://127.0.0.1/",
+    methods: { password: { enabled: true }, code: { enabled: true }, link: { enabled: false } },
+    flows: { recovery: { enabled: true, use: "code" }, verification: { enabled: true, use: "code" } },
+  },
+};
+
+describeServers("all", "recovery by a method the server has disabled", (server) => {
+  let kratos: Kratos;
+  let proxy: Proxy;
+  beforeAll(async () => {
+    kratos = await startKratos({ server, config: LINK_DISABLED });
+    proxy = await startProxy({ target: kratos.adminUrl });
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await kratos?.stop();
+  });
+
+  it("is refused by plan and apply before any write, at the identity that asks for it; the enabled method works", async () => {
+    const dir = manifestDir({
+      "invited.yaml": setYaml(
+        "invited",
+        `key: traits.email
+identities:
+  - traits: { email: lou@example.com }
+  - traits: { email: liv@example.com }
+    recovery: { method: link }
+  - traits: { email: lea@example.com }
+    recovery: { method: link, expires_in: 1h }`,
+      ),
+    });
+    const env = { ORY_ADMIN_URL: proxy.url };
+    const out = join(dir, "invites.json");
+    const planned = await runCli(["plan", dir], env);
+    expect(planned.code).toBe(1);
+    const refusal =
+      "invited.yaml:9:7: recovery.method: invited/liv@example.com declares recovery: {method: link} (as do 1 more identities this plan creates in the set), but the server refuses to issue recovery links: This endpoint was disabled by system administrator.";
+    expect(planned.stderr).toContain(refusal);
+    expect(planned.stderr).toContain("hint: enable selfservice.methods.link on the server, use method: code if that one is enabled, or remove recovery:");
+    proxy.requests.length = 0;
+    const applied = await runCli(["apply", dir, "--recovery-out", out], env);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toContain(refusal);
+    expect(writes(proxy.requests)).toBe(0);
+    expect(proxy.count((r) => r.path === "/admin/recovery/link")).toBe(1);
+    expect((await liveByEmail(kratos.adminUrl)).size).toBe(0);
+    expect(existsSync(out)).toBe(false);
+
+    // method: code is enabled: the same identities are created and get their codes.
+    writeFileSync(join(dir, "invited.yaml"), readFileSync(join(dir, "invited.yaml"), "utf8").replace(/method: link/g, "method: code"));
+    const coded = await runCli(["apply", dir, "--recovery-out", out], env);
+    expect(coded.code).toBe(0);
+    expect((JSON.parse(readFileSync(out, "utf8")) as Entry[]).map((e) => [e.key, e.method])).toEqual([
+      ["liv@example.com", "code"],
+      ["lea@example.com", "code"],
+    ]);
   });
 });
