@@ -66,7 +66,8 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
   if (flags.recoveryOut) checkRecoveryOut(flags.recoveryOut);
   const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
-  const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true });
+  // A saved plan made with --show-unmanaged listed the live state: read it the same way, so that it compares.
+  const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true, listAll: saved?.unmanaged !== undefined });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) {
     if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));

@@ -11,6 +11,7 @@ import { summarize } from "./apply";
 import { connect } from "./connect";
 import { redactStrings, UserError } from "./errors";
 import { progress } from "./progress";
+import { style } from "./style";
 
 export interface DestroyFlags {
   sets: string[];
@@ -48,8 +49,9 @@ export async function destroyCommand(flags: DestroyFlags, stdout: NodeJS.Writabl
     stdout.write(flags.output === "json" ? JSON.stringify({ plan: json, outcomes: [], failed: 0 }, null, 2) + "\n" : none + "\n");
     return 0;
   }
-  if (flags.output === "text") stdout.write(renderPlan(json, { color }));
-  const bar = progress(stderr, "destroy");
+  if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color }));
+  // --quiet: no plan and no progress, only failures and the summary line.
+  const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, "destroy");
   let result;
   try {
     result = await applyPlan(plan, admin, {

@@ -67,7 +67,12 @@ function bcryptCost(value: unknown): number | undefined {
 
 export async function main(argv: string[]): Promise<number> {
   // `completion zsh`: yargs reads the shell from $SHELL when it is created.
-  const completion = completionShell(argv);
+  let completion;
+  try {
+    completion = completionShell(argv);
+  } catch (error) {
+    return reportError(error, (text) => process.stderr.write(text));
+  }
   if (completion) [argv, process.env.SHELL] = [completion.args, completion.shell];
   // Set from --color/--no-color/--quiet before a command runs (see the middleware below).
   let color = false;

@@ -115,15 +115,17 @@ export interface PlanRun {
 /**
  * Reads the live state (`GET /admin/version`, then paged `GET /admin/identities`, or by-external lookups; `GET
  * /schemas` when something is to be written) and plans. `unmanaged`: also report the live identities no set
- * manages, from the same listing (the live state is then always listed, never looked up one by one).
+ * manages, from the same listing (the live state is then always listed, never looked up one by one). `listAll`:
+ * list the live state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity
+ * with more of its credentials than a listing, so the two give different digests of the same identity).
  */
-export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & { unmanaged?: boolean } = {}): Promise<PlanRun> {
+export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & { unmanaged?: boolean; listAll?: boolean } = {}): Promise<PlanRun> {
   const run = await planAndList(declaredSets, admin, options);
   if (!options.unmanaged || run.plan.sets.length === 0) return { plan: run.plan, capabilities: run.capabilities };
   return { plan: run.plan, capabilities: run.capabilities, unmanaged: unmanagedReport(declaredSets, run.live, run.plan) };
 }
 
-async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, ...given }: PlanOptions & { unmanaged?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
+async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, ...given }: PlanOptions & { unmanaged?: boolean; listAll?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
   const options: PlanOptions = capabilities.passwordChanges ? { ...given, passwordChanges: true } : given;
   const found = capabilityIssues(declaredSets, capabilities);
@@ -135,7 +137,7 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
   // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
   const [sets, live] = await Promise.all([
     withFingerprints(declaredSets),
-    !unmanaged && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
+    !unmanaged && !listAll && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
       ? lookUp(declaredSets, admin)
       : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: needsCredentials(declaredSets, options) }),
   ]);

@@ -33,8 +33,11 @@ export interface EstimateOptions {
  * first time: create batches (`PATCH /admin/identities`, sized as applyPlan sizes them) and their read-backs
  * (`GET /admin/identities?ids=`: one per batch, and one per 100 creates that declare addresses); per update one
  * `PATCH /admin/identities/{id}`, or when credentials change a `GET` (kratos-admin-high), a `PUT` and a `PATCH` of
- * what a PUT cannot carry; one `DELETE …/credentials/oidc` per link removed; one `DELETE /admin/identities/{id}` per
- * delete. Retries (429, 5xx) and conflicts resolved during the apply are not foreseen.
+ * what a PUT cannot carry; one `DELETE …/credentials/{type}` per credential type declared absent and one
+ * `DELETE …/credentials/oidc|saml?identifier=` per link removed; two `DELETE /admin/identities/{id}/sessions` (before
+ * and after the write) per update or adoption that revokes sessions; one `POST /admin/recovery/link|code` per
+ * create that declares `recovery:`; one `DELETE /admin/identities/{id}` per delete. All writes count in
+ * `kratos-admin-low`. Retries (429, 5xx) and conflicts resolved during the apply are not foreseen.
  */
 export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateOptions = {}): Partial<Record<Bucket, number>> {
   const out: Partial<Record<Bucket, number>> = {};
@@ -62,8 +65,10 @@ export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateO
         add("kratos-admin-high", 1);
         add("kratos-admin-low", 1 + (action.patch.some(notInPutBody) ? 1 : 0));
       }
-      add("kratos-admin-low", action.unlink?.length ?? 0);
+      add("kratos-admin-low", (action.remove?.length ?? 0) + (action.unlinkSaml?.length ?? 0) + (action.unlink?.length ?? 0));
+      if (action.revoke_sessions) add("kratos-admin-low", 2);
     }
+    if (action.action === "create" && action.recovery) add("kratos-admin-low", 1);
     if (action.action === "delete") add("kratos-admin-low", 1);
   }
   return out;

@@ -3,7 +3,7 @@
 // one item per copy. Pure; the JSON plan itself always lists every action.
 import type { JsonAction } from "./jsonplan";
 import { jsonEqual } from "./json";
-import type { FieldChange, Json } from "./types";
+import type { FieldChange, Json, RevokeOn } from "./types";
 
 /** The copies of one generate entry with the same action, summarized. */
 export interface ActionGroup {
@@ -18,6 +18,8 @@ export interface ActionGroup {
   shared: FieldChange[];
   /** The leaf paths whose change differs between copies. */
   varying: string[];
+  /** How many copies have their sessions revoked, and why (every reason of any copy, in first-seen order). */
+  revoke_sessions?: { count: number; reasons: RevokeOn[] };
 }
 
 export type PlanItem = { kind: "action"; action: JsonAction } | ({ kind: "group" } & ActionGroup);
@@ -68,7 +70,18 @@ function summarize(copies: JsonAction[]): ActionGroup {
     else varying.push(path);
   }
   const head = copies[0];
-  return { action: head.action as "create" | "update", generate: head.generate as string, count: copies.length, first: head.key, last: copies[copies.length - 1].key, shared, varying };
+  const revoking = copies.filter((copy) => copy.revoke_sessions !== undefined);
+  const reasons = [...new Set(revoking.flatMap((copy) => copy.revoke_sessions ?? []))];
+  return {
+    action: head.action as "create" | "update",
+    generate: head.generate as string,
+    count: copies.length,
+    first: head.key,
+    last: copies[copies.length - 1].key,
+    shared,
+    varying,
+    ...(revoking.length > 0 ? { revoke_sessions: { count: revoking.length, reasons } } : {}),
+  };
 }
 
 const isObject = (value: Json | undefined): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -6,8 +6,8 @@
 import { planItems, PlanItem } from "./groups";
 import type { JsonPlan } from "./jsonplan";
 import { printablePlan } from "./printable";
-import { changeLine, SYMBOL } from "./render";
-import { estimateLines, groupHead, unmanagedLines } from "./render-extras";
+import { actionNotes, changeLine, SYMBOL } from "./render";
+import { estimateLines, groupHead, groupNotes, unmanagedLines } from "./render-extras";
 
 /** GitHub's limit for a comment body, in characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -55,6 +55,7 @@ function itemBlock(set: string, item: PlanItem): string {
     head = groupHead(set, item);
     lines = item.shared.map((change) => changeLine(item.action, change));
     if (item.varying.length > 0) lines.push(`differs per copy: ${item.varying.join(", ")}`);
+    lines.push(...groupNotes(item));
   } else {
     const action = item.action;
     head = `${SYMBOL[action.action]} ${action.action} ${set}/${action.key}${action.id ? ` (${action.id})` : ""}`;
@@ -63,8 +64,7 @@ function itemBlock(set: string, item: PlanItem): string {
       const list = (values: string[] | undefined) => (values === undefined ? "(not read)" : values.length > 0 ? values.join(", ") : "none");
       lines.unshift(`holds credentials: ${list(action.holds.credentials)}; providers: ${list(action.holds.providers)}; verified addresses: ${list(action.holds.verified_addresses)}`);
     }
-    if (action.changes.length === 0 && action.action === "adopt") lines.push("(no drift: only the ownership marker is added)");
-    if (action.changes.length === 0 && action.action === "update") lines.push("(only the ownership marker changes)");
+    lines.push(...actionNotes(action));
   }
   if (lines.length > CHANGES_SHOWN) lines = [...lines.slice(0, CHANGES_SHOWN), `… and ${lines.length - CHANGES_SHOWN} more changes (see the JSON plan)`];
   return `<details><summary>${code(head)}</summary>\n\n${preBlock(lines)}</details>\n`;

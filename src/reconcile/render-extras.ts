@@ -20,7 +20,16 @@ export function groupLines(set: string, group: ActionGroup, color: boolean): str
   const lines = [`${paint}${groupHead(set, group)}${reset}`];
   for (const change of group.shared) lines.push(`    ${changeLine(group.action, { ...change, path: printable(change.path) })}`);
   if (group.varying.length > 0) lines.push(`    differs per copy: ${group.varying.map(printable).join(", ")}`);
+  for (const note of groupNotes(group)) lines.push(`    ${note}`);
   return lines;
+}
+
+/** Whether the copies' sessions are revoked: `sessions: revoke (deactivate)`, or `… for 3 of 5 copies (…)`. */
+export function groupNotes(group: ActionGroup): string[] {
+  const revoke = group.revoke_sessions;
+  if (!revoke) return [];
+  const which = revoke.count === group.count ? "" : ` for ${revoke.count} of ${group.count} copies`;
+  return [`sessions: revoke${which} (${revoke.reasons.join(", ")})`];
 }
 
 /** `--show-unmanaged`: the count, per schema, and the first few. */

@@ -32,6 +32,18 @@ export function changeLine(action: JsonAction["action"], change: FieldChange): s
 }
 
 /**
+ * The lines an action shows after its field changes (text and Markdown plans): whether its sessions are revoked
+ * (`sessions: revoke (deactivate)`), and why an update or adoption without field changes is one.
+ */
+export function actionNotes(action: JsonAction): string[] {
+  const notes: string[] = [];
+  if (action.revoke_sessions) notes.push(`sessions: revoke (${action.revoke_sessions.join(", ")})`);
+  if (action.action === "adopt" && action.changes.length === 0) notes.push("(no drift: only the ownership marker is added)");
+  if (action.action === "update" && action.changes.length === 0) notes.push("(only the ownership marker changes)");
+  return notes;
+}
+
+/**
  * The text plan. `verbose`: every identity on its own; otherwise the creates and updates of the copies of one
  * `generate` entry are summarized in one item each (see planItems).
  */
@@ -51,9 +63,7 @@ export function renderPlan(raw: JsonPlan, options: { color?: boolean; verbose?: 
       const holds = action.holds ? ` ${holdings(action.holds)}` : "";
       lines.push(`${paint}${SYMBOL[action.action]} ${action.action} ${set.name}/${action.key}${id}${reset}${holds}`);
       for (const change of action.changes) lines.push(`    ${changeLine(action.action, change)}`);
-      if (action.revoke_sessions) lines.push(`    sessions: revoke (${action.revoke_sessions.join(", ")})`);
-      if (action.action === "adopt" && action.changes.length === 0) lines.push("    (no drift: only the ownership marker is added)");
-      if (action.action === "update" && action.changes.length === 0) lines.push("    (only the ownership marker changes)");
+      for (const note of actionNotes(action)) lines.push(`    ${note}`);
     }
   }
   for (const issue of plan.issues ?? []) {

@@ -77,6 +77,10 @@ describe("CLI comforts", () => {
     expect(lines[lines.length - 1]).toBe("Plan: 0 to create, 0 to update, 0 to delete, 0 to adopt.");
     expect(lines.every((line) => /^(Error: |  |Plan: )/.test(line))).toBe(true);
     expect(refused.stderr).toMatch(/^Error: the plan has 1 error\(s\)/);
+
+    // destroy too: no plan lines (25 of them) and no progress, only the summary line.
+    const destroyed = await runCli(["destroy", "--set", "quiet", "--max-deletes", "all", "--quiet"], fixture.env);
+    expect(destroyed).toMatchObject({ code: 0, stdout: "Apply complete: 0 created, 0 updated, 0 adopted, 25 deleted, 0 failed.\n", stderr: "" });
   });
 
   describe("colour", () => {

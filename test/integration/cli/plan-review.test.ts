@@ -124,9 +124,10 @@ function costEstimate(headers: HeaderStyle): void {
     emulator = await startEmulator({ target: kratos.adminUrl, rateLimit: { windows: LIMITS, headers } });
     proxy = await startProxy({ target: emulator.url });
     const api = admin(kratos.adminUrl);
-    for (const name of ["a", "b", "c", "gone-1", "gone-2"]) {
+    for (const name of ["a", "b", "c", "d", "gone-1", "gone-2"]) {
       await api.createIdentity({ schema_id: "default", traits: { email: `${name}@example.com` }, metadata_admin: managed });
     }
+    await api.createIdentity({ schema_id: "default", traits: { email: "stranger@example.com" } });
   });
   afterAll(async () => {
     await proxy?.stop();
@@ -149,11 +150,16 @@ function costEstimate(headers: HeaderStyle): void {
         "team",
         `key: traits.email
 prune: true
+adopt: true
 identities:
   - traits: { email: a@example.com, name: { first: A } }
   - traits: { email: b@example.com, name: { first: B } }
   - traits: { email: c@example.com }
     credentials: { password: { password: "\${env:NEW_PASSWORD}", policy: enforce } }
+  # Deactivated and adopted: their sessions are revoked (before and after the write), also counted.
+  - traits: { email: d@example.com }
+    state: inactive
+  - traits: { email: stranger@example.com }
 generate:
   - count: 30
     template:
@@ -165,7 +171,7 @@ generate:
     const json = await runCli(["plan", dir, "--output", "json"], env);
     expect(json.stderr).toBe("");
     const plan = JSON.parse(json.stdout);
-    expect(plan.summary).toEqual({ create: 30, update: 3, delete: 2, adopt: 0, noop: 0 });
+    expect(plan.summary).toEqual({ create: 30, update: 4, delete: 2, adopt: 1, noop: 0 });
     const windows = [{ limit: 4, window_seconds: 1 }, { limit: 200, window_seconds: 60 }];
     expect(plan.estimate.limits).toEqual({ default: windows, "kratos-admin-medium": windows });
     const text = await runCli(["plan", dir], env);
@@ -180,7 +186,7 @@ generate:
     const tookMs = Date.now() - started;
     expect(applied.stderr).not.toContain("Error");
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toContain("Apply complete: 30 created, 3 updated, 0 adopted, 2 deleted, 0 failed.");
+    expect(applied.stdout).toContain("Apply complete: 30 created, 4 updated, 1 adopted, 2 deleted, 0 failed.");
     expect(bucketsOf(proxy.requests)).toEqual(plan.estimate.requests);
     expect(emulator.limited - limitedBefore).toBe(0);
     expect(tookMs / 1000).toBeGreaterThanOrEqual(plan.estimate.seconds);

@@ -18,9 +18,13 @@ describe("completionShell", () => {
     [["completion", "zsh"], { args: ["completion"], shell: "/bin/zsh" }],
     [["completion", "bash"], { args: ["completion"], shell: "/bin/bash" }],
     [["completion"], undefined],
-    [["completion", "fish"], undefined],
+    [["completion", "--help"], undefined],
     [["plan", "zsh"], undefined],
   ])("%j -> %j", (args, expected) => {
     expect(completionShell(args)).toEqual(expected);
+  });
+
+  it("refuses another shell (yargs would print bash's script first, then fail)", () => {
+    expect(() => completionShell(["completion", "fish"])).toThrow('completion: no script for the shell "fish"; bash and zsh are supported');
   });
 });

@@ -21,6 +21,36 @@ describe("applyRequests", () => {
     expect(applyRequests(plan, NETWORK_CAPABILITIES, { prehashPasswords: true })).toEqual({ "kratos-admin-low": 1 + 3, "kratos-admin-medium": 1, "kratos-admin-high": 1 });
   });
 
+  it("counts the lifecycle writes: session revokes (before and after the write), credential removals, SAML unlinks, invites", () => {
+    const unmanaged = (id: string, email: string): LiveIdentity => ({ id, schema_id: "default", traits: { email }, metadata_admin: {} });
+    const declared = [
+      // Adopted: revoked by default (before and after the PATCH that adds the marker).
+      identity("adopt@e.test"),
+      // Deactivated: revoked by default.
+      identity("off@e.test", { body: { schema_id: "default", traits: { email: "off@e.test" }, state: "inactive" } }),
+      // A TOTP declared absent: one DELETE …/credentials/totp; the SAML link not declared: one DELETE …/credentials/saml.
+      identity("mfa@e.test", { credentials: { imported: { totp: "absent", saml: { config: new Secret(JSON.stringify({ providers: [] })) } } } }),
+      // Created with an invite: one POST /admin/recovery/link.
+      identity("new@e.test", { recovery: { method: "link" } }),
+    ];
+    const plan = buildPlan(
+      [{ ...set(declared), adopt: true }],
+      [
+        unmanaged("1", "adopt@e.test"),
+        live("2", "off@e.test", { state: "active" }),
+        live("3", "mfa@e.test", { credentials: { totp: { type: "totp", identifiers: [] }, saml: { type: "saml", identifiers: ["acme:7"] } } } as Partial<LiveIdentity>),
+      ],
+    );
+    expect(plan.issues).toEqual([]);
+    const byKey = Object.fromEntries(plan.sets[0].actions.map((a) => [a.key, a]));
+    expect(byKey["adopt@e.test"]).toMatchObject({ action: "adopt", revoke_sessions: ["adopt"] });
+    expect(byKey["off@e.test"]).toMatchObject({ action: "update", revoke_sessions: ["deactivate"] });
+    expect(byKey["mfa@e.test"]).toMatchObject({ action: "update", remove: ["totp"] });
+    expect((byKey["mfa@e.test"] as { unlinkSaml?: unknown[] }).unlinkSaml).toHaveLength(1);
+    // create 1 + read-back 1; adopt PATCH 1 + revokes 2; deactivate PATCH 1 + revokes 2; mfa DELETE 2; invite 1.
+    expect(applyRequests(plan, NETWORK_CAPABILITIES)).toEqual({ "kratos-admin-low": 1 + 3 + 3 + 2 + 1, "kratos-admin-medium": 1 });
+  });
+
   it("reads back creates that declare addresses once more per 100", () => {
     const creates = Array.from({ length: 150 }, (_, i) => identity(`n${i}@e.test`, { body: { traits: { email: `n${i}@e.test` }, verifiable_addresses: [{ value: `n${i}@e.test`, via: "email" }] } }));
     expect(applyRequests(buildPlan([set(creates)], []), NETWORK_CAPABILITIES)).toEqual({ "kratos-admin-low": 1, "kratos-admin-medium": 1 + 2 });

@@ -95,6 +95,25 @@ describe("generate entries in human plans", () => {
     expect(renderMarkdownPlan(json).match(/<details>/g)).toHaveLength(1);
   });
 
+  it("show that sessions are revoked: per identity in the Markdown plan, per summarized copies in text and Markdown", () => {
+    const deactivated = (i: number, revoke = true): JsonAction => ({
+      action: "update",
+      key: `load-${i}@example.test`,
+      id: `id-${i}`,
+      generate: "spec.generate[0]",
+      changes: [{ path: "/state", before: "active", after: "inactive" }],
+      ...(revoke ? { revoke_sessions: ["deactivate" as const] } : {}),
+    });
+    const one: JsonAction = { ...deactivated(0), key: "bob@example.com", generate: undefined };
+    const all = [deactivated(1), deactivated(2), deactivated(3)];
+    const json = (actions: JsonAction[]): JsonPlan => ({ ...plan, sets: [{ name: "seed", state_digest: "sha256:0", actions }], summary: { create: 0, update: actions.length, delete: 0, adopt: 0, noop: 0 } });
+    expect(renderMarkdownPlan(json([one]))).toContain('~ /state: "active" -&gt; "inactive"\nsessions: revoke (deactivate)\n</pre>');
+    expect(renderPlan(json(all))).toContain('(3 identities from spec.generate[0])\n    ~ /state: "active" -> "inactive"\n    sessions: revoke (deactivate)\n');
+    expect(renderMarkdownPlan(json(all))).toContain('~ /state: "active" -&gt; "inactive"\nsessions: revoke (deactivate)\n</pre>');
+    expect(renderPlan(json([...all, deactivated(4, false)]))).toContain("    sessions: revoke for 3 of 4 copies (deactivate)\n");
+    expect(renderPlan(json([deactivated(5, false), deactivated(6, false)]))).not.toContain("sessions");
+  });
+
   it("keep a lone copy, adopts and other entries' copies as they are", () => {
     const adopt: JsonAction = { action: "adopt", key: "a", id: "1", generate: "spec.generate[1]", changes: [] };
     const items = planItems([...copies(1), adopt, { ...adopt, key: "b", id: "2" }]);
