@@ -177,8 +177,13 @@ export function hideIn(text: string, hidden: ReadonlyArray<Hidden>): string {
   return out;
 }
 
-/** Issues with every hidden value removed from their messages and hints. */
+/** Issues with every hidden value removed from their messages, hints and field paths (a key path can hold one). */
 export function hideInIssues(issues: ReadonlyArray<Issue>, hidden: ReadonlyArray<Hidden>): Issue[] {
   if (hidden.length === 0) return [...issues];
-  return issues.map((issue) => ({ ...issue, message: hideIn(issue.message, hidden), ...(issue.hint !== undefined ? { hint: hideIn(issue.hint, hidden) } : {}) }));
+  return issues.map((issue) => ({
+    ...issue,
+    message: hideIn(issue.message, hidden),
+    ...(issue.hint !== undefined ? { hint: hideIn(issue.hint, hidden) } : {}),
+    ...(issue.path !== undefined ? { path: hideIn(issue.path, hidden) } : {}),
+  }));
 }
