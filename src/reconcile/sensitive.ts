@@ -167,14 +167,28 @@ export function escapedForms(value: string): string[] {
  */
 export function hideIn(text: string, hidden: ReadonlyArray<Hidden>): string {
   let out = text;
+  let folded = fold(out);
   for (const { value, shown, secret } of hidden) {
     const long = secret || value.length >= MIN_HIDDEN_LENGTH;
     const target = long ? value : JSON.stringify(value);
-    if (!fold(out).includes(fold(target))) continue;
+    const foldedTarget = foldOnce(target);
+    if (!folded.includes(foldedTarget)) continue;
     out = out.replace(new RegExp(escapeRegExp(target), "giu"), long ? shown : JSON.stringify(shown));
-    if (fold(out).includes(fold(target))) return long ? shown : SENSITIVE;
+    folded = fold(out);
+    if (folded.includes(foldedTarget)) return long ? shown : SENSITIVE;
   }
   return out;
+}
+
+/** fold of a hidden value, remembered (the same values are looked for in every string of an output). */
+const foldedValues = new Map<string, string>();
+function foldOnce(value: string): string {
+  let folded = foldedValues.get(value);
+  if (folded === undefined) {
+    if (foldedValues.size >= 100_000) foldedValues.clear();
+    foldedValues.set(value, (folded = fold(value)));
+  }
+  return folded;
 }
 
 /** Issues with every hidden value removed from their messages, hints and field paths (a key path can hold one). */
