@@ -29,7 +29,7 @@ import {
   shownKey,
   subject,
 } from "./types";
-import { hiddenOf, hideInIssues, redactChanges } from "./sensitive";
+import { hiddenOf, hideInIssues, redactChanges, redactHoldings } from "./sensitive";
 import { importedChanges } from "./imported";
 import { withIgnored } from "./ignore";
 import { revokeReasons } from "./sessions";
@@ -363,7 +363,7 @@ function pairedAction(
     links,
   ).concat(removeLines ?? []);
   const action = liveMarker ? "update" : "adopt";
-  const adopt = liveMarker ? {} : { holds: holdingsOf(current) };
+  const adopt = liveMarker ? {} : { holds: redactHoldings(holdingsOf(current), identity.sensitive) };
   const revoke_sessions = revokeReasons(rules.revokeOn, { adopt: !liveMarker, before: observed.state, after: desired.state, passwordReset: credentials?.password !== undefined });
   return {
     action,

@@ -2,7 +2,7 @@
 // wherever a plan shows a value (field changes, JSON Patch ops).
 import { pointer } from "./json";
 import { printable } from "./printable";
-import { DesiredSet, FieldChange, Issue, Json, Secret, Sensitive, SENSITIVE, subject } from "./types";
+import { DesiredSet, FieldChange, Holdings, Issue, Json, Secret, Sensitive, SENSITIVE, subject } from "./types";
 
 /** Whether a string is (or, in a `generate` template, was expanded from) one of the sensitive strings. */
 export type SensitiveTest = (value: string) => boolean;
@@ -45,11 +45,11 @@ export function findSensitive(doc: Record<string, unknown>, test: SensitiveTest)
  */
 export function redactJson(value: Json | undefined, at: string, sensitive: Sensitive | undefined): Json | undefined {
   if (!sensitive || value === undefined) return value;
-  const values = new Set(sensitive.values.map((secret) => secret.reveal()));
+  const values = new Set(sensitive.values.map((secret) => fold(secret.reveal())));
   const paths = new Set(sensitive.paths);
   const walk = (node: Json, where: string): Json => {
     if (paths.has(where)) return SENSITIVE;
-    if (typeof node === "string") return values.has(node) ? SENSITIVE : node;
+    if (typeof node === "string") return values.has(fold(node)) ? SENSITIVE : node;
     if (Array.isArray(node)) return node.map((item, i) => walk(item, `${where}/${i}`));
     if (node !== null && typeof node === "object") {
       const out: { [key: string]: Json } = {};
@@ -59,6 +59,29 @@ export function redactJson(value: Json | undefined, at: string, sensitive: Sensi
     return node;
   };
   return walk(value, at);
+}
+
+/**
+ * A string as the server may store a value it was sent: lower-cased (Kratos lower-cases identifiers and addresses)
+ * and NFKC-normalized (newer servers). Comparing folded forms hides those copies too; hiding more is always safe.
+ */
+export function fold(value: string): string {
+  return value.normalize("NFKC").toLowerCase();
+}
+
+/**
+ * What an adopted identity holds (see Holdings: the server's strings), with every sensitive value in it, in any
+ * letter case, replaced by `(sensitive)`: `google:(sensitive)`; a string that holds one only in a form that cannot
+ * be cut out (NFKC) is `(sensitive)` as a whole.
+ */
+export function redactHoldings(holds: Holdings, sensitive: Sensitive | undefined): Holdings {
+  if (!sensitive) return holds;
+  const hidden = hidingOrder(sensitive.values.map((value) => ({ value: value.reveal(), shown: SENSITIVE, secret: true })));
+  const redact = (items: string[]) => items.map((item) => hideIn(item, hidden));
+  const out: Holdings = { ...holds, verified_addresses: redact(holds.verified_addresses) };
+  if (holds.credentials) out.credentials = redact(holds.credentials);
+  if (holds.providers) out.providers = redact(holds.providers);
+  return out;
 }
 
 /** Field changes with their sensitive values replaced. */
@@ -137,18 +160,44 @@ export function escapedForms(value: string): string[] {
   return [...forms];
 }
 
-/** `text` with every hidden value replaced by what stands for it; `hidden` in hidingOrder (hiddenOf gives it so). */
+/**
+ * `text` with every hidden value replaced by what stands for it, in any letter case (the server stores identifiers
+ * and addresses lower-cased), and, should a value only be found once both are NFKC-normalized, `text` as a whole;
+ * `hidden` in hidingOrder (hiddenOf gives it so).
+ */
 export function hideIn(text: string, hidden: ReadonlyArray<Hidden>): string {
   let out = text;
+  let folded = fold(out);
   for (const { value, shown, secret } of hidden) {
-    if (secret || value.length >= MIN_HIDDEN_LENGTH) out = out.split(value).join(shown);
-    else out = out.split(JSON.stringify(value)).join(JSON.stringify(shown));
+    const long = secret || value.length >= MIN_HIDDEN_LENGTH;
+    const target = long ? value : JSON.stringify(value);
+    const foldedTarget = foldOnce(target);
+    if (!folded.includes(foldedTarget)) continue;
+    out = out.replace(new RegExp(escapeRegExp(target), "giu"), long ? shown : JSON.stringify(shown));
+    folded = fold(out);
+    if (folded.includes(foldedTarget)) return long ? shown : SENSITIVE;
   }
   return out;
 }
 
-/** Issues with every hidden value removed from their messages and hints. */
+/** fold of a hidden value, remembered (the same values are looked for in every string of an output). */
+const foldedValues = new Map<string, string>();
+function foldOnce(value: string): string {
+  let folded = foldedValues.get(value);
+  if (folded === undefined) {
+    if (foldedValues.size >= 100_000) foldedValues.clear();
+    foldedValues.set(value, (folded = fold(value)));
+  }
+  return folded;
+}
+
+/** Issues with every hidden value removed from their messages, hints and field paths (a key path can hold one). */
 export function hideInIssues(issues: ReadonlyArray<Issue>, hidden: ReadonlyArray<Hidden>): Issue[] {
   if (hidden.length === 0) return [...issues];
-  return issues.map((issue) => ({ ...issue, message: hideIn(issue.message, hidden), ...(issue.hint !== undefined ? { hint: hideIn(issue.hint, hidden) } : {}) }));
+  return issues.map((issue) => ({
+    ...issue,
+    message: hideIn(issue.message, hidden),
+    ...(issue.hint !== undefined ? { hint: hideIn(issue.hint, hidden) } : {}),
+    ...(issue.path !== undefined ? { path: hideIn(issue.path, hidden) } : {}),
+  }));
 }

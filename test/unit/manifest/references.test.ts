@@ -203,6 +203,15 @@ describe("values from ${env:…} and ${file:…} in issues", () => {
     expect(text).not.toContain('"ab"');
   });
 
+  it("are hidden from an issue's field path too (a spec.key made of one names the identity's field)", () => {
+    const text = setYaml("refs", "  key: 'traits.${env:SEC}'", "  identities:", "    - traits: { email: a@x }");
+    const result = parseManifests([{ file: "m/refs.yaml", text }], { env, readFile: () => undefined });
+    const issues = issuesOf(result);
+    expect(issues.map((i) => i.message)).toEqual(['missing key field "(sensitive)" (spec.key)']);
+    expect(JSON.stringify(issues)).not.toContain("s3cr3t");
+    expect(formatIssues(issues)).not.toContain("s3cr3t");
+  });
+
   it("are hidden from the issues of a single identity object (the Pulumi Identity)", () => {
     const result = parseIdentityObject({ traits: { email: "a@x" }, state: "${env:SEC}" }, { env, key: "traits.email" });
     expect(result.ok).toBe(false);

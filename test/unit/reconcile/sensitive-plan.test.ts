@@ -5,6 +5,8 @@ import { toJsonPlan } from "../../../src/reconcile/jsonplan";
 import { buildPlan } from "../../../src/reconcile/plan";
 import { hideIn, hidingOrder } from "../../../src/reconcile/sensitive";
 import { renderPlan } from "../../../src/reconcile/render";
+import { renderMarkdownPlan } from "../../../src/reconcile/markdown";
+import { unmanagedReport } from "../../../src/reconcile/unmanaged";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
 import { planSets } from "../../../src/reconcile/engine";
 import { live, managed } from "../../support/builders";
@@ -125,5 +127,34 @@ describe("hidingOrder", () => {
       { value: "pw-1234", shown: "(sensitive)", secret: true },
     ]);
     expect(hideIn("created staff/user-pw-1234@example.com with pw-1234", order)).toBe("created staff/(sensitive #1) with (sensitive)");
+  });
+});
+
+describe("sensitive values in the forms the server stores them (lower case)", () => {
+  const SCHEMAS = { keyFolds: { execs: { lower: true, trimEmail: true } } };
+  const sets = (value: string, adopt: boolean) =>
+    setsOf(
+      parseManifests(
+        [{ file: "execs.yaml", text: setYaml("execs", "  key: traits.email", `  adopt: ${adopt}`, "  identities:", "    - traits: { email: '${env:CFO}' }") }],
+        { env: { CFO: value }, readFile: () => undefined },
+      ),
+    );
+  const registered = () =>
+    live("cfo.hidden@corp.example", {
+      verifiable_addresses: [{ id: "va-cfo", value: "cfo.hidden@corp.example", via: "email", verified: true, status: "completed", created_at: "2026-11-22T10:00:00Z" }],
+      credentials: { oidc: { type: "oidc", identifiers: ["google:cfo.hidden@corp.example"] }, password: { type: "password", identifiers: ["cfo.hidden@corp.example"] } },
+    });
+
+  it.each(["cfo.hidden@corp.example", "CFO.Hidden@Corp.Example"])("hides a sensitive key %s in what an adopted identity holds (text, JSON, Markdown)", (value) => {
+    const json = toJsonPlan(buildPlan(sets(value, true), [registered()], SCHEMAS));
+    expect(json.sets[0].actions[0]).toMatchObject({ action: "adopt", holds: { credentials: ["oidc", "password"], providers: ["google:(sensitive)"], verified_addresses: ["(sensitive)"] } });
+    for (const output of [JSON.stringify(json), renderPlan(json), renderMarkdownPlan(json)]) expect(output.toLowerCase()).not.toContain("cfo.hidden");
+  });
+
+  it("hides a sensitive key in the unmanaged report whatever its case", () => {
+    const declared = sets("CFO.Hidden@Corp.Example", false);
+    const identities = [registered()];
+    const report = unmanagedReport(declared, identities, buildPlan(declared, identities, SCHEMAS));
+    expect(report.first).toEqual([{ id: identities[0].id, schema_id: "default", identifier: "(sensitive #1)" }]);
   });
 });
