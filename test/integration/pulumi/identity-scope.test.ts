@@ -5,11 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { keyDigest } from "../../../src/reconcile/key-digest";
 import { readMarker } from "../../../src/reconcile/marker";
 import { Identity, IdentityArgs } from "../../../src/resources";
 import { runCli } from "../../support/cli";
 import { adminApi, ensureBuilt, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
+
+const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
 
 const cliManifest = `apiVersion: ory-reconcile/v1
 kind: IdentitySet
@@ -61,7 +64,7 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
 
   it("an Identity declaring the key of a CLI-managed identity fails naming it and its owner; nothing is written", async () => {
     const before = await api.get((await api.byEmail("shared@scope.test"))!.id);
-    expect(readMarker(before.metadata_admin)).toEqual({ set: "pulumi" });
+    expect(readMarker(before.metadata_admin)).toEqual({ set: "pulumi", key: keyDigest("shared@scope.test", EMAIL_KEY) });
     const t = await stack("scope-claim");
     declared["scope-claim"] = { shared: { traits: { email: "shared@scope.test" } } };
     await expect(t.stack.up()).rejects.toThrow(`live identity ${before.id} is managed by set pulumi`);
@@ -83,8 +86,8 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
     const [memberA, memberB] = [upA.outputs.member.value, upB.outputs.member.value];
     expect(memberA.set).toMatch(/^ory-reconcile-test-scope-a-member-[0-9a-f]{8}$/);
     expect(memberB.set).toMatch(/^ory-reconcile-test-scope-b-member-[0-9a-f]{8}$/);
-    expect(readMarker((await api.get(memberA.id)).metadata_admin)).toEqual({ set: memberA.set });
-    expect(readMarker((await api.get(memberB.id)).metadata_admin)).toEqual({ set: memberB.set });
+    expect(readMarker((await api.get(memberA.id)).metadata_admin)).toEqual({ set: memberA.set, key: expect.stringMatching(/^traits\.email:/) });
+    expect(readMarker((await api.get(memberB.id)).metadata_admin)).toEqual({ set: memberB.set, key: expect.stringMatching(/^traits\.email:/) });
     expect((await a.stack.destroy()).summary.resourceChanges).toEqual({ delete: 2 });
     expect((await api.list()).map((i) => i.id)).not.toContain(memberA.id);
     expect((await api.get(memberB.id)).traits).toEqual({ email: "b@scope.test" });
@@ -109,7 +112,7 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
     const up = await t.stack.up();
     expect(up.summary.resourceChanges).toEqual({ same: 2, create: 1 });
     expect(up.outputs.old.value).toEqual({ id, set: "pulumi" });
-    expect(readMarker((await api.get(id)).metadata_admin)).toEqual({ set: "pulumi" });
+    expect(readMarker((await api.get(id)).metadata_admin)).toEqual({ set: "pulumi", key: expect.stringMatching(/^traits\.email:/) });
     expect(up.outputs.fresh.value.set).toMatch(/^ory-reconcile-test-scope-legacy-fresh-[0-9a-f]{8}$/);
     const again = await t.stack.preview({ diff: true });
     if (process.env.DEBUG_PREVIEW) console.log(again.stdout);

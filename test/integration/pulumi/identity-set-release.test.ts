@@ -6,7 +6,6 @@ import { readMarker } from "../../../src/reconcile/marker";
 import { IdentitySet } from "../../../src/resources";
 import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
 import { keyDigest } from "../../../src/reconcile/key-digest";
-import { selfServiceSettings, sessionToken } from "../../support/kratos-api";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
 
@@ -90,24 +89,29 @@ describeServers("all", "Pulumi IdentitySet release", (server) => {
     expect((await api.list()).map((i) => i.id).sort()).toEqual(kept.sort());
   });
 
-  // Break test 3: the enforce fingerprint was bound to the set's name, so a rename re-set the password (here: undoing
-  // the password the user chose themselves since, although the declared one did not change).
-  it("renaming a set keeps an enforced password as it is: no re-set, the user's own password still works", async () => {
+  // Break test 3: the enforce fingerprint was bound to the set's name, so a rename re-set the password although the
+  // declared one did not change. The password hash must stay as it is across the rename (no PUT). (A password the
+  // user changed themselves is re-set by design on servers whose timestamps show it, see lifecycle/password-changes.)
+  it("renaming a set keeps an enforced password as it is: no re-set", async () => {
     declared = [{ resource: "vault", name: "vault", emails: ["enforced@release.test"], policy: "enforce" }];
     const ids = (await t.stack.up()).outputs.vault.value;
     const id = ids["enforced@release.test"];
-    const token = await sessionToken(kratos.publicUrl, "enforced@release.test", "Release-Password-1");
-    await selfServiceSettings(kratos.publicUrl, token, { method: "password", password: "Users-Own-Password-9" });
+    const hash = async () => {
+      const live = (await (await fetch(`${kratos.adminUrl}/admin/identities/${id}?include_credential=password`)).json()) as { credentials?: { password?: { config?: { hashed_password?: string } } } };
+      return live.credentials?.password?.config?.hashed_password;
+    };
+    const before = await hash();
+    expect(before).toMatch(/^\$/);
     declared = [{ ...declared[0], name: "strongroom" }];
     expect((await t.stack.up()).summary.resourceChanges).toEqual({ same: 1, update: 1 });
     expect(readMarker((await api.get(id)).metadata_admin)).toEqual({ set: "strongroom", key: expect.stringMatching(/^traits\.email:/), password: expect.stringMatching(/^s3:/) });
-    expect((await login(kratos.publicUrl, "enforced@release.test", "Users-Own-Password-9")).session?.identity?.id).toBe(id);
-    expect((await login(kratos.publicUrl, "enforced@release.test", "Release-Password-1")).status).toBe(400);
+    expect(await hash()).toBe(before);
+    expect((await login(kratos.publicUrl, "enforced@release.test", "Release-Password-1")).session?.identity?.id).toBe(id);
     // The state (even decrypted: the inline set is a Pulumi secret) holds neither the user's own password, nor the
     // fingerprint or the key digest of the marker.
     const state = JSON.stringify(await t.stack.exportStack());
     const marker = readMarker((await api.get(id)).metadata_admin)!;
-    for (const secret of ["Users-Own-Password-9", marker.password!, marker.key!, passwordFingerprint("enforced@release.test", "Release-Password-1", "")]) {
+    for (const secret of ["Release-Password-1", before!, marker.password!, marker.key!, passwordFingerprint("enforced@release.test", "Release-Password-1", "")]) {
       expect(state).not.toContain(secret);
     }
     expect(marker.key).toBe(keyDigest("enforced@release.test", { kind: "trait", path: ["email"] }));

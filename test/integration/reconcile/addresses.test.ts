@@ -83,7 +83,8 @@ describeServers("all", "declared addresses", (server) => {
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("Apply complete: 1 created, 0 updated, 4 adopted, 0 deleted, 0 failed.");
     const writes = requests().filter((r) => !r.startsWith("GET "));
-    expect(writes.sort()).toEqual(["PATCH /admin/identities", ...[gus, hana, ike, jo].map((i) => `PATCH /admin/identities/${i.id}`)].sort());
+    // Each adoption also revokes the sessions before and after its write (revoke_on defaults to [deactivate, adopt]).
+    expect(writes.sort()).toEqual(["PATCH /admin/identities", ...[gus, hana, ike, jo].flatMap((i) => [`PATCH /admin/identities/${i.id}`, ...Array(2).fill(`DELETE /admin/identities/${i.id}/sessions`)])].sort());
 
     const expected = (email: string, verified: boolean, status: string) => ({ verifiable: [{ value: email, via: "email", verified, status }], recovery: [{ value: email, via: "email" }] });
     expect(addresses(await client().getIdentity(gus.id))).toEqual(expected("gus@example.com", true, "completed"));

@@ -45,7 +45,8 @@ describeServers("all", "identifier keys compare as the server compares them", (s
     const applied = await runCli(["apply", dir], fixture.env);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain("Apply complete: 0 created, 0 updated, 1 adopted, 0 deleted, 0 failed.");
-    expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([`PATCH /admin/identities/${seeded.id}`]);
+    // Adopting revokes its sessions before and after the write (spec.sessions.revoke_on defaults to [deactivate, adopt]).
+    expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([`DELETE /admin/identities/${seeded.id}/sessions`, `PATCH /admin/identities/${seeded.id}`, `DELETE /admin/identities/${seeded.id}/sessions`]);
     const after = await client().getIdentity(seeded.id, ["password"]);
     expect(after.traits).toEqual({ email: "dana@example.com" });
     expect(after.credentials?.password?.identifiers).toEqual(["dana@example.com"]);
