@@ -77,6 +77,7 @@ identities:
         patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: "(sensitive)" } } }],
         holds: { credentials: await credentialTypes("handmade@example.com"), providers: [], verified_addresses: [] },
         changes: [],
+        revoke_sessions: ["adopt"],
       },
       {
         action: "create",
@@ -106,6 +107,7 @@ identities:
         `~ update staff/drift@example.com (${ids["drift@example.com"]})`,
         `    ~ /traits/name/first: "Old" -> "New"`,
         `> adopt staff/handmade@example.com (${ids["handmade@example.com"]}) holds credentials: ${types.join(", ") || "none"}; providers: none; verified addresses: none`,
+        `    sessions: revoke (adopt)`,
         `    (no drift: only the ownership marker is added)`,
         `+ create staff/new@example.com`,
         `    + /traits: {"email":"new@example.com"}`,

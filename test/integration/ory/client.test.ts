@@ -84,6 +84,9 @@ describe("capabilities", () => {
       batchCreateLimitWithPassword: 200,
       pageSizeMax: 1000,
       idsFilterMax: 500,
+      identifierRules: "lower",
+      hashCostLimits: false,
+      passwordChanges: false,
     });
   });
 });

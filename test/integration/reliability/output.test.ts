@@ -72,7 +72,8 @@ generate:
     const dir = manifestDir({
       "big.yaml": setYaml("big", `key: traits.email\ngenerate:\n  - count: 2000\n    template: { traits: { email: "big-{{i}}@output.test", name: { first: "Big", last: "Output" } } }`),
     });
-    const { code, stdout } = await runWithSlowReader(["plan", dir, "--detailed-exitcode"], { ORY_ADMIN_URL: kratos.adminUrl });
+    // --verbose: every copy of the generate entry on its own line (without it they are summarized in one).
+    const { code, stdout } = await runWithSlowReader(["plan", dir, "--detailed-exitcode", "--verbose"], { ORY_ADMIN_URL: kratos.adminUrl });
     expect(stdout.length).toBeGreaterThan(200_000); // several times what a pipe buffers
     expect(code).toBe(2);
     expect(stdout.split("\n").filter((line) => line.startsWith("+ create big/")).length).toBe(2000);
