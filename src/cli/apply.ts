@@ -3,7 +3,9 @@ import { restoreExactIntegers } from "../ory/exact-json";
 import { printable } from "../reconcile/printable";
 import { readFileSync } from "node:fs";
 import { applyPlan, ApplyRefused, Outcome } from "../reconcile/apply";
+import type { OryAdmin } from "../reconcile/admin";
 import { planSets } from "../reconcile/engine";
+import type { Plan } from "../reconcile/types";
 import { JsonPlan, notAPlan, stalePlanReasons, toJsonPlan } from "../reconcile/jsonplan";
 import { renderPlan } from "../reconcile/render";
 import { connect } from "./connect";
@@ -79,9 +81,36 @@ export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStr
       throw new UserError(`the saved plan ${flags.plan} is stale; nothing was written`, reasons.map((message) => ({ message })), "run `ory-reconcile plan --out` again and review it");
     }
   }
+  return writePlan(plan, json, admin, flags, { stdout, stderr, color, verb: "apply" });
+}
+
+/** How a command that writes a plan prints: where, in colour or not, and its progress label. */
+export interface WriteIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  color: boolean;
+  /** Progress label: `apply` or `destroy`. */
+  verb: string;
+}
+
+/**
+ * Prints the plan (text output, unless --quiet), applies it through applyPlan (the writes it makes: creates, PATCH /
+ * PUT, credential and session DELETEs, recovery links, deletes) with a progress bar (none with --quiet), writes the
+ * recovery links to `flags.recoveryOut`, then prints every failure and the summary line (text) or the plan, outcomes
+ * and counts (JSON). Resolves to the exit code: 1 when an identity or an invite failed, else 0. A refused apply (delete
+ * cap, missing --recovery-out) is a UserError before any write. Shared by `apply`/`reconcile` and `destroy`.
+ */
+export async function writePlan(
+  plan: Plan,
+  json: JsonPlan,
+  admin: OryAdmin,
+  flags: Pick<ApplyFlags, "concurrency" | "maxDeletes" | "prehashPasswords" | "bcryptCost" | "recoveryOut" | "output" | "verbose">,
+  io: WriteIo,
+): Promise<number> {
+  const { stdout, stderr, color } = io;
   if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
   // --quiet: no plan and no progress, only failures and the summary line.
-  const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, "apply");
+  const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, io.verb);
   let result;
   try {
     result = await applyPlan(plan, admin, {

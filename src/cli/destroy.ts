@@ -1,17 +1,12 @@
 // `ory-reconcile destroy --set NAME…`: deletes every identity these sets manage (their ownership marker names one of
 // them), and nothing else. It needs no manifests: the plan is that of each set declaring no identity, with prune.
-import { applyPlan, ApplyRefused } from "../reconcile/apply";
 import { planSets } from "../reconcile/engine";
 import { keySpecOf } from "../reconcile/export";
 import { toJsonPlan } from "../reconcile/jsonplan";
-import { printable } from "../reconcile/printable";
-import { renderPlan } from "../reconcile/render";
 import type { DesiredSet } from "../reconcile/types";
-import { summarize } from "./apply";
+import { writePlan } from "./apply";
 import { connect } from "./connect";
-import { redactStrings, UserError } from "./errors";
-import { progress } from "./progress";
-import { style } from "./style";
+import { UserError } from "./errors";
 
 export interface DestroyFlags {
   sets: string[];
@@ -49,28 +44,5 @@ export async function destroyCommand(flags: DestroyFlags, stdout: NodeJS.Writabl
     stdout.write(flags.output === "json" ? JSON.stringify({ plan: json, outcomes: [], failed: 0 }, null, 2) + "\n" : none + "\n");
     return 0;
   }
-  if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color }));
-  // --quiet: no plan and no progress, only failures and the summary line.
-  const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, "destroy");
-  let result;
-  try {
-    result = await applyPlan(plan, admin, {
-      concurrency: flags.concurrency,
-      maxDeletes: flags.maxDeletes === "all" ? undefined : (flags.maxDeletes ?? "default"),
-      onOutcome: (_o, done, total) => bar.tick(done, total),
-    });
-  } catch (error) {
-    if (error instanceof ApplyRefused) throw new UserError(error.message, [], error.hint);
-    throw error;
-  } finally {
-    bar.end();
-  }
-  const failures = result.outcomes.filter((o) => o.result === "failed");
-  if (flags.output === "json") {
-    stdout.write(JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), failed: result.failed }, null, 2) + "\n");
-  } else {
-    for (const f of failures) stdout.write(printable(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`) + "\n");
-    stdout.write(summarize(result.outcomes) + "\n");
-  }
-  return failures.length > 0 ? 1 : 0;
+  return writePlan(plan, json, admin, flags, { stdout, stderr, color, verb: "destroy" });
 }
