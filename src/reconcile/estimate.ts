@@ -1,5 +1,5 @@
 // The cost of applying a plan on Ory Network: requests per rate-limit bucket, and how long the rate limits the
-// server announced make the apply take at least. Pure: the requests the plan's own reads made (which an apply makes
+// server announced make the apply take (about: see waitSeconds). Pure: the requests the plan's own reads made (which an apply makes
 // again when it plans) and the limits are measured by the caller (see RequestTally).
 import type { Capabilities } from "../ory/capabilities";
 import { AnnouncedWindow, announcedWindows, Bucket, BUCKETS } from "../ory/buckets";
@@ -18,7 +18,7 @@ export interface Estimate {
   limits: Partial<Record<Bucket, AnnouncedWindow[]>>;
   /** Buckets with requests but no announced limits: timed with the limits of `kratos-admin-medium`, the bucket every plan reads. */
   assumed?: Bucket[];
-  /** Seconds the apply waits for rate-limit windows at least (the server's own time not included). */
+  /** Seconds the apply waits for rate-limit windows, about (see waitSeconds; the server's own time not included). */
   seconds: number;
 }
 
@@ -75,8 +75,9 @@ export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateO
 }
 
 /**
- * Seconds that `n` requests wait at least under these windows: windows are aligned, so `n` requests span at least
- * ceil(n / limit) windows of each; the slowest window decides.
+ * Seconds that `n` requests wait under these windows, about: windows are aligned, so `n` requests need ceil(n / limit)
+ * windows of each and span (ceil(n / limit) - 1) of them; the slowest window decides. A first request late in its
+ * window makes the real wait up to one window shorter; the server's own time makes it longer.
  */
 export function waitSeconds(n: number, windows: ReadonlyArray<AnnouncedWindow>): number {
   return windows.reduce((most, w) => Math.max(most, w.limit > 0 ? (Math.ceil(n / w.limit) - 1) * w.window_seconds : 0), 0);

@@ -54,7 +54,7 @@ export function windowsText(windows: Estimate["limits"][keyof Estimate["limits"]
   return (windows ?? []).map((w) => `${w.limit}/${w.window_seconds}s`).join(", ");
 }
 
-/** The estimate: one line per bucket, then the time the rate limits take at least. */
+/** The estimate: one line per bucket, then about how long the rate limits make the apply wait. */
 export function estimateLines(estimate: Estimate): string[] {
   const lines = ["Estimate (rate limits the server announced):"];
   for (const [bucket, n] of Object.entries(estimate.requests)) {
@@ -62,7 +62,7 @@ export function estimateLines(estimate: Estimate): string[] {
     const limits = announced?.length ? `limits ${windowsText(announced)}` : estimate.assumed?.includes(bucket as never) ? "limits not announced yet, assumed as kratos-admin-medium's" : "no limits announced";
     lines.push(`    ${bucket}: ${n} ${n === 1 ? "request" : "requests"} (${limits})`);
   }
-  lines.push(`    apply waits at least ${duration(estimate.seconds)} for rate limits.`);
+  lines.push(`    apply waits about ${duration(estimate.seconds)} for rate limits.`);
   return lines;
 }
 

@@ -177,7 +177,7 @@ generate:
     const text = await runCli(["plan", dir], env);
     expect(text.stdout).toContain("Estimate (rate limits the server announced):\n    kratos-admin-medium: ");
     const markdown = await runCli(["plan", dir, "--output", "markdown"], env);
-    expect(markdown.stdout).toContain("apply waits at least");
+    expect(markdown.stdout).toContain("apply waits about");
 
     proxy.clear();
     const limitedBefore = emulator.limited;
@@ -189,7 +189,6 @@ generate:
     expect(applied.stdout).toContain("Apply complete: 30 created, 4 updated, 1 adopted, 2 deleted, 0 failed.");
     expect(bucketsOf(proxy.requests)).toEqual(plan.estimate.requests);
     expect(emulator.limited - limitedBefore).toBe(0);
-    expect(tookMs / 1000).toBeGreaterThanOrEqual(plan.estimate.seconds);
     process.stdout.write(`${headers}: estimate ${JSON.stringify(plan.estimate)}; apply took ${tookMs} ms\n`);
     expectNoSecrets(json.stdout, text.stdout, markdown.stdout, applied.stdout, applied.stderr);
   });
