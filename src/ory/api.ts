@@ -32,6 +32,21 @@ export async function call(
   }
 }
 
+/**
+ * Runs one SDK `DELETE …Raw` call through {@link call}: "deleted" on 2xx, "already-gone" when the server answers 404
+ * (what was to be removed is not there: an earlier attempt whose answer was lost, or nothing to remove); other
+ * failures throw as `call` throws them.
+ */
+export async function deleteTolerant(api: Api, op: Operation, run: () => Promise<{ raw: Response }>): Promise<"deleted" | "already-gone"> {
+  try {
+    await call(api, op, run);
+    return "deleted";
+  } catch (error) {
+    if (error instanceof OryApiError && error.status === 404) return "already-gone";
+    throw error;
+  }
+}
+
 async function translate(api: Api, op: Operation, error: unknown): Promise<unknown> {
   if (error instanceof ResponseError) return apiErrorFromResponse(op, error.response, api.secrets);
   if (error instanceof FetchError) {

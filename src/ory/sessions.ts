@@ -1,6 +1,5 @@
 // Sessions of one identity.
-import { Api, call } from "./api";
-import { OryApiError } from "./errors";
+import { Api, deleteTolerant } from "./api";
 
 /**
  * `DELETE /admin/identities/{id}/sessions`: revokes every session of the identity. Kratos v1.3.1, v26.2.0 and
@@ -9,11 +8,5 @@ import { OryApiError } from "./errors";
  */
 export async function deleteIdentitySessions(api: Api, id: string): Promise<"revoked" | "none"> {
   const op = { method: "DELETE", path: `/admin/identities/${encodeURIComponent(id)}/sessions` };
-  try {
-    await call(api, op, () => api.identity.deleteIdentitySessionsRaw({ id }));
-    return "revoked";
-  } catch (error) {
-    if (error instanceof OryApiError && error.status === 404) return "none";
-    throw error;
-  }
+  return (await deleteTolerant(api, op, () => api.identity.deleteIdentitySessionsRaw({ id }))) === "deleted" ? "revoked" : "none";
 }

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateIdentityBodyFromJSON, UpdateIdentityBodyFromJSON } from "@ory/client-fetch";
 import type { JsonObject, LiveIdentity, PatchOp } from "../reconcile/types";
-import { Api, call, readJson } from "./api";
+import { Api, call, deleteTolerant, readJson } from "./api";
 import { OryApiError } from "./errors";
 
 /** A create or PUT body as JSON: identity fields (`schema_id`, `traits`, …) plus `credentials` in the admin API's
@@ -89,13 +89,7 @@ export async function putIdentity(api: Api, id: string, body: IdentityWriteBody)
 /** `DELETE /admin/identities/{id}`; a 404 means someone (or a lost earlier attempt) already deleted it. */
 export async function deleteIdentity(api: Api, id: string): Promise<"deleted" | "already-gone"> {
   const op = { method: "DELETE", path: identityPath(id) };
-  try {
-    await call(api, op, () => api.identity.deleteIdentityRaw({ id }));
-    return "deleted";
-  } catch (error) {
-    if (error instanceof OryApiError && error.status === 404) return "already-gone";
-    throw error;
-  }
+  return deleteTolerant(api, op, () => api.identity.deleteIdentityRaw({ id }));
 }
 
 /**
@@ -108,13 +102,7 @@ export async function deleteIdentity(api: Api, id: string): Promise<"deleted" | 
  */
 export async function deleteCredentialIdentifier(api: Api, id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone"> {
   const op = { method: "DELETE", path: `${identityPath(id)}/credentials/${type}` };
-  try {
-    await call(api, op, () => api.identity.deleteIdentityCredentialsRaw({ id, type, identifier }));
-    return "deleted";
-  } catch (error) {
-    if (error instanceof OryApiError && error.status === 404) return "already-gone";
-    throw error;
-  }
+  return deleteTolerant(api, op, () => api.identity.deleteIdentityCredentialsRaw({ id, type, identifier }));
 }
 
 /**
@@ -125,13 +113,7 @@ export async function deleteCredentialIdentifier(api: Api, id: string, type: "oi
  */
 export async function deleteCredentialType(api: Api, id: string, type: string): Promise<"deleted" | "already-gone"> {
   const op = { method: "DELETE", path: `${identityPath(id)}/credentials/${type}` };
-  try {
-    await call(api, op, () => api.identity.deleteIdentityCredentialsRaw({ id, type: type as "totp" }));
-    return "deleted";
-  } catch (error) {
-    if (error instanceof OryApiError && error.status === 404) return "already-gone";
-    throw error;
-  }
+  return deleteTolerant(api, op, () => api.identity.deleteIdentityCredentialsRaw({ id, type: type as "totp" }));
 }
 
 function identityPath(id: string): string {
