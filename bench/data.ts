@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MARKER_KEY } from "../src/reconcile/marker";
-import type { LiveIdentity } from "../src/reconcile/types";
+import { MARKER_KEY } from "../src/reconcile/core/marker";
+import type { LiveIdentity } from "../src/reconcile/core/types";
 
 export const SET = "bench";
 
@@ -59,7 +59,7 @@ export function driftManifest(count: number, drift: Drift): string {
   );
 }
 
-/** The create body ory-reconcile sends for identity `i` (see src/reconcile/bodies.ts `createBody`). */
+/** The create body ory-reconcile sends for identity `i` (see src/reconcile/core/bodies.ts `createBody`). */
 export function createBody(i: number, variant: Variant): Record<string, unknown> {
   const body: Record<string, unknown> = {
     schema_id: "default",

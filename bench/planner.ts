@@ -4,8 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadManifests } from "../src/manifest";
 import { createOryClient } from "../src/ory";
-import { buildPlan } from "../src/reconcile/plan";
-import type { DesiredSet, LiveIdentity } from "../src/reconcile/types";
+import { buildPlan } from "../src/reconcile/core/plan";
+import type { DesiredSet, LiveIdentity } from "../src/reconcile/core/types";
 import { generatedLive, seedManifest } from "./data";
 
 export interface PlannerTimes {

@@ -7,7 +7,7 @@ import type { Config, Log, SeedTool } from "./config";
 import { createBody, Inputs, Variant, writeInputs } from "./data";
 import { limitOf, seconds } from "./limits";
 import { Backend, ratios, row, Row } from "./report";
-import { BATCHES_IN_FLIGHT } from "../src/reconcile/apply";
+import { BATCHES_IN_FLIGHT } from "../src/reconcile/core/capabilities";
 import { batchLimit } from "../src/ory/capabilities";
 import { check, countIdentities, measureCli, measureImporter, measureNode, Measured, RAW_SEED, serverInfo, startServer } from "./tools";
 

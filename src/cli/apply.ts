@@ -1,13 +1,13 @@
 // `ory-reconcile apply`
-import { restoreExactIntegers } from "../ory/exact-json";
-import { printable } from "../reconcile/printable";
+import { restoreExactIntegers } from "../reconcile/core/exact-json";
+import { printable } from "../reconcile/core/printable";
 import { readFileSync } from "node:fs";
-import { applyPlan, ApplyRefused, Outcome } from "../reconcile/apply";
-import type { OryAdmin } from "../reconcile/admin";
-import { planSets } from "../reconcile/engine";
-import type { Plan } from "../reconcile/types";
-import { JsonPlan, notAPlan, stalePlanReasons, toJsonPlan } from "../reconcile/jsonplan";
-import { renderPlan } from "../reconcile/render";
+import { applyPlan, ApplyRefused, Outcome } from "../reconcile/engine/apply";
+import type { OryAdmin } from "../reconcile/engine/admin";
+import { planSets } from "../reconcile/engine/engine";
+import type { Plan } from "../reconcile/core/types";
+import { JsonPlan, notAPlan, stalePlanReasons, toJsonPlan } from "../reconcile/core/jsonplan";
+import { renderPlan } from "../reconcile/core/render";
 import { connect } from "./connect";
 import { onDisk, redactStrings, redactText, UserError } from "./errors";
 import { loadOrFail } from "./load";

@@ -2,7 +2,7 @@
 import { createOryClient, normalizeEndpoint } from "../ory";
 import { RequestEvent, shownUrl } from "../ory/fetch";
 import { PLAIN_HTTP_ALLOWED, plainHttpRefusal } from "../ory/plain-http";
-import type { OryAdmin } from "../reconcile/admin";
+import type { OryAdmin } from "../reconcile/engine/admin";
 import { UserError } from "./errors";
 
 export interface ConnectFlags {

@@ -1,9 +1,9 @@
 // `ory-reconcile destroy --set NAME…`: deletes every identity these sets manage (their ownership marker names one of
 // them), and nothing else. It needs no manifests: the plan is that of each set declaring no identity, with prune.
-import { planSets } from "../reconcile/engine";
-import { keySpecOf } from "../reconcile/export";
-import { toJsonPlan } from "../reconcile/jsonplan";
-import type { DesiredSet } from "../reconcile/types";
+import { planSets } from "../reconcile/engine/engine";
+import { keySpecOf } from "../reconcile/core/export";
+import { toJsonPlan } from "../reconcile/core/jsonplan";
+import type { DesiredSet } from "../reconcile/core/types";
 import { writePlan } from "./apply";
 import { connect } from "./connect";
 import { UserError } from "./errors";

@@ -1,8 +1,8 @@
 // The three kinds of failure and the one place that turns them into output and an exit code.
-import { printable } from "../reconcile/printable";
+import { printable } from "../reconcile/core/printable";
 import { isOryError, OryApiError } from "../ory";
-import { DesiredSet, Issue, SENSITIVE } from "../reconcile/types";
-import { Hidden, hiddenOf, hideIn, hidingOrder } from "../reconcile/sensitive";
+import { DesiredSet, Issue, SENSITIVE } from "../reconcile/core/types";
+import { Hidden, hiddenOf, hideIn, hidingOrder } from "../reconcile/core/sensitive";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
 export class UserError extends Error {

@@ -1,9 +1,9 @@
 // `ory-reconcile export`: live identities to manifests.
-import { printable } from "../reconcile/printable";
+import { printable } from "../reconcile/core/printable";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { exportSets } from "../reconcile/export";
+import { exportSets } from "../reconcile/core/export";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { safeFileNames, writePrivateFile } from "./private-file";

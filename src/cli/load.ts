@@ -1,7 +1,7 @@
 // Reads manifests for a command; invalid input becomes a UserError before anything reaches the server.
 import { loadManifests } from "../manifest";
 import { VAR_NAME } from "../manifest/interpolate";
-import type { DesiredSet } from "../reconcile/types";
+import type { DesiredSet } from "../reconcile/core/types";
 import { hideSensitive, UserError } from "./errors";
 
 /** Loads the manifests, with `vars` for `${var:…}`; their sensitive values are hidden from all later output. */

@@ -1,10 +1,10 @@
 // `ory-reconcile plan`
-import { restoreExactIntegers } from "../ory/exact-json";
-import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
-import { planSets } from "../reconcile/engine";
-import { estimateApply, RequestTally } from "../reconcile/estimate";
-import { renderMarkdownPlan } from "../reconcile/markdown";
-import { renderPlan } from "../reconcile/render";
+import { restoreExactIntegers } from "../reconcile/core/exact-json";
+import { hasChanges, toJsonPlan } from "../reconcile/core/jsonplan";
+import { planSets } from "../reconcile/engine/engine";
+import { estimateApply, RequestTally } from "../reconcile/core/estimate";
+import { renderMarkdownPlan } from "../reconcile/core/markdown";
+import { renderPlan } from "../reconcile/core/render";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
@@ -38,7 +38,7 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   const estimate = plan.issues.length === 0 ? estimateApply(plan, capabilities, tally.requests, tally.limits) : undefined;
   if (estimate) json.estimate = estimate;
   const out = flags.out;
-  // Integers the server holds beyond 2^53 are written with their digits (ory/exact-json.ts).
+  // Integers the server holds beyond 2^53 are written with their digits (reconcile/core/exact-json.ts).
   const jsonText = () => restoreExactIntegers(JSON.stringify(json, null, 2)) + "\n";
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, jsonText()));
   const verbose = flags.verbose === true;

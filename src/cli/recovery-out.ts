@@ -1,7 +1,7 @@
 // `apply --recovery-out FILE`: the only place where recovery (invite) links and codes are written.
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { recoveryFile, RecoveryRecord } from "../reconcile/recovery";
+import { recoveryFile, RecoveryRecord } from "../reconcile/engine/recovery";
 import { onDisk, UserError } from "./errors";
 import { writePrivateFile } from "./private-file";
 

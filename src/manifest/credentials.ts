@@ -1,7 +1,7 @@
 // `credentials.<type>` beyond passwords and OIDC (TOTP, lookup secrets, WebAuthn, passkeys, SAML) and `recovery:`
 // of a checked identity, as the engine's declarations. Every string inside such a credential is already a Secret
 // (parse.ts); the import config is built here and kept as one Secret, so no part of it can reach an output.
-import { ImportedCredential, ImportedType, IMPORTED_TYPES, RecoveryDecl, Secret } from "../reconcile/types";
+import { ImportedCredential, ImportedType, IMPORTED_TYPES, RecoveryDecl, Secret } from "../reconcile/core/types";
 import { isPlainObject, Path, Reporter } from "./path";
 import type { Obj } from "./identity";
 

@@ -1,7 +1,7 @@
 // The only part of the loader that touches the disk: expanding paths, reading manifests and `${file:…}` targets.
 import { closeSync, constants, Dirent, existsSync, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, Stats, statSync } from "node:fs";
 import { isAbsolute, join, relative as relativePath, resolve, sep } from "node:path";
-import type { Issue } from "../reconcile/types";
+import type { Issue } from "../reconcile/core/types";
 import type { Env, FileRefusal, Resolver } from "./interpolate";
 import { makeIssue } from "./path";
 

@@ -1,5 +1,5 @@
 // Issues as text: `file:line:col: <path>: <message>` and an indented `hint:` line.
-import type { Issue } from "../reconcile/types";
+import type { Issue } from "../reconcile/core/types";
 
 export function formatIssue(issue: Issue): string {
   const where = issue.pos ? `${issue.pos.file}:${issue.pos.line}:${issue.pos.col}` : undefined;

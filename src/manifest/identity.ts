@@ -1,6 +1,6 @@
 // One identity declaration (already interpolated and schema-valid): the checks the schema cannot express, its key,
 // and its conversion into the engine's `DesiredIdentity`.
-import { MARKER_KEY } from "../reconcile/marker";
+import { MARKER_KEY } from "../reconcile/core/marker";
 import {
   DesiredCredentials,
   DesiredIdentity,
@@ -12,8 +12,8 @@ import {
   PasswordPolicy,
   Secret,
   SourcePos,
-} from "../reconcile/types";
-import { findSensitive, keyLabel, SensitiveTest } from "../reconcile/sensitive";
+} from "../reconcile/core/types";
+import { findSensitive, keyLabel, SensitiveTest } from "../reconcile/core/sensitive";
 import { formatPath, isPlainObject, Path, Reporter, typeName } from "./path";
 import { checkRecovery, toImported, toRecovery } from "./credentials";
 

@@ -3,7 +3,7 @@
 // A string that holds an `${env:…}` or `${file:…}` reference is sensitive as a whole: it is added to `sensitive`,
 // and every output shows it as `(sensitive)`. `${var:…}` values are public, like literal text.
 import { dirname } from "node:path";
-import { Secret, SENSITIVE } from "../reconcile/types";
+import { Secret, SENSITIVE } from "../reconcile/core/types";
 import { isPlainObject, Path, Reporter } from "./path";
 
 export type Env = Record<string, string | undefined>;

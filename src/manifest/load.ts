@@ -1,5 +1,5 @@
 // The loader's entry points: manifest paths, manifest texts, or plain objects -> validated sets.
-import type { DesiredSet, Issue, SourcePos } from "../reconcile/types";
+import type { DesiredSet, Issue, SourcePos } from "../reconcile/core/types";
 import { diskResolver, readManifestFiles, SourceFile } from "./files";
 import type { Env, Resolver } from "./interpolate";
 import { API_VERSION, IdentityResult, KIND, LoadResult, parseIdentityValue, parseSetValue } from "./parse";

@@ -1,11 +1,11 @@
 // Parsed values -> validated sets and identities. Pure apart from what the given Resolver does; never throws for
 // user errors. The same code serves YAML documents (with positions) and plain objects (e.g. from Pulumi).
-import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/types";
+import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/core/types";
 import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField, toDesired } from "./identity";
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
-import { hideInIssues, hidingOrder, sensitiveTest } from "../reconcile/sensitive";
-import { IMPORTED_TYPES, SENSITIVE } from "../reconcile/types";
+import { hideInIssues, hidingOrder, sensitiveTest } from "../reconcile/core/sensitive";
+import { IMPORTED_TYPES, SENSITIVE } from "../reconcile/core/types";
 import { isPlainObject, Locate, Path, Reporter, typeName } from "./path";
 import { validateIdentitySchema, validateSetSchema } from "./schema";
 import { buildSet, SetDocument } from "./set";

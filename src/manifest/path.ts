@@ -1,5 +1,5 @@
 // Field paths inside a document (`spec.identities[2].traits.email`) and the issue helper that places them.
-import type { Issue, SourcePos } from "../reconcile/types";
+import type { Issue, SourcePos } from "../reconcile/core/types";
 
 export type Path = ReadonlyArray<string | number>;
 

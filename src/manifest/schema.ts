@@ -3,7 +3,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Secret } from "../reconcile/types";
+import { Secret } from "../reconcile/core/types";
 import { formatPath, Path, pointerToPath, Reporter, typeName } from "./path";
 import { closest } from "./suggest";
 

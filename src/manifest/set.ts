@@ -1,11 +1,11 @@
 // A schema-valid, interpolated set document -> DesiredSet: defaults merged, templates expanded, keys checked.
-import type { DesiredIdentity, DesiredSet, RevokeOn, SourcePos } from "../reconcile/types";
-import { MARKER_KEY } from "../reconcile/marker";
+import type { DesiredIdentity, DesiredSet, RevokeOn, SourcePos } from "../reconcile/core/types";
+import { MARKER_KEY } from "../reconcile/core/marker";
 import { checkKey, checkMerged, checkOwn, KeyField, keyValue, Obj, parseKeyField, toDesired } from "./identity";
 import { deepFreeze, deepMerge } from "./merge";
 import { formatPath, Path, Reporter } from "./path";
 import { compileTemplate } from "./template";
-import type { SensitiveTest } from "../reconcile/sensitive";
+import type { SensitiveTest } from "../reconcile/core/sensitive";
 
 /** The shape the schema guarantees. */
 export interface SetDocument {

@@ -1,6 +1,6 @@
 // `generate` templates: `{{i}}` in every string (Secrets included) replaced by the copy number. The template is
 // compiled once; parts without `{{i}}` are shared by all copies instead of being cloned per copy.
-import { Secret } from "../reconcile/types";
+import { Secret } from "../reconcile/core/types";
 import { deepFreeze } from "./merge";
 import { isPlainObject } from "./path";
 

@@ -2,7 +2,7 @@
 // Syntax errors, unknown tags, duplicate mapping keys, unknown aliases and numbers a JSON number cannot hold as written become
 // issues; nothing throws.
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar } from "yaml";
-import type { Issue, SourcePos } from "../reconcile/types";
+import type { Issue, SourcePos } from "../reconcile/core/types";
 import { Locate, makeIssue, Path } from "./path";
 
 /** One document: its value (absent when it could not be read) and the problems found while reading it. */

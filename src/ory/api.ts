@@ -1,7 +1,7 @@
 // What the read/write functions share: the SDK API objects and one way to run a request through them that turns
 // every failure into one of our error types and hands back the raw Response (we read the server's JSON ourselves:
 // the SDK's FromJSON turns dates into Date objects and drops fields it does not know).
-import { parseJsonExact } from "./exact-json";
+import { parseJsonExact } from "../reconcile/core/exact-json";
 import { FetchError, IdentityApi, MetadataApi, RequiredError, ResponseError } from "@ory/client-fetch";
 import { apiErrorFromResponse, isOryError, Operation, OryApiError, OryNetworkError } from "./errors";
 import { shownUrl } from "./fetch";

@@ -17,40 +17,13 @@
 //   where it matters: on the read that verifies batch creates.
 import { randomUUID } from "node:crypto";
 import { ResponseError } from "@ory/client-fetch";
-import type { JsonObject } from "../reconcile/types";
+import type { Capabilities } from "../reconcile/core/capabilities";
 import { Api, call, readJson } from "./api";
 import { OryApiError } from "./errors";
 
-export interface Capabilities {
-  /** `v1.3.1`, or undefined when the server does not tell (Ory Network). */
-  version: string | undefined;
-  flavor: "kratos" | "network";
-  externalId: boolean;
-  /** `organization_id` may be set when creating an identity. */
-  organizationId: boolean;
-  /** Most identities in one batch `PATCH /admin/identities`. */
-  batchCreateLimit: number;
-  /** Same, when at least one identity carries a plaintext password (hashed on the server). */
-  batchCreateLimitWithPassword: number;
-  /** Largest `page_size` for `GET /admin/identities`. */
-  pageSizeMax: number;
-  /** Most ids in one `ids` filter. */
-  idsFilterMax: number;
-  /**
-   * How the server normalizes credential identifiers and addresses before it compares them: `lower` (Kratos up to
-   * v26.2.0: Go's `strings.ToLower`, e-mail addresses also trimmed), or `precis` (Kratos after v26.2.0, x/normalize.go:
-   * trimmed, NFKC with width folding, invisible, bidi-control and other non-printing code points removed, full
-   * Unicode lower-casing).
-   */
-  identifierRules: "lower" | "precis";
-  /** Imported password hashes must keep their cost parameters within the bounds of {@link HASH_COST_BOUNDS}. */
-  hashCostLimits: boolean;
-  /**
-   * The password credential's `updated_at` moves only when the password changes (Kratos >= v25; v1.3.1 moves it on
-   * every identity update): a password changed outside ory-reconcile can be seen. See passwordChangedOutside.
-   */
-  passwordChanges?: boolean;
-}
+export type { Capabilities } from "../reconcile/core/capabilities";
+export { batchLimit } from "../reconcile/core/capabilities";
+
 
 /** Page size when nothing is known about the server: the limit every Ory server accepts. */
 export const DEFAULT_PAGE_SIZE = 500;
@@ -114,16 +87,6 @@ export function kratosCapabilities(version: string, probedExternalId = false): C
   return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer, identifierRules: later ? "precis" : "lower", hashCostLimits: later, passwordChanges: newer };
 }
 
-/** Most identities per batch for these create bodies: lower when one of them carries a plaintext password. */
-export function batchLimit(capabilities: Capabilities, bodies: Array<{ credentials?: unknown }>): number {
-  return bodies.some(hasPlaintextPassword) ? capabilities.batchCreateLimitWithPassword : capabilities.batchCreateLimit;
-}
-
-function hasPlaintextPassword(body: { credentials?: unknown }): boolean {
-  const password = (body.credentials as JsonObject | undefined)?.password as JsonObject | undefined;
-  const config = password?.config as JsonObject | undefined;
-  return typeof config?.password === "string";
-}
 
 /**
  * Ory Network for its project URLs or when `GET /admin/version` does not exist; otherwise Kratos of the version it

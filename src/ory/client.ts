@@ -1,7 +1,7 @@
 // The Ory admin API client: the official SDK (@ory/client-fetch) on a retrying fetch, plus the few operations
 // ory-reconcile needs. The API key goes into the Authorization header and nowhere else.
 import { Configuration, IdentityApi, MetadataApi } from "@ory/client-fetch";
-import type { LiveIdentity, PatchOp } from "../reconcile/types";
+import type { LiveIdentity, PatchOp } from "../reconcile/core/types";
 import { Api } from "./api";
 import { Capabilities, DEFAULT_PAGE_SIZE, detectCapabilities } from "./capabilities";
 import { createRetryingFetch, RequestEvent } from "./fetch";
@@ -20,7 +20,7 @@ import {
 import { RetryOptions, retryPolicy } from "./retry";
 import { importsCredential } from "./credential-imports";
 import { createRecovery, RecoveryGrant, recoveryRefusedBy } from "./recovery";
-import type { ImportedType, RecoveryDecl } from "../reconcile/types";
+import type { ImportedType, RecoveryDecl } from "../reconcile/core/types";
 import {
   BatchItem,
   BatchResult,

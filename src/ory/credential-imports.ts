@@ -7,7 +7,7 @@
 // field answers 400 for the schema (or, for an empty passkey, for its missing user_handle) instead.
 import { randomUUID } from "node:crypto";
 import { CreateIdentityBodyFromJSON } from "@ory/client-fetch";
-import type { ImportedType } from "../reconcile/types";
+import type { ImportedType } from "../reconcile/core/types";
 import { Api, call, readJson } from "./api";
 import { OryApiError } from "./errors";
 import { deleteIdentity } from "./writes";

@@ -1,9 +1,9 @@
 // The `fetchApi` handed to the Ory SDK: one logical request = attempts until the retry policy says stop.
 // Every attempt is reported to `onRequest`; errors are our own types (see errors.ts), never the fetch error
 // itself, whose context could hold request headers.
-import { restoreExactIntegers } from "./exact-json";
+import { restoreExactIntegers } from "../reconcile/core/exact-json";
 import { Operation, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "./errors";
-import { rateLimitBucket } from "./buckets";
+import { rateLimitBucket } from "../reconcile/core/buckets";
 import { RatePacer } from "./pacer";
 import { decide, describeNetworkError, NetworkFailure, Outcome, RetryPolicy } from "./retry";
 
@@ -37,7 +37,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
   const pacer = new RatePacer(policy, policy.maxServerDelayMs);
 
   const retryingFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    // Integers read exactly (ory/exact-json.ts) go back with their digits unchanged.
+    // Integers read exactly (reconcile/core/exact-json.ts) go back with their digits unchanged.
     if (typeof init.body === "string") init = { ...init, body: restoreExactIntegers(init.body) };
     const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
     const method = (init.method ?? "GET").toUpperCase();

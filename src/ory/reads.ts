@@ -1,7 +1,7 @@
 // Reads: identities and identity schemas, page by page following `Link: <…>; rel="next"`. The end of a list is the
 // absence of a next link, never a short page. Identities are returned exactly as the server sent them.
 import type { GetIdentityIncludeCredentialEnum, ListIdentitiesRequest } from "@ory/client-fetch";
-import type { Json, LiveIdentity } from "../reconcile/types";
+import type { Json, LiveIdentity } from "../reconcile/core/types";
 import { Api, call, readJson } from "./api";
 import { Operation, OryApiError } from "./errors";
 import { nextLink, PageQuery, pageQueryOf } from "./link";

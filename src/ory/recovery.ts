@@ -2,7 +2,7 @@
 // endpoints (Kratos v1.3.1, v26.2.0 and master answer them the same way, seen on the real servers); each needs its
 // self-service method enabled on the server (`selfservice.methods.link` / `code`) and the recovery flow enabled.
 import { randomUUID } from "node:crypto";
-import type { RecoveryDecl } from "../reconcile/types";
+import type { RecoveryDecl } from "../reconcile/core/types";
 import { Api, call, readJson } from "./api";
 import { OryApiError } from "./errors";
 

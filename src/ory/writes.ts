@@ -2,7 +2,7 @@
 // models and its request methods send them. Answers are returned as the server's raw JSON.
 import { randomUUID } from "node:crypto";
 import { CreateIdentityBodyFromJSON, UpdateIdentityBodyFromJSON } from "@ory/client-fetch";
-import type { JsonObject, LiveIdentity, PatchOp } from "../reconcile/types";
+import type { JsonObject, LiveIdentity, PatchOp } from "../reconcile/core/types";
 import { Api, call, deleteTolerant, readJson } from "./api";
 import { OryApiError } from "./errors";
 

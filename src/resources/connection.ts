@@ -3,7 +3,7 @@
 // `configure`) wins over the environment (`ORY_ADMIN_URL`, `ORY_API_KEY`), like a provider block over env vars.
 import { createOryClient } from "../ory";
 import { PLAIN_HTTP_ALLOWED, plainHttpRefusal } from "../ory/plain-http";
-import type { OryAdmin } from "../reconcile/admin";
+import type { OryAdmin } from "../reconcile/engine/admin";
 
 export const CONFIG_ADMIN_URL = "ory-reconcile:adminUrl";
 export const CONFIG_API_KEY = "ory-reconcile:apiKey";

@@ -2,8 +2,8 @@
 // message; a partly applied write becomes an "initialization failed" error that still records the resource.
 import type { dynamic } from "@pulumi/pulumi";
 import { formatIssue, formatIssues } from "../manifest";
-import type { Outcome } from "../reconcile/apply";
-import type { Issue } from "../reconcile/types";
+import type { Outcome } from "../reconcile/engine/apply";
+import type { Issue } from "../reconcile/core/types";
 
 /**
  * Issues as Pulumi check failures, in the CLI's own text (which names the input's path). No failure names a property:

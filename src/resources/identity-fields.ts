@@ -1,10 +1,10 @@
 // The Identity resource's properties (Pulumi camelCase) and the engine's documents (Ory admin API snake_case).
 // Outputs are the live identity normalized by the engine (normalize.ts) and projected onto what was declared, in
 // the inputs' own shape: so Pulumi compares like with like, and a refresh can hand them back as inputs.
-import { isObject } from "../reconcile/json";
-import { userMetadataAdmin } from "../reconcile/marker";
-import { Doc, impliedStatus } from "../reconcile/normalize";
-import type { Issue, Json, PasswordPolicy } from "../reconcile/types";
+import { isObject } from "../reconcile/core/json";
+import { userMetadataAdmin } from "../reconcile/core/marker";
+import { Doc, impliedStatus } from "../reconcile/core/normalize";
+import type { Issue, Json, PasswordPolicy } from "../reconcile/core/types";
 import { LEGACY_SET } from "./scope";
 import type { RecoveryOutput } from "./recovery-outputs";
 

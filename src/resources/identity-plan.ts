@@ -1,11 +1,11 @@
 // Pure helpers of the Identity provider: validation with the manifest's own checks and messages, the names of
 // the changed properties (the engine's patch between the stored outputs and the declaration), and pairing by id.
 import { API_VERSION, KIND, parseIdentityObject, parseSetObject } from "../manifest";
-import { parsePointer } from "../reconcile/json";
-import { userMetadataAdmin } from "../reconcile/marker";
-import { desiredDoc, Doc, liveKey } from "../reconcile/normalize";
-import { makePatch } from "../reconcile/patch";
-import type { DesiredIdentity, Issue, KeySpec, LiveIdentity } from "../reconcile/types";
+import { parsePointer } from "../reconcile/core/json";
+import { userMetadataAdmin } from "../reconcile/core/marker";
+import { desiredDoc, Doc, liveKey } from "../reconcile/core/normalize";
+import { makePatch } from "../reconcile/core/patch";
+import type { DesiredIdentity, Issue, KeySpec, LiveIdentity } from "../reconcile/core/types";
 import { docOf, FIELDS, IdentityInputs, IdentityOutputs, manifestIdentity, metaOf, propertyOf } from "./identity-fields";
 import { keyText } from "./keys";
 

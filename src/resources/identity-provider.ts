@@ -3,13 +3,13 @@
 // creates through `planSets`, taking over an identity that exists already (unmanaged, or managed by the same scope)
 // only with `adopt`; updates through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change;
 // a new `set` moves the marker in place); deletes only when the marker names the set.
-import { applyPlan, ApplyResult } from "../reconcile/apply";
+import { applyPlan, ApplyResult } from "../reconcile/engine/apply";
 import { keptRecoveries } from "./recovery-outputs";
-import { capabilityIssues, planSets } from "../reconcile/engine";
-import { buildPlan } from "../reconcile/plan";
-import { liveDoc } from "../reconcile/normalize";
-import type { OryAdmin } from "../reconcile/admin";
-import type { DesiredIdentity, DesiredSet, LiveIdentity, Plan } from "../reconcile/types";
+import { capabilityIssues, planSets } from "../reconcile/engine/engine";
+import { buildPlan } from "../reconcile/core/plan";
+import { liveDoc } from "../reconcile/core/normalize";
+import type { OryAdmin } from "../reconcile/engine/admin";
+import type { DesiredIdentity, DesiredSet, LiveIdentity, Plan } from "../reconcile/core/types";
 import { admin } from "./connection";
 import { changedProperties, pairById, validateIdentity } from "./identity-plan";
 import { declaredFields, docOf, fieldsOf, IdentityInputs, IdentityOutputs, metaOf } from "./identity-fields";

@@ -2,12 +2,12 @@
 // engine's plan, `create`/`update` apply it (a new set name moves the marker of every identity the set manages, in
 // place), `delete` prunes everything the set manages with prune, and releases it (marker removed) without, `read`
 // (refresh) records which identities the set manages and a digest of their live state.
-import { applyPlan } from "../reconcile/apply";
-import { planSets } from "../reconcile/engine";
-import { hasChanges, toJsonPlan } from "../reconcile/jsonplan";
-import { renderPlan } from "../reconcile/render";
-import { isKeyLabel } from "../reconcile/sensitive";
-import type { DesiredSet, KeySpec, Plan, PlanOptions, Summary } from "../reconcile/types";
+import { applyPlan } from "../reconcile/engine/apply";
+import { planSets } from "../reconcile/engine/engine";
+import { hasChanges, toJsonPlan } from "../reconcile/core/jsonplan";
+import { renderPlan } from "../reconcile/core/render";
+import { isKeyLabel } from "../reconcile/core/sensitive";
+import type { DesiredSet, KeySpec, Plan, PlanOptions, Summary } from "../reconcile/core/types";
 import { admin } from "./connection";
 import { checkFailures, failureLines, issuesError, PartialApplyError } from "./errors";
 import { containsUnknown, keySpecOf, keyText } from "./keys";

@@ -1,8 +1,8 @@
 // `IdentitySet`: one Pulumi resource per manifest set, planned and applied by the same engine as the CLI.
 import * as pulumi from "@pulumi/pulumi";
-import type { Summary } from "../reconcile/types";
+import type { Summary } from "../reconcile/core/types";
 import { identitySetProvider } from "./provider";
-import { withFingerprints } from "../reconcile/fingerprint";
+import { withFingerprints } from "../reconcile/core/fingerprint";
 import { loadSet, setDigest, SetSource } from "./set-source";
 import type { RecoveryOutput } from "./recovery-outputs";
 

@@ -1,6 +1,6 @@
 // `Identity`: one Pulumi resource per identity, Pulumi-style camelCase inputs, the same engine underneath.
 import * as pulumi from "@pulumi/pulumi";
-import type { Json, PasswordPolicy } from "../reconcile/types";
+import type { Json, PasswordPolicy } from "../reconcile/core/types";
 import { defaultSet } from "./scope";
 import { MODULE } from "./identity-set";
 import { identityProvider } from "./provider";

@@ -1,5 +1,5 @@
 // Small shared helpers of the providers: key specs as stored in outputs, and Pulumi's "unknown" marker.
-import type { KeySpec } from "../reconcile/types";
+import type { KeySpec } from "../reconcile/core/types";
 
 /** A key spec as `spec.key` writes it: `external_id` or `traits.<dotted.path>`. */
 export function keyText(spec: KeySpec): string {

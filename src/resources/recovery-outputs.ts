@@ -1,6 +1,6 @@
 // The `recoveryLinks` output of the Pulumi resources: recovery (invite) links and codes, stored as a Pulumi secret
 // (the resources list it in `additionalSecretOutputs`, so the state holds it encrypted).
-import type { RecoveryRecord } from "../reconcile/recovery";
+import type { RecoveryRecord } from "../reconcile/engine/recovery";
 
 /** One issued link or code, as plain JSON with stable names (later versions read it from the state). */
 export interface RecoveryOutput {

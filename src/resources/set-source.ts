@@ -1,10 +1,10 @@
 // Where an IdentitySet's declaration comes from: a manifest path (file or directory, `setName` picks one set) or
 // an inline object in manifest format. Used at program time (for the digest) and in the provider (to plan).
 import { loadManifests, parseSetObject } from "../manifest";
-import { fingerprintOf } from "../reconcile/fingerprint";
-import { digest } from "../reconcile/json";
-import { redactJson } from "../reconcile/sensitive";
-import type { DesiredSet, Issue, Json } from "../reconcile/types";
+import { fingerprintOf } from "../reconcile/core/fingerprint";
+import { digest } from "../reconcile/core/json";
+import { redactJson } from "../reconcile/core/sensitive";
+import type { DesiredSet, Issue, Json } from "../reconcile/core/types";
 
 export interface SetSource {
   manifest?: string;

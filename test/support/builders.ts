@@ -1,8 +1,8 @@
 // Small builders for planner fixtures.
-import { passwordFingerprint } from "../../src/reconcile/fingerprint";
-import { keyDigest } from "../../src/reconcile/key-digest";
-import { MARKER_KEY } from "../../src/reconcile/marker";
-import { DesiredIdentity, DesiredSet, IdentityBody, KeySpec, LiveIdentity, Secret } from "../../src/reconcile/types";
+import { passwordFingerprint } from "../../src/reconcile/core/fingerprint";
+import { keyDigest } from "../../src/reconcile/core/key-digest";
+import { MARKER_KEY } from "../../src/reconcile/core/marker";
+import { DesiredIdentity, DesiredSet, IdentityBody, KeySpec, LiveIdentity, Secret } from "../../src/reconcile/core/types";
 
 /** The key spec `traits.email`, which `set` uses by default. */
 export const EMAIL_KEY: KeySpec = { kind: "trait", path: ["email"] };

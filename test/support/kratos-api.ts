@@ -1,6 +1,6 @@
 // Direct admin API calls for arranging and checking test state (seeding, out-of-band changes, reading back).
 import { createOryClient } from "../../src/ory";
-import type { LiveIdentity } from "../../src/reconcile/types";
+import type { LiveIdentity } from "../../src/reconcile/core/types";
 
 export function admin(adminUrl: string) {
   return createOryClient({ endpoint: adminUrl, retry: { retries: 0 } });

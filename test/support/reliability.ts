@@ -4,8 +4,8 @@
 import type { ChildProcess } from "node:child_process";
 import { IDENTITY_SCHEMA } from "../../src/dev/identity-schema";
 import { startKratos, Kratos } from "../../src/dev/kratos";
-import { MARKER_KEY } from "../../src/reconcile/marker";
-import type { JsonObject, LiveIdentity } from "../../src/reconcile/types";
+import { MARKER_KEY } from "../../src/reconcile/core/marker";
+import type { JsonObject, LiveIdentity } from "../../src/reconcile/core/types";
 import { CliResult, runCli, setYaml } from "./cli";
 import { admin } from "./kratos-api";
 import type { Proxy, Recorded } from "./proxy";

@@ -1,8 +1,8 @@
 // `apply` and `export` end to end against a real Kratos.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { keyDigest } from "../../../src/reconcile/key-digest";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn, liveByEmail } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

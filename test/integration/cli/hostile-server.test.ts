@@ -4,7 +4,7 @@
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 

@@ -3,8 +3,8 @@
 // declares cfo@corp.example must not hand Alice's account the CFO's metadata as an "update": it is a plan error
 // unless adoption is asked for, and nothing is written without it.
 import { join } from "node:path";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { changeOwnTraits, liveByEmail, sessionToken } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

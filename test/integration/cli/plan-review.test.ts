@@ -2,7 +2,7 @@
 // Kratos servers (through the recording proxy, to count requests); and the cost estimate against the Ory Network
 // emulator, whose bucket counts of a real apply must equal the estimate.
 import { startKratos, Kratos } from "../../../src/dev/kratos";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { Emulator, HeaderStyle, rateLimitBucket, startEmulator } from "../../support/network-emulator";

@@ -1,6 +1,6 @@
 // `validate` and `plan` against a real Kratos seeded through the admin API.
 import { freePort, startKratos, Kratos } from "../../../src/dev/kratos";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { startProxy, Proxy } from "../../support/proxy";

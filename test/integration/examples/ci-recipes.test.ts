@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { admin, liveByEmail } from "../../support/kratos-api";
 import { cleanEnv, packTarball, REPO } from "../../support/package";
 

@@ -5,7 +5,7 @@
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 
 const PASSWORD = "dst-Secret-5150q";
 

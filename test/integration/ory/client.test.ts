@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import { freePort, Kratos, startKratos } from "../../../src/dev/kratos";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
 import { createOryClient, OryApiError, OryClient, RequestEvent, ServerUnreachableError, UncertainWriteError } from "../../../src/ory";
-import type { JsonObject } from "../../../src/reconcile/types";
+import type { JsonObject } from "../../../src/reconcile/core/types";
 import { Proxy, startProxy } from "../../support/proxy";
 
 const KEY = "ory_pat_integration_SECRET_42";

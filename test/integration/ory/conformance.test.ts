@@ -5,10 +5,10 @@
 import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { loadManifests } from "../../../src/manifest";
 import { createOryClient } from "../../../src/ory";
-import { applyPlan } from "../../../src/reconcile/apply";
-import { planSets, reconcile } from "../../../src/reconcile/engine";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import type { DesiredSet } from "../../../src/reconcile/types";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { planSets, reconcile } from "../../../src/reconcile/engine/engine";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import type { DesiredSet } from "../../../src/reconcile/core/types";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
 import { conformance, KRATOS_V1_DOC, operationName, sentRequest } from "../../support/openapi";

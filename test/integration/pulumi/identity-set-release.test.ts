@@ -2,10 +2,10 @@
 // a renamed set moves them to its new name in place (same ids, passwords kept), a removed set without prune releases
 // them (marker removed, user keys kept); with prune, the preview says how many a destroy deletes, and it does.
 import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { readMarker } from "../../../src/reconcile/marker";
+import { readMarker } from "../../../src/reconcile/core/marker";
 import { IdentitySet } from "../../../src/resources";
-import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
-import { keyDigest } from "../../../src/reconcile/key-digest";
+import { passwordFingerprint } from "../../../src/reconcile/core/fingerprint";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { readMarker } from "../../../src/reconcile/marker";
+import { readMarker } from "../../../src/reconcile/core/marker";
 import { IdentitySet } from "../../../src/resources";
 import { adminApi, ensureBuilt, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";

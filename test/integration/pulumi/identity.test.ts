@@ -1,8 +1,8 @@
 // Identity under the real Pulumi CLI against a real Kratos: create, no-op, in-place updates naming exactly the
 // changed properties, drift on refresh, an enforced password change proven by logging in, adoption, destroy.
 import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { readMarker } from "../../../src/reconcile/marker";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { readMarker } from "../../../src/reconcile/core/marker";
 import { Identity, IdentityArgs } from "../../../src/resources";
 import { Proxy, startProxy } from "../../support/proxy";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { LiveIdentity } from "../../../src/reconcile/types";
+import type { LiveIdentity } from "../../../src/reconcile/core/types";
 import { REPO } from "../../support/pulumi";
 
 export { REPO, testStack as projectStack } from "../../support/pulumi";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { loadManifests } from "../../../src/manifest";
-import { readMarker } from "../../../src/reconcile/marker";
+import { readMarker } from "../../../src/reconcile/core/marker";
 import { adminApi, ensureBuilt, REPO } from "./project";
 
 const run = promisify(execFile);

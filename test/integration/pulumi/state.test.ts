@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { passwordFingerprint } from "../../../src/reconcile/fingerprint";
-import { keyDigest } from "../../../src/reconcile/key-digest";
+import { passwordFingerprint } from "../../../src/reconcile/core/fingerprint";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
 import { Identity, IdentitySet } from "../../../src/resources";
 import { Proxy, startProxy } from "../../support/proxy";
 import { ENGINE_NAMES, MAX_PROVIDER_BYTES, RUNTIME_SPECIFIER } from "../../unit/resources/provider-limits";

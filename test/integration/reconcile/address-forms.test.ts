@@ -3,7 +3,7 @@
 // declared value is the derived one after its own lower-casing (v1.3.1, v26.2.0: no trimming; later servers
 // normalize both sides). An address written with surrounding spaces is the same address: kept as declared on the
 // first apply, and the next plan is a no-op.
-import type { LiveIdentity } from "../../../src/reconcile/types";
+import type { LiveIdentity } from "../../../src/reconcile/core/types";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

@@ -1,7 +1,7 @@
 // Addresses the server keeps, on every real server: Kratos derives verifiable and recovery addresses from the traits
 // its identity schema marks and drops every other declared one; the status of a verifiable address is what was
 // declared (or, when none is, what `verified` implies), on create as on update.
-import type { LiveIdentity } from "../../../src/reconcile/types";
+import type { LiveIdentity } from "../../../src/reconcile/core/types";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

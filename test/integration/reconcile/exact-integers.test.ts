@@ -2,10 +2,10 @@
 // so that a manifest number which only a double would confuse with them is drift, not a false no-op; the plan shows
 // the digits the server holds; the declared value reaches the server as declared and the next plan is a no-op.
 import { createOryClient } from "../../../src/ory";
-import { planSets, reconcile } from "../../../src/reconcile/engine";
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { renderPlan } from "../../../src/reconcile/render";
+import { planSets, reconcile } from "../../../src/reconcile/engine/engine";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { renderPlan } from "../../../src/reconcile/core/render";
 import { desired, set } from "../../support/builders";
 import { kratosBehindProxy } from "../../support/fixture";
 import { logRequests } from "../../support/request-log";

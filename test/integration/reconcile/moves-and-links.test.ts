@@ -3,9 +3,9 @@
 // refused before any write with how to do it in two applies; a link another identity holds is a plan error naming
 // it unless the same plan removes it there; a link that a concurrent apply added already is success.
 import { createOryClient } from "../../../src/ory";
-import { applyPlan } from "../../../src/reconcile/apply";
-import { planSets, reconcile } from "../../../src/reconcile/engine";
-import type { DesiredIdentity, DesiredSet } from "../../../src/reconcile/types";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { planSets, reconcile } from "../../../src/reconcile/engine/engine";
+import type { DesiredIdentity, DesiredSet } from "../../../src/reconcile/core/types";
 import { set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

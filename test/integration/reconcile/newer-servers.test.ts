@@ -11,8 +11,8 @@
 import { Kratos, startKratos } from "../../../src/dev/kratos";
 import { loadManifests } from "../../../src/manifest";
 import { createOryClient, OryClient } from "../../../src/ory";
-import { planSets, reconcile } from "../../../src/reconcile/engine";
-import type { DesiredSet } from "../../../src/reconcile/types";
+import { planSets, reconcile } from "../../../src/reconcile/engine/engine";
+import type { DesiredSet } from "../../../src/reconcile/core/types";
 import { manifestDir, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
 import { Emulator, HeaderStyle, startEmulator } from "../../support/network-emulator";

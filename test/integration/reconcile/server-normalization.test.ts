@@ -5,9 +5,9 @@
 // any cost. Which rules apply is decided by the version the server answers.
 import bcrypt from "bcryptjs";
 import { createOryClient } from "../../../src/ory";
-import { planSets, reconcile } from "../../../src/reconcile/engine";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { Secret } from "../../../src/reconcile/types";
+import { planSets, reconcile } from "../../../src/reconcile/engine/engine";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { Secret } from "../../../src/reconcile/core/types";
 import { desired, set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

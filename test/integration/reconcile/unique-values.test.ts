@@ -1,7 +1,7 @@
 // Values only one identity may hold (credential identifiers, verifiable and recovery addresses, external_id), on
 // every real server: a write that would clash with a live identity is a plan error naming it, with nothing sent; a
 // changed username whose e-mail only the pruned old identity holds is that identity renamed, updated in place.
-import { keyDigest } from "../../../src/reconcile/key-digest";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

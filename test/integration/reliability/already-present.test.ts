@@ -3,9 +3,9 @@
 // created, in the text summary and in the JSON output's counts.
 import { outcomeCounts, summarize } from "../../../src/cli/apply";
 import { createOryClient } from "../../../src/ory";
-import { applyPlan } from "../../../src/reconcile/apply";
-import { planSets } from "../../../src/reconcile/engine";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { planSets } from "../../../src/reconcile/engine/engine";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { desired, set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";

@@ -2,7 +2,7 @@
 // passwords and hashes whatever their length, other sensitive values and keys from four characters, shorter ones where quoted.
 import { hideSensitive, redactText, reportError, UserError } from "../../../src/cli/errors";
 import { OryApiError } from "../../../src/ory";
-import { printable } from "../../../src/reconcile/printable";
+import { printable } from "../../../src/reconcile/core/printable";
 import { parseManifests } from "../../../src/manifest";
 import { setsOf, setYaml } from "../manifest/helpers";
 

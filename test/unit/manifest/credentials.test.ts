@@ -2,7 +2,7 @@
 // that every value inside such a credential is a Secret (literal or not), and the issues for mistakes.
 import { join } from "node:path";
 import { loadManifests } from "../../../src/manifest";
-import { Secret } from "../../../src/reconcile/types";
+import { Secret } from "../../../src/reconcile/core/types";
 import { issuesOf, removeTempTrees, setsOf, setYaml, tempTree } from "./helpers";
 
 afterAll(removeTempTrees);

@@ -1,6 +1,6 @@
 // spec.defaults merged under identities, generate templates expanded, password declarations and fingerprints.
 import { parseManifests } from "../../../src/manifest";
-import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/fingerprint";
+import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/core/fingerprint";
 import { brief, issuesOf, setsOf, setYaml } from "./helpers";
 
 function load(name: string, ...spec: string[]) {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { LoadResult } from "../../../src/manifest";
-import type { Issue } from "../../../src/reconcile/types";
+import type { Issue } from "../../../src/reconcile/core/types";
 
 const roots: string[] = [];
 

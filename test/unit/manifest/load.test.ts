@@ -2,7 +2,7 @@
 // example manifests, and what a whole loaded set looks like.
 import { join } from "node:path";
 import { loadManifests, parseManifests } from "../../../src/manifest";
-import { Secret } from "../../../src/reconcile/types";
+import { Secret } from "../../../src/reconcile/core/types";
 import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./helpers";
 
 afterAll(removeTempTrees);

@@ -1,6 +1,6 @@
 // Sets and identities given as objects (e.g. from a Pulumi program): the same checks and messages, no positions.
 import { parseIdentityObject, parseSetObject, validateIdentityObject } from "../../../src/manifest";
-import { Secret } from "../../../src/reconcile/types";
+import { Secret } from "../../../src/reconcile/core/types";
 import { tempTree, removeTempTrees } from "./helpers";
 
 afterAll(removeTempTrees);

@@ -1,7 +1,7 @@
 // `${env:…}`, `${file:…}` and `$${` in strings, and secrets: wrapped as Secret, never serialized, never in issues.
 import { inspect } from "node:util";
 import { formatIssues, loadManifests, parseIdentityObject, parseManifests } from "../../../src/manifest";
-import { DesiredIdentity, Secret } from "../../../src/reconcile/types";
+import { DesiredIdentity, Secret } from "../../../src/reconcile/core/types";
 import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./helpers";
 
 afterAll(removeTempTrees);

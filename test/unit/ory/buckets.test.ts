@@ -1,5 +1,5 @@
 // The rate-limit bucket of every request the tool sends, checked against Ory Network's OpenAPI document.
-import { announcedWindows, rateLimitBucket } from "../../../src/ory/buckets";
+import { announcedWindows, rateLimitBucket } from "../../../src/reconcile/core/buckets";
 import { loadSpec, NETWORK_DOC } from "../../support/openapi";
 
 describe("rateLimitBucket", () => {

@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import { createOryClient, normalizeEndpoint } from "../../../src/ory/client";
 import { OryApiError, ServerUnreachableError, UncertainWriteError } from "../../../src/ory/errors";
 import type { RequestEvent } from "../../../src/ory/fetch";
-import type { JsonObject, PatchOp } from "../../../src/reconcile/types";
+import type { JsonObject, PatchOp } from "../../../src/reconcile/core/types";
 import { fakeFetch, Handler, instantPolicy, json, kratosError, networkError, sequence } from "./fake";
 import { conformance, KRATOS_V1_DOC, KRATOS_V26_DOC, NETWORK_DOC, operationName } from "../../support/openapi";
 

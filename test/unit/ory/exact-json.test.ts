@@ -1,4 +1,4 @@
-import { ExactInteger, parseJsonExact, restoreExactIntegers } from "../../../src/ory/exact-json";
+import { ExactInteger, parseJsonExact, restoreExactIntegers } from "../../../src/reconcile/core/exact-json";
 
 describe("parseJsonExact", () => {
   it("reads integers a double would change as ExactInteger, everything else as JSON.parse does", () => {

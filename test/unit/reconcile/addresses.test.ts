@@ -1,7 +1,7 @@
-import { addressesNotKept, addressFold, addressIssues, schemaAddresses } from "../../../src/reconcile/addresses";
+import { addressesNotKept, addressFold, addressIssues, schemaAddresses } from "../../../src/reconcile/core/addresses";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import type { TraitsCheck } from "../../../src/reconcile/schema-check";
-import type { LiveIdentity } from "../../../src/reconcile/types";
+import type { TraitsCheck } from "../../../src/reconcile/core/schema-check";
+import type { LiveIdentity } from "../../../src/reconcile/core/types";
 
 const schemas = [{ id: "default", schema: IDENTITY_SCHEMA }];
 const pos = { file: "a.yaml", line: 3, col: 5 };

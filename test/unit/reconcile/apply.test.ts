@@ -1,9 +1,9 @@
 // The engine over the real client code (createOryClient) and a scripted server: what happens when an answer is lost.
 import { createOryClient } from "../../../src/ory/client";
-import { applyPlan } from "../../../src/reconcile/apply";
-import { applyPatch } from "../../../src/reconcile/patch";
-import { buildPlan } from "../../../src/reconcile/plan";
-import type { JsonObject, PatchOp } from "../../../src/reconcile/types";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { applyPatch } from "../../../src/reconcile/core/patch";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import type { JsonObject, PatchOp } from "../../../src/reconcile/core/types";
 import { desired, managed, set } from "../../support/builders";
 import { fakeFetch, instantPolicy, json, kratosError, networkError } from "../ory/fake";
 

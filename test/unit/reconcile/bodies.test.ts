@@ -1,4 +1,4 @@
-import { createBody } from "../../../src/reconcile/bodies";
+import { createBody } from "../../../src/reconcile/core/bodies";
 
 describe("createBody", () => {
   it("sends address values trimmed as the server derives them (Kratos <= v26.2.0 lower-cases declared ones, never trims)", () => {

@@ -2,12 +2,12 @@
 // are plan errors naming the live identity; a create that clashes only with an identity its set prunes is that
 // identity renamed, updated in place; apply never deletes in a set whose create failed.
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { applyPlan, resetSchemaCache } from "../../../src/reconcile/apply";
-import { UniqueValues } from "../../../src/reconcile/clashes";
-import { planSets } from "../../../src/reconcile/engine";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { Action, DesiredSet, LiveIdentity } from "../../../src/reconcile/types";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { applyPlan, resetSchemaCache } from "../../../src/reconcile/engine/apply";
+import { UniqueValues } from "../../../src/reconcile/core/clashes";
+import { planSets } from "../../../src/reconcile/engine/engine";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { Action, DesiredSet, LiveIdentity } from "../../../src/reconcile/core/types";
 import { desired, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

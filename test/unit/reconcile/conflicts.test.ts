@@ -1,12 +1,12 @@
 // Creates that conflict because the identity appeared after the plan read the live state (an interrupted earlier
 // run, a concurrent one): resolved in the same run by reading back and pairing by key. Batches the server refuses
 // whole are split in halves until the bad items stand alone.
-import { applyPlan } from "../../../src/reconcile/apply";
-import type { BatchItemResult } from "../../../src/reconcile/admin";
-import { planSets } from "../../../src/reconcile/engine";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { DesiredIdentity, Secret } from "../../../src/reconcile/types";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import type { BatchItemResult } from "../../../src/reconcile/engine/admin";
+import { planSets } from "../../../src/reconcile/engine/engine";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { DesiredIdentity, Secret } from "../../../src/reconcile/core/types";
 import { desired, EMAIL_KEY, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

@@ -1,8 +1,8 @@
 // The default delete cap: more than 20 deletes, or more than a tenth of what the sets manage when that is more,
 // needs --max-deletes; a named cap replaces it; no cap (Pulumi, --max-deletes all) lets everything through.
-import { applyPlan, ApplyRefused } from "../../../src/reconcile/apply";
-import { defaultDeleteCap, deleteCapRefusal } from "../../../src/reconcile/delete-cap";
-import { buildPlan } from "../../../src/reconcile/plan";
+import { applyPlan, ApplyRefused } from "../../../src/reconcile/engine/apply";
+import { defaultDeleteCap, deleteCapRefusal } from "../../../src/reconcile/core/delete-cap";
+import { buildPlan } from "../../../src/reconcile/core/plan";
 import { managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

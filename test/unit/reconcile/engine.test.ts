@@ -2,10 +2,10 @@
 // limits, local password hashing, the verify read and what a PUT carries.
 import bcrypt from "bcryptjs";
 import { NETWORK_CAPABILITIES } from "../../../src/ory/capabilities";
-import { ApplyRefused, applyPlan } from "../../../src/reconcile/apply";
-import { createBody, putBody } from "../../../src/reconcile/bodies";
-import { capabilityIssues, planSets, readStrategy, reconcile } from "../../../src/reconcile/engine";
-import { DesiredIdentity, DesiredSet, JsonObject, Secret } from "../../../src/reconcile/types";
+import { ApplyRefused, applyPlan } from "../../../src/reconcile/engine/apply";
+import { createBody, putBody } from "../../../src/reconcile/core/bodies";
+import { capabilityIssues, planSets, readStrategy, reconcile } from "../../../src/reconcile/engine/engine";
+import { DesiredIdentity, DesiredSet, JsonObject, Secret } from "../../../src/reconcile/core/types";
 import { desired, enforcedPassword, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

@@ -1,8 +1,8 @@
 // The requests an apply sends per Ory Network rate-limit bucket, and the wait the announced limits impose.
 import { NETWORK_CAPABILITIES } from "../../../src/ory/capabilities";
-import { applyRequests, estimateApply, RequestTally, waitSeconds } from "../../../src/reconcile/estimate";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { Secret, type DesiredIdentity, type DesiredSet, type LiveIdentity } from "../../../src/reconcile/types";
+import { applyRequests, estimateApply, RequestTally, waitSeconds } from "../../../src/reconcile/core/estimate";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { Secret, type DesiredIdentity, type DesiredSet, type LiveIdentity } from "../../../src/reconcile/core/types";
 
 const identity = (email: string, extra: Partial<DesiredIdentity> = {}): DesiredIdentity => ({ key: email, body: { schema_id: "default", traits: { email } }, ...extra });
 const set = (identities: DesiredIdentity[], prune = false): DesiredSet => ({ name: "staff", key: { kind: "trait", path: ["email"] }, prune, identities });

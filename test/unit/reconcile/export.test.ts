@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadManifests } from "../../../src/manifest";
-import { ExactInteger } from "../../../src/ory/exact-json";
-import { exportSets } from "../../../src/reconcile/export";
-import type { Json } from "../../../src/reconcile/types";
+import { ExactInteger } from "../../../src/reconcile/core/exact-json";
+import { exportSets } from "../../../src/reconcile/core/export";
+import type { Json } from "../../../src/reconcile/core/types";
 import { live, managed } from "../../support/builders";
 
 const OPTIONS = { key: "traits.email", unmanagedSet: "imported" };
@@ -42,7 +42,7 @@ describe("exportSets", () => {
   });
 
   it("leaves out an identity holding an integer read exactly (the server's digits), never writing it as an object", () => {
-    // How the client reads 12345678901234567890 from the server (ory/exact-json.ts).
+    // How the client reads 12345678901234567890 from the server (reconcile/core/exact-json.ts).
     const exact = new ExactInteger("12345678901234567890") as unknown as Json;
     const big = live("big@example.com", { id: "id-big", metadata_public: { discord_id: exact } });
     const result = exportSets([big, live("fine@example.com")], OPTIONS);

@@ -1,12 +1,12 @@
 import crypto, { scryptSync } from "node:crypto";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import { fingerprintMatches, passwordFingerprint, warmFingerprints, withFingerprints } from "../../../src/reconcile/fingerprint";
-import { storedFingerprintChecks } from "../../../src/reconcile/fingerprint-checks";
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { renderPlan } from "../../../src/reconcile/render";
-import { Secret } from "../../../src/reconcile/types";
+import { fingerprintMatches, passwordFingerprint, warmFingerprints, withFingerprints } from "../../../src/reconcile/core/fingerprint";
+import { storedFingerprintChecks } from "../../../src/reconcile/core/fingerprint-checks";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { renderPlan } from "../../../src/reconcile/core/render";
+import { Secret } from "../../../src/reconcile/core/types";
 import { desired, enforcedPassword, managed, set } from "../../support/builders";
 
 /** The format the tool wrote before: scrypt N=2^12, cheap to guess from. */

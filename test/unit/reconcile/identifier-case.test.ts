@@ -4,13 +4,13 @@
 // `dana@example.com` are one identity to it.
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
 import { OryApiError } from "../../../src/ory/errors";
-import { resetSchemaCache } from "../../../src/reconcile/apply";
-import { foldCandidates, keyFoldsFor, planSets } from "../../../src/reconcile/engine";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { foldKey, identifierFold } from "../../../src/reconcile/normalize";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { Action, KeyFold } from "../../../src/reconcile/types";
+import { resetSchemaCache } from "../../../src/reconcile/engine/apply";
+import { foldCandidates, keyFoldsFor, planSets } from "../../../src/reconcile/engine/engine";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { foldKey, identifierFold } from "../../../src/reconcile/core/normalize";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { Action, KeyFold } from "../../../src/reconcile/core/types";
 import { desired, EMAIL_KEY, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { ExactInteger } from "../../../src/ory/exact-json";
-import { canonical, digest, jsonEqual } from "../../../src/reconcile/json";
+import { ExactInteger } from "../../../src/reconcile/core/exact-json";
+import { canonical, digest, jsonEqual } from "../../../src/reconcile/core/json";
 
 /** The first implementation of `canonical` (before it was rewritten as loops for speed): the reference. */
 function reference(value: unknown): string {

@@ -1,11 +1,11 @@
 // The marker records the key it was written for (issue 14, break test 1): a managed identity whose key was changed
 // outside the tool (its user changed their own e-mail to one the manifest declares later) is no longer paired as an
 // update; taking it over needs adoption, and renames made by the tool itself rewrite the digest.
-import { keyChangedOutside, keyDigest } from "../../../src/reconcile/key-digest";
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { MARKER_KEY, readMarker } from "../../../src/reconcile/marker";
-import { buildPlan } from "../../../src/reconcile/plan";
-import type { LiveIdentity } from "../../../src/reconcile/types";
+import { keyChangedOutside, keyDigest } from "../../../src/reconcile/core/key-digest";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { MARKER_KEY, readMarker } from "../../../src/reconcile/core/marker";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import type { LiveIdentity } from "../../../src/reconcile/core/types";
 import { desired, EMAIL_KEY, managed, set } from "../../support/builders";
 
 /** Alice's account, created by set corp for alice@corp.example, after she changed her own e-mail to `now`. */

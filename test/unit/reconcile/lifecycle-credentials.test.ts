@@ -1,12 +1,12 @@
 // Imported credential types (TOTP, lookup secrets, …) in the planner and apply, recovery links in apply, and the
 // refusal of credential types the server cannot import — on the in-memory admin.
-import { applyPlan, ApplyRefused } from "../../../src/reconcile/apply";
-import { planSets } from "../../../src/reconcile/engine";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { recoveryFile } from "../../../src/reconcile/recovery";
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { renderPlan } from "../../../src/reconcile/render";
-import { DesiredCredentials, ImportedType, RecoveryDecl, Secret } from "../../../src/reconcile/types";
+import { applyPlan, ApplyRefused } from "../../../src/reconcile/engine/apply";
+import { planSets } from "../../../src/reconcile/engine/engine";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { recoveryFile } from "../../../src/reconcile/engine/recovery";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { renderPlan } from "../../../src/reconcile/core/render";
+import { DesiredCredentials, ImportedType, RecoveryDecl, Secret } from "../../../src/reconcile/core/types";
 import { desired, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

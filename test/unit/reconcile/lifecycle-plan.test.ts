@@ -1,12 +1,12 @@
 // The planner's part of the identity lifecycle: when sessions are revoked (spec.sessions.revoke_on), and fields
 // that are set on create and then never compared or written (spec.ignore).
-import { applyPlan } from "../../../src/reconcile/apply";
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { renderPlan } from "../../../src/reconcile/render";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { withIgnored } from "../../../src/reconcile/ignore";
-import type { Action, RevokeOn } from "../../../src/reconcile/types";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { renderPlan } from "../../../src/reconcile/core/render";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { withIgnored } from "../../../src/reconcile/core/ignore";
+import type { Action, RevokeOn } from "../../../src/reconcile/core/types";
 import { desired, enforcedPassword, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

@@ -1,9 +1,9 @@
 // An in-memory OryAdmin that records every call: enough of a server to drive the engine in unit tests.
 import { randomUUID } from "node:crypto";
 import { kratosCapabilities, NETWORK_CAPABILITIES } from "../../../src/ory/capabilities";
-import type { Capabilities, OryAdmin } from "../../../src/reconcile/admin";
-import { applyPatch } from "../../../src/reconcile/patch";
-import type { JsonObject, LiveIdentity } from "../../../src/reconcile/types";
+import type { Capabilities, OryAdmin } from "../../../src/reconcile/engine/admin";
+import { applyPatch } from "../../../src/reconcile/core/patch";
+import type { JsonObject, LiveIdentity } from "../../../src/reconcile/core/types";
 
 export interface MemoryAdmin extends OryAdmin {
   store: Map<string, LiveIdentity>;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { applyPatch, makePatch, retrySafe } from "../../../src/reconcile/patch";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { desiredDoc, liveDoc } from "../../../src/reconcile/normalize";
-import type { Json, JsonObject } from "../../../src/reconcile/types";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { applyPatch, makePatch, retrySafe } from "../../../src/reconcile/core/patch";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { desiredDoc, liveDoc } from "../../../src/reconcile/core/normalize";
+import type { Json, JsonObject } from "../../../src/reconcile/core/types";
 import { desired, EMAIL_KEY, managed, set } from "../../support/builders";
 
 describe("makePatch", () => {

@@ -2,13 +2,13 @@
 // and the estimate lines.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { leafChanges, planItems } from "../../../src/reconcile/groups";
-import type { JsonAction, JsonPlan } from "../../../src/reconcile/jsonplan";
-import { GITHUB_COMMENT_LIMIT, inline, renderMarkdownPlan } from "../../../src/reconcile/markdown";
-import { renderPlan } from "../../../src/reconcile/render";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { unmanagedReport } from "../../../src/reconcile/unmanaged";
-import { Secret, type DesiredSet, type LiveIdentity } from "../../../src/reconcile/types";
+import { leafChanges, planItems } from "../../../src/reconcile/core/groups";
+import type { JsonAction, JsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { GITHUB_COMMENT_LIMIT, inline, renderMarkdownPlan } from "../../../src/reconcile/core/markdown";
+import { renderPlan } from "../../../src/reconcile/core/render";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { unmanagedReport } from "../../../src/reconcile/core/unmanaged";
+import { Secret, type DesiredSet, type LiveIdentity } from "../../../src/reconcile/core/types";
 
 const plan: JsonPlan = {
   format_version: 1,

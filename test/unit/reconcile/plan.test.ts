@@ -1,7 +1,7 @@
-import { buildPlan } from "../../../src/reconcile/plan";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import { keyDigest } from "../../../src/reconcile/key-digest";
-import { Action, Secret } from "../../../src/reconcile/types";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import { keyDigest } from "../../../src/reconcile/core/key-digest";
+import { Action, Secret } from "../../../src/reconcile/core/types";
 import { desired, EMAIL_KEY, enforcedPassword, live, managed, set } from "../../support/builders";
 
 const strip = (a: Action) => {

@@ -1,7 +1,7 @@
-import { digest } from "../../../src/reconcile/json";
-import { liveFingerprintSource, planningView } from "../../../src/reconcile/normalize";
-import { buildPlan } from "../../../src/reconcile/plan";
-import type { LiveIdentity } from "../../../src/reconcile/types";
+import { digest } from "../../../src/reconcile/core/json";
+import { liveFingerprintSource, planningView } from "../../../src/reconcile/core/normalize";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import type { LiveIdentity } from "../../../src/reconcile/core/types";
 import { desired, enforcedPassword, live, managed, set } from "../../support/builders";
 
 /** An identity as Kratos v1.3.1 lists it with `include_credential=oidc`: every server-generated field present. */

@@ -1,8 +1,8 @@
 // Strings the server controls cannot forge lines of text output.
 import { reportError, UserError } from "../../../src/cli/errors";
-import { JsonPlan } from "../../../src/reconcile/jsonplan";
-import { printable } from "../../../src/reconcile/printable";
-import { renderPlan } from "../../../src/reconcile/render";
+import { JsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { printable } from "../../../src/reconcile/core/printable";
+import { renderPlan } from "../../../src/reconcile/core/render";
 
 const FORGED = "evil\r\u001b[2KPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n\u001b[8m";
 

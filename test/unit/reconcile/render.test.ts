@@ -1,7 +1,7 @@
 // The text plan rendered from the JSON plan: the `> adopt` line names what the adopted identity already holds.
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { renderPlan } from "../../../src/reconcile/render";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { renderPlan } from "../../../src/reconcile/core/render";
 import { desired, live, set } from "../../support/builders";
 
 describe("renderPlan", () => {

@@ -1,9 +1,9 @@
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
 import { ServerUnreachableError } from "../../../src/ory/errors";
-import { resetSchemaCache } from "../../../src/reconcile/apply";
-import { planSets } from "../../../src/reconcile/engine";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema, TraitsCheck } from "../../../src/reconcile/schema-check";
+import { resetSchemaCache } from "../../../src/reconcile/engine/apply";
+import { planSets } from "../../../src/reconcile/engine/engine";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema, TraitsCheck } from "../../../src/reconcile/core/schema-check";
 import { desired, live, managed, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

@@ -1,14 +1,14 @@
 // Values from `${env:…}` / `${file:…}` in a plan: `(sensitive)` in field changes, JSON Patch ops, the text plan and
 // the JSON plan; a sensitive key shown as its label; the real values kept only where the write needs them.
 import { parseManifests } from "../../../src/manifest";
-import { toJsonPlan } from "../../../src/reconcile/jsonplan";
-import { buildPlan } from "../../../src/reconcile/plan";
-import { hideIn, hidingOrder } from "../../../src/reconcile/sensitive";
-import { renderPlan } from "../../../src/reconcile/render";
-import { renderMarkdownPlan } from "../../../src/reconcile/markdown";
-import { unmanagedReport } from "../../../src/reconcile/unmanaged";
+import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
+import { buildPlan } from "../../../src/reconcile/core/plan";
+import { hideIn, hidingOrder } from "../../../src/reconcile/core/sensitive";
+import { renderPlan } from "../../../src/reconcile/core/render";
+import { renderMarkdownPlan } from "../../../src/reconcile/core/markdown";
+import { unmanagedReport } from "../../../src/reconcile/core/unmanaged";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import { planSets } from "../../../src/reconcile/engine";
+import { planSets } from "../../../src/reconcile/engine/engine";
 import { live, managed } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 import { setsOf, setYaml } from "../manifest/helpers";

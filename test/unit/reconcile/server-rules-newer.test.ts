@@ -1,8 +1,8 @@
 // Pure rules of Kratos after v26.2.0: hash cost bounds (hash/hash_limits.go), identifier normalization
 // (x/normalize.go), and telling such a server by its version string.
 import { afterV26_2_0, kratosCapabilities } from "../../../src/ory/capabilities";
-import { hashCostProblem } from "../../../src/reconcile/hash-limits";
-import { foldKey, phoneFold, precisFold } from "../../../src/reconcile/normalize";
+import { hashCostProblem } from "../../../src/reconcile/core/hash-limits";
+import { foldKey, phoneFold, precisFold } from "../../../src/reconcile/core/normalize";
 
 describe("hashCostProblem", () => {
   it.each([

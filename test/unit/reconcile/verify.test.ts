@@ -1,8 +1,8 @@
 // The read-back after a batch create: a batch accepted whole is checked by its first and last id; a batch with a
 // rejected item, or whose sample is missing (rolled back yet reported created), is read back id by id.
-import { applyPlan } from "../../../src/reconcile/apply";
-import { planSets } from "../../../src/reconcile/engine";
-import type { BatchItemResult } from "../../../src/reconcile/admin";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { planSets } from "../../../src/reconcile/engine/engine";
+import type { BatchItemResult } from "../../../src/reconcile/engine/admin";
 import { desired, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 

@@ -1,5 +1,5 @@
 // Pulumi camelCase properties <-> the engine's snake_case documents.
-import { liveDoc } from "../../../src/reconcile/normalize";
+import { liveDoc } from "../../../src/reconcile/core/normalize";
 import { declaredFields, docOf, fieldsOf, manifestIdentity, metaOf, propertyOf } from "../../../src/resources/identity-fields";
 import { live } from "../../support/builders";
 

@@ -1,8 +1,8 @@
 // The Identity provider's pure parts: validation (the manifest's own messages), the changed properties, pairing.
 import { validateIdentityObject } from "../../../src/manifest";
-import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/fingerprint";
-import { MARKER_KEY } from "../../../src/reconcile/marker";
-import type { DesiredIdentity } from "../../../src/reconcile/types";
+import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/core/fingerprint";
+import { MARKER_KEY } from "../../../src/reconcile/core/marker";
+import type { DesiredIdentity } from "../../../src/reconcile/core/types";
 import type { IdentityInputs, IdentityOutputs } from "../../../src/resources/identity-fields";
 import { changedProperties, pairById, validateIdentity } from "../../../src/resources/identity-plan";
 import { live } from "../../support/builders";

@@ -1,20 +1,20 @@
 // The one engine behind the CLI and the Pulumi resources: read live state, plan, apply.
-import { isOryError } from "../ory/errors";
+import { isOryError } from "../../ory/errors";
 import type { Capabilities, OryAdmin } from "./admin";
-import { addressIssues } from "./addresses";
-import { hashCostProblem } from "./hash-limits";
+import { addressIssues } from "../core/addresses";
+import { hashCostProblem } from "../core/hash-limits";
 import { applyPlan, ApplyOptions, ApplyResult, identitySchemas } from "./apply";
-import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "./normalize";
-import { warmFingerprints, withFingerprints } from "./fingerprint";
-import { storedFingerprintChecks } from "./fingerprint-checks";
-import { buildPlan } from "./plan";
-import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "./schema-check";
-import { runPool } from "./pool";
+import { ANY_FOLD, foldKey, identifierFold, listedForPlanning, liveKey } from "../core/normalize";
+import { warmFingerprints, withFingerprints } from "../core/fingerprint";
+import { storedFingerprintChecks } from "../core/fingerprint-checks";
+import { buildPlan } from "../core/plan";
+import { defaultSchemaId, identitiesToCheck, schemaIssues, ServerSchema } from "../core/schema-check";
+import { runPool } from "../core/pool";
 import { importIssues } from "./import-check";
 import { recoveryIssues } from "./recovery-check";
-import { hiddenOf, hideInIssues } from "./sensitive";
-import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "./types";
-import { unmanagedReport, UnmanagedReport } from "./unmanaged";
+import { hiddenOf, hideInIssues } from "../core/sensitive";
+import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "../core/types";
+import { unmanagedReport, UnmanagedReport } from "../core/unmanaged";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {

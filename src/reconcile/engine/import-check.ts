@@ -1,7 +1,7 @@
 // Credentials the server cannot import, found before any read of identities and before any write.
 import type { Capabilities, OryAdmin } from "./admin";
-import { importsAny } from "./imported";
-import { DesiredIdentity, DesiredSet, ImportedType, Issue } from "./types";
+import { importsAny } from "../core/imported";
+import { DesiredIdentity, DesiredSet, ImportedType, Issue } from "../core/types";
 
 /**
  * One issue per set and credential type that its identities declare (`credentials.totp: {…}`, …) but the server

@@ -1,9 +1,9 @@
 // The cost of applying a plan on Ory Network: requests per rate-limit bucket, and how long the rate limits the
 // server announced make the apply take (about: see waitSeconds). Pure: the requests the plan's own reads made (which an apply makes
 // again when it plans) and the limits are measured by the caller (see RequestTally).
-import type { Capabilities } from "../ory/capabilities";
-import { AnnouncedWindow, announcedWindows, Bucket, BUCKETS } from "../ory/buckets";
-import { BATCHES_IN_FLIGHT, createBatchSizes } from "./apply";
+import type { Capabilities } from "./capabilities";
+import { AnnouncedWindow, announcedWindows, Bucket, BUCKETS } from "./buckets";
+import { BATCHES_IN_FLIGHT, createBatchSizes } from "./capabilities";
 import { notInPutBody } from "./bodies";
 import type { Action, Plan } from "./types";
 

@@ -2,7 +2,7 @@
 // asks for its link or code afterwards, and a re-run no longer asks (the identity exists), so a refusal then would
 // lose the invite.
 import type { OryAdmin } from "./admin";
-import { DesiredSet, Issue, Plan, RecoveryDecl, shownKey } from "./types";
+import { DesiredSet, Issue, Plan, RecoveryDecl, shownKey } from "../core/types";
 
 /**
  * One issue per set and recovery method that the plan's creates ask for but the server refuses

@@ -1,11 +1,11 @@
 // Creates the server refused because a unique value is taken (HTTP 409): an interrupted earlier run, or one running
 // beside this one, may have created these very identities after this run read the live state. They are read back,
 // paired by key and planned again, so that the run converges instead of failing.
-import { listedForPlanning } from "./normalize";
+import { listedForPlanning } from "../core/normalize";
 import type { OryAdmin } from "./admin";
-import { buildPlan } from "./plan";
-import { runPool } from "./pool";
-import { Action, DesiredSet, LiveIdentity, Plan, shownKey, subject } from "./types";
+import { buildPlan } from "../core/plan";
+import { runPool } from "../core/pool";
+import { Action, DesiredSet, LiveIdentity, Plan, shownKey, subject } from "../core/types";
 
 type CreateAction = Extract<Action, { action: "create" }>;
 

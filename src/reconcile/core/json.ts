@@ -1,6 +1,6 @@
 // Small JSON helpers for the pure core: canonical text, digests, pointers.
 import { createHash } from "node:crypto";
-import { ExactInteger } from "../ory/exact-json";
+import { ExactInteger } from "./exact-json";
 import type { Json } from "./types";
 
 /**

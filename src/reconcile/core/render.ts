@@ -1,5 +1,5 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
-import { restoreExactIntegers } from "../ory/exact-json";
+import { restoreExactIntegers } from "./exact-json";
 import { planItems } from "./groups";
 import type { JsonAction, JsonPlan } from "./jsonplan";
 import { printable, printablePlan } from "./printable";

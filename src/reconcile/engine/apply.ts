@@ -1,19 +1,19 @@
 // Executes a plan against the admin API. Creates are batched and verified; updates use the minimal JSON Patch
 // (PUT only when credentials change); deletes last, and none in a set where a create failed. A failed item never
 // stops the others.
-import { batchLimit } from "../ory/capabilities";
-import { addressesNotKept } from "./addresses";
-import { deleteCapRefusal } from "./delete-cap";
-import { OryApiError } from "../ory/errors";
+import { BATCHES_IN_FLIGHT, batchLimit, createBatchSizes } from "../core/capabilities";
+import { addressesNotKept } from "../core/addresses";
+import { deleteCapRefusal } from "../core/delete-cap";
+import { OryApiError } from "../../ory/errors";
 import type { BatchItemResult, OryAdmin } from "./admin";
-import { createBody, notInPutBody, passwordHasher, putBody } from "./bodies";
-import { desiredAddresses, Doc } from "./normalize";
+import { createBody, notInPutBody, passwordHasher, putBody } from "../core/bodies";
+import { desiredAddresses, Doc } from "../core/normalize";
 import { resolveConflicts } from "./conflicts";
-import { retrySafe } from "./patch";
-import { defaultSchemaId, ServerSchema } from "./schema-check";
-import { runPool } from "./pool";
+import { retrySafe } from "../core/patch";
+import { defaultSchemaId, ServerSchema } from "../core/schema-check";
+import { runPool } from "../core/pool";
 import { issueRecoveries, recoveriesPlanned, recoveryRefusal, RecoveryRecord } from "./recovery";
-import { Action, IdentifierRules, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "./types";
+import { Action, IdentifierRules, IdentityBody, JsonObject, LiveIdentity, PatchOp, Plan, shownKey, subject } from "../core/types";
 
 /**
  * What happened to one planned identity. `present`: a planned create that the server refused because the identity
@@ -61,28 +61,6 @@ export interface ApplyOptions {
 
 export const DEFAULT_BCRYPT_COST = 10;
 
-/**
- * Create batches sent at once. The server validates every identity of a batch (Kratos v1.3.1 spends most of a
- * batch's CPU there), so two in flight keep two server cores busy; more only queue on the database's write lock.
- */
-export const BATCHES_IN_FLIGHT = 2;
-
-/** `count` split into `parts` sizes that differ by at most one (larger first). */
-function evenly(count: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(count / parts) + (i < count % parts ? 1 : 0));
-}
-
-/**
- * The sizes of the create batches for `count` identities, at most `limit` each, `inFlight` sent at a time: the
- * fewest batches the limit allows, and when that is more than one, a multiple of `inFlight` of equal size, so that
- * the last round keeps every slot busy instead of one half-empty batch running alone at the end (3,000 on Kratos
- * v1.3.1: 1500 + 1500, not 2000 + 1000; 5,000: 4 × 1250, not 3 × 2000 one after the other at the end).
- */
-export function createBatchSizes(count: number, limit: number, inFlight: number): number[] {
-  if (count <= 0) return [];
-  const fewest = Math.ceil(count / limit);
-  return evenly(count, fewest === 1 ? 1 : Math.ceil(fewest / inFlight) * inFlight);
-}
 
 export interface ApplyResult {
   outcomes: Outcome[];

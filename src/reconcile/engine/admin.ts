@@ -1,8 +1,8 @@
 // What the engine needs from an Ory admin API client. src/ory implements it over the official SDK; tests may
 // wrap it (recording, fault injection happens in a proxy in front of the real server, not here).
-import type { Capabilities } from "../ory/capabilities";
-import type { ImportedType, JsonObject, LiveIdentity, PatchOp, RecoveryDecl } from "./types";
-import type { RecoveryGrant } from "../ory/recovery";
+import type { Capabilities } from "../core/capabilities";
+import type { ImportedType, JsonObject, LiveIdentity, PatchOp, RecoveryDecl } from "../core/types";
+import type { RecoveryGrant } from "../../ory/recovery";
 
 export type { RecoveryGrant };
 

@@ -1,6 +1,6 @@
 // Live identities -> manifest documents that plan as a no-op (for managed identities) or as a pure adoption
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
-import { ExactInteger } from "../ory/exact-json";
+import { ExactInteger } from "./exact-json";
 import { readMarker, userMetadataAdmin } from "./marker";
 import { comparedStatus, impliedStatus, liveKey, liveOidcLinks } from "./normalize";
 import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";

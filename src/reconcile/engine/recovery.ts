@@ -1,7 +1,7 @@
 // Invites: after apply created identities that declare `recovery:`, ask the server for their recovery links or codes.
 import type { OryAdmin } from "./admin";
-import { runPool } from "./pool";
-import { Action, Plan, RecoveryDecl, Secret, shownKey, subject } from "./types";
+import { runPool } from "../core/pool";
+import { Action, Plan, RecoveryDecl, Secret, shownKey, subject } from "../core/types";
 
 /** One identity's invite as `apply --recovery-out` writes it; `link` and `code` stay Secrets until written. */
 export interface RecoveryRecord {
