@@ -3,6 +3,7 @@ import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
 import { digestUnder, keyChangedOutside, keyDigest } from "./key-digest";
+import { keyText } from "./key-spec";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -49,10 +50,6 @@ function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec, fold: KeyFold
     else index.set(key, [identity]);
   }
   return index;
-}
-
-function specId(spec: KeySpec): string {
-  return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
 }
 
 function foldId(fold: KeyFold | undefined): string {
@@ -175,7 +172,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     /** The set's marker on a live identity, read as this set's when it names the set's former name. */
     const ours = (marker: Marker | undefined): Marker | undefined =>
       marker && (marker.set === set.name || marker.set === former) ? { ...marker, set: set.name } : undefined;
-    const id = specId(set.key);
+    const id = keyText(set.key);
     // Only a trait key can be a credential identifier.
     const fold = set.key.kind === "trait" ? options.keyFolds?.[set.name] : undefined;
     const compared = fold ? " (compared as the server compares credential identifiers: case-insensitively)" : "";
