@@ -4,6 +4,7 @@ import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
 import { digestUnder, keyChangedOutside, keyDigest } from "./key-digest";
 import { keyText } from "./key-spec";
+import { formatPos } from "./issues";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -57,7 +58,7 @@ function foldId(fold: KeyFold | undefined): string {
 }
 
 function where(pos: DesiredIdentity["source"]): string {
-  return pos ? `${pos.file}:${pos.line}:${pos.col}` : "another entry";
+  return pos ? formatPos(pos) : "another entry";
 }
 
 /** The marker a declared identity must carry, and whether its enforced password must be set again. */
