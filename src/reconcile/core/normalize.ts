@@ -5,7 +5,7 @@
 // and `pending` when not, as on create (a live `sent`, a verification message under way, counts as `pending`).
 // Fields a manifest leaves out (schema_id, external_id, organization_id, addresses) are not managed and not compared;
 // traits, both metadata and state (default `active`) always are.
-import { digest, isObject } from "./json";
+import { digest, isObject, unescapePointerSegment } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
 import { identityState } from "./state";
 import type { AddressDecl, DesiredIdentity, IdentifierRules, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
@@ -249,7 +249,7 @@ export function resolveRef(root: unknown, schema: unknown): JsonObject | undefin
       .slice(2)
       .split("/")
       .filter((s) => s !== "")
-      .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"))
+      .map((s) => unescapePointerSegment(decodeURIComponent(s)))
       .reduce<unknown>((at, segment) => (isObject(at) ? at[segment] : undefined), root);
   }
   return isObject(node) ? node : undefined;

@@ -7,6 +7,7 @@
 // nothing, so a schema tightened on the server after it was created does not block an apply that leaves it alone.
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { formatPos } from "./issues";
+import { parsePointer } from "./json";
 import { checkableSchema, isMultipleOf, SERVER_PATTERN, serverFormats } from "./server-rules";
 import type { Action, DesiredIdentity, DesiredSet, IdentityBody, Issue, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
 import { subject } from "./types";
@@ -129,7 +130,7 @@ class Validators {
 
 /** `/traits/name/first` -> `traits.name.first`; array items as `[i]`. */
 function dotted(pointer: string, extra?: string): string {
-  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = parsePointer(pointer);
   if (extra !== undefined) segments.push(extra);
   return segments.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out === "" ? s : `${out}.${s}`), "");
 }
