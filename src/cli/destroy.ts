@@ -1,7 +1,7 @@
 // `ory-reconcile destroy --set NAME…`: deletes every identity these sets manage (their ownership marker names one of
 // them), and nothing else. It needs no manifests: the plan is that of each set declaring no identity, with prune.
 import { planSets } from "../reconcile/engine/engine";
-import { keySpecOf } from "../reconcile/core/export";
+import { KEY_PATH_PATTERN, keySpecOf } from "../reconcile/core/key-spec";
 import { toJsonPlan } from "../reconcile/core/jsonplan";
 import type { DesiredSet } from "../reconcile/core/types";
 import { writePlan } from "./apply";
@@ -21,7 +21,6 @@ export interface DestroyFlags {
 }
 
 const SET_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const KEY_PATH = /^(external_id|traits(\.[^.\s]+)+)$/;
 
 /**
  * Lists every identity (`GET /admin/identities`, paged), plans the delete of those whose marker names one of
@@ -33,7 +32,7 @@ export async function destroyCommand(flags: DestroyFlags, stdout: NodeJS.Writabl
   const names = [...new Set(flags.sets)];
   const bad = names.find((name) => !SET_NAME.test(name));
   if (bad !== undefined) throw new UserError(`--set ${JSON.stringify(bad)} is not a set name`, [], "a set name is lowercase letters, digits and \"-\" (metadata.name of its manifest), e.g. --set staff");
-  if (!KEY_PATH.test(flags.key)) throw new UserError(`--key ${JSON.stringify(flags.key)} is not a key path`, [], "use traits.<dotted.path> or external_id, e.g. --key traits.email");
+  if (!KEY_PATH_PATTERN.test(flags.key)) throw new UserError(`--key ${JSON.stringify(flags.key)} is not a key path`, [], "use traits.<dotted.path> or external_id, e.g. --key traits.email");
   const admin = connect(flags);
   const sets: DesiredSet[] = names.map((name) => ({ name, key: keySpecOf(flags.key), prune: true, identities: [] }));
   const { plan } = await planSets(sets, admin, { prune: true });

@@ -3,6 +3,7 @@ import { printable } from "../reconcile/core/printable";
 import { isOryError, OryApiError } from "../ory";
 import { DesiredSet, Issue, SENSITIVE } from "../reconcile/core/types";
 import { Hidden, hiddenOf, hideIn, hidingOrder } from "../reconcile/core/sensitive";
+import { formatIssue } from "../reconcile/core/issues";
 
 /** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
 export class UserError extends Error {
@@ -47,12 +48,6 @@ export function onDisk<T>(what: string, operation: () => T): T {
   }
 }
 
-export function formatIssueLine(issue: Issue): string {
-  const where = issue.pos ? `${issue.pos.file}:${issue.pos.line}:${issue.pos.col}: ` : "";
-  const path = issue.path ? `${issue.path}: ` : "";
-  return `${where}${path}${issue.message}` + (issue.hint ? `\n  hint: ${issue.hint}` : "");
-}
-
 /** Text that must not leave the process (values from `${env:…}` / `${file:…}`, keys made of them, passwords), in hidingOrder. */
 let hidden: Hidden[] = [];
 
@@ -84,7 +79,7 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   const shown = (text: string) => printable(redactText(text));
   if (error instanceof UserError) {
     const issues = error.issues.map((i) => ({ ...i, message: shown(i.message), ...(i.hint !== undefined ? { hint: shown(i.hint) } : {}) }));
-    const lines = [`Error: ${shown(error.message)}`, ...issues.map((i) => "  " + formatIssueLine(i).replace(/\n/g, "\n  "))];
+    const lines = [`Error: ${shown(error.message)}`, ...issues.map((i) => "  " + formatIssue(i).replace(/\n/g, "\n  "))];
     if (error.hint) lines.push(`  hint: ${shown(error.hint)}`);
     write(redactText(lines.join("\n") + "\n"));
     return 1;

@@ -14,6 +14,7 @@ import {
   SourcePos,
 } from "../reconcile/core/types";
 import { findSensitive, keyLabel, SensitiveTest } from "../reconcile/core/sensitive";
+import { keySpecOf, keyText } from "../reconcile/core/key-spec";
 import { formatPath, isPlainObject, Path, Reporter, typeName } from "./path";
 import { checkRecovery, toImported, toRecovery } from "./credentials";
 
@@ -29,15 +30,10 @@ export interface KeyField {
   defaulted: boolean;
 }
 
-/** What `spec.key` may say (also in the JSON Schema). */
-export const KEY_FIELD_PATTERN = /^(external_id|traits(\.[^.\s]+)+)$/;
-
+/** `spec.key` as written (undefined: the default, `external_id`), parsed; check it with KEY_PATH_PATTERN first. */
 export function parseKeyField(text: string | undefined): KeyField {
-  if (text === undefined || text === "external_id") {
-    return { spec: { kind: "external_id" }, text: "external_id", path: ["external_id"], defaulted: text === undefined };
-  }
-  const path = text.split(".");
-  return { spec: { kind: "trait", path: path.slice(1) }, text, path, defaulted: false };
+  const spec = keySpecOf(text);
+  return { spec, text: keyText(spec), path: spec.kind === "external_id" ? ["external_id"] : ["traits", ...spec.path], defaulted: text === undefined };
 }
 
 const PASSWORD_KINDS = ["password", "hashed_password", "use_password_migration_hook"] as const;

@@ -3,7 +3,8 @@ export { loadManifests, parseManifests, parseSetObject, parseIdentityObject, val
 export type { LoadOptions, ObjectOptions, IdentityOptions } from "./load";
 export type { LoadResult, IdentityResult } from "./parse";
 export { API_VERSION, KIND } from "./parse";
-export { formatIssue, formatIssues } from "./format";
+// Issue text is one format for every caller, defined in the core.
+export { formatIssue, formatIssues } from "../reconcile/core/issues";
 export { readManifestFiles, diskResolver } from "./files";
 export type { SourceFile } from "./files";
 export type { Env, Resolver } from "./interpolate";

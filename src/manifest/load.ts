@@ -1,5 +1,6 @@
 // The loader's entry points: manifest paths, manifest texts, or plain objects -> validated sets.
 import type { DesiredSet, Issue, SourcePos } from "../reconcile/core/types";
+import { formatPos } from "../reconcile/core/issues";
 import { diskResolver, readManifestFiles, SourceFile } from "./files";
 import type { Env, Resolver } from "./interpolate";
 import { API_VERSION, IdentityResult, KIND, LoadResult, parseIdentityValue, parseSetValue } from "./parse";
@@ -41,7 +42,7 @@ export function parseManifests(files: readonly SourceFile[], resolver: Resolver)
       const pos = document.locate(["metadata", "name"]);
       if (names.has(name)) {
         const first = names.get(name);
-        const where = first ? `${first.file}:${first.line}:${first.col}` : "another manifest";
+        const where = first ? formatPos(first) : "another manifest";
         const message = `duplicate set name "${name}": also declared at ${where}`;
         issues.push(makeIssue(pos, ["metadata", "name"], message, "set names must be unique across all manifests: rename one of them"));
       } else {

@@ -1,7 +1,8 @@
 // Parsed values -> validated sets and identities. Pure apart from what the given Resolver does; never throws for
 // user errors. The same code serves YAML documents (with positions) and plain objects (e.g. from Pulumi).
 import type { DesiredIdentity, DesiredSet, Issue } from "../reconcile/core/types";
-import { checkKey, checkMerged, checkOwn, KEY_FIELD_PATTERN, Obj, parseKeyField, toDesired } from "./identity";
+import { checkKey, checkMerged, checkOwn, Obj, parseKeyField, toDesired } from "./identity";
+import { KEY_PATH_PATTERN } from "../reconcile/core/key-spec";
 import { interpolate, Resolver } from "./interpolate";
 import { deepFreeze } from "./merge";
 import { hideInIssues, hidingOrder, sensitiveTest } from "../reconcile/core/sensitive";
@@ -53,7 +54,7 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
   const reporter = new Reporter(ctx.locate);
   const base = ctx.base ?? [];
   const key = parseKeyField(ctx.key);
-  if (ctx.key !== undefined && !KEY_FIELD_PATTERN.test(ctx.key)) {
+  if (ctx.key !== undefined && !KEY_PATH_PATTERN.test(ctx.key)) {
     reporter.add([], `invalid key "${ctx.key}": expected external_id or traits.<dotted.path>`, "e.g. traits.email");
     return { ok: false, issues: reporter.issues };
   }

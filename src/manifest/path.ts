@@ -1,4 +1,5 @@
 // Field paths inside a document (`spec.identities[2].traits.email`) and the issue helper that places them.
+import { parsePointer } from "../reconcile/core/json";
 import type { Issue, SourcePos } from "../reconcile/core/types";
 
 export type Path = ReadonlyArray<string | number>;
@@ -26,8 +27,7 @@ export function pointerToPath(pointer: string, data: unknown): Path {
   if (pointer === "") return [];
   const path: Array<string | number> = [];
   let node = data;
-  for (const raw of pointer.slice(1).split("/")) {
-    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+  for (const segment of parsePointer(pointer)) {
     if (Array.isArray(node)) {
       path.push(Number(segment));
       node = node[Number(segment)];

@@ -1,6 +1,7 @@
 // A schema-valid, interpolated set document -> DesiredSet: defaults merged, templates expanded, keys checked.
 import type { DesiredIdentity, DesiredSet, RevokeOn, SourcePos } from "../reconcile/core/types";
 import { MARKER_KEY } from "../reconcile/core/marker";
+import { formatPos } from "../reconcile/core/issues";
 import { checkKey, checkMerged, checkOwn, KeyField, keyValue, Obj, parseKeyField, toDesired } from "./identity";
 import { deepFreeze, deepMerge } from "./merge";
 import { formatPath, Path, Reporter } from "./path";
@@ -138,5 +139,5 @@ function originOf(label: Path, identityPath: Path, key: KeyField, reporter: Repo
 function describe(claim: Claim): string {
   const { pos, label } = claim.origin;
   const what = claim.copy === undefined ? label : `${label}, copy ${claim.copy}`;
-  return pos ? `${pos.file}:${pos.line}:${pos.col} (${what})` : what;
+  return pos ? `${formatPos(pos)} (${what})` : what;
 }

@@ -20,10 +20,6 @@ import { rateLimitWindow } from "./rate-limit";
 /** What is paced apart: `read`/`write`, or an Ory Network rate-limit bucket (see buckets.ts), as the caller groups. */
 export type RequestClass = string;
 
-export function requestClass(method: string): "read" | "write" {
-  return ["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase()) ? "read" : "write";
-}
-
 interface ClassState {
   phase: "unknown" | "probing" | "known";
   /** Present while a limited window is known: requests we may still send in it, and when it ends. */

@@ -4,6 +4,7 @@
 import { isObject } from "../reconcile/core/json";
 import { userMetadataAdmin } from "../reconcile/core/marker";
 import { Doc, impliedStatus } from "../reconcile/core/normalize";
+import { DEFAULT_STATE, identityState } from "../reconcile/core/state";
 import type { Issue, Json, PasswordPolicy } from "../reconcile/core/types";
 import { LEGACY_SET } from "./scope";
 import type { RecoveryOutput } from "./recovery-outputs";
@@ -43,7 +44,7 @@ export interface IdentityInputs extends IdentityFields {
 export type IdentityOutputs = IdentityInputs;
 
 /** Fields the engine always compares, and the value that means "not set" (README: what is compared). */
-const ALWAYS: Partial<Record<string, Json>> = { metadata_public: null, metadata_admin: null, state: "active" };
+const ALWAYS: Partial<Record<string, Json>> = { metadata_public: null, metadata_admin: null, state: DEFAULT_STATE };
 
 /** The inputs as one manifest identity (what the manifest validators check and the engine plans). */
 export function manifestIdentity(inputs: IdentityInputs): Record<string, unknown> {
@@ -82,7 +83,7 @@ export function docOf(props: IdentityFields): Doc {
     traits: props.traits ?? {},
     metadata_public: props.metadataPublic ?? null,
     metadata_admin: props.metadataAdmin ?? null,
-    state: props.state ?? "active",
+    state: identityState(props),
   };
   if (props.schemaId !== undefined) doc.schema_id = props.schemaId;
   if (props.externalId !== undefined) doc.external_id = props.externalId;

@@ -7,7 +7,7 @@ import { desiredDoc, Doc, liveKey } from "../reconcile/core/normalize";
 import { makePatch } from "../reconcile/core/patch";
 import type { DesiredIdentity, Issue, KeySpec, LiveIdentity } from "../reconcile/core/types";
 import { docOf, FIELDS, IdentityInputs, IdentityOutputs, manifestIdentity, metaOf, propertyOf } from "./identity-fields";
-import { keyText } from "./keys";
+import { keyText } from "../reconcile/core/key-spec";
 
 /** How issues name their source (no file: an Identity is not written in a manifest). */
 export const IDENTITY_SOURCE = "<Identity>";

@@ -15,7 +15,8 @@ import { changedProperties, pairById, validateIdentity } from "./identity-plan";
 import { declaredFields, docOf, fieldsOf, IdentityInputs, IdentityOutputs, metaOf } from "./identity-fields";
 import { scopeOf } from "./scope";
 import { checkFailures, failureLines, issuesError } from "./errors";
-import { containsUnknown, keySpecOf } from "./keys";
+import { keySpecOf } from "../reconcile/core/key-spec";
+import { containsUnknown } from "./keys";
 import type { Methods } from "./runtime";
 
 function declared(inputs: IdentityInputs): DesiredIdentity {

@@ -9,12 +9,24 @@ import type { RecoveryOutput } from "./recovery-outputs";
 /** Type tokens are `pulumi-nodejs:dynamic/ory-reconcile:<Type>`. */
 export const MODULE = "ory-reconcile";
 
+/**
+ * The declaration of an {@link IdentitySet}: exactly one of `manifest` (a path) or `set` (inline); anything else is a
+ * check failure before any call to the server.
+ */
 export interface IdentitySetArgs {
-  /** A manifest file or directory holding the set; relative to the program's working directory (Pulumi's rule). */
+  /**
+   * A manifest file or directory holding the set (YAML, `apiVersion`/`kind: IdentitySet`); relative to the program's
+   * working directory (Pulumi's rule). Read at program time and again by the provider; `${env:…}` and `${file:…}`
+   * references are resolved there and their values never stored in the state in clear.
+   */
   manifest?: string;
-  /** With `manifest`: the set to take when the path holds several (`metadata.name`). */
+  /** With `manifest`: the set to take when the path holds several (`metadata.name`); required then. */
   setName?: string;
-  /** Instead of `manifest`: the set inline, in manifest format (`apiVersion`, `kind`, `metadata`, `spec`). */
+  /**
+   * Instead of `manifest`: the set inline, in manifest format (`apiVersion`, `kind`, `metadata`, `spec`); stored in
+   * the state as a Pulumi secret when it declares credentials. `${file:…}` paths are relative to the program's
+   * working directory.
+   */
   set?: pulumi.Input<Record<string, unknown>>;
   /**
    * Delete identities managed by this set that are no longer declared, and everything it manages when the resource
@@ -41,6 +53,24 @@ async function describe(source: SetSource): Promise<{ setName?: string; digest?:
   return { setName: set.name, digest: setDigest(set) };
 }
 
+/**
+ * One manifest set as a Pulumi resource, planned and applied by the engine the CLI uses (`planSets`, `applyPlan`):
+ * `pulumi preview` logs the engine's text plan, `pulumi up` applies it, `pulumi refresh` re-reads which identities
+ * the set manages, `pulumi destroy` deletes them (with prune) or releases them (their ownership marker removed).
+ *
+ * Ory API calls, through the provider's connection (Pulumi config `ory-reconcile:adminUrl` / secret
+ * `ory-reconcile:apiKey`, else `ORY_ADMIN_URL` / `ORY_API_KEY`; never part of inputs, outputs or state): those
+ * of `planSets` (`GET /admin/version`, paged `GET /admin/identities`, `GET /schemas` before a write) on every diff,
+ * create, update, refresh and destroy; those of `applyPlan` (batched `PATCH /admin/identities`, `PATCH`/`PUT`/`DELETE
+ * /admin/identities/{id}`, `POST /admin/recovery/link|code`) on create, update and destroy. A new set name moves the
+ * marker of every identity the set manages, in place (same ids).
+ *
+ * Errors: an invalid declaration is a check failure per issue (`file:line:col: path: message` and a hint), nothing
+ * sent; a plan with issues fails the step with every issue and writes nothing; writes that fail fail the step with
+ * one line per failed identity (on create and update the resource is recorded with what was written, and the next
+ * `pulumi up` tries again); errors of the server or network fail the step with the client's message. Passwords and interpolated values
+ * never appear in clear in the state or in messages; recovery links only in `recoveryLinks`, a Pulumi secret.
+ */
 export class IdentitySet extends pulumi.dynamic.Resource {
   /** The set's name: its ownership scope. */
   declare readonly setName: pulumi.Output<string>;
@@ -60,6 +90,12 @@ export class IdentitySet extends pulumi.dynamic.Resource {
    */
   declare readonly recoveryLinks: pulumi.Output<RecoveryOutput[] | undefined>;
 
+  /**
+   * `name`: the Pulumi resource name (not the set name, which is the manifest's `metadata.name`); `args`: where the
+   * set is declared ({@link IdentitySetArgs}); `opts`: Pulumi resource options (`recoveryLinks` is always added to
+   * `additionalSecretOutputs`). Reads the manifest at program time (to show content changes as a diff); calls no
+   * Ory API itself.
+   */
   constructor(name: string, args: IdentitySetArgs, opts?: pulumi.CustomResourceOptions) {
     const { manifest, setName, prune } = args;
     let described: pulumi.Input<{ setName?: string; digest?: string }>;

@@ -6,6 +6,7 @@ import { MODULE } from "./identity-set";
 import { identityProvider } from "./provider";
 import type { RecoveryOutput } from "./recovery-outputs";
 
+/** A verifiable address as Kratos stores it (`verifiable_addresses[]`): `via` is `email` or `sms`. */
 export interface VerifiableAddress {
   value: string;
   via: string;
@@ -13,13 +14,22 @@ export interface VerifiableAddress {
   status?: string;
 }
 
+/**
+ * The declaration of an {@link Identity}: the Ory admin API fields in camelCase, checked exactly as a manifest
+ * identity (values are taken literally: no `${env:…}` / `${file:…}`), plus the resource's own `adopt`, `set`, `key`
+ * and `recovery`. Fields left out are not managed (except `metadataPublic`, `metadataAdmin` and `state`, which are
+ * always compared: absent means null / null / `active`).
+ */
 export interface IdentityArgs {
   /** Must satisfy the identity schema; holds the key (default `traits.email`). */
   traits: pulumi.Input<Record<string, Json>>;
+  /** The identity schema; absent: the server's default schema on create, and not managed afterwards. */
   schemaId?: pulumi.Input<string>;
+  /** Shown to the user by Ory's self-service APIs; absent: null. */
   metadataPublic?: pulumi.Input<Json>;
   /** Your keys; the ownership marker (`ory_reconcile`) is added by the engine and never shown as drift. */
   metadataAdmin?: pulumi.Input<Json>;
+  /** Absent: `active`. Deactivating revokes the identity's sessions (Kratos only suspends them otherwise). */
   state?: pulumi.Input<"active" | "inactive">;
   /** Only on servers that support it (Ory Network, Kratos >= v25). */
   externalId?: pulumi.Input<string>;
@@ -27,6 +37,7 @@ export interface IdentityArgs {
   password?: pulumi.Input<string>;
   /** `initial` (default): only at creation; `enforce`: re-set whenever the declared password changes. */
   passwordPolicy?: pulumi.Input<PasswordPolicy>;
+  /** Absent: not managed (the server derives them from the schema's traits); given: compared as Kratos stores them. */
   verifiableAddresses?: pulumi.Input<pulumi.Input<VerifiableAddress>[]>;
   /** Take over an existing identity with the same key (default false: that is an error). */
   adopt?: pulumi.Input<boolean>;
@@ -43,6 +54,25 @@ export interface IdentityArgs {
 
 const OUTPUTS = ["schemaId", "traits", "metadataPublic", "metadataAdmin", "state", "externalId", "password", "passwordPolicy", "verifiableAddresses", "adopt", "set", "key", "recoveryLinks"] as const;
 
+/**
+ * One identity as a Pulumi resource, planned and written by the engine the CLI uses, as a set of one whose name
+ * (`set`) is its ownership scope. `pulumi up` creates it (adopting an existing identity with the same key only with
+ * `adopt: true`) or updates it in place (a JSON Patch; a PUT only when the password is re-set; a new `set` moves the
+ * marker); `pulumi refresh` reads it back and shows drift per property; `pulumi destroy` deletes it only while its
+ * ownership marker names the resource's set (otherwise it is left on the server).
+ *
+ * Ory API calls, through the provider's connection (as {@link IdentitySet}): on create those of `planSets`
+ * (`GET /admin/version`, the identities by key: `GET /admin/identities/by/external/{id}` or `GET /admin/identities`,
+ * `GET /schemas`) and `applyPlan` (`PATCH /admin/identities`, `POST /admin/recovery/link|code` with `recovery`),
+ * then `GET /admin/identities/{id}`; on update (after `GET /admin/version`), refresh and destroy
+ * `GET /admin/identities/{id}` and the write (`PATCH`/`PUT`/`DELETE /admin/identities/{id}`,
+ * `DELETE /admin/identities/{id}/sessions` when sessions are revoked).
+ *
+ * Errors: invalid inputs are check failures naming the property, nothing sent; a plan with issues (an unmanaged
+ * identity with the same key without `adopt`, a value another identity holds) fails the step and writes nothing; a
+ * failed write fails the step with the server's reason; an identity deleted out of band fails `update` with the hint
+ * to run `pulumi refresh`. The password is always a Pulumi secret and never appears in clear in messages.
+ */
 export class Identity extends pulumi.dynamic.Resource {
   declare readonly schemaId: pulumi.Output<string | undefined>;
   declare readonly traits: pulumi.Output<Record<string, Json>>;
@@ -60,6 +90,11 @@ export class Identity extends pulumi.dynamic.Resource {
    * with `recovery`. */
   declare readonly recoveryLinks: pulumi.Output<RecoveryOutput[] | undefined>;
 
+  /**
+   * `name`: the Pulumi resource name (part of the default `set`); `args`: the identity ({@link IdentityArgs});
+   * `opts`: Pulumi resource options (`password` and `recoveryLinks` are always added to `additionalSecretOutputs`).
+   * Calls no Ory API itself.
+   */
   constructor(name: string, args: IdentityArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUTS.map((property) => [property, undefined]));
     Object.assign(props, args, { password: args.password === undefined ? undefined : pulumi.secret(args.password) });

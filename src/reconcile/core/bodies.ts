@@ -1,8 +1,9 @@
 // Request bodies for the admin API. The only place where declared secrets are revealed: right before sending, or
 // to hash them locally (`prehashPasswords`).
 import bcrypt from "bcryptjs";
-import { goTrim } from "./normalize";
+import { goTrim, impliedStatus } from "./normalize";
 import { applyPatch } from "./patch";
+import { identityState } from "./state";
 import { DesiredCredentials, IdentityBody, Json, JsonObject, LiveIdentity, PatchOp, Secret } from "./types";
 
 function credentialsBody(credentials: DesiredCredentials | undefined): JsonObject | undefined {
@@ -31,7 +32,7 @@ export function createBody(body: IdentityBody, credentials: DesiredCredentials |
   const out: JsonObject = {
     schema_id: body.schema_id ?? defaultSchemaId,
     traits: body.traits,
-    state: body.state ?? "active",
+    state: identityState(body),
   };
   if (body.metadata_public !== undefined) out.metadata_public = body.metadata_public;
   if (body.metadata_admin !== undefined) out.metadata_admin = body.metadata_admin;
@@ -43,7 +44,7 @@ export function createBody(body: IdentityBody, credentials: DesiredCredentials |
       value: goTrim(a.value),
       via: a.via,
       verified: a.verified === true,
-      status: a.status ?? (a.verified ? "completed" : "pending"),
+      status: a.status ?? impliedStatus(a.verified),
     }));
   }
   if (body.recovery_addresses !== undefined) out.recovery_addresses = body.recovery_addresses.map((a) => ({ value: goTrim(a.value), via: a.via }));
@@ -69,7 +70,7 @@ export function putBody(current: LiveIdentity, patch: PatchOp[], credentials: De
   const base: JsonObject = {
     schema_id: current.schema_id,
     traits: current.traits ?? {},
-    state: (current.state ?? "active") as string,
+    state: identityState(current),
     metadata_public: current.metadata_public ?? null,
     metadata_admin: current.metadata_admin ?? null,
   };

@@ -8,6 +8,7 @@
 // (Plan.after); moves that form a cycle (a swap) cannot be written in one apply and are refused with how to do it
 // in two. Pure.
 import { isObject } from "./json";
+import { formatPos } from "./issues";
 import { goLower, goTrim, phoneFold, precisFold, resolveRef } from "./normalize";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
 import type { Action, DesiredIdentity, IdentifierRules, Issue, Json, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
@@ -203,7 +204,7 @@ export function heldBy(values: ReadonlyArray<UniqueValue>, holders: Holders, sel
 }
 
 function where(pos: SourcePos | undefined, who: string): string {
-  return pos ? `${pos.file}:${pos.line}:${pos.col} (${who})` : who;
+  return pos ? `${formatPos(pos)} (${who})` : who;
 }
 
 /** `password identifier, code identifier and recovery address (email)`. */

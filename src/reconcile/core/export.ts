@@ -1,9 +1,10 @@
 // Live identities -> manifest documents that plan as a no-op (for managed identities) or as a pure adoption
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
 import { ExactInteger } from "./exact-json";
+import { keySpecOf } from "./key-spec";
 import { readMarker, userMetadataAdmin } from "./marker";
 import { comparedStatus, impliedStatus, liveKey, liveOidcLinks } from "./normalize";
-import type { Json, JsonObject, KeySpec, LiveIdentity } from "./types";
+import type { Json, JsonObject, LiveIdentity } from "./types";
 
 export interface ExportOptions {
   /** Only identities managed by these sets (all when absent). */
@@ -22,10 +23,6 @@ export interface ExportResult {
   skipped: Array<{ id: string; reason: string; hint: string }>;
   /** Every set the live identities belong to (the unmanaged set included), selected by `sets` or not. */
   sets: string[];
-}
-
-export function keySpecOf(key: string): KeySpec {
-  return key === "external_id" ? { kind: "external_id" } : { kind: "trait", path: key.replace(/^traits\./, "").split(".") };
 }
 
 /**

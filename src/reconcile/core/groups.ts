@@ -2,8 +2,8 @@
 // item (count, first and last key, the field changes every copy shares, the fields that differ per copy) instead of
 // one item per copy. Pure; the JSON plan itself always lists every action.
 import type { JsonAction } from "./jsonplan";
-import { jsonEqual } from "./json";
-import type { FieldChange, Json, RevokeOn } from "./types";
+import { escapePointerSegment, isObject, jsonEqual } from "./json";
+import type { FieldChange, RevokeOn } from "./types";
 
 /** The copies of one generate entry with the same action, summarized. */
 export interface ActionGroup {
@@ -84,8 +84,6 @@ function summarize(copies: JsonAction[]): ActionGroup {
   };
 }
 
-const isObject = (value: Json | undefined): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);
-const escapeSegment = (segment: string) => segment.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /**
  * A change split into the changes of its leaves (objects are descended into, arrays and scalars are leaves):
@@ -98,7 +96,7 @@ export function leafChanges(change: FieldChange): FieldChange[] {
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
   if (keys.length === 0) return [change];
   return keys.flatMap((key) => {
-    const leaf: FieldChange = { path: `${change.path}/${escapeSegment(key)}` };
+    const leaf: FieldChange = { path: `${change.path}/${escapePointerSegment(key)}` };
     if (before?.[key] !== undefined) leaf.before = before[key];
     if (after?.[key] !== undefined) leaf.after = after[key];
     return leaf.before === undefined && leaf.after === undefined ? [] : leafChanges(leaf);

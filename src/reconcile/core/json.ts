@@ -90,18 +90,29 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return defined === 0;
 }
 
-/** RFC 6901 pointer from path segments. */
-export function pointer(segments: ReadonlyArray<string | number>): string {
-  return segments.map((s) => "/" + String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+/** One RFC 6901 reference token as a pointer writes it: `~` as `~0`, then `/` as `~1` (`a/b` -> `a~1b`). */
+export function escapePointerSegment(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
+/**
+ * One RFC 6901 reference token decoded: `~1` -> `/`, `~0` -> `~`, in one pass, so that `~01` is `~1` (not `/`).
+ * Other text, a lone `~` included, is kept as it is.
+ */
+export function unescapePointerSegment(token: string): string {
+  return token.replace(/~[01]/g, (escape) => (escape === "~1" ? "/" : "~"));
+}
+
+/** RFC 6901 pointer from path segments: `["traits", "a/b"]` -> `/traits/a~1b`; no segments -> `""`. */
+export function pointer(segments: ReadonlyArray<string | number>): string {
+  return segments.map((s) => "/" + escapePointerSegment(String(s))).join("");
+}
+
+/** An RFC 6901 pointer's decoded segments (`""` -> none); throws an Error for a pointer not starting with `/`. */
 export function parsePointer(path: string): string[] {
   if (path === "") return [];
   if (!path.startsWith("/")) throw new Error(`invalid JSON pointer ${JSON.stringify(path)}`);
-  return path
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return path.slice(1).split("/").map(unescapePointerSegment);
 }
 
 export function isObject(value: unknown): value is { [key: string]: Json } {

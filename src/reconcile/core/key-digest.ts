@@ -3,14 +3,10 @@
 // matches it, and pairing it with the declaration of its new key then needs adoption: otherwise the owner of a managed
 // account could change its key to one the manifest declares later and receive that identity's metadata and addresses.
 import { createHash } from "node:crypto";
+import { keyText } from "./key-spec";
 import { ANY_FOLD, foldKey, liveKey } from "./normalize";
 import type { KeySpec, LiveIdentity } from "./types";
 import type { Marker } from "./marker";
-
-/** A key spec as `spec.key` writes it: `external_id` or `traits.<dotted.path>`. */
-export function keyPath(spec: KeySpec): string {
-  return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
-}
 
 /**
  * The key digest as the marker stores it: `<key path>:<digest>`, the digest being base64url of the first 16 bytes of
@@ -19,7 +15,7 @@ export function keyPath(spec: KeySpec): string {
  * Whoever can read the marker can read the identity's traits too, so it tells them nothing new; outputs never print it.
  */
 export function keyDigest(key: string, spec: KeySpec): string {
-  return `${keyPath(spec)}:` + createHash("sha256").update(`ory-reconcile:key\0${foldKey(key, ANY_FOLD)}`).digest().subarray(0, 16).toString("base64url");
+  return `${keyText(spec)}:` + createHash("sha256").update(`ory-reconcile:key\0${foldKey(key, ANY_FOLD)}`).digest().subarray(0, 16).toString("base64url");
 }
 
 /**
@@ -27,7 +23,7 @@ export function keyDigest(key: string, spec: KeySpec): string {
  * existed (none), or under another `spec.key`, cannot be checked: it is kept until the next write replaces it.
  */
 export function digestUnder(marker: Marker | undefined, spec: KeySpec): boolean {
-  return marker?.key !== undefined && marker.key.startsWith(keyPath(spec) + ":");
+  return marker?.key !== undefined && marker.key.startsWith(keyText(spec) + ":");
 }
 
 /**

@@ -4,6 +4,7 @@
 // string from the manifests or the server is escaped, so that it can neither break the table nor inject HTML,
 // links or mentions; a long plan is cut with a count, so that the whole comment fits GitHub's limit.
 import { planItems, PlanItem } from "./groups";
+import { formatIssue, placeOf } from "./issues";
 import type { JsonPlan } from "./jsonplan";
 import { printablePlan } from "./printable";
 import { actionNotes, changeLine, SYMBOL } from "./render";
@@ -95,8 +96,7 @@ export function renderMarkdownPlan(raw: JsonPlan, options: { verbose?: boolean; 
   budget -= table.used;
   const issues = fit(
     (plan.issues ?? []).map((issue) => {
-      const where = issue.file ? `${issue.file}:${issue.line}:${issue.col}: ` : "";
-      return preBlock([`Error: ${where}${issue.message}`, ...(issue.hint ? [`  hint: ${issue.hint}`] : [])]);
+      return preBlock(`Error: ${formatIssue({ pos: placeOf(issue), message: issue.message, hint: issue.hint })}`.split("\n"));
     }),
     budget,
   );

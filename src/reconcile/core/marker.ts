@@ -3,6 +3,7 @@
 // `key` is the key path and a digest of the key the identity was created, adopted or renamed for (key-digest.ts);
 // markers written before it existed (or under another key path) lack a usable one and get it with the next write.
 // User keys are never touched by marker logic and the marker is never reported as drift of the user's metadata.
+import { isObject } from "./json";
 import type { Json, JsonObject } from "./types";
 
 export const MARKER_KEY = "ory_reconcile";
@@ -13,10 +14,6 @@ export interface Marker {
   key?: string;
   /** Fingerprint of the declared password when its policy is `enforce`. */
   password?: string;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function readMarker(metadataAdmin: Json | undefined): Marker | undefined {

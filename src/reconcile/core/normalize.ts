@@ -5,8 +5,9 @@
 // and `pending` when not, as on create (a live `sent`, a verification message under way, counts as `pending`).
 // Fields a manifest leaves out (schema_id, external_id, organization_id, addresses) are not managed and not compared;
 // traits, both metadata and state (default `active`) always are.
-import { digest, isObject } from "./json";
+import { digest, isObject, unescapePointerSegment } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
+import { identityState } from "./state";
 import type { AddressDecl, DesiredIdentity, IdentifierRules, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
 
 export type Doc = JsonObject;
@@ -59,7 +60,7 @@ export function desiredDoc(identity: DesiredIdentity, marker: Marker, rules?: Id
     traits: b.traits,
     metadata_public: b.metadata_public ?? null,
     metadata_admin: withMarker(b.metadata_admin ?? null, marker),
-    state: b.state ?? "active",
+    state: identityState(b),
   };
   if (b.schema_id !== undefined) doc.schema_id = b.schema_id;
   if (b.external_id !== undefined) doc.external_id = b.external_id;
@@ -81,7 +82,7 @@ export function liveDoc(live: LiveIdentity, like: Doc, rules?: IdentifierRules):
     traits: live.traits ?? {},
     metadata_public: live.metadata_public ?? null,
     metadata_admin: live.metadata_admin ?? null,
-    state: live.state ?? "active",
+    state: identityState(live),
   };
   if ("schema_id" in like) doc.schema_id = live.schema_id;
   if ("external_id" in like) doc.external_id = live.external_id ?? null;
@@ -111,7 +112,7 @@ export function liveFingerprintSource(live: LiveIdentity): Json {
     organization_id: live.organization_id ?? null,
     recovery_addresses: recovery(live.recovery_addresses ?? []),
     schema_id: live.schema_id,
-    state: live.state ?? "active",
+    state: identityState(live),
     traits: live.traits ?? {},
     verifiable_addresses: verifiable(live.verifiable_addresses ?? [], (a) => a.status),
   };
@@ -248,7 +249,7 @@ export function resolveRef(root: unknown, schema: unknown): JsonObject | undefin
       .slice(2)
       .split("/")
       .filter((s) => s !== "")
-      .map((s) => decodeURIComponent(s).replace(/~1/g, "/").replace(/~0/g, "~"))
+      .map((s) => unescapePointerSegment(decodeURIComponent(s)))
       .reduce<unknown>((at, segment) => (isObject(at) ? at[segment] : undefined), root);
   }
   return isObject(node) ? node : undefined;

@@ -3,6 +3,8 @@ import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
 import { digestUnder, keyChangedOutside, keyDigest } from "./key-digest";
+import { keyText } from "./key-spec";
+import { formatPos } from "./issues";
 import { desiredDoc, Doc, foldKey, liveDigest, liveDoc, liveKey, liveOidcLinks } from "./normalize";
 import { makePatch } from "./patch";
 import { changesOf, createChanges, LinkChange } from "./changes";
@@ -51,16 +53,12 @@ function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec, fold: KeyFold
   return index;
 }
 
-function specId(spec: KeySpec): string {
-  return spec.kind === "external_id" ? "external_id" : "traits." + spec.path.join(".");
-}
-
 function foldId(fold: KeyFold | undefined): string {
   return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}|${fold.phone ? "phone" : ""}` : "";
 }
 
 function where(pos: DesiredIdentity["source"]): string {
-  return pos ? `${pos.file}:${pos.line}:${pos.col}` : "another entry";
+  return pos ? formatPos(pos) : "another entry";
 }
 
 /** The marker a declared identity must carry, and whether its enforced password must be set again. */
@@ -159,6 +157,28 @@ function emptySummary(): Summary {
   return { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 };
 }
 
+/**
+ * The plan: what to write so that the server holds the declared sets. Pure: no network, disk or clock, and no Ory API
+ * call (the engine's `planSets` reads `live` and the server's schemas and passes them in).
+ *
+ * - `sets`: the declared sets (from the manifest loader or the Pulumi resources), each paired with live identities
+ *   by its key (`set.key`: a trait path or `external_id`; compared as `options.keyFolds` says).
+ * - `live`: every live identity that may be in scope, as `GET /admin/identities` lists them (their credentials'
+ *   identifiers included where OIDC links and imported credentials are compared).
+ * - `options`: prune, adopt, release, renames, the server's schemas and identifier rules ({@link PlanOptions}).
+ *
+ * Returns per set its actions in declaration order, then the managed identities it no longer declares: `create`
+ * (no live identity has the key), `update` (a managed identity drifted: a JSON Patch, or a full PUT when credentials
+ * change), `adopt` (an unmanaged identity taken over: marker added, drift fixed), `delete` (with prune: managed by
+ * the set, not in configuration), or a marker-only `update` (a released or renamed set). Identities already as
+ * declared are counted in `summary.noop` only. Each set carries a `state_digest` over the live identities it read,
+ * each update or delete the `live_digest` of its identity (the stale-plan check of `apply --plan`).
+ *
+ * Never throws for bad input: what forbids applying (an identity declared by two sets, several live identities with
+ * one key, adoption not allowed, a key changed outside ory-reconcile, values the server would refuse as taken by
+ * another identity) is collected in `plan.issues`, each placed at its declaration where it has one. Secrets stay
+ * `Secret` objects and sensitive values are redacted in changes and issues (`(sensitive)`).
+ */
 export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<LiveIdentity>, options: PlanOptions = {}): Plan {
   const issues: Issue[] = [];
   const summary = emptySummary();
@@ -175,7 +195,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
     /** The set's marker on a live identity, read as this set's when it names the set's former name. */
     const ours = (marker: Marker | undefined): Marker | undefined =>
       marker && (marker.set === set.name || marker.set === former) ? { ...marker, set: set.name } : undefined;
-    const id = specId(set.key);
+    const id = keyText(set.key);
     // Only a trait key can be a credential identifier.
     const fold = set.key.kind === "trait" ? options.keyFolds?.[set.name] : undefined;
     const compared = fold ? " (compared as the server compares credential identifiers: case-insensitively)" : "";

@@ -1,6 +1,7 @@
 // Terraform-like text rendering of a JSON plan. One line per changed identity, then its field-level changes.
 import { restoreExactIntegers } from "./exact-json";
 import { planItems } from "./groups";
+import { formatIssue, placeOf } from "./issues";
 import type { JsonAction, JsonPlan } from "./jsonplan";
 import { printable, printablePlan } from "./printable";
 import { extraLines, groupLines } from "./render-extras";
@@ -67,8 +68,7 @@ export function renderPlan(raw: JsonPlan, options: { color?: boolean; verbose?: 
     }
   }
   for (const issue of plan.issues ?? []) {
-    const where = issue.file ? `${issue.file}:${issue.line}:${issue.col}: ` : "";
-    lines.push(`Error: ${where}${issue.message}` + (issue.hint ? `\n  hint: ${issue.hint}` : ""));
+    lines.push(`Error: ${formatIssue({ pos: placeOf(issue), message: issue.message, hint: issue.hint })}`);
   }
   lines.push(...extraLines(plan));
   const s = plan.summary;

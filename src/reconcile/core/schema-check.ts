@@ -6,6 +6,8 @@
 // this apply (a PATCH validates the whole identity, not just the changed field). An unchanged identity is sent
 // nothing, so a schema tightened on the server after it was created does not block an apply that leaves it alone.
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import { formatPos } from "./issues";
+import { parsePointer } from "./json";
 import { checkableSchema, isMultipleOf, SERVER_PATTERN, serverFormats } from "./server-rules";
 import type { Action, DesiredIdentity, DesiredSet, IdentityBody, Issue, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
 import { subject } from "./types";
@@ -67,7 +69,7 @@ export function schemaIssues(items: ReadonlyArray<TraitsCheck>, schemas: Readonl
   // Insertion-ordered: issues come out in the order of the items.
   const groups = new Map<string, { item: TraitsCheck; path: string; text: string; hint: string; count: number }>();
   const add = (item: TraitsCheck, path: string, text: string, hint: string) => {
-    const where = item.source ? `${item.source.file}:${item.source.line}:${item.source.col}` : item.subject;
+    const where = item.source ? formatPos(item.source) : item.subject;
     const group = `${where}|${path}|${text}`;
     const seen = groups.get(group);
     if (seen) seen.count++;
@@ -128,7 +130,7 @@ class Validators {
 
 /** `/traits/name/first` -> `traits.name.first`; array items as `[i]`. */
 function dotted(pointer: string, extra?: string): string {
-  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = parsePointer(pointer);
   if (extra !== undefined) segments.push(extra);
   return segments.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out === "" ? s : `${out}.${s}`), "");
 }

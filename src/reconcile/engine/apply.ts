@@ -89,11 +89,28 @@ function errorReason(error: unknown): string {
 }
 
 /**
- * Writes `plan`: creates (batched `PATCH /admin/identities`, verified by `GET /admin/identities?ids=`), then
- * updates (`PATCH`, or `GET` + `PUT /admin/identities/{id}` when credentials change), then deletes
- * (`DELETE /admin/identities/{id}`), skipped for every set where a create failed. Throws ApplyRefused before any
- * write when the plan has issues or deletes more than `maxDeletes`; otherwise one outcome per action, failures
- * included.
+ * Writes `plan` (from `planSets` / `buildPlan`, or a saved plan read back) through `admin`, in this order:
+ * - creates: batched `PATCH /admin/identities` (batch sizes from the server's capabilities, `GET /admin/version`;
+ *   `GET /schemas` when a create names no schema_id), verified by `GET /admin/identities?ids=…`; a create the server
+ *   refuses as a conflict (409) is read back and planned again (resolveConflicts: by external_id or credential
+ *   identifier, or one listing): `present` when that identity is already as declared, else updated or adopted as the
+ *   plan's rules allow;
+ * - updates and adoptions: a JSON Patch (`PATCH /admin/identities/{id}`), or `GET` + `PUT /admin/identities/{id}`
+ *   when credentials change; then removed links and credential types (`DELETE /admin/identities/{id}/credentials/
+ *   {type}[?identifier=…]`) and, where the plan says so, `DELETE /admin/identities/{id}/sessions` before and after;
+ *   writes that take a value another update frees (`plan.after`) wait for that update;
+ * - recovery links or codes of created identities that declare `recovery:` (`POST /admin/recovery/link|code`);
+ * - deletes (`DELETE /admin/identities/{id}`; a 404 counts as deleted), skipped for every set where a create failed.
+ *
+ * `options`: parallel writes (`concurrency`, default 8), the delete cap (`maxDeletes`), local bcrypt hashing of
+ * passwords (`prehashPasswords`, `bcryptCost`), whether the caller keeps recovery secrets (`keepRecoveries`), and a
+ * progress callback (`onOutcome`, called after each item with the items done and the total).
+ *
+ * Returns one {@link Outcome} per written action (`created`, `present`, `configured`, `adopted`, `deleted`, or
+ * `failed` with the reason), the failure count, and the recoveries issued (links and codes as Secrets). A failed item
+ * never stops the others. Throws ApplyRefused before any write when the plan has issues, deletes more than
+ * `maxDeletes`, or asks for recoveries without `keepRecoveries`; an error outside a single item's write (the server
+ * unreachable for the capabilities read, …) is thrown as it is (OryApiError, ServerUnreachableError, …).
  */
 export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptions = {}): Promise<ApplyResult> {
   if (plan.issues.length > 0) throw new ApplyRefused(`the plan has ${plan.issues.length} error(s); nothing was written`);

@@ -113,11 +113,29 @@ export interface PlanRun {
 }
 
 /**
- * Reads the live state (`GET /admin/version`, then paged `GET /admin/identities`, or by-external lookups; `GET
- * /schemas` when something is to be written) and plans. `unmanaged`: also report the live identities no set
- * manages, from the same listing (the live state is then always listed, never looked up one by one). `listAll`:
- * list the live state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity
- * with more of its credentials than a listing, so the two give different digests of the same identity).
+ * Reads the live state and plans `declaredSets` against it: the entry point of `plan`, `apply`, `destroy` and the
+ * Pulumi resources. Ory API calls, in order:
+ * - `GET /admin/version` (capabilities, read once per client; a Kratos version that names no release is probed with
+ *   one `GET /admin/identities/by/external/<random>`);
+ * - per imported credential type declared (totp, …): one `POST /admin/identities` that cannot store anything
+ *   (import-check.ts);
+ * - the identities: paged `GET /admin/identities` (credential identifiers included where OIDC links, imported
+ *   credentials, enforced passwords or adoption need them), or up to {@link EXTERNAL_ID_LOOKUP_MAX}
+ *   `GET /admin/identities/by/external/{id}` (see readStrategy);
+ * - `GET /schemas` only when the plan writes something (traits, addresses and key folding checked before writing);
+ * - per recovery method declared: one `POST /admin/recovery/link|code` that issues nothing (recovery-check.ts).
+ *
+ * `options`: the {@link PlanOptions} of buildPlan, and `unmanaged`: also report the live identities no set manages,
+ * from the same listing (the live state is then always listed, never looked up one by one); `listAll`: list the live
+ * state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity with more of its
+ * credentials than a listing, so the two give different digests of the same identity).
+ *
+ * Returns the plan, the server's capabilities and, with `unmanaged`, the report. What the server cannot honour
+ * (external_id or organizations on a server without them, hash costs it refuses, credential types it does not import,
+ * traits its identity schema refuses, recoveries it would not issue) is a plan issue, collected, never thrown; with
+ * such issues found before the listing, no identity is read. Nothing is written. Throws the client's errors when the
+ * server cannot be read (ServerUnreachableError, OryApiError, OryNetworkError); a `GET /schemas` the server refuses
+ * only leaves the schema checks out (see readSchemas).
  */
 export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & { unmanaged?: boolean; listAll?: boolean } = {}): Promise<PlanRun> {
   const run = await planAndList(declaredSets, admin, options);
@@ -237,6 +255,12 @@ async function readSchemas(admin: OryAdmin, requested?: Promise<ServerSchema[]>)
   }
 }
 
+/**
+ * Plans and applies in one step: {@link planSets} (same reads, same `options`), then applyPlan on its plan (same
+ * writes; `options` of {@link ApplyOptions}: concurrency, delete cap, pre-hashing, recoveries, progress). Returns the
+ * plan and the apply result (an outcome per written action). Throws ApplyRefused, without writing, when the plan has
+ * issues or is over the delete cap, and the client's errors as planSets and applyPlan do.
+ */
 export async function reconcile(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & ApplyOptions = {}): Promise<{ plan: Plan; result: ApplyResult }> {
   const { plan } = await planSets(sets, admin, options);
   const result = await applyPlan(plan, admin, options);

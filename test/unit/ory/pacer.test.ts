@@ -1,5 +1,5 @@
 import { createOryClient } from "../../../src/ory/client";
-import { RatePacer, requestClass } from "../../../src/ory/pacer";
+import { RatePacer } from "../../../src/ory/pacer";
 import { retryPolicy } from "../../../src/ory/retry";
 import { fakeFetch, json } from "./fake";
 
@@ -26,12 +26,6 @@ const windows = (remaining: string, reset: string) => headers({ "x-ratelimit-lim
 
 /** Resolves once every pending promise callback has run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-describe("requestClass", () => {
-  it("tells reads from writes", () => {
-    expect(["GET", "head", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"].map(requestClass)).toEqual(["read", "read", "read", "write", "write", "write", "write"]);
-  });
-});
 
 describe("RatePacer", () => {
   it("sends one request first; without rate-limit headers nothing is paced after its answer", async () => {
