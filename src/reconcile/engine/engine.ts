@@ -15,6 +15,7 @@ import { recoveryIssues } from "./recovery-check";
 import { hiddenOf, hideInIssues } from "../core/sensitive";
 import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "../core/types";
 import { unmanagedReport, UnmanagedReport } from "../core/unmanaged";
+import { managedBy } from "../core/managed";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
@@ -110,36 +111,91 @@ export interface PlanRun {
   capabilities: Capabilities;
   /** With the `unmanaged` option: the live identities no set manages (see unmanagedReport). */
   unmanaged?: UnmanagedReport;
+  /** With the `managed` option: per set name, the live identities it managed before the plan (see managedBy). */
+  managed?: Record<string, LiveIdentity[]>;
+}
+
+/** Options of {@link planSets} beyond the planner's own. */
+export interface PlanSetsOptions extends PlanOptions {
+  /** Also report the live identities no set manages, from the same listing (the live state is then listed). */
+  unmanaged?: boolean;
+  /** List the live state even where lookups would do (see readStrategy). */
+  listAll?: boolean;
+  /** Also return what each set managed before the plan, from the same listing (the live state is then listed). */
+  managed?: boolean;
+  /**
+   * The live state, read by the caller (e.g. one identity by its id: `GET /admin/identities/{id}`): planned as
+   * given, no identity is listed or looked up. Used where pairing is by id rather than by key (a Pulumi Identity).
+   */
+  live?: ReadonlyArray<LiveIdentity>;
 }
 
 /**
- * Reads the live state (`GET /admin/version`, then paged `GET /admin/identities`, or by-external lookups; `GET
- * /schemas` when something is to be written) and plans. `unmanaged`: also report the live identities no set
- * manages, from the same listing (the live state is then always listed, never looked up one by one). `listAll`:
- * list the live state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity
- * with more of its credentials than a listing, so the two give different digests of the same identity).
+ * The engine's plan entry point, used by the CLI (plan, apply, destroy) and both Pulumi providers. Reads the
+ * capabilities (`GET /admin/version`), refuses what the server cannot honour (capabilityIssues, credential import
+ * probes) before any identity is read, reads the live state (paged `GET /admin/identities`, or one
+ * `GET /admin/identities/by/external/{id}` per declared identity, or `options.live`), and plans. When something is
+ * to be written it reads the identity schemas (`GET /schemas`) and adds the schema, address and recovery checks to
+ * `plan.issues`; a plan with issues must not be applied. Secrets in issues are hidden. Throws only the client's
+ * errors (server unreachable, an unexpected answer).
  */
-export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & { unmanaged?: boolean; listAll?: boolean } = {}): Promise<PlanRun> {
+export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanSetsOptions = {}): Promise<PlanRun> {
   const run = await planAndList(declaredSets, admin, options);
-  if (!options.unmanaged || run.plan.sets.length === 0) return { plan: run.plan, capabilities: run.capabilities };
-  return { plan: run.plan, capabilities: run.capabilities, unmanaged: unmanagedReport(declaredSets, run.live, run.plan) };
+  const out: PlanRun = { plan: run.plan, capabilities: run.capabilities };
+  if (options.managed && run.plan.sets.length > 0) {
+    out.managed = Object.fromEntries(declaredSets.map((set) => [set.name, managedBy(set.name, run.live, options.renamedFrom?.[set.name])]));
+  }
+  if (options.unmanaged && run.plan.sets.length > 0) out.unmanaged = unmanagedReport(declaredSets, run.live, run.plan);
+  return out;
 }
 
-async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, ...given }: PlanOptions & { unmanaged?: boolean; listAll?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
+/**
+ * The one listing of the live state (paged `GET /admin/identities` with the server's largest page), each identity
+ * in the planner's view (listedForPlanning). `credentialIdentifiers`: with every credential's identifiers (OIDC links
+ * included), never a credential's config.
+ */
+export async function listLive(admin: OryAdmin, capabilities: Capabilities, options: { credentialIdentifiers?: boolean } = {}): Promise<LiveIdentity[]> {
+  return admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: options.credentialIdentifiers === true });
+}
+
+/**
+ * Which identities the sets named `names` manage (their ownership marker names the set), from one listing (`GET
+ * /admin/version`, paged `GET /admin/identities` without credentials). Returns, per name, the identities in the
+ * planner's view, in the server's list order. Throws only the client's errors.
+ */
+export async function readManaged(names: ReadonlyArray<string>, admin: OryAdmin): Promise<Record<string, LiveIdentity[]>> {
+  const live = await listLive(admin, await admin.capabilities());
+  return Object.fromEntries(names.map((name) => [name, managedBy(name, live)]));
+}
+
+/**
+ * The live state for `export` (`GET /admin/version`, paged `GET /admin/identities`): the same listing as a plan's,
+ * with every credential's identifiers, so that OIDC links are exported (never a credential's config: no tokens, no
+ * hashes). Throws only the client's errors.
+ */
+export async function readForExport(admin: OryAdmin): Promise<LiveIdentity[]> {
+  return listLive(admin, await admin.capabilities(), { credentialIdentifiers: true });
+}
+
+async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, managed, live: given, ...planOptions }: PlanSetsOptions): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
-  const options: PlanOptions = capabilities.passwordChanges ? { ...given, passwordChanges: true } : given;
+  // The server's identifier rules apply to every plan (addresses compare as it stores them), the first one included.
+  const options: PlanOptions = { ...planOptions, ...(capabilities.passwordChanges ? { passwordChanges: true } : {}), identifierRules: capabilities.identifierRules };
+  const hidden = hiddenOf(declaredSets);
   const found = capabilityIssues(declaredSets, capabilities);
   if (found.length === 0) found.push(...(await importIssues(declaredSets, admin, capabilities)));
-  const issues = hideInIssues(found, hiddenOf(declaredSets));
+  const issues = hideInIssues(found, hidden);
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities, live: [] };
   }
   // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
   const [sets, live] = await Promise.all([
     withFingerprints(declaredSets),
-    !unmanaged && !listAll && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
-      ? lookUp(declaredSets, admin)
-      : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: needsCredentials(declaredSets, options) }),
+    given !== undefined
+      ? given.map(listedForPlanning)
+      : !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
+        ? lookUp(declaredSets, admin)
+        : listLive(admin, capabilities, { credentialIdentifiers: needsCredentials(declaredSets, options) }),
   ]);
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
@@ -156,11 +212,11 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
   if (schemas) {
     const folding = foldCandidates(sets, plan, live);
     const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas, capabilities.identifierRules) : {};
-    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas, identifierRules: capabilities.identifierRules });
+    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas });
     const items = identitiesToCheck(sets, plan, live);
-    plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hiddenOf(sets)));
+    plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hidden));
   }
-  plan.issues.push(...hideInIssues(await recoveryIssues(sets, plan, admin), hiddenOf(sets)));
+  plan.issues.push(...hideInIssues(await recoveryIssues(sets, plan, admin), hidden));
   return { plan, capabilities, live };
 }
 
