@@ -16,6 +16,7 @@ import { hiddenOf, hideInIssues } from "../core/sensitive";
 import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "../core/types";
 import { unmanagedReport, UnmanagedReport } from "../core/unmanaged";
 import { managedBy } from "../core/managed";
+import { pairedById } from "../core/pair-by-id";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
@@ -128,6 +129,12 @@ export interface PlanSetsOptions extends PlanOptions {
    * given, no identity is listed or looked up. Used where pairing is by id rather than by key (a Pulumi Identity).
    */
   live?: ReadonlyArray<LiveIdentity>;
+  /**
+   * With `live` of one identity and one set declaring one identity: pair them by id, whatever their keys (see
+   * pairedById; a Pulumi Identity whose key value changed is updated in place). Capabilities are checked against
+   * the set as declared.
+   */
+  pairById?: boolean;
 }
 
 /**
@@ -177,7 +184,18 @@ export async function readForExport(admin: OryAdmin): Promise<LiveIdentity[]> {
   return listLive(admin, await admin.capabilities(), { credentialIdentifiers: true });
 }
 
-async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, managed, live: given, ...planOptions }: PlanSetsOptions): Promise<PlanRun & { live: LiveIdentity[] }> {
+/**
+ * What set `name` manages after an apply, without listing the tenant: `before` (what it managed before the plan:
+ * PlanRun.managed) with every identity an outcome names read back by id (`GET /admin/identities?ids=…`, strongly
+ * consistent; a deleted one is gone), kept where its marker names `name`. Throws only the client's errors.
+ */
+export async function managedAfterApply(name: string, before: ReadonlyArray<LiveIdentity>, outcomes: ReadonlyArray<{ id?: string }>, admin: OryAdmin): Promise<LiveIdentity[]> {
+  const touched = new Set(outcomes.flatMap((o) => (o.id !== undefined ? [o.id] : [])));
+  const read = touched.size > 0 ? await admin.listIdentitiesByIds([...touched], { consistency: "strong" }) : [];
+  return managedBy(name, [...before.filter((identity) => !touched.has(identity.id)), ...read.map(listedForPlanning)]);
+}
+
+async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, managed, live: given, pairById, ...planOptions }: PlanSetsOptions): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
   // The server's identifier rules apply to every plan (addresses compare as it stores them), the first one included.
   const options: PlanOptions = { ...planOptions, ...(capabilities.passwordChanges ? { passwordChanges: true } : {}), identifierRules: capabilities.identifierRules };
@@ -188,10 +206,14 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities, live: [] };
   }
+  // Paired by id: planned as the planner pairs by key (the declared set was checked above).
+  const pairing = given !== undefined && pairById ? pairedById(declaredSets, given.map(listedForPlanning)) : undefined;
   // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
   const [sets, live] = await Promise.all([
-    withFingerprints(declaredSets),
-    given !== undefined
+    withFingerprints(pairing?.sets ?? declaredSets),
+    pairing !== undefined
+      ? pairing.live
+      : given !== undefined
       ? given.map(listedForPlanning)
       : !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
         ? lookUp(declaredSets, admin)
