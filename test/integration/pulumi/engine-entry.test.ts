@@ -59,7 +59,7 @@ describeServers("all", "Pulumi providers through the engine's entry points", (se
     proxy.clear();
     const refresh = await t.stack.refresh();
     expect(refresh.summary.resourceChanges).toEqual({ same: 3 });
-    // The IdentitySet's read lists once; the refresh asks the provider once more (seen: two listings, before too).
+    // The IdentitySet read lists once; the refresh then asks its provider once more (two listings seen on every server).
     logRequests(server, "refresh", proxy);
     expect(proxy.count(isListing)).toBeLessThanOrEqual(2);
   });
