@@ -120,7 +120,10 @@ export interface PlanRun {
 export interface PlanSetsOptions extends PlanOptions {
   /** Also report the live identities no set manages, from the same listing (the live state is then listed). */
   unmanaged?: boolean;
-  /** List the live state even where lookups would do (see readStrategy). */
+  /**
+   * List the live state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity
+   * with more of its credentials than a listing, so the two give different digests of the same identity).
+   */
   listAll?: boolean;
   /** Also return what each set managed before the plan, from the same listing (the live state is then listed). */
   managed?: boolean;
@@ -143,8 +146,9 @@ export interface PlanSetsOptions extends PlanOptions {
  * probes) before any identity is read, reads the live state (paged `GET /admin/identities`, or one
  * `GET /admin/identities/by/external/{id}` per declared identity, or `options.live`), and plans. When something is
  * to be written it reads the identity schemas (`GET /schemas`) and adds the schema, address and recovery checks to
- * `plan.issues`; a plan with issues must not be applied. Secrets in issues are hidden. Throws only the client's
- * errors (server unreachable, an unexpected answer).
+ * `plan.issues`; a plan with issues must not be applied. Secrets in issues are hidden. Throws the client's errors
+ * (server unreachable, an unexpected answer), and with `pairById` an Error when the key and the declared external_id
+ * both changed.
  */
 export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanSetsOptions = {}): Promise<PlanRun> {
   const run = await planAndList(declaredSets, admin, options);
