@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { exportSets } from "../reconcile/core/export";
+import { readForExport } from "../reconcile/engine/engine";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { safeFileNames, writePrivateFile } from "./private-file";
@@ -19,10 +20,8 @@ export interface ExportFlags {
 }
 
 export async function exportCommand(flags: ExportFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
-  const admin = connect(flags);
-  const caps = await admin.capabilities();
-  // The OIDC links are exported: identifiers only, never a credential's config (tokens, hashes).
-  const live = await admin.listIdentities({ pageSize: caps.pageSizeMax, credentialIdentifiers: true });
+  // The engine's listing, with the OIDC links: identifiers only, never a credential's config (tokens, hashes).
+  const live = await readForExport(connect(flags));
   const { documents, exported, skipped, sets } = exportSets(live, { ...flags, sets: flags.set });
   const unknown = (flags.set ?? []).filter((name) => !sets.includes(name));
   if (unknown.length > 0) {

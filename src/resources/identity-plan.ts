@@ -1,13 +1,13 @@
 // Pure helpers of the Identity provider: validation with the manifest's own checks and messages, the names of
-// the changed properties (the engine's patch between the stored outputs and the declaration), and pairing by id.
+// the changed properties (the engine's patch between the stored outputs and the declaration); pairing by id is the
+// engine's (core/pair-by-id.ts).
 import { API_VERSION, KIND, parseIdentityObject, parseSetObject } from "../manifest";
 import { parsePointer } from "../reconcile/core/json";
 import { userMetadataAdmin } from "../reconcile/core/marker";
-import { desiredDoc, Doc, liveKey } from "../reconcile/core/normalize";
+import { desiredDoc, Doc } from "../reconcile/core/normalize";
 import { makePatch } from "../reconcile/core/patch";
-import type { DesiredIdentity, Issue, KeySpec, LiveIdentity } from "../reconcile/core/types";
+import type { DesiredIdentity, Issue } from "../reconcile/core/types";
 import { docOf, FIELDS, IdentityInputs, IdentityOutputs, manifestIdentity, metaOf, propertyOf } from "./identity-fields";
-import { keyText } from "../reconcile/core/key-spec";
 
 /** How issues name their source (no file: an Identity is not written in a manifest). */
 export const IDENTITY_SOURCE = "<Identity>";
@@ -53,18 +53,4 @@ export function changedProperties(olds: IdentityOutputs, news: IdentityInputs, i
   return changed;
 }
 
-/**
- * The planner pairs declared and live identities by key; an Identity resource is paired by id already. Returns a
- * key spec and key under which the planner pairs exactly `live` without changing what it compares, so that a
- * changed key value (a new email) is an update in place.
- */
-export function pairById(identity: DesiredIdentity, live: LiveIdentity, spec: KeySpec): { spec: KeySpec; key: string; live: LiveIdentity } {
-  if (liveKey(live, spec) === identity.key) return { spec, key: identity.key, live };
-  const byExternalId: KeySpec = { kind: "external_id" };
-  // Undeclared external_id is neither compared nor written: the id can stand in for it as the pairing key.
-  if (identity.body.external_id === undefined) return { spec: byExternalId, key: live.id, live: { ...live, external_id: live.id } };
-  if (live.external_id === identity.body.external_id) return { spec: byExternalId, key: identity.body.external_id, live };
-  throw new Error(
-    `identity ${live.id}: its key (${keyText(spec)}) and external_id both changed; change one of them, run \`pulumi up\`, then the other`,
-  );
-}
+export { pairById } from "../reconcile/core/pair-by-id";

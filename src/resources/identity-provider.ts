@@ -1,17 +1,17 @@
 // The Identity provider, run in the Pulumi provider process. One identity is planned and written by the engine as
 // a set of one (the `set` property names the ownership marker; by default unique to the stack and resource):
-// creates through `planSets`, taking over an identity that exists already (unmanaged, or managed by the same scope)
-// only with `adopt`; updates through `buildPlan` on the live identity (JSON Patch; PUT only when credentials change;
-// a new `set` moves the marker in place); deletes only when the marker names the set.
+// every write goes through the engine's `planSets` and `applyPlan`, so the capability, import, schema, recovery and
+// password-change checks run before it. Creates take over an identity that exists already (unmanaged, or managed
+// by the same scope) only with `adopt`; updates plan the live identity read by id, paired by id (JSON Patch; PUT
+// only when credentials change; a new `set` moves the marker in place); deletes only when the marker names the set.
 import { applyPlan, ApplyResult } from "../reconcile/engine/apply";
 import { keptRecoveries } from "./recovery-outputs";
-import { capabilityIssues, planSets } from "../reconcile/engine/engine";
-import { buildPlan } from "../reconcile/core/plan";
+import { planSets } from "../reconcile/engine/engine";
 import { liveDoc } from "../reconcile/core/normalize";
 import type { OryAdmin } from "../reconcile/engine/admin";
 import type { DesiredIdentity, DesiredSet, LiveIdentity, Plan } from "../reconcile/core/types";
 import { admin } from "./connection";
-import { changedProperties, pairById, validateIdentity } from "./identity-plan";
+import { changedProperties, validateIdentity } from "./identity-plan";
 import { declaredFields, docOf, fieldsOf, IdentityInputs, IdentityOutputs, metaOf } from "./identity-fields";
 import { scopeOf } from "./scope";
 import { checkFailures, failureLines, issuesError } from "./errors";
@@ -109,14 +109,11 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const set = setOf(news, identity);
     const former = metaOf(olds).set;
     const server = admin();
-    const unsupported = capabilityIssues([set], await server.capabilities());
-    if (unsupported.length > 0) throw issuesError(`Identity ${identity.key}: nothing was written`, unsupported);
     const live = await getLive(server, id);
     if (!live) throw new Error(`Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`);
-    const paired = pairById(identity, live, set.key);
     // Paired by the resource's own id, not by key: an identity that lost its marker out of band gets it back.
     const renamed = former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
-    const plan = buildPlan([{ ...set, adopt: true, key: paired.spec, identities: [{ ...identity, key: paired.key, markedKey: { key: identity.key, spec: set.key } }] }], [paired.live], renamed);
+    const { plan } = await planSets([set], server, { ...renamed, live: [live], pairById: true });
     await applyOrThrow(plan, server, `Identity ${identity.key}: update`);
     return { outs: { ...outputsOf((await getLive(server, id)) ?? live, news), ...kept(olds) } };
   },
@@ -134,8 +131,8 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const live = await getLive(server, id);
     if (!live) return; // already gone: the goal is reached
     const meta = metaOf(props);
-    const plan = buildPlan([{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }], [live]);
-    if (!plan.sets[0]?.actions.some((a) => a.action === "delete")) {
+    const { plan } = await planSets([{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }], server, { live: [live] });
+    if (plan.issues.length === 0 && !plan.sets[0]?.actions.some((a) => a.action === "delete")) {
       console.log(`Identity ${id}: left on the server: it is not managed by set ${meta.set} (ownership marker)`);
       return;
     }

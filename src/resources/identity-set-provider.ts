@@ -1,13 +1,15 @@
 // The IdentitySet provider, run in the Pulumi provider process: a thin adapter over the engine. `diff` is the
 // engine's plan, `create`/`update` apply it (a new set name moves the marker of every identity the set manages, in
 // place), `delete` prunes everything the set manages with prune, and releases it (marker removed) without, `read`
-// (refresh) records which identities the set manages and a digest of their live state.
+// (refresh) records which identities the set manages (core/managed.ts) and a digest of their live state. Each
+// operation lists the tenant at most once.
 import { applyPlan } from "../reconcile/engine/apply";
-import { planSets } from "../reconcile/engine/engine";
+import { managedAfterApply, planSets, PlanRun, PlanSetsOptions, readManaged } from "../reconcile/engine/engine";
+import { managedIds, managedStateDigest } from "../reconcile/core/managed";
 import { hasChanges, toJsonPlan } from "../reconcile/core/jsonplan";
 import { renderPlan } from "../reconcile/core/render";
 import { isKeyLabel } from "../reconcile/core/sensitive";
-import type { DesiredSet, KeySpec, Plan, PlanOptions, Summary } from "../reconcile/core/types";
+import type { DesiredSet, KeySpec, LiveIdentity, Plan, PlanOptions, Summary } from "../reconcile/core/types";
 import { admin } from "./connection";
 import { checkFailures, failureLines, issuesError, PartialApplyError } from "./errors";
 import { keySpecOf, keyText } from "../reconcile/core/key-spec";
@@ -52,27 +54,25 @@ function declared(inputs: SetInputs): DesiredSet {
   return inputs.prune === undefined ? loaded.set : { ...loaded.set, prune: inputs.prune };
 }
 
-async function planned(set: DesiredSet, options: PlanOptions = {}): Promise<Plan> {
-  const { plan } = await planSets([set], admin(), options);
+async function planned(set: DesiredSet, options: PlanSetsOptions = {}): Promise<PlanRun> {
+  const run = await planSets([set], admin(), options);
+  const { plan } = run;
   if (plan.issues.length > 0) throw issuesError(`IdentitySet ${set.name}: the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
-  return plan;
+  return run;
 }
 
-/** Everything the set manages: planned as "prune all" (never applied), which lists exactly those identities. */
+/** Everything the set manages: planned as "prune all" (or release), which acts on exactly those identities. */
 function everythingOf(name: string, key: KeySpec): DesiredSet {
   return { name, key, prune: true, identities: [] };
 }
 
 /**
- * The identities the set manages. A key made of `${env:…}` / `${file:…}` values is stored under its label
- * (`(sensitive #2)`), never in clear: `labels` maps identity ids to labels (from the declaration, or from the
- * outputs stored before).
+ * The ids and state digest stored of `managed` (what the set manages). A key made of `${env:…}` / `${file:…}`
+ * values is stored under its label (`(sensitive #2)`), never in clear: `labels` maps identity ids to labels (from
+ * the declaration, or from the outputs stored before).
  */
-async function observe(name: string, key: KeySpec, labels: ReadonlyMap<string, string>): Promise<Pick<SetOutputs, "ids" | "stateDigest">> {
-  const [set] = (await planned(everythingOf(name, key))).sets;
-  const ids = set.actions.flatMap((a) => (a.action === "delete" ? [[labels.get(a.id) ?? a.key, a.id] as const] : []));
-  ids.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { ids: Object.fromEntries(ids), stateDigest: set.state_digest };
+function observed(managed: ReadonlyArray<LiveIdentity>, key: KeySpec, labels: ReadonlyMap<string, string>): Pick<SetOutputs, "ids" | "stateDigest"> {
+  return { ids: managedIds(managed, key, labels), stateDigest: managedStateDigest(managed) };
 }
 
 /** A set whose name changed since the last apply takes over what its former name manages. */
@@ -80,14 +80,20 @@ function renaming(set: DesiredSet, former: string | undefined): PlanOptions {
   return former !== undefined && former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
 }
 
+/**
+ * Plans and applies the set, from one listing of the tenant: what the set manages afterwards is what it managed
+ * before (from that listing) with the identities it wrote read back by id.
+ */
 async function reconcileSet(set: DesiredSet, id: string, options: PlanOptions = {}, olds?: SetOutputs): Promise<SetOutputs> {
-  const plan = await planned(set, options);
-  const result = await applyPlan(plan, admin(), { keepRecoveries: true });
+  const server = admin();
+  const { plan, managed } = await planned(set, { ...options, managed: true });
+  const result = await applyPlan(plan, server, { keepRecoveries: true });
   // Created identities get their ids from the outcomes (which name them by label), the others from the plan.
   const labels = new Map<string, string>();
   for (const action of plan.sets.flatMap((s) => s.actions)) if (action.action !== "create" && action.action !== "delete" && action.label) labels.set(action.id, action.label);
   for (const outcome of result.outcomes) if (outcome.id && isKeyLabel(outcome.key)) labels.set(outcome.id, outcome.key);
-  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...(await observe(set.name, set.key, labels)), counts: plan.summary, prune: set.prune };
+  const after = await managedAfterApply(set.name, managed?.[set.name] ?? [], result.outcomes, server);
+  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...observed(after, set.key, labels), counts: plan.summary, prune: set.prune };
   const recoveryLinks = keptRecoveries(olds?.recoveryLinks, result.recoveries, outs.ids);
   if (recoveryLinks) outs.recoveryLinks = recoveryLinks;
   if (result.failed > 0) {
@@ -119,7 +125,7 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
     // The set name is the ownership scope: a new name moves the marker of every identity the set manages, in place
     // (a replace would release or delete them and create new ones).
     const renamed = renaming(set, olds.setName);
-    const plan = await planned(set, renamed);
+    const { plan } = await planned(set, renamed);
     const changes = hasChanges(plan.summary);
     if (renamed.renamedFrom) console.log(`IdentitySet ${set.name}: renamed from ${olds.setName}: the identities it manages move to set ${set.name} (same ids)`);
     if (changes) logPlan(set.name, plan);
@@ -145,13 +151,14 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
     const name = props?.setName ?? id;
     const key = props?.key ?? "external_id";
     const labels = new Map(Object.entries(props?.ids ?? {}).flatMap(([shown, idOf]) => (isKeyLabel(shown) ? [[idOf, shown] as const] : [])));
-    return { id, props: { ...props, setName: name, key, ...(await observe(name, keySpecOf(key), labels)) } as SetOutputs };
+    const managed = (await readManaged([name], admin()))[name];
+    return { id, props: { ...props, setName: name, key, ...observed(managed, keySpecOf(key), labels) } as SetOutputs };
   },
 
   async delete(id, props) {
     const name = props.setName ?? id;
     const prune = props.prune === true;
-    const plan = await planned({ ...everythingOf(name, keySpecOf(props.key)), prune }, prune ? {} : { release: true });
+    const { plan } = await planned({ ...everythingOf(name, keySpecOf(props.key)), prune }, prune ? {} : { release: true });
     const result = await applyPlan(plan, admin());
     const what = prune ? "deleted" : "released (kept on the server, ownership marker removed)";
     if (result.failed > 0) throw new Error(`IdentitySet ${name}: ${result.failed} identities could not be ${what}\n${failureLines(result.outcomes).join("\n")}`);

@@ -2,7 +2,8 @@
 // (for unmanaged ones). Secrets are never exported: they cannot be read back, and must not be.
 import { ExactInteger } from "./exact-json";
 import { keySpecOf } from "./key-spec";
-import { readMarker, userMetadataAdmin } from "./marker";
+import { managerOf } from "./managed";
+import { userMetadataAdmin } from "./marker";
 import { comparedStatus, impliedStatus, liveKey, liveOidcLinks } from "./normalize";
 import type { Json, JsonObject, LiveIdentity } from "./types";
 
@@ -94,7 +95,7 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
   // Sets that hold unmanaged identities: written with `adopt: true`, so that they plan as their adoption.
   const adopting = new Set<string>();
   for (const identity of live) {
-    const managedBy = readMarker(identity.metadata_admin)?.set;
+    const managedBy = managerOf(identity);
     const set = managedBy ?? options.unmanagedSet;
     sets.add(set);
     if (options.sets !== undefined && !options.sets.includes(set)) continue;

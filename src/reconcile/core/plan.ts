@@ -2,6 +2,7 @@
 import { digest } from "./json";
 import { fingerprintMatches, fingerprintOf } from "./fingerprint";
 import { MARKER_KEY, Marker, readMarker, userMetadataAdmin, withMarker } from "./marker";
+import { managedBy } from "./managed";
 import { digestUnder, keyChangedOutside, keyDigest } from "./key-digest";
 import { keyText } from "./key-spec";
 import { formatPos } from "./issues";
@@ -304,11 +305,11 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         actions[index] = pairedAction(set, asStored(identity, old, uniques), old, liveMarker, markerFor(set, identity, liveMarker, boundOf(old, raw, set.key), options.passwordChanges === true && passwordChangedOutside(identity, old)), options.identifierRules);
       }
     }
-    let managed = 0;
-    for (const identity of live) {
+    const owned = managedBy(set.name, live, former);
+    const managed = owned.length;
+    for (const identity of owned) {
       const marker = readMarker(identity.metadata_admin);
-      if (ours(marker)) managed++;
-      if (!ours(marker) || claimedBy.get(identity.id) === set.name) continue;
+      if (claimedBy.get(identity.id) === set.name) continue;
       const live_digest = liveDigest(identity);
       inScope.push(live_digest);
       const key = liveKey(identity, set.key) ?? identity.id;

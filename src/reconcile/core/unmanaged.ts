@@ -1,6 +1,6 @@
 // `plan --show-unmanaged`: the live identities that no set manages (no ownership marker), so that a team sees what
 // lives on the server outside its manifests. Pure: made from the identities the plan listed anyway.
-import { readMarker } from "./marker";
+import { managerOf } from "./managed";
 import { liveKey } from "./normalize";
 import { hideIn, hiddenOf } from "./sensitive";
 import type { DesiredSet, LiveIdentity, Plan } from "./types";
@@ -33,7 +33,7 @@ export function unmanagedReport(sets: ReadonlyArray<DesiredSet>, live: ReadonlyA
   const first: UnmanagedReport["first"] = [];
   let total = 0;
   for (const identity of live) {
-    if (readMarker(identity.metadata_admin) || adopted.has(identity.id)) continue;
+    if (managerOf(identity) !== undefined || adopted.has(identity.id)) continue;
     total++;
     counts.set(identity.schema_id, (counts.get(identity.schema_id) ?? 0) + 1);
     if (first.length >= UNMANAGED_SHOWN) continue;

@@ -15,6 +15,8 @@ import { recoveryIssues } from "./recovery-check";
 import { hiddenOf, hideInIssues } from "../core/sensitive";
 import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, PlanOptions } from "../core/types";
 import { unmanagedReport, UnmanagedReport } from "../core/unmanaged";
+import { managedBy } from "../core/managed";
+import { pairedById } from "../core/pair-by-id";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
@@ -110,6 +112,32 @@ export interface PlanRun {
   capabilities: Capabilities;
   /** With the `unmanaged` option: the live identities no set manages (see unmanagedReport). */
   unmanaged?: UnmanagedReport;
+  /** With the `managed` option: per set name, the live identities it managed before the plan (see managedBy). */
+  managed?: Record<string, LiveIdentity[]>;
+}
+
+/** Options of {@link planSets} beyond the planner's own. */
+export interface PlanSetsOptions extends PlanOptions {
+  /** Also report the live identities no set manages, from the same listing (the live state is then listed). */
+  unmanaged?: boolean;
+  /**
+   * List the live state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity
+   * with more of its credentials than a listing, so the two give different digests of the same identity).
+   */
+  listAll?: boolean;
+  /** Also return what each set managed before the plan, from the same listing (the live state is then listed). */
+  managed?: boolean;
+  /**
+   * The live state, read by the caller (e.g. one identity by its id: `GET /admin/identities/{id}`): planned as
+   * given, no identity is listed or looked up. Used where pairing is by id rather than by key (a Pulumi Identity).
+   */
+  live?: ReadonlyArray<LiveIdentity>;
+  /**
+   * With `live` of one identity and one set declaring one identity: pair them by id, whatever their keys (see
+   * pairedById; a Pulumi Identity whose key value changed is updated in place). Capabilities are checked against
+   * the set as declared.
+   */
+  pairById?: boolean;
 }
 
 /**
@@ -130,6 +158,9 @@ export interface PlanRun {
  * state even where lookups would do, as a plan made with `unmanaged` did (a lookup reads an identity with more of its
  * credentials than a listing, so the two give different digests of the same identity).
  *
+ * `live`: the caller's live state (nothing is listed); `pairById`: pair a set of one with its identity by id (the
+ * Pulumi `Identity`); `managed`: also return what each set manages, from the same listing (see managedBy).
+ *
  * Returns the plan, the server's capabilities and, with `unmanaged`, the report. What the server cannot honour
  * (external_id or organizations on a server without them, hash costs it refuses, credential types it does not import,
  * traits its identity schema refuses, recoveries it would not issue) is a plan issue, collected, never thrown; with
@@ -137,27 +168,78 @@ export interface PlanRun {
  * server cannot be read (ServerUnreachableError, OryApiError, OryNetworkError); a `GET /schemas` the server refuses
  * only leaves the schema checks out (see readSchemas).
  */
-export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & { unmanaged?: boolean; listAll?: boolean } = {}): Promise<PlanRun> {
+export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanSetsOptions = {}): Promise<PlanRun> {
   const run = await planAndList(declaredSets, admin, options);
-  if (!options.unmanaged || run.plan.sets.length === 0) return { plan: run.plan, capabilities: run.capabilities };
-  return { plan: run.plan, capabilities: run.capabilities, unmanaged: unmanagedReport(declaredSets, run.live, run.plan) };
+  const out: PlanRun = { plan: run.plan, capabilities: run.capabilities };
+  if (options.managed && run.plan.sets.length > 0) {
+    out.managed = Object.fromEntries(declaredSets.map((set) => [set.name, managedBy(set.name, run.live, options.renamedFrom?.[set.name])]));
+  }
+  if (options.unmanaged && run.plan.sets.length > 0) out.unmanaged = unmanagedReport(declaredSets, run.live, run.plan);
+  return out;
 }
 
-async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, ...given }: PlanOptions & { unmanaged?: boolean; listAll?: boolean }): Promise<PlanRun & { live: LiveIdentity[] }> {
+/**
+ * The one listing of the live state (paged `GET /admin/identities` with the server's largest page), each identity
+ * in the planner's view (listedForPlanning). `credentialIdentifiers`: with every credential's identifiers (OIDC links
+ * included), never a credential's config.
+ */
+export async function listLive(admin: OryAdmin, capabilities: Capabilities, options: { credentialIdentifiers?: boolean } = {}): Promise<LiveIdentity[]> {
+  return admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: options.credentialIdentifiers === true });
+}
+
+/**
+ * Which identities the sets named `names` manage (their ownership marker names the set), from one listing (`GET
+ * /admin/version`, paged `GET /admin/identities` without credentials). Returns, per name, the identities in the
+ * planner's view, in the server's list order. Throws only the client's errors.
+ */
+export async function readManaged(names: ReadonlyArray<string>, admin: OryAdmin): Promise<Record<string, LiveIdentity[]>> {
+  const live = await listLive(admin, await admin.capabilities());
+  return Object.fromEntries(names.map((name) => [name, managedBy(name, live)]));
+}
+
+/**
+ * The live state for `export` (`GET /admin/version`, paged `GET /admin/identities`): the same listing as a plan's,
+ * with every credential's identifiers, so that OIDC links are exported (never a credential's config: no tokens, no
+ * hashes). Throws only the client's errors.
+ */
+export async function readForExport(admin: OryAdmin): Promise<LiveIdentity[]> {
+  return listLive(admin, await admin.capabilities(), { credentialIdentifiers: true });
+}
+
+/**
+ * What set `name` manages after an apply, without listing the tenant: `before` (what it managed before the plan:
+ * PlanRun.managed) with every identity an outcome names read back by id (`GET /admin/identities?ids=…`, strongly
+ * consistent; a deleted one is gone), kept where its marker names `name`. Throws only the client's errors.
+ */
+export async function managedAfterApply(name: string, before: ReadonlyArray<LiveIdentity>, outcomes: ReadonlyArray<{ id?: string }>, admin: OryAdmin): Promise<LiveIdentity[]> {
+  const touched = new Set(outcomes.flatMap((o) => (o.id !== undefined ? [o.id] : [])));
+  const read = touched.size > 0 ? await admin.listIdentitiesByIds([...touched], { consistency: "strong" }) : [];
+  return managedBy(name, [...before.filter((identity) => !touched.has(identity.id)), ...read.map(listedForPlanning)]);
+}
+
+async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, managed, live: given, pairById, ...planOptions }: PlanSetsOptions): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
-  const options: PlanOptions = capabilities.passwordChanges ? { ...given, passwordChanges: true } : given;
+  // The server's identifier rules apply to every plan (addresses compare as it stores them), the first one included.
+  const options: PlanOptions = { ...planOptions, ...(capabilities.passwordChanges ? { passwordChanges: true } : {}), identifierRules: capabilities.identifierRules };
+  const hidden = hiddenOf(declaredSets);
   const found = capabilityIssues(declaredSets, capabilities);
   if (found.length === 0) found.push(...(await importIssues(declaredSets, admin, capabilities)));
-  const issues = hideInIssues(found, hiddenOf(declaredSets));
+  const issues = hideInIssues(found, hidden);
   if (issues.length > 0) {
     return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities, live: [] };
   }
+  // Paired by id: planned as the planner pairs by key (the declared set was checked above).
+  const pairing = given !== undefined && pairById ? pairedById(declaredSets, given.map(listedForPlanning)) : undefined;
   // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
   const [sets, live] = await Promise.all([
-    withFingerprints(declaredSets),
-    !unmanaged && !listAll && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
-      ? lookUp(declaredSets, admin)
-      : admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: needsCredentials(declaredSets, options) }),
+    withFingerprints(pairing?.sets ?? declaredSets),
+    pairing !== undefined
+      ? pairing.live
+      : given !== undefined
+      ? given.map(listedForPlanning)
+      : !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
+        ? lookUp(declaredSets, admin)
+        : listLive(admin, capabilities, { credentialIdentifiers: needsCredentials(declaredSets, options) }),
   ]);
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
@@ -174,11 +256,11 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
   if (schemas) {
     const folding = foldCandidates(sets, plan, live);
     const keyFolds = folding.length > 0 ? keyFoldsFor(folding, schemas, capabilities.identifierRules) : {};
-    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas, identifierRules: capabilities.identifierRules });
+    plan = buildPlan(sets, live, { ...options, ...(Object.keys(keyFolds).length > 0 ? { keyFolds } : {}), schemas });
     const items = identitiesToCheck(sets, plan, live);
-    plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hiddenOf(sets)));
+    plan.issues.push(...hideInIssues([...schemaIssues(items, schemas), ...addressIssues(items, schemas)], hidden));
   }
-  plan.issues.push(...hideInIssues(await recoveryIssues(sets, plan, admin), hiddenOf(sets)));
+  plan.issues.push(...hideInIssues(await recoveryIssues(sets, plan, admin), hidden));
   return { plan, capabilities, live };
 }
 
