@@ -141,31 +141,7 @@ export function hasChanges(summary: Summary): boolean {
   return summary.create + summary.update + summary.delete + summary.adopt > 0;
 }
 
-const ACTIONS = new Set(["create", "update", "delete", "adopt"]);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const kind = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "an array" : typeof value);
-
-/**
- * Why a value read from a saved plan file is not a plan that `apply --plan` may use (undefined when it is one):
- * not a JSON plan of this format_version, a set without its state digest or actions, or a plan saved with errors.
- */
-export function notAPlan(value: unknown): string | undefined {
-  if (!isObject(value)) return `expected the JSON object \`plan --out\` writes, got ${kind(value)}`;
-  if (value.format_version !== FORMAT_VERSION) return `format_version ${JSON.stringify(value.format_version) ?? "missing"}, expected ${FORMAT_VERSION}`;
-  if (!Array.isArray(value.sets) || !isObject(value.summary)) return "sets or summary missing";
-  for (const [i, set] of value.sets.entries()) {
-    const fine =
-      isObject(set) &&
-      typeof set.name === "string" &&
-      typeof set.state_digest === "string" &&
-      set.state_digest !== "" &&
-      Array.isArray(set.actions) &&
-      set.actions.every((a) => isObject(a) && ACTIONS.has(a.action as string) && typeof a.key === "string");
-    if (!fine) return `sets[${i}] lacks its name, state_digest or actions`;
-  }
-  if (Array.isArray(value.issues) && value.issues.length > 0) return `it was saved with ${value.issues.length} error(s)`;
-  return undefined;
-}
 
 /** Why a saved plan may not be applied to the live state a fresh plan saw; empty when it still holds. */
 export function stalePlanReasons(saved: JsonPlan, fresh: JsonPlan): string[] {
