@@ -4,6 +4,7 @@
 // is written (stalePlanReasons), so this check only has to refuse what is no plan of this format at all.
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { restoreExactIntegers } from "./exact-json";
+import { digest } from "./json";
 import { FORMAT_VERSION, JsonPlan } from "./jsonplan";
 import { DELETE_REASONS, IMPORTED_TYPES, REVOKE_ON } from "./types";
 
@@ -15,7 +16,7 @@ export type SavedPlan = { ok: true; plan: JsonPlan } | { ok: false; kind: "notJs
 
 const string = { type: "string" };
 const strings = { type: "array", items: string };
-const digest = { type: "string", pattern: "^sha256:[A-Za-z0-9_-]+$" };
+const sha256 = { type: "string", pattern: "^sha256:[A-Za-z0-9_-]+$" };
 const count = { type: "integer", minimum: 0 };
 const change = { type: "object", required: ["path"], properties: { path: string, before: {}, after: {} }, additionalProperties: false };
 const patchOp = {
@@ -32,7 +33,7 @@ const write = {
   unlink: strings,
   remove: { type: "array", items: { enum: [...IMPORTED_TYPES] } },
   revoke_sessions: { type: "array", items: { enum: [...REVOKE_ON] } },
-  live_digest: digest,
+  live_digest: sha256,
 };
 const holds = {
   type: "object",
@@ -49,7 +50,7 @@ const action = {
     { required: ["key", "changes"], properties: { action: { const: "create" }, key: string, generate: string, changes: { type: "array", items: change } }, additionalProperties: false },
     { required: ["key", "id", "patch", "changes", "live_digest"], properties: { action: { const: "update" }, key: string, generate: string, ...write }, additionalProperties: false },
     { required: ["key", "id", "patch", "changes", "live_digest"], properties: { action: { const: "adopt" }, key: string, generate: string, ...write, holds }, additionalProperties: false },
-    { required: ["key", "id", "reason", "live_digest"], properties: { action: { const: "delete" }, key: string, generate: string, id: string, reason: { enum: [...DELETE_REASONS] }, live_digest: digest }, additionalProperties: false },
+    { required: ["key", "id", "reason", "live_digest"], properties: { action: { const: "delete" }, key: string, generate: string, id: string, reason: { enum: [...DELETE_REASONS] }, live_digest: sha256 }, additionalProperties: false },
   ],
 };
 const KINDS = ["create", "update", "delete", "adopt"] as const;
@@ -64,7 +65,7 @@ export const SAVED_PLAN_SCHEMA = {
       items: {
         type: "object",
         required: ["name", "state_digest", "actions"],
-        properties: { name: string, state_digest: digest, actions: { type: "array", items: action }, noop: count },
+        properties: { name: string, state_digest: sha256, actions: { type: "array", items: action }, noop: count },
         additionalProperties: false,
       },
     },
@@ -77,6 +78,7 @@ export const SAVED_PLAN_SCHEMA = {
     issues: { type: "array" },
     unmanaged: { type: "object" },
     estimate: { type: "object" },
+    plan_digest: sha256,
   },
   additionalProperties: false,
 };
@@ -158,13 +160,22 @@ function countProblem(plan: JsonPlan): string | undefined {
  * beyond 2^53 written with their digits (exact-json.ts), and a final newline. parseSavedPlan reads it back.
  */
 export function savedPlanText(plan: JsonPlan): string {
-  return restoreExactIntegers(JSON.stringify(plan, null, 2)) + "\n";
+  return restoreExactIntegers(JSON.stringify({ ...plan, plan_digest: planDigest(plan) }, null, 2)) + "\n";
+}
+
+/**
+ * The digest a saved plan carries (`plan_digest`, `sha256:…`) of its sets and summary (canonical JSON): a file edited
+ * by hand no longer matches it. A check against edits, not a signature: whoever edits the file can recompute it.
+ */
+export function planDigest(plan: JsonPlan): string {
+  return digest({ sets: plan.sets, summary: plan.summary });
 }
 
 /**
  * Parses the text of a saved plan (`plan --out`) and checks it: the JSON object of format_version 1 with every set's
  * state digest and actions, each action of a known kind with the fields that kind has (JSON Schema, ajv), the
- * summary counting the actions listed, no set or identity twice, and no errors saved with it. Never throws.
+ * summary counting the actions listed, no set or identity twice, no errors saved with it, and its `plan_digest`
+ * (when it has one) matching. The plan returned is without the digest. Never throws.
  */
 export function parseSavedPlan(text: string): SavedPlan {
   let value: unknown;
@@ -178,9 +189,11 @@ export function parseSavedPlan(text: string): SavedPlan {
   if (value.format_version !== FORMAT_VERSION) return refuse(`format_version ${JSON.stringify(value.format_version) ?? "missing"}, expected ${FORMAT_VERSION}`);
   const validate = validator();
   if (!validate(value)) return refuse(schemaProblem(validate.errors ?? []));
-  const plan = value as unknown as JsonPlan;
+  const { plan_digest: saved, ...plan } = value as unknown as JsonPlan & { plan_digest?: string };
   const counts = countProblem(plan);
   if (counts) return refuse(counts);
   if (plan.issues && plan.issues.length > 0) return refuse(`it was saved with ${plan.issues.length} error(s)`);
+  // Files written before plans carried a digest have none; they are checked by the schema and the counts alone.
+  if (saved !== undefined && saved !== planDigest(plan)) return refuse("plan_digest does not match its sets and summary: the file was edited after `plan --out` wrote it");
   return { ok: true, plan };
 }

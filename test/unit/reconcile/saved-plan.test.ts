@@ -61,6 +61,7 @@ describe("a saved plan", () => {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('"(sensitive)"');
+    expect(JSON.parse(text).plan_digest).toMatch(/^sha256:/);
   });
 
   it("says why a delete happens as data, not as a field change, and every rendering shows it", () => {
@@ -116,6 +117,9 @@ describe("a saved plan that is none", () => {
     ["an identity twice", edited((v) => v.sets[0].actions.push(v.sets[0].actions[del])), `sets[0].actions[${json.sets[0].actions.length}].id: identity "id-gone" is also written by sets[0].actions[${del}]`],
     ["a set twice", edited((v) => v.sets.push(v.sets[0])), 'sets[1].name: set "staff" is listed twice (also sets[0])'],
     ["a plan saved with errors", edited((v) => (v.issues = [{ message: "bad" }])), "it was saved with 1 error(s)"],
+    ["a key edited", savedPlanText(json).replace('"key": "gone@example.com"', '"key": "kept@example.com"'), "plan_digest does not match its sets and summary: the file was edited after `plan --out` wrote it"],
+    ["an id edited", savedPlanText(json).replace('"id": "id-gone"', '"id": "id-bob2"'), "plan_digest does not match its sets and summary: the file was edited after `plan --out` wrote it"],
+    ["a digest that is none", savedPlanText(json).replace('"plan_digest": "sha256:', '"plan_digest": "md5:'), 'plan_digest: must match pattern "^sha256:[A-Za-z0-9_-]+$"'],
   ])("refuses %s, naming the JSON path", (_what, text, expected) => {
     expect(parseSavedPlan(text)).toEqual(typeof expected === "string" ? { ok: false, kind: "notAPlan", problem: expected } : { ok: false, ...expected });
   });
