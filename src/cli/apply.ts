@@ -6,7 +6,8 @@ import { applyPlan, ApplyRefused, Outcome } from "../reconcile/engine/apply";
 import type { OryAdmin } from "../reconcile/engine/admin";
 import { planSets } from "../reconcile/engine/engine";
 import type { Plan } from "../reconcile/core/types";
-import { JsonPlan, notAPlan, stalePlanReasons, toJsonPlan } from "../reconcile/core/jsonplan";
+import { JsonPlan, stalePlanReasons, toJsonPlan } from "../reconcile/core/jsonplan";
+import { parseSavedPlan } from "../reconcile/core/saved-plan";
 import { renderPlan } from "../reconcile/core/render";
 import { connect } from "./connect";
 import { onDisk, redactStrings, redactText, UserError } from "./errors";
@@ -39,15 +40,10 @@ export interface ApplyFlags {
 function readSavedPlan(path: string): JsonPlan {
   const text = onDisk(`read the saved plan ${path}`, () => readFileSync(path, "utf8"));
   const hint = "create it with `ory-reconcile plan <paths> --out plan.json`";
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`the saved plan ${path} is not JSON (${(error as Error).message}); nothing was sent to the server`, [], hint);
-  }
-  const problem = notAPlan(value);
-  if (problem) throw new UserError(`the saved plan ${path} is not a plan to apply: ${problem}; nothing was sent to the server`, [], hint);
-  return value as JsonPlan;
+  const saved = parseSavedPlan(text);
+  if (saved.ok) return saved.plan;
+  const what = saved.kind === "notJson" ? `is not JSON (${saved.problem})` : `is not a plan to apply: ${saved.problem}`;
+  throw new UserError(`the saved plan ${path} ${what}; nothing was sent to the server`, [], hint);
 }
 
 /** Outcomes counted by result, for `apply --output json`: `{ created, present, updated, adopted, deleted, failed }`. */

@@ -35,7 +35,7 @@ export async function destroyCommand(flags: DestroyFlags, stdout: NodeJS.Writabl
   if (!KEY_PATH_PATTERN.test(flags.key)) throw new UserError(`--key ${JSON.stringify(flags.key)} is not a key path`, [], "use traits.<dotted.path> or external_id, e.g. --key traits.email");
   const admin = connect(flags);
   const sets: DesiredSet[] = names.map((name) => ({ name, key: keySpecOf(flags.key), prune: true, identities: [] }));
-  const { plan } = await planSets(sets, admin, { prune: true });
+  const { plan } = await planSets(sets, admin, { prune: true, destroy: true });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s); nothing was deleted`, plan.issues);
   if (plan.summary.delete === 0) {

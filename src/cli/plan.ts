@@ -1,10 +1,10 @@
 // `ory-reconcile plan`
-import { restoreExactIntegers } from "../reconcile/core/exact-json";
 import { hasChanges, toJsonPlan } from "../reconcile/core/jsonplan";
 import { planSets } from "../reconcile/engine/engine";
 import { estimateApply, RequestTally } from "../reconcile/core/estimate";
 import { renderMarkdownPlan } from "../reconcile/core/markdown";
 import { renderPlan } from "../reconcile/core/render";
+import { savedPlanText } from "../reconcile/core/saved-plan";
 import { connect } from "./connect";
 import { onDisk, UserError } from "./errors";
 import { loadOrFail } from "./load";
@@ -39,7 +39,7 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   if (estimate) json.estimate = estimate;
   const out = flags.out;
   // Integers the server holds beyond 2^53 are written with their digits (reconcile/core/exact-json.ts).
-  const jsonText = () => restoreExactIntegers(JSON.stringify(json, null, 2)) + "\n";
+  const jsonText = () => savedPlanText(json);
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, jsonText()));
   const verbose = flags.verbose === true;
   const text = () => (style.quiet ? quietPlanText(renderPlan(json)) : renderPlan(json, { color, verbose }));

@@ -131,7 +131,7 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const live = await getLive(server, id);
     if (!live) return; // already gone: the goal is reached
     const meta = metaOf(props);
-    const { plan } = await planSets([{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }], server, { live: [live] });
+    const { plan } = await planSets([{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }], server, { live: [live], destroy: true });
     if (plan.issues.length === 0 && !plan.sets[0]?.actions.some((a) => a.action === "delete")) {
       console.log(`Identity ${id}: left on the server: it is not managed by set ${meta.set} (ownership marker)`);
       return;

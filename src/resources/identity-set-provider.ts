@@ -158,7 +158,7 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
   async delete(id, props) {
     const name = props.setName ?? id;
     const prune = props.prune === true;
-    const { plan } = await planned({ ...everythingOf(name, keySpecOf(props.key)), prune }, prune ? {} : { release: true });
+    const { plan } = await planned({ ...everythingOf(name, keySpecOf(props.key)), prune }, prune ? { destroy: true } : { release: true });
     const result = await applyPlan(plan, admin());
     const what = prune ? "deleted" : "released (kept on the server, ownership marker removed)";
     if (result.failed > 0) throw new Error(`IdentitySet ${name}: ${result.failed} identities could not be ${what}\n${failureLines(result.outcomes).join("\n")}`);

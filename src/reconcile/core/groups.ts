@@ -1,7 +1,7 @@
 // Plans at seeding scale: the copies of one `generate` entry that a plan creates or updates are summarized as one
 // item (count, first and last key, the field changes every copy shares, the fields that differ per copy) instead of
 // one item per copy. Pure; the JSON plan itself always lists every action.
-import type { JsonAction } from "./jsonplan";
+import type { JsonAction, JsonCreate, JsonUpdate } from "./jsonplan";
 import { escapePointerSegment, isObject, jsonEqual } from "./json";
 import type { FieldChange, RevokeOn } from "./types";
 
@@ -33,11 +33,11 @@ export const GROUP_MIN = 2;
  * a reviewer must see what each adopted identity already holds) on its own.
  */
 export function planItems(actions: ReadonlyArray<JsonAction>, verbose = false): PlanItem[] {
-  const members = new Map<string, JsonAction[]>();
+  const members = new Map<string, Array<JsonCreate | JsonUpdate>>();
   const groupOf = (a: JsonAction) => (!verbose && a.generate !== undefined && (a.action === "create" || a.action === "update") ? `${a.action}\u0000${a.generate}` : undefined);
   for (const action of actions) {
     const id = groupOf(action);
-    if (id !== undefined) members.set(id, [...(members.get(id) ?? []), action]);
+    if (id !== undefined && (action.action === "create" || action.action === "update")) members.set(id, [...(members.get(id) ?? []), action]);
   }
   const items: PlanItem[] = [];
   const placed = new Set<string>();
@@ -55,7 +55,7 @@ export function planItems(actions: ReadonlyArray<JsonAction>, verbose = false): 
   return items;
 }
 
-function summarize(copies: JsonAction[]): ActionGroup {
+function summarize(copies: Array<JsonCreate | JsonUpdate>): ActionGroup {
   const leaves = copies.map((copy) => new Map(copy.changes.flatMap(leafChanges).map((change) => [change.path, change])));
   const paths = [...new Set(leaves.flatMap((map) => [...map.keys()]))];
   const shared: FieldChange[] = [];
@@ -70,8 +70,9 @@ function summarize(copies: JsonAction[]): ActionGroup {
     else varying.push(path);
   }
   const head = copies[0];
-  const revoking = copies.filter((copy) => copy.revoke_sessions !== undefined);
-  const reasons = [...new Set(revoking.flatMap((copy) => copy.revoke_sessions ?? []))];
+  const revoked = (copy: JsonCreate | JsonUpdate) => (copy.action === "update" ? copy.revoke_sessions : undefined);
+  const revoking = copies.filter((copy) => revoked(copy) !== undefined);
+  const reasons = [...new Set(revoking.flatMap((copy) => revoked(copy) ?? []))];
   return {
     action: head.action as "create" | "update",
     generate: head.generate as string,

@@ -1,6 +1,6 @@
 // The versioned JSON plan (`--output json`, `--out plan.json`): plain data, secrets redacted. Text output is
 // rendered from it, and `apply --plan` compares a saved one with a fresh plan.
-import { Action, FieldChange, Holdings, Json, Plan, RevokeOn, shownKey, Summary } from "./types";
+import { Action, DeleteReason, FieldChange, Holdings, Json, Plan, RevokeOn, shownKey, Summary } from "./types";
 import { redactJson } from "./sensitive";
 import { jsonEqual } from "./json";
 import { MARKER_KEY } from "./marker";
@@ -10,11 +10,24 @@ import type { UnmanagedReport } from "./unmanaged";
 
 export const FORMAT_VERSION = 1;
 
-export interface JsonAction {
-  action: "create" | "update" | "delete" | "adopt";
+/** What every saved action has: the key as outputs show it (its label when the key is sensitive). */
+interface JsonActionBase {
   key: string;
-  id?: string;
-  patch?: Json[];
+  /** The `generate` entry of the manifest that declared this identity (`spec.generate[0]`), when one did. */
+  generate?: string;
+}
+
+/** `+ create`: the field changes the new identity gets (values redacted). */
+export interface JsonCreate extends JsonActionBase {
+  action: "create";
+  changes: FieldChange[];
+}
+
+/** `~ update`: the JSON Patch (values redacted) and what a PUT or the calls after it change. */
+export interface JsonUpdate extends JsonActionBase {
+  action: "update";
+  id: string;
+  patch: Json[];
   changes: FieldChange[];
   /** The credentials the write sets (values redacted): present when a PUT is needed. */
   credentials?: Json;
@@ -22,14 +35,32 @@ export interface JsonAction {
   unlink?: string[];
   /** Credential types the apply removes (declared `absent`). */
   remove?: string[];
-  /** Adopt only: what the live identity already holds that the manifest does not write (see Holdings). */
-  holds?: Holdings;
   /** Why the identity's sessions are revoked after the write (`deactivate`, `adopt`, `password_change`). */
   revoke_sessions?: RevokeOn[];
-  live_digest?: string;
-  /** The `generate` entry of the manifest that declared this identity (`spec.generate[0]`), when one did. */
-  generate?: string;
+  /** Digest of the live identity the action was planned against. */
+  live_digest: string;
 }
+
+/** `> adopt`: an update that adds the ownership marker, and what the live identity already holds. */
+export interface JsonAdopt extends Omit<JsonUpdate, "action"> {
+  action: "adopt";
+  /** What the live identity already holds that the manifest does not write (see Holdings). */
+  holds?: Holdings;
+}
+
+/** `- delete`: a managed identity, and why it is deleted (rendered as `because it is not in configuration`). */
+export interface JsonDelete extends JsonActionBase {
+  action: "delete";
+  id: string;
+  reason: DeleteReason;
+  live_digest: string;
+}
+
+/**
+ * One action of a saved plan, per kind: the serialised form of an `Action` (no-ops are counted, not listed; secrets
+ * are `(sensitive)`). `action`, `key`, `id` and `patch` are the fields CONTRACT §3 names; the others are extras.
+ */
+export type JsonAction = JsonCreate | JsonUpdate | JsonAdopt | JsonDelete;
 
 export interface JsonPlan {
   format_version: number;
@@ -68,24 +99,27 @@ function redacted<T>(value: T): Json {
 }
 
 function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
-  const out: JsonAction = { action: action.action, key: shownKey(action), changes: redacted(action.changes) as unknown as FieldChange[] };
-  if (action.generate !== undefined) out.generate = action.generate;
-  if (action.action !== "create") {
-    out.id = action.id;
-    out.live_digest = action.live_digest;
-  }
-  if (action.action === "update" || action.action === "adopt") {
-    const sensitive = action.sensitive;
-    out.patch = redacted(action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op))) as Json[];
-    if (action.credentials) out.credentials = redacted(action.credentials);
-    if (action.unlink) out.unlink = [...action.unlink];
-    if (action.remove) out.remove = [...action.remove];
-    if (action.holds) out.holds = redacted(action.holds) as unknown as Holdings;
-    if (action.revoke_sessions) out.revoke_sessions = [...action.revoke_sessions];
-  }
+  const base: JsonActionBase = { key: shownKey(action), ...(action.generate !== undefined ? { generate: action.generate } : {}) };
+  if (action.action === "create") return { action: "create", ...base, changes: redacted(action.changes) as unknown as FieldChange[] };
+  if (action.action === "delete") return { action: "delete", ...base, id: action.id, reason: action.reason, live_digest: action.live_digest };
+  const sensitive = action.sensitive;
+  const out: JsonUpdate | JsonAdopt = {
+    action: action.action,
+    ...base,
+    changes: redacted(action.changes) as unknown as FieldChange[],
+    id: action.id,
+    live_digest: action.live_digest,
+    patch: redacted(action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op))) as Json[],
+  };
+  if (action.credentials) out.credentials = redacted(action.credentials);
+  if (action.unlink) out.unlink = [...action.unlink];
+  if (action.remove) out.remove = [...action.remove];
+  if (action.holds) (out as JsonAdopt).holds = redacted(action.holds) as unknown as Holdings;
+  if (action.revoke_sessions) out.revoke_sessions = [...action.revoke_sessions];
   return out;
 }
 
+/** The serialised plan (`--output json`, `plan --out`): `plan` with secrets as `(sensitive)`, fingerprints hidden. */
 export function toJsonPlan(plan: Plan): JsonPlan {
   const json: JsonPlan = {
     format_version: FORMAT_VERSION,
@@ -107,31 +141,7 @@ export function hasChanges(summary: Summary): boolean {
   return summary.create + summary.update + summary.delete + summary.adopt > 0;
 }
 
-const ACTIONS = new Set(["create", "update", "delete", "adopt"]);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const kind = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "an array" : typeof value);
-
-/**
- * Why a value read from a saved plan file is not a plan that `apply --plan` may use (undefined when it is one):
- * not a JSON plan of this format_version, a set without its state digest or actions, or a plan saved with errors.
- */
-export function notAPlan(value: unknown): string | undefined {
-  if (!isObject(value)) return `expected the JSON object \`plan --out\` writes, got ${kind(value)}`;
-  if (value.format_version !== FORMAT_VERSION) return `format_version ${JSON.stringify(value.format_version) ?? "missing"}, expected ${FORMAT_VERSION}`;
-  if (!Array.isArray(value.sets) || !isObject(value.summary)) return "sets or summary missing";
-  for (const [i, set] of value.sets.entries()) {
-    const fine =
-      isObject(set) &&
-      typeof set.name === "string" &&
-      typeof set.state_digest === "string" &&
-      set.state_digest !== "" &&
-      Array.isArray(set.actions) &&
-      set.actions.every((a) => isObject(a) && ACTIONS.has(a.action as string) && typeof a.key === "string");
-    if (!fine) return `sets[${i}] lacks its name, state_digest or actions`;
-  }
-  if (Array.isArray(value.issues) && value.issues.length > 0) return `it was saved with ${value.issues.length} error(s)`;
-  return undefined;
-}
 
 /** Why a saved plan may not be applied to the live state a fresh plan saw; empty when it still holds. */
 export function stalePlanReasons(saved: JsonPlan, fresh: JsonPlan): string[] {

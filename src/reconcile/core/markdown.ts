@@ -7,7 +7,7 @@ import { planItems, PlanItem } from "./groups";
 import { formatIssue, placeOf } from "./issues";
 import type { JsonPlan } from "./jsonplan";
 import { printablePlan } from "./printable";
-import { actionNotes, changeLine, SYMBOL } from "./render";
+import { actionHead, actionLines, changeLine } from "./render";
 import { estimateLines, groupHead, groupNotes, unmanagedLines } from "./render-extras";
 
 /** GitHub's limit for a comment body, in characters. */
@@ -59,13 +59,12 @@ function itemBlock(set: string, item: PlanItem): string {
     lines.push(...groupNotes(item));
   } else {
     const action = item.action;
-    head = `${SYMBOL[action.action]} ${action.action} ${set}/${action.key}${action.id ? ` (${action.id})` : ""}`;
-    lines = action.changes.map((change) => changeLine(action.action, change));
-    if (action.holds) {
+    head = actionHead(set, action);
+    lines = actionLines(action);
+    if (action.action === "adopt" && action.holds) {
       const list = (values: string[] | undefined) => (values === undefined ? "(not read)" : values.length > 0 ? values.join(", ") : "none");
       lines.unshift(`holds credentials: ${list(action.holds.credentials)}; providers: ${list(action.holds.providers)}; verified addresses: ${list(action.holds.verified_addresses)}`);
     }
-    lines.push(...actionNotes(action));
   }
   if (lines.length > CHANGES_SHOWN) lines = [...lines.slice(0, CHANGES_SHOWN), `… and ${lines.length - CHANGES_SHOWN} more changes (see the JSON plan)`];
   return `<details><summary>${code(head)}</summary>\n\n${preBlock(lines)}</details>\n`;

@@ -319,8 +319,7 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         else if (marker?.set !== set.name) actions.push(markerAction(set.name, key, identity, ours(marker), live_digest));
         continue;
       }
-      const changes = [{ path: "", before: "(managed by this set)", after: "(not in configuration)" }];
-      actions.push({ action: "delete", set: set.name, key, id: identity.id, changes, live_digest });
+      actions.push({ action: "delete", set: set.name, key, id: identity.id, reason: options.destroy ? "destroy" : "not_in_configuration", live_digest });
     }
     for (const action of actions) summary[action.action]++;
     setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, managed, state_digest: digest(inScope.sort()) });

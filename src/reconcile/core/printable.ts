@@ -1,8 +1,8 @@
 // Text output shows strings the server controls (keys, set names, ids, reasons): their control characters are
 // escaped, so that a value cannot move the cursor, erase or recolour a line, or start a line of its own (a forged
 // summary line).
-import type { JsonPlan } from "./jsonplan";
-import type { Holdings } from "./types";
+import type { JsonAction, JsonPlan } from "./jsonplan";
+import type { FieldChange, Holdings } from "./types";
 
 // C0 controls (newline and tab included: a value is never more than one line), DEL, C1 controls, and the Unicode
 // marks that reorder text (bidirectional overrides and isolates).
@@ -21,20 +21,24 @@ export function printablePlan(plan: JsonPlan): JsonPlan {
     sets: plan.sets.map((set) => ({
       ...set,
       name: printable(set.name),
-      actions: set.actions.map((action) => ({
-        ...action,
-        key: printable(action.key),
-        ...(action.id !== undefined ? { id: printable(action.id) } : {}),
-        changes: action.changes.map((change) => ({ ...change, path: printable(change.path) })),
-        ...(action.unlink !== undefined ? { unlink: action.unlink.map(printable) } : {}),
-        ...(action.holds !== undefined ? { holds: printableHolds(action.holds) } : {}),
-      })),
+      actions: set.actions.map(printableAction),
     })),
     ...(plan.issues
       ? { issues: plan.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}), ...(i.file !== undefined ? { file: printable(i.file) } : {}) })) }
       : {}),
   };
 }
+
+/** An action with its key, id, change paths, unlinked providers and holdings made printable. */
+function printableAction(action: JsonAction): JsonAction {
+  const key = printable(action.key);
+  if (action.action === "create") return { ...action, key, changes: printableChanges(action.changes) };
+  if (action.action === "delete") return { ...action, key, id: printable(action.id) };
+  const out = { ...action, key, id: printable(action.id), changes: printableChanges(action.changes), ...(action.unlink !== undefined ? { unlink: action.unlink.map(printable) } : {}) };
+  return out.action === "adopt" && out.holds !== undefined ? { ...out, holds: printableHolds(out.holds) } : out;
+}
+
+const printableChanges = (changes: FieldChange[]): FieldChange[] => changes.map((change) => ({ ...change, path: printable(change.path) }));
 
 /** What an adopted identity holds (credential types, providers, addresses: the server's strings), made printable. */
 function printableHolds(holds: Holdings): Holdings {

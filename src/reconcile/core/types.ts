@@ -220,11 +220,19 @@ export type Action = Generated &
       changes: FieldChange[];
       live_digest: string;
     }
-  | { action: "delete"; set: string; key: string; id: string; changes: FieldChange[]; live_digest: string }
+  | { action: "delete"; set: string; key: string; id: string; reason: DeleteReason; live_digest: string }
   | { action: "noop"; set: string; key: string; label?: string; id: string; live_digest: string }
   );
 
 export type ActionKind = Action["action"];
+
+/**
+ * Why a plan deletes a managed identity, as data (plans render it, e.g. `because it is not in configuration`):
+ * `not_in_configuration`: its set, pruning, no longer declares it; `destroy`: its set is destroyed
+ * (`ory-reconcile destroy`), whatever the manifests declare.
+ */
+export type DeleteReason = "not_in_configuration" | "destroy";
+export const DELETE_REASONS: readonly DeleteReason[] = ["not_in_configuration", "destroy"];
 
 /**
  * What an unmanaged identity holds that a manifest does not write, shown where a plan adopts it, so that a reviewer
@@ -310,6 +318,8 @@ export interface PlanOptions {
   renamedFrom?: Readonly<Record<string, string>>;
   /** Managed identities that a set without prune no longer declares are released: their marker is removed. */
   release?: boolean;
+  /** The sets are destroyed: their deletes carry the reason `destroy` (else `not_in_configuration`). */
+  destroy?: boolean;
   /** Per set name: how its key values are compared (absent: exactly). Derived from the server's identity schemas. */
   keyFolds?: Readonly<Record<string, KeyFold>>;
   /**

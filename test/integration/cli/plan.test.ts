@@ -91,7 +91,7 @@ identities:
         action: "delete",
         key: "gone@example.com",
         id: ids["gone@example.com"],
-        changes: [{ path: "", before: "(managed by this set)", after: "(not in configuration)" }],
+        reason: "not_in_configuration",
       },
     ]);
     expect(result.stdout).not.toContain("pa55-word-new");

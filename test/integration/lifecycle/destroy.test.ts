@@ -41,6 +41,8 @@ describe("destroy and the delete cap", () => {
         "  hint: review the deletes in the plan, then run again with --max-deletes 25 (or --max-deletes all)\n",
     );
     expect(refused.stdout).toContain("- delete seed/seed-1@example.test (");
+    // The reason is data in the plan, and the text says it: the set is destroyed, whatever the manifests declare.
+    expect(refused.stdout).toMatch(/^- delete seed\/seed-1@example\.test \([0-9a-f-]+\)\n {4}because its set is destroyed\n/m);
     expect(refused.stdout).toContain("Plan: 0 to create, 0 to update, 25 to delete, 0 to adopt.");
     expect(deletes()).toEqual([]);
     expect((await run(["destroy", "--set", "seed", "--max-deletes", "24"])).stderr).toContain("more than --max-deletes 24; nothing was written");
@@ -64,6 +66,10 @@ describe("destroy and the delete cap", () => {
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout);
     expect(out.plan.summary).toEqual({ create: 0, update: 0, delete: 2, adopt: 0, noop: 0 });
+    expect(out.plan.sets.flatMap((set: { actions: Array<{ action: string; reason: string; changes?: unknown }> }) => set.actions.map((a) => [a.action, a.reason, a.changes]))).toEqual([
+      ["delete", "destroy", undefined],
+      ["delete", "destroy", undefined],
+    ]);
     expect(out.outcomes.map((o: { subject: string; result: string }) => `${o.subject} ${o.result}`).sort()).toEqual(["other/other-1@example.test deleted", "other/other-2@example.test deleted"]);
     expect(await inventory()).toEqual(["-:self@example.test"]);
   });

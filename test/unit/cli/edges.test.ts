@@ -44,6 +44,9 @@ describe("apply --plan with a file that holds no plan to apply", () => {
     ["a set without its digest", JSON.stringify({ ...plan, sets: [withoutDigest] }), "is not a plan to apply: sets[0] lacks its name, state_digest or actions"],
     ["an action of no known kind", JSON.stringify({ ...plan, sets: [{ ...plan.sets[0], actions: [{ action: "nuke", key: "x" }] }] }), "is not a plan to apply: sets[0] lacks its name, state_digest or actions"],
     ["a plan saved with errors", JSON.stringify({ ...plan, issues: [{ message: "bad" }] }), "is not a plan to apply: it was saved with 1 error(s)"],
+    ["a delete without its reason", JSON.stringify({ ...plan, sets: [{ ...plan.sets[0], actions: [{ action: "delete", key: "a@example.com", id: "id-a", live_digest: "sha256:0" }] }], summary: { ...plan.summary, create: 0, delete: 1 } }), "is not a plan to apply: sets[0].actions[0].reason is missing"],
+    ["a create turned into a delete", JSON.stringify({ ...plan, sets: [{ ...plan.sets[0], actions: [{ action: "delete", key: "a@example.com", id: "id-a", reason: "not_in_configuration", live_digest: "sha256:0" }] }] }), "is not a plan to apply: summary.create is 1, but the sets list 0 create actions"],
+    ["a plan edited after plan --out wrote it", JSON.stringify({ ...plan, plan_digest: "sha256:AAAAAAAAAAAAAAAAAAAAAA" }), "is not a plan to apply: plan_digest does not match its sets and summary: the file was edited after `plan --out` wrote it"],
     ["truncated JSON", text.slice(0, 40), "is not JSON (Unexpected end of JSON input)"],
     ["nothing", "", "is not JSON (Unexpected end of JSON input)"],
   ])("refuses %s, naming the file, and sends nothing", (_what, content, message) => {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { leafChanges, planItems } from "../../../src/reconcile/core/groups";
-import type { JsonAction, JsonPlan } from "../../../src/reconcile/core/jsonplan";
+import type { JsonAction, JsonAdopt, JsonPlan, JsonUpdate } from "../../../src/reconcile/core/jsonplan";
 import { GITHUB_COMMENT_LIMIT, inline, renderMarkdownPlan } from "../../../src/reconcile/core/markdown";
 import { renderPlan } from "../../../src/reconcile/core/render";
 import { buildPlan } from "../../../src/reconcile/core/plan";
@@ -19,10 +19,10 @@ const plan: JsonPlan = {
       noop: 3,
       actions: [
         { action: "create", key: "alice@example.com", changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: "alice@example.com" } }, { path: "/credentials/password", after: "(sensitive)" }] },
-        { action: "update", key: "bob@example.com", id: "id-b", changes: [{ path: "/metadata_public/role", before: "user", after: "admin" }] },
+        { action: "update", key: "bob@example.com", id: "id-b", patch: [], live_digest: "sha256:b", changes: [{ path: "/metadata_public/role", before: "user", after: "admin" }] },
         { action: "create", key: "load-1@example.test", generate: "spec.generate[0]", changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: "load-1@example.test", name: { first: "Load" } } }] },
         { action: "create", key: "load-2@example.test", generate: "spec.generate[0]", changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: "load-2@example.test", name: { first: "Load" } } }] },
-        { action: "delete", key: "<img src=x onerror=alert(1)>|`x`", id: "id-c", changes: [{ path: "", before: "(managed by this set)", after: "(not in configuration)" }] },
+        { action: "delete", key: "<img src=x onerror=alert(1)>|`x`", id: "id-c", reason: "not_in_configuration", live_digest: "sha256:c" },
       ],
     },
   ],
@@ -43,7 +43,7 @@ describe("plan --output markdown", () => {
     const hostile = "<img src=x onerror=alert(1)>|`x`*y*[z](http://e.test) @team \u001b[2K\r\n";
     const json: JsonPlan = {
       ...plan,
-      sets: [{ name: "staff", state_digest: "sha256:0", actions: [{ action: "update", key: hostile, id: hostile, changes: [{ path: `/traits/${hostile}`, before: hostile, after: "</pre><script>x</script>" }] }] }],
+      sets: [{ name: "staff", state_digest: "sha256:0", actions: [{ action: "update", key: hostile, id: hostile, patch: [], live_digest: "sha256:0", changes: [{ path: `/traits/${hostile}`, before: hostile, after: "</pre><script>x</script>" }] }] }],
     };
     const md = renderMarkdownPlan(json);
     const tags = [...outsidePre(md).matchAll(/<\/?([a-z]+)/gi)].map((m) => m[1].toLowerCase());
@@ -96,10 +96,12 @@ describe("generate entries in human plans", () => {
   });
 
   it("show that sessions are revoked: per identity in the Markdown plan, per summarized copies in text and Markdown", () => {
-    const deactivated = (i: number, revoke = true): JsonAction => ({
+    const deactivated = (i: number, revoke = true): JsonUpdate => ({
       action: "update",
       key: `load-${i}@example.test`,
       id: `id-${i}`,
+      patch: [],
+      live_digest: "sha256:0",
       generate: "spec.generate[0]",
       changes: [{ path: "/state", before: "active", after: "inactive" }],
       ...(revoke ? { revoke_sessions: ["deactivate" as const] } : {}),
@@ -115,7 +117,7 @@ describe("generate entries in human plans", () => {
   });
 
   it("keep a lone copy, adopts and other entries' copies as they are", () => {
-    const adopt: JsonAction = { action: "adopt", key: "a", id: "1", generate: "spec.generate[1]", changes: [] };
+    const adopt: JsonAdopt = { action: "adopt", key: "a", id: "1", patch: [], live_digest: "sha256:0", generate: "spec.generate[1]", changes: [] };
     const items = planItems([...copies(1), adopt, { ...adopt, key: "b", id: "2" }]);
     expect(items.map((item) => item.kind)).toEqual(["action", "action", "action"]);
   });

@@ -16,7 +16,7 @@ describe("printable", () => {
 describe("text output", () => {
   const plan: JsonPlan = {
     format_version: 1,
-    sets: [{ name: `set${FORGED}`, state_digest: "sha256:0", actions: [{ action: "delete", key: FORGED, id: "id-1", changes: [{ path: `/traits/${FORGED}`, before: "x" }] }] }],
+    sets: [{ name: `set${FORGED}`, state_digest: "sha256:0", actions: [{ action: "delete", key: FORGED, id: "id-1", reason: "not_in_configuration", live_digest: "sha256:1" }] }],
     summary: { create: 0, update: 0, delete: 1, adopt: 0, noop: 0 },
     issues: [{ message: `live identity is managed by set ${FORGED}`, hint: FORGED }],
   };
@@ -32,7 +32,7 @@ describe("text output", () => {
     const holds = { credentials: [`oidc${FORGED}`], providers: [`google:${FORGED}`], verified_addresses: [FORGED] };
     const adopt: JsonPlan = {
       format_version: 1,
-      sets: [{ name: "staff", state_digest: "sha256:0", actions: [{ action: "adopt", key: "alice", id: "id-1", changes: [], holds, unlink: [`google:${FORGED}`] }] }],
+      sets: [{ name: "staff", state_digest: "sha256:0", actions: [{ action: "adopt", key: "alice", id: "id-1", patch: [], live_digest: "sha256:1", changes: [], holds, unlink: [`google:${FORGED}`] }] }],
       summary: { create: 0, update: 0, delete: 0, adopt: 1, noop: 0 },
     };
     const text = renderPlan(adopt, { color: false });

@@ -16,7 +16,8 @@ describe("renderPlan", () => {
     });
     const plan = buildPlan([set("staff", [desired("cfo@corp.example", { metadata_public: { role: "cfo" } })], { adopt: true })], [cfo]);
     const json = toJsonPlan(plan);
-    expect(json.sets[0].actions[0].holds).toEqual({ credentials: ["oidc", "password"], providers: ["google:10987654321"], verified_addresses: ["cfo@corp.example"] });
+    const [adopt] = json.sets[0].actions;
+    expect(adopt.action === "adopt" && adopt.holds).toEqual({ credentials: ["oidc", "password"], providers: ["google:10987654321"], verified_addresses: ["cfo@corp.example"] });
     const text = renderPlan(json);
     expect(text).toBe(
       [
