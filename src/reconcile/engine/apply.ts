@@ -443,8 +443,17 @@ async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin
   const send = async (batch: CreateAction[], resent = false): Promise<void> => {
     let results: BatchItemResult[] | undefined;
     try {
-      // Undefined: not sent, because the run stopped while this batch waited for its slot.
-      results = await writing(async () => (run.halted() ? undefined : admin.batchCreate(batch.map((a, i) => ({ patchId: String(i), body: body(a) })))));
+      // Undefined: not sent, because the run stopped while this batch waited for its slot. An error that stops the
+      // run does so before the slot is freed, so that the next batch is not sent.
+      results = await writing(async () => {
+        if (run.halted()) return undefined;
+        try {
+          return await admin.batchCreate(batch.map((a, i) => ({ patchId: String(i), body: body(a) })));
+        } catch (error) {
+          if (stopsTheRun(error)) run.stop(error);
+          throw error;
+        }
+      });
     } catch (error) {
       // No per-item answer (the client already retried what is safe to retry): the outcome is unknown, and
       // sending again could duplicate. A re-run pairs by key and converges.
