@@ -122,7 +122,11 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
     if (action.action === "create" && action.recovery && result === "created" && id && reason === undefined) invited.push({ action, id });
     const outcome: Outcome = { set: action.set, key: shownKey(action), subject: subject(action.set, shownKey(action)), action: action.action, result, id, reason, ...(failure ? { failure } : {}) };
     outcomes.push(outcome);
-    options.onOutcome?.(outcome, outcomes.length, total);
+    try {
+      options.onOutcome?.(outcome, outcomes.length, total);
+    } catch (error) {
+      run.stop(error); // the outcome stands; a caller's callback that throws (a bug) ends the run
+    }
   };
   /** `work` for one action, started only while the run goes on; what escapes it fails the action and stops the run. */
   const each =
