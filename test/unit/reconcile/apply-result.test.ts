@@ -1,6 +1,7 @@
 // The result contract of applyPlan: after the first write it always returns one outcome per action, each failure
 // typed; a throw in the middle keeps what was done; a cancellation or a terminal error stops the workers.
 import { failureLines, summarize, outcomeCounts } from "../../../src/cli/apply";
+import { failureLines as pulumiFailureLines, PartialApplyError } from "../../../src/resources/errors";
 import { OryApiError, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "../../../src/ory/errors";
 import { errorKind, InternalError, UserError } from "../../../src/reconcile/core/errors";
 import { outcomeLine } from "../../../src/reconcile/core/outcomes";
@@ -261,6 +262,8 @@ describe("rendering outcomes (CLI and Pulumi share outcomeLine)", () => {
     ];
     expect(outcomes.map(outcomeLine)).toEqual([undefined, "failed staff/b@x.test (id-b): PATCH /admin/identities/id-b failed with 400: bad", "not attempted staff/c@x.test: the run was cancelled first"]);
     expect(failureLines({ outcomes, recoveries: [] })).toEqual(["! failed staff/b@x.test (id-b): PATCH /admin/identities/id-b failed with 400: bad", "! not attempted staff/c@x.test: the run was cancelled first"]);
+    expect(pulumiFailureLines(outcomes).map((line) => `! ${line}`)).toEqual(failureLines({ outcomes, recoveries: [] }));
+    expect(errorKind(new PartialApplyError("IdentitySet staff: 2 of 3 writes failed", "staff", {}, pulumiFailureLines(outcomes)))).toBe("api");
     expect(summarize(outcomes)).toBe("Apply complete: 0 created, 1 updated, 0 adopted, 0 deleted, 1 failed, 1 not attempted.");
     expect(outcomeCounts(outcomes)).toEqual({ created: 0, present: 0, updated: 1, adopted: 0, deleted: 0, failed: 1, not_attempted: 1 });
   });
