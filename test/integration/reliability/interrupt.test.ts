@@ -51,6 +51,7 @@ describeServers("all", "apply interrupted by a signal", (server) => {
     const updated = Number(/Apply complete: 0 created, (\d+) updated, 0 adopted, 0 deleted, 0 failed, (\d+) not attempted\./.exec(stopped.stdout)?.[1]);
     const left = Number(/(\d+) not attempted\.$/m.exec(stopped.stdout)?.[1]);
     const lines = stopped.stdout.split("\n").filter((line) => line.startsWith("! not attempted irq/"));
+    console.log(`${server} ${signal}: ${patches} PATCHes reached the server, ${updated} updated, ${left} not attempted; exit ${stopped.code}`);
     expect({ code: stopped.code, signal: stopped.signal, patchesAtSignal }).toEqual({ code: 1, signal: null, patchesAtSignal: 10 });
     // The two PATCHes in flight when the CLI handles the signal finish; none starts after. (One more may have gone
     // out between the kill and the moment Node ran the handler: the bound is 10 + 2.)
