@@ -2,7 +2,8 @@
 import { restoreExactIntegers } from "../reconcile/core/exact-json";
 import { printable } from "../reconcile/core/printable";
 import { readFileSync } from "node:fs";
-import { applyPlan, ApplyRefused, Outcome } from "../reconcile/engine/apply";
+import { applyPlan, ApplyResult, Outcome } from "../reconcile/engine/apply";
+import { outcomeLines } from "../reconcile/core/outcomes";
 import type { OryAdmin } from "../reconcile/engine/admin";
 import { planSets } from "../reconcile/engine/engine";
 import type { Plan } from "../reconcile/core/types";
@@ -46,17 +47,49 @@ function readSavedPlan(path: string): JsonPlan {
   throw new UserError(`the saved plan ${path} ${what}; nothing was sent to the server`, [], hint);
 }
 
-/** Outcomes counted by result, for `apply --output json`: `{ created, present, updated, adopted, deleted, failed }`. */
+/**
+ * Outcomes counted by result, for `apply --output json`: `{ created, present, updated, adopted, deleted, failed }`,
+ * plus `not_attempted` when a stopped run left any.
+ */
 export function outcomeCounts(outcomes: Outcome[]): Record<string, number> {
   const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
-  return { created: count("created"), present: count("present"), updated: count("configured"), adopted: count("adopted"), deleted: count("deleted"), failed: count("failed") };
+  const left: Record<string, number> = count("not_attempted") > 0 ? { not_attempted: count("not_attempted") } : {};
+  return { created: count("created"), present: count("present"), updated: count("configured"), adopted: count("adopted"), deleted: count("deleted"), failed: count("failed"), ...left };
 }
 
 export function summarize(outcomes: Outcome[]): string {
   const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
   // Creates found already done (an earlier or a concurrent run) are counted apart, and only when there are any.
   const present = count("present") > 0 ? ` ${count("present")} already present,` : "";
-  return `Apply complete: ${count("created")} created,${present} ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed.`;
+  const left = count("not_attempted") > 0 ? `, ${count("not_attempted")} not attempted` : "";
+  return `Apply complete: ${count("created")} created,${present} ${count("configured")} updated, ${count("adopted")} adopted, ${count("deleted")} deleted, ${count("failed")} failed${left}.`;
+}
+
+/** The lines `! failed …` / `! not attempted …` of a result (see outcomeLine), then its recovery links not issued. */
+export function failureLines(result: Pick<ApplyResult, "outcomes" | "recoveries">): string[] {
+  const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [`failed ${r.error}`] : []));
+  return [...outcomeLines(result.outcomes), ...unissued].map((line) => `! ${line}`);
+}
+
+/**
+ * Runs `work` with an AbortSignal that fires on the first SIGINT or SIGTERM (a second one ends the process as
+ * usual): an apply stops starting writes, lets those in flight finish, and reports what it did.
+ */
+async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const interrupt = () => {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+    controller.abort();
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+  }
 }
 
 export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
@@ -94,7 +127,9 @@ export interface WriteIo {
  * PUT, credential and session DELETEs, recovery links, deletes) with a progress bar (none with --quiet), writes the
  * recovery links to `flags.recoveryOut`, then prints every failure and the summary line (text) or the plan, outcomes
  * and counts (JSON). Resolves to the exit code: 1 when an identity or an invite failed, else 0. A refused apply (delete
- * cap, missing --recovery-out) is a UserError before any write. Shared by `apply`/`reconcile` and `destroy`.
+ * cap, missing --recovery-out) is a UserError before any write. A run that stopped early (SIGINT/SIGTERM, the server
+ * unreachable, an internal error) prints every outcome, then throws its error for the CLI's handler (exit 1).
+ * Shared by `apply`/`reconcile` and `destroy`.
  */
 export async function writePlan(
   plan: Plan,
@@ -109,31 +144,31 @@ export async function writePlan(
   const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, io.verb);
   let result;
   try {
-    result = await applyPlan(plan, admin, {
-      concurrency: flags.concurrency,
-      maxDeletes: flags.maxDeletes === "all" ? undefined : (flags.maxDeletes ?? "default"),
-      prehashPasswords: flags.prehashPasswords,
-      bcryptCost: flags.bcryptCost,
-      keepRecoveries: flags.recoveryOut !== undefined,
-      onOutcome: (_o, done, total) => bar.tick(done, total),
-    });
-  } catch (error) {
-    if (error instanceof ApplyRefused) throw new UserError(error.message, [], error.hint);
-    throw error;
+    result = await untilInterrupted((signal) =>
+      applyPlan(plan, admin, {
+        concurrency: flags.concurrency,
+        maxDeletes: flags.maxDeletes === "all" ? undefined : (flags.maxDeletes ?? "default"),
+        prehashPasswords: flags.prehashPasswords,
+        bcryptCost: flags.bcryptCost,
+        keepRecoveries: flags.recoveryOut !== undefined,
+        onOutcome: (_o, done, total) => bar.tick(done, total),
+        signal,
+      }),
+    );
   } finally {
     bar.end();
   }
   if (flags.recoveryOut) writeRecoveryOut(flags.recoveryOut, result.recoveries, stderr);
-  const failures = result.outcomes.filter((o) => o.result === "failed");
   const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
   if (flags.output === "json") {
     const recoveries = unissued.length > 0 ? { recovery_errors: redactStrings(unissued) } : {};
     const text = JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed, ...recoveries }, null, 2);
     stdout.write(restoreExactIntegers(text) + "\n");
   } else {
-    for (const f of failures) stdout.write(printable(redactText(`! failed ${f.subject}${f.id ? ` (${f.id})` : ""}: ${f.reason}`)) + "\n");
-    for (const reason of unissued) stdout.write(printable(redactText(`! failed ${reason}`)) + "\n");
+    for (const line of failureLines(result)) stdout.write(printable(redactText(line)) + "\n");
     stdout.write(summarize(result.outcomes) + "\n");
   }
-  return failures.length > 0 || unissued.length > 0 ? 1 : 0;
+  // A stopped run (cancelled, the server unreachable, a bug) ends with its error, reported by the one handler.
+  if (result.stopped) throw result.stopped.error;
+  return result.failed > 0 ? 1 : 0;
 }

@@ -1,16 +1,16 @@
-// The three kinds of failure and the one place that turns them into output and an exit code.
+// The one place that turns the three kinds of error (reconcile/core/errors.ts: user, api, internal) into output and
+// an exit code.
 import { printable } from "../reconcile/core/printable";
-import { isOryError, OryApiError } from "../ory";
-import { DesiredSet, Issue, SENSITIVE } from "../reconcile/core/types";
+import { errorKind, UserError } from "../reconcile/core/errors";
+import { OryApiError } from "../ory";
+import { DesiredSet, SENSITIVE } from "../reconcile/core/types";
 import { Hidden, hiddenOf, hideIn, hidingOrder } from "../reconcile/core/sensitive";
 import { formatIssue } from "../reconcile/core/issues";
 
-/** Bad input or a refused operation: a message, optional issues with positions, exit 1. */
-export class UserError extends Error {
-  constructor(message: string, readonly issues: Issue[] = [], readonly hint?: string) {
-    super(message);
-  }
-}
+export { UserError };
+
+/** Set (to anything but "" or "0") to print the stack of an internal error, for a bug report. */
+export const DEBUG_ENV = "ORY_RECONCILE_DEBUG";
 
 /** What the server URL must be, for messages about one that is not. */
 const ENDPOINT_HINT =
@@ -73,6 +73,13 @@ export function redactStrings<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === "string" ? redactText(item) : item)) as T;
 }
 
+/**
+ * Writes the message of any error and returns the exit code (always 1; see CONTRACT: invalid input, server
+ * unreachable, any operation failed). A user error: the message, its issues with `file:line:col`, and the hint. A
+ * terminal API error (and a file the system refused): the message with the server's reason, and a hint when the
+ * endpoint is no admin API. Anything else is an internal error: a bug, said so, with its stack only when
+ * `ORY_RECONCILE_DEBUG` is set. Every text is redacted (redactText) and escaped (printable).
+ */
 export function reportError(error: unknown, write: (text: string) => void): number {
   // Hidden values are replaced before escaping (and redactText finds their escaped forms too): a value holding a
   // newline or a quote must not slip through as `\n` or `\"`.
@@ -87,10 +94,15 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   // Messages quote what the server said: escaped, so that they cannot forge lines of their own.
   const message = shown(error instanceof Error ? error.message : String(error));
   // Errors of the server, the network or the file system are the user's to act on; anything else is a bug of ours.
-  const theirs = isOryError(error) || isFileSystemError(error);
-  // Every admin API has the identity list: a 404 for it means the URL names something else.
-  const notAdminApi = error instanceof OryApiError && error.status === 404 && error.method === "GET" && error.path === "/admin/identities";
-  const hint = notAdminApi ? `  hint: ${ENDPOINT_HINT}\n` : "";
-  write(redactText(theirs ? `Error: ${message}\n${hint}` : `Error: internal error (a bug in ory-reconcile, please report it): ${message}\n`));
+  if (errorKind(error) === "api" || isFileSystemError(error)) {
+    // Every admin API has the identity list: a 404 for it means the URL names something else.
+    const notAdminApi = error instanceof OryApiError && error.status === 404 && error.method === "GET" && error.path === "/admin/identities";
+    write(redactText(`Error: ${message}\n${notAdminApi ? `  hint: ${ENDPOINT_HINT}\n` : ""}`));
+    return 1;
+  }
+  const debug = process.env[DEBUG_ENV] !== undefined && !["", "0"].includes(process.env[DEBUG_ENV] as string);
+  const stack = debug && error instanceof Error && error.stack ? `${redactText(error.stack)}\n` : "";
+  const more = debug ? "" : `  (set ${DEBUG_ENV}=1 to print its stack for the report)\n`;
+  write(redactText(`Error: internal error (a bug in ory-reconcile, please report it): ${message}\n${more}${stack}`));
   return 1;
 }

@@ -1,5 +1,7 @@
-// The errors the Ory client throws. Each names the request (method + path) and what happened; none carries
+// The errors the Ory client throws: terminal API errors (core/errors.ts ApiError), one class per thing that can go
+// wrong, each with the data its callers read. Each names the request (method + path) and what happened; none carries
 // request headers, bodies or the original fetch error, so an API key can never travel inside one.
+import { ApiError } from "../reconcile/core/errors";
 import { isRetriableStatus, NetworkFailure } from "./retry";
 
 export interface Operation {
@@ -9,8 +11,7 @@ export interface Operation {
 }
 
 /** The server answered with an error status (after any retries). */
-export class OryApiError extends Error {
-  readonly kind = "api";
+export class OryApiError extends ApiError {
   override readonly name = "OryApiError";
   readonly method: string;
   readonly path: string;
@@ -31,8 +32,7 @@ export class OryApiError extends Error {
 }
 
 /** A non-idempotent write lost its answer: it may or may not have been applied. Verify before repeating it. */
-export class UncertainWriteError extends Error {
-  readonly kind = "uncertain-write";
+export class UncertainWriteError extends ApiError {
   override readonly name = "UncertainWriteError";
   readonly method: string;
   readonly path: string;
@@ -51,8 +51,7 @@ export class UncertainWriteError extends Error {
 }
 
 /** The request never reached the server: a connection could not be made (after the retries, when one can help). */
-export class ServerUnreachableError extends Error {
-  readonly kind = "unreachable";
+export class ServerUnreachableError extends ApiError {
   override readonly name = "ServerUnreachableError";
   /** The request URL, without credentials or query. */
   readonly url: string;
@@ -67,11 +66,15 @@ export class ServerUnreachableError extends Error {
     this.reason = failure.reason;
     this.attempts = attempts;
   }
+
+  /** No request can reach the server: a run stops instead of trying the rest. */
+  override get terminal(): boolean {
+    return true;
+  }
 }
 
 /** An idempotent request kept failing at the network level. */
-export class OryNetworkError extends Error {
-  readonly kind = "network";
+export class OryNetworkError extends ApiError {
   override readonly name = "OryNetworkError";
   readonly method: string;
   readonly path: string;

@@ -2,7 +2,8 @@
 // message; a partly applied write becomes an "initialization failed" error that still records the resource.
 import type { dynamic } from "@pulumi/pulumi";
 import { formatIssue, formatIssues } from "../manifest";
-import type { Outcome } from "../reconcile/engine/apply";
+import { ApiError } from "../reconcile/core/errors";
+import { Outcome, outcomeLines } from "../reconcile/core/outcomes";
 import type { Issue } from "../reconcile/core/types";
 
 /**
@@ -17,16 +18,18 @@ export function issuesError(summary: string, issues: readonly Issue[]): Error {
   return new Error(`${summary}\n${formatIssues(issues)}`);
 }
 
+/** One line per outcome that failed or was not attempted, as the CLI prints them (see outcomeLine). */
 export function failureLines(outcomes: readonly Outcome[]): string[] {
-  return outcomes.filter((o) => o.result === "failed").map((o) => `${o.subject}${o.id ? ` (${o.id})` : ""}: ${o.reason}`);
+  return outcomeLines(outcomes);
 }
 
 /**
- * The resource exists (some of its writes landed) but is not in the declared state. The Pulumi dynamic provider
- * host turns an error with `id` into "resource initialization failed": it is recorded with `properties`, and the
- * next `pulumi up` updates it again.
+ * The resource exists (some of its writes landed) but is not in the declared state: a terminal API error (the
+ * server refused some writes) that carries what the Pulumi host needs. The Pulumi dynamic provider host turns an
+ * error with `id` into "resource initialization failed": it is recorded with `properties`, and the next
+ * `pulumi up` updates it again.
  */
-export class PartialApplyError extends Error {
+export class PartialApplyError extends ApiError {
   constructor(
     message: string,
     readonly id: string,

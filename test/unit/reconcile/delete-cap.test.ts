@@ -1,6 +1,7 @@
 // The default delete cap: more than 20 deletes, or more than a tenth of what the sets manage when that is more,
 // needs --max-deletes; a named cap replaces it; no cap (Pulumi, --max-deletes all) lets everything through.
-import { applyPlan, ApplyRefused } from "../../../src/reconcile/engine/apply";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { UserError } from "../../../src/reconcile/core/errors";
 import { defaultDeleteCap, deleteCapRefusal } from "../../../src/reconcile/core/delete-cap";
 import { buildPlan } from "../../../src/reconcile/core/plan";
 import { managed, set } from "../../support/builders";
@@ -39,7 +40,7 @@ describe("the default delete cap", () => {
   it("stops applyPlan before its first write", async () => {
     const plan = pruning(25, 25);
     const admin = memoryAdmin("v1.3.1");
-    await expect(applyPlan(plan, admin, { maxDeletes: "default" })).rejects.toThrow(ApplyRefused);
+    await expect(applyPlan(plan, admin, { maxDeletes: "default" })).rejects.toThrow(UserError);
     expect(admin.calls).toEqual([]);
     const result = await applyPlan(plan, admin);
     expect(result.outcomes.filter((o) => o.result === "deleted")).toHaveLength(25);

@@ -2,7 +2,8 @@
 // limits, local password hashing, the verify read and what a PUT carries.
 import bcrypt from "bcryptjs";
 import { NETWORK_CAPABILITIES } from "../../../src/ory/capabilities";
-import { ApplyRefused, applyPlan } from "../../../src/reconcile/engine/apply";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { UserError } from "../../../src/reconcile/core/errors";
 import { createBody, putBody } from "../../../src/reconcile/core/bodies";
 import { capabilityIssues, planSets, readStrategy, reconcile } from "../../../src/reconcile/engine/engine";
 import { DesiredIdentity, DesiredSet, JsonObject, Secret } from "../../../src/reconcile/core/types";
@@ -168,7 +169,7 @@ describe("creates", () => {
   it("refuses an impossible bcrypt cost before writing", async () => {
     const server = memoryAdmin("network");
     const { plan } = await planSets([set("load", emails(1, { credentials: password("a-Secret-1") }))], server);
-    await expect(applyPlan(plan, server, { prehashPasswords: true, bcryptCost: 3 })).rejects.toThrow(ApplyRefused);
+    await expect(applyPlan(plan, server, { prehashPasswords: true, bcryptCost: 3 })).rejects.toThrow(UserError);
     expect(server.batches).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // Imported credential types (TOTP, lookup secrets, …) in the planner and apply, recovery links in apply, and the
 // refusal of credential types the server cannot import — on the in-memory admin.
-import { applyPlan, ApplyRefused } from "../../../src/reconcile/engine/apply";
+import { applyPlan } from "../../../src/reconcile/engine/apply";
+import { UserError } from "../../../src/reconcile/core/errors";
 import { planSets } from "../../../src/reconcile/engine/engine";
 import { buildPlan } from "../../../src/reconcile/core/plan";
 import { recoveryFile } from "../../../src/reconcile/engine/recovery";
@@ -96,7 +97,7 @@ describe("imported credential types", () => {
       },
     ]);
     expect(admin.calls).toEqual(["importsCredential totp"]);
-    await expect(applyPlan(plan, admin)).rejects.toThrow(ApplyRefused);
+    await expect(applyPlan(plan, admin)).rejects.toThrow(UserError);
   });
 });
 

@@ -127,7 +127,7 @@ describe("read-back of batch creates", () => {
     expect(s.admin.store.size).toBe(6000);
   });
 
-  it("sends no batch after a read-back fails, and rejects once the batches in flight are answered", async () => {
+  it("sends no batch after a read-back fails, and returns every outcome once the batches in flight are answered", async () => {
     const s = server();
     const events: string[] = [];
     const batch = s.admin.batchCreate;
@@ -143,7 +143,10 @@ describe("read-back of batch creates", () => {
       throw new Error("GET /admin/identities: HTTP 503");
     };
     const { plan } = await planSets([set("load", emails(9000))], s.admin); // 6 batches
-    await expect(applyPlan(plan, s.admin)).rejects.toThrow("HTTP 503");
+    const result = await applyPlan(plan, s.admin);
+    expect(result.stopped).toEqual({ why: "internal", error: new Error("GET /admin/identities: HTTP 503") });
+    expect(result.outcomes).toHaveLength(9000);
+    expect(result.outcomes.every((o) => o.result === "failed" || o.result === "not_attempted")).toBe(true);
     const atRejection = [...events];
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(events).toEqual(atRejection); // nothing went on in the background
