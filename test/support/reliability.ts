@@ -3,7 +3,7 @@
 // checks that a run converged and that identities outside the reconciled set were left alone.
 import type { ChildProcess } from "node:child_process";
 import { IDENTITY_SCHEMA } from "../../src/dev/identity-schema";
-import { startKratos, Kratos } from "../../src/dev/kratos";
+import { startKratos, Kratos, KratosOptions } from "../../src/dev/kratos";
 import { MARKER_KEY } from "../../src/reconcile/core/marker";
 import type { JsonObject, LiveIdentity } from "../../src/reconcile/core/types";
 import { CliResult, runCli, setYaml } from "./cli";
@@ -32,21 +32,24 @@ export const SERVICE_SCHEMA = {
 
 const base64 = (schema: object) => `base64://${Buffer.from(JSON.stringify(schema)).toString("base64")}`;
 
+/** The options of a Kratos with the identity schemas `default` (email is the unique identifier) and `service`
+ * (for kratosBehindProxy: `{ kratos: RELIABILITY_KRATOS }`). */
+export const RELIABILITY_KRATOS: KratosOptions = {
+  config: {
+    identity: {
+      default_schema_id: "default",
+      schemas: [
+        { id: "default", url: base64(IDENTITY_SCHEMA) },
+        { id: "service", url: base64(SERVICE_SCHEMA) },
+      ],
+    },
+  },
+};
+
 /** A throwaway Kratos (of the given server, default the default one) with the identity schemas `default` (email is
  * the unique identifier) and `service`. */
 export function startReliabilityKratos(server?: string): Promise<Kratos> {
-  return startKratos({
-    server,
-    config: {
-      identity: {
-        default_schema_id: "default",
-        schemas: [
-          { id: "default", url: base64(IDENTITY_SCHEMA) },
-          { id: "service", url: base64(SERVICE_SCHEMA) },
-        ],
-      },
-    },
-  });
+  return startKratos({ ...RELIABILITY_KRATOS, server });
 }
 
 export function markerSet(identity: LiveIdentity): string | undefined {

@@ -2,29 +2,26 @@
 // says, numbers it cannot read exactly, and files the system refuses to write.
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { defaultServer, Kratos } from "../../../src/dev/kratos";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
-import { Proxy, startProxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 
+const fixture = kratosBehindProxy(defaultServer());
 let kratos: Kratos;
 let proxy: Proxy;
 let env: Record<string, string>;
 let manifests: string;
 
 beforeAll(async () => {
-  kratos = await startKratos();
-  proxy = await startProxy({ target: kratos.adminUrl });
+  ({ kratos, proxy } = fixture);
   env = { ORY_ADMIN_URL: kratos.adminUrl };
   const staff = setYaml("staff", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }\n  - traits: { email: b@example.com }");
   const ops = setYaml("ops", "key: traits.email\nidentities:\n  - traits: { email: c@example.com }");
   manifests = manifestDir({ "staff.yaml": staff, "ops.yaml": ops });
   expect((await runCli(["apply", manifests], env)).code).toBe(0);
   await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "unmanaged@example.com" } });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await kratos?.stop();
 });
 
 describe("ORY_ADMIN_URL", () => {

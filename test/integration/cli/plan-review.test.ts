@@ -6,6 +6,7 @@ import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
 import { Emulator, HeaderStyle, rateLimitBucket, startEmulator } from "../../support/network-emulator";
+import { kratosBehindProxy } from "../../support/fixture";
 import { startProxy, Proxy, Recorded } from "../../support/proxy";
 import { describeOn, describeServers } from "../../support/servers";
 
@@ -19,14 +20,14 @@ function expectNoSecrets(...outputs: string[]): void {
 }
 
 describeServers("all", "plans for review", (server) => {
+  const fixture = kratosBehindProxy(server);
   let kratos: Kratos;
   let proxy: Proxy;
   let env: Record<string, string>;
   let dir: string;
 
   beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
+    ({ kratos, proxy } = fixture);
     env = { ...ENV, ORY_ADMIN_URL: proxy.url };
     const api = admin(kratos.adminUrl);
     await api.createIdentity({ schema_id: "default", traits: { email: "drift@example.com", username: "drift" }, metadata_admin: managed });
@@ -52,10 +53,6 @@ generate:
       credentials: { password: { password: "\${env:LOAD_PASSWORD}" } }`,
       ),
     });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
   });
 
   it("plan --output markdown: summary table, details per identity, server strings escaped, generate summarized, no secrets", async () => {

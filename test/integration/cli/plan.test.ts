@@ -1,21 +1,22 @@
 // `validate` and `plan` against a real Kratos seeded through the admin API.
-import { freePort, startKratos, Kratos } from "../../../src/dev/kratos";
+import { freePort, Kratos } from "../../../src/dev/kratos";
 import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import { describeServers } from "../../support/servers";
 
 const seedBody = (email: string, extra: Record<string, unknown> = {}) => ({ schema_id: "default", traits: { email }, ...extra });
 
 describeServers("all", "plan", (server) => {
+  const fixture = kratosBehindProxy(server);
   let kratos: Kratos;
   let proxy: Proxy;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    kratos = await startKratos({ server });
-    proxy = await startProxy({ target: kratos.adminUrl });
+    ({ kratos, proxy } = fixture);
     const api = admin(kratos.adminUrl);
     const seed = async (email: string, extra: Record<string, unknown> = {}) => (ids[email] = (await api.createIdentity(seedBody(email, extra))).id);
     await seed("same@example.com", { metadata_admin: { [MARKER_KEY]: { set: "staff" } } });
@@ -23,10 +24,6 @@ describeServers("all", "plan", (server) => {
     await seed("handmade@example.com", { metadata_public: { note: "by hand" } });
     await seed("gone@example.com", { metadata_admin: { [MARKER_KEY]: { set: "staff" } } });
     await seed("stranger@example.com");
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
   });
 
   /** The credential types the server holds for a seeded identity (it may add some of its own, e.g. `code`). */

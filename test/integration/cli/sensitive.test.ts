@@ -2,10 +2,11 @@
 // ory-reconcile's own credentials can never be read into a manifest; `${var:…}` and `--var`.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startKratos, Kratos } from "../../../src/dev/kratos";
+import type { Kratos } from "../../../src/dev/kratos";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, liveByEmail } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import { describeOn } from "../../support/servers";
 
 const SECRET = "secret-thing-7f3a9c";
@@ -16,17 +17,13 @@ const API_KEY = "ory_pat_api-key-never-shown-91c2";
 const ESCAPED = ['multi-line\nsecret-0e5a', 'quoted-"secret"-a7c3', "bell\u0007secret-55d1"];
 
 describeOn("v26.2.0", "sensitive interpolated values (CLI)", () => {
+  const fixture = kratosBehindProxy("v26.2.0");
   let kratos: Kratos;
   let proxy: Proxy;
   const planFiles: string[] = [];
 
-  beforeAll(async () => {
-    kratos = await startKratos({ server: "v26.2.0" });
-    proxy = await startProxy({ target: kratos.adminUrl });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
+  beforeAll(() => {
+    ({ kratos, proxy } = fixture);
   });
 
   const manifest = setYaml(

@@ -7,8 +7,8 @@ import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
 import { liveByEmail } from "../../support/kratos-api";
 import { kratosBehindProxy } from "../../support/fixture";
 import { describeServers } from "../../support/servers";
-import { Kratos, startKratos } from "../../../src/dev/kratos";
-import { Proxy, startProxy } from "../../support/proxy";
+import type { Kratos } from "../../../src/dev/kratos";
+import type { Proxy } from "../../support/proxy";
 
 const PASSWORD = "invite-Secret-8d1f3a";
 
@@ -117,15 +117,11 @@ const LINK_DISABLED = {
 };
 
 describeServers("all", "recovery by a method the server has disabled", (server) => {
+  const fixture = kratosBehindProxy(server, undefined, { kratos: { config: LINK_DISABLED } });
   let kratos: Kratos;
   let proxy: Proxy;
-  beforeAll(async () => {
-    kratos = await startKratos({ server, config: LINK_DISABLED });
-    proxy = await startProxy({ target: kratos.adminUrl });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
+  beforeAll(() => {
+    ({ kratos, proxy } = fixture);
   });
 
   it("is refused by plan and apply before any write, at the identity that asks for it; the enabled method works", async () => {

@@ -2,7 +2,7 @@
 // recording proxy, and every request it sent is checked against Kratos v1.3.1's OpenAPI document: operation,
 // parameters, body schema (strict: no undeclared property, required fields present). Newer servers' traffic is
 // checked the same way in test/integration/reconcile/newer-servers.test.ts.
-import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { defaultServer, Kratos } from "../../../src/dev/kratos";
 import { loadManifests } from "../../../src/manifest";
 import { createOryClient } from "../../../src/ory";
 import { applyPlan } from "../../../src/reconcile/engine/apply";
@@ -12,7 +12,8 @@ import type { DesiredSet } from "../../../src/reconcile/core/types";
 import { manifestDir, runCli, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
 import { conformance, KRATOS_V1_DOC, operationName, sentRequest } from "../../support/openapi";
-import { Proxy, startProxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 
 const ENV = { ANN_PASSWORD: "ann-Secret-111", BEN_PASSWORD: "ben-Secret-222", BEN_NEW_PASSWORD: "ben-Secret-333" };
 
@@ -23,16 +24,11 @@ function load(files: Record<string, string>): DesiredSet[] {
 }
 
 describe("every request sent to a real Kratos v1.3.1 conforms to its OpenAPI document", () => {
+  const fixture = kratosBehindProxy(defaultServer());
   let kratos: Kratos;
   let proxy: Proxy;
-
-  beforeAll(async () => {
-    kratos = await startKratos();
-    proxy = await startProxy({ target: kratos.adminUrl });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
+  beforeAll(() => {
+    ({ kratos, proxy } = fixture);
   });
 
   it("creates, updates, re-sets a password, prunes and resolves a late conflict by looking the identity up", async () => {

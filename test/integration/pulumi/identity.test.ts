@@ -1,16 +1,18 @@
 // Identity under the real Pulumi CLI against a real Kratos: create, no-op, in-place updates naming exactly the
 // changed properties, drift on refresh, an enforced password change proven by logging in, adoption, destroy.
-import { Kratos, startKratos } from "../../../src/dev/kratos";
+import type { Kratos } from "../../../src/dev/kratos";
 import { keyDigest } from "../../../src/reconcile/core/key-digest";
 import { readMarker } from "../../../src/reconcile/core/marker";
 import { Identity, IdentityArgs } from "../../../src/resources";
-import { Proxy, startProxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import { adminApi, ensureBuilt, login, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
 
 const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
 
 describeServers("all", "Pulumi Identity", (server) => {
+  const fixture = kratosBehindProxy(server); // the proxy records what the provider sends
   let kratos: Kratos;
   let proxy: Proxy;
   let t: ProjectStack;
@@ -30,9 +32,8 @@ describeServers("all", "Pulumi Identity", (server) => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    kratos = await startKratos({ server });
+    ({ kratos, proxy } = fixture);
     api = adminApi(kratos.adminUrl);
-    proxy = await startProxy({ target: kratos.adminUrl }); // records what the provider sends
     unmanagedId = (await api.create({ schema_id: "default", traits: { email: "dave@pulumi.test" } })).id;
     t = await projectStack("identity", async () => {
       const ids: Record<string, unknown> = {};
@@ -43,8 +44,6 @@ describeServers("all", "Pulumi Identity", (server) => {
 
   afterAll(async () => {
     await t?.dispose();
-    await proxy?.stop();
-    await kratos?.stop();
   });
 
   /** The writes the provider sent since the last call, as `METHOD path`. */

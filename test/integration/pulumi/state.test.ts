@@ -2,11 +2,12 @@
 // the connection read at run time (the key does reach the server), and small, credential-free providers.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Kratos, startKratos } from "../../../src/dev/kratos";
+import { defaultServer, Kratos } from "../../../src/dev/kratos";
 import { passwordFingerprint } from "../../../src/reconcile/core/fingerprint";
 import { keyDigest } from "../../../src/reconcile/core/key-digest";
 import { Identity, IdentitySet } from "../../../src/resources";
-import { Proxy, startProxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import { ENGINE_NAMES, MAX_PROVIDER_BYTES, RUNTIME_SPECIFIER } from "../../unit/resources/provider-limits";
 import { login, ensureBuilt, projectStack, ProjectStack } from "./project";
 
@@ -18,14 +19,14 @@ const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
 /** What the ownership markers on the server hold: never in the state either (a fingerprint is a guessing oracle). */
 const MARKER_VALUES = [passwordFingerprint("sam@state.test", PASSWORD, ""), ...["sam", "kim", "ina"].map((name) => keyDigest(`${name}@state.test`, EMAIL_KEY))];
 
+const fixture = kratosBehindProxy(defaultServer());
 let kratos: Kratos;
 let proxy: Proxy;
 let t: ProjectStack;
 
 beforeAll(async () => {
   await ensureBuilt();
-  kratos = await startKratos();
-  proxy = await startProxy({ target: kratos.adminUrl });
+  ({ kratos, proxy } = fixture);
   t = await projectStack("state", async () => {
     new Identity("sam", { traits: { email: "sam@state.test" }, password: PASSWORD, passwordPolicy: "enforce" });
     new Identity("kim", { traits: { email: "kim@state.test" } });
@@ -42,8 +43,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.dispose();
-  await proxy?.stop();
-  await kratos?.stop();
 });
 
 /** Every file the backend wrote: the state file, its backups and history, the stack config. */

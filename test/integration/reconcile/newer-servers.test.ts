@@ -17,6 +17,7 @@ import { manifestDir, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
 import { Emulator, HeaderStyle, startEmulator } from "../../support/network-emulator";
 import { conformance, KRATOS_V26_DOC, NETWORK_DOC, operationName, sentRequest } from "../../support/openapi";
+import { kratosBehindProxy } from "../../support/fixture";
 import { Proxy, Recorded, startProxy } from "../../support/proxy";
 import { describeOn, describeServers } from "../../support/servers";
 
@@ -145,15 +146,11 @@ const OPERATIONS = ["getIdentityByExternalID", "listIdentitySchemas", "listIdent
 
 describeServers("newer", "external_id, organization_id and batch creates", (server) => {
   const setup = {} as Setup;
+  const fixture = kratosBehindProxy(server);
 
-  beforeAll(async () => {
-    setup.kratos = await startKratos({ server });
-    setup.proxy = await startProxy({ target: setup.kratos.adminUrl });
+  beforeAll(() => {
+    ({ kratos: setup.kratos, proxy: setup.proxy } = fixture);
     setup.client = createOryClient({ endpoint: setup.proxy.url, retry: { minDelayMs: 0, maxDelayMs: 0 } });
-  });
-  afterAll(async () => {
-    await setup.proxy?.stop();
-    await setup.kratos?.stop();
   });
 
   it("external_id: creates with it, finds identities by lookups (never a list), and a PUT keeps it", () => externalIdScenario(setup));

@@ -6,14 +6,15 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kratos, startKratos } from "../../../src/dev/kratos";
+import type { Kratos } from "../../../src/dev/kratos";
 import { createOryClient } from "../../../src/ory";
 import { planSets, reconcile } from "../../../src/reconcile/engine/engine";
 import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 import type { DesiredIdentity } from "../../../src/reconcile/core/types";
 import { set } from "../../support/builders";
 import { admin } from "../../support/kratos-api";
-import { Proxy, startProxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import { describeServers } from "../../support/servers";
 
 const SCHEMA = {
@@ -36,17 +37,13 @@ const SCHEMA = {
 const person = (email: string, phone: string, key = email): DesiredIdentity => ({ key, body: { traits: { email, phone } } });
 
 describeServers("all", "phone-number traits", (server) => {
+  const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-phone-"));
+  writeFileSync(join(dir, "phone.schema.json"), JSON.stringify(SCHEMA));
+  const fixture = kratosBehindProxy(server, undefined, { kratos: { config: { identity: { default_schema_id: "default", schemas: [{ id: "default", url: `file://${join(dir, "phone.schema.json")}` }] } } } });
   let kratos: Kratos;
   let proxy: Proxy;
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-phone-"));
-    writeFileSync(join(dir, "phone.schema.json"), JSON.stringify(SCHEMA));
-    kratos = await startKratos({ server, config: { identity: { default_schema_id: "default", schemas: [{ id: "default", url: `file://${join(dir, "phone.schema.json")}` }] } } });
-    proxy = await startProxy({ target: kratos.adminUrl });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
+  beforeAll(() => {
+    ({ kratos, proxy } = fixture);
   });
   const engine = () => createOryClient({ endpoint: proxy.url });
   const direct = () => admin(kratos.adminUrl);

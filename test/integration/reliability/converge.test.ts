@@ -13,8 +13,9 @@ import { DesiredIdentity, Secret } from "../../../src/reconcile/core/types";
 import { desired, set } from "../../support/builders";
 import { allOutputs, manifestDir, runCli } from "../../support/cli";
 import { admin } from "../../support/kratos-api";
-import { startProxy, Proxy, Recorded } from "../../support/proxy";
-import { API_KEY, duplicates, generatedSet, isBatchCreate, listAll, markerSet, outcome, startReliabilityKratos, trait } from "../../support/reliability";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy, Recorded } from "../../support/proxy";
+import { API_KEY, duplicates, generatedSet, isBatchCreate, listAll, markerSet, outcome, RELIABILITY_KRATOS, trait } from "../../support/reliability";
 import { describeServers } from "../../support/servers";
 
 const COUNT = 1200;
@@ -34,13 +35,9 @@ describeServers("all", "interrupted and concurrent runs converge in one run", (s
   let proxy: Proxy;
   const env = () => ({ ORY_API_KEY: API_KEY, ORY_ADMIN_URL: proxy.url });
 
-  beforeAll(async () => {
-    kratos = await startReliabilityKratos(server);
-    proxy = await startProxy({ target: kratos.adminUrl });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
+  const fixture = kratosBehindProxy(server, undefined, { kratos: RELIABILITY_KRATOS });
+  beforeAll(() => {
+    ({ kratos, proxy } = fixture);
   });
 
   it(`an apply of ${COUNT} killed after its batch was sent, committed after the re-run listed: the re-run pairs every conflict and exits 0`, async () => {

@@ -2,9 +2,10 @@
 // `service`): a create sent twice would be a duplicate. Whichever side of the batch the kill lands on — before it
 // reaches the server, in flight, after it was applied with the answer lost, between the batch and its read-back —
 // one re-run pairs the created identities by key and creates only what is missing.
-import type { Kratos } from "../../../src/dev/kratos";
+import { defaultServer, Kratos } from "../../../src/dev/kratos";
 import { allOutputs, manifestDir, runCli, setYaml } from "../../support/cli";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import {
   API_KEY,
   bystanderState,
@@ -15,8 +16,8 @@ import {
   KillFigure,
   KillPoint,
   killAndConverge,
+  RELIABILITY_KRATOS,
   seedBystanders,
-  startReliabilityKratos,
 } from "../../support/reliability";
 
 const COUNT = 300;
@@ -39,15 +40,11 @@ describe("crash convergence with a non-unique key: no duplicate, wherever the ki
   let c: Convergence;
   const figures: KillFigure[] = [];
 
+  const fixture = kratosBehindProxy(defaultServer(), undefined, { kratos: RELIABILITY_KRATOS });
   beforeAll(async () => {
-    kratos = await startReliabilityKratos();
-    proxy = await startProxy({ target: kratos.adminUrl });
+    ({ kratos, proxy } = fixture);
     const ids = await seedBystanders(kratos.adminUrl, "svc");
     c = { kratos, proxy, env: { ORY_API_KEY: API_KEY }, bystanders: { ids, before: await bystanderState(kratos.adminUrl, ids) }, figures };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
   });
 
   it.each(POINTS.map(({ point, landed }, i) => [point.name, i, landed, point] as const))("killed at %s", async (_name, i, landed, point) => {

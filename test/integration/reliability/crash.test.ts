@@ -7,7 +7,8 @@
 import type { Kratos } from "../../../src/dev/kratos";
 import { allOutputs, manifestDir, setYaml } from "../../support/cli";
 import { admin, canLogIn } from "../../support/kratos-api";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import {
   API_KEY,
   bystanderState,
@@ -21,8 +22,8 @@ import {
   killAndConverge,
   listAll,
   markerSet,
+  RELIABILITY_KRATOS,
   seedBystanders,
-  startReliabilityKratos,
   trait,
 } from "../../support/reliability";
 import { describeServers } from "../../support/servers";
@@ -84,15 +85,11 @@ describeServers("all", "crash convergence: apply of 2,000 identities killed at m
   const dirs = { v1: manifestDir({ "crash.yaml": crashYaml("v1") }), v2: manifestDir({ "crash.yaml": crashYaml("v2") }), none: manifestDir({ "crash.yaml": crashYaml("none") }) };
   const crash = (expected: string[]) => ({ name: "crash", trait: "email", expected });
 
+  const fixture = kratosBehindProxy(server, undefined, { kratos: RELIABILITY_KRATOS });
   beforeAll(async () => {
-    kratos = await startReliabilityKratos(server);
-    proxy = await startProxy({ target: kratos.adminUrl });
+    ({ kratos, proxy } = fixture);
     const ids = await seedBystanders(kratos.adminUrl, "crash");
     c = { kratos, proxy, env: { ORY_API_KEY: API_KEY, CRASH_PASSWORD: PASSWORD }, bystanders: { ids, before: await bystanderState(kratos.adminUrl, ids) }, figures };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
   });
 
   it.each(CYCLES.map((cycle, i) => [i + 1, cycle] as const))("cycle %i: the create, update, update-back and prune phases each killed once", async (n, cycle) => {

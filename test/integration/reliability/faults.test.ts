@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import type { Kratos } from "../../../src/dev/kratos";
 import { allOutputs, CliResult, manifestDir, runCli, setYaml } from "../../support/cli";
-import { startProxy, Faults, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Faults, Proxy } from "../../support/proxy";
 import {
   API_KEY,
   bystanderState,
@@ -15,8 +16,8 @@ import {
   listAll,
   markerSet,
   outcome,
+  RELIABILITY_KRATOS,
   seedBystanders,
-  startReliabilityKratos,
   trait,
 } from "../../support/reliability";
 import { describeServers } from "../../support/servers";
@@ -67,15 +68,11 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
   const figures: PhaseFigure[] = [];
   const env = () => ({ ORY_ADMIN_URL: proxy.url, ORY_API_KEY: API_KEY, FAULT_PASSWORD: PASSWORD });
 
+  const fixture = kratosBehindProxy(server, undefined, { kratos: RELIABILITY_KRATOS, proxy: { seed: 20261122 } });
   beforeAll(async () => {
-    kratos = await startReliabilityKratos(server);
-    proxy = await startProxy({ target: kratos.adminUrl, seed: 20261122 });
+    ({ kratos, proxy } = fixture);
     const ids = await seedBystanders(kratos.adminUrl, "faults");
     bystanders = { ids, before: await bystanderState(kratos.adminUrl, ids) };
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
   });
 
   /** Applies `dir` under `faults` until a run exits 0 (at most MAX_RUNS), then checks without faults. */

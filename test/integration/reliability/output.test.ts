@@ -2,9 +2,10 @@
 // (Before the fix, `process.exit` dropped whatever was still queued for the pipe: a CI log showed a truncated list
 // of failures and no "Apply complete:" line, and a slow reader could get nothing at all.)
 import { spawn } from "node:child_process";
-import { startKratos, Kratos } from "../../../src/dev/kratos";
+import { defaultServer, Kratos } from "../../../src/dev/kratos";
 import { allOutputs, CLI, manifestDir, runCli, setYaml } from "../../support/cli";
-import { startProxy, Proxy } from "../../support/proxy";
+import { kratosBehindProxy } from "../../support/fixture";
+import type { Proxy } from "../../support/proxy";
 import { isBatchCreate } from "../../support/reliability";
 
 /**
@@ -39,15 +40,11 @@ function runWithSlowReader(args: string[], env: Record<string, string>, lagMs = 
 }
 
 describe("output through a pipe that is read slowly", () => {
+  const fixture = kratosBehindProxy(defaultServer());
   let kratos: Kratos;
   let proxy: Proxy;
-  beforeAll(async () => {
-    kratos = await startKratos();
-    proxy = await startProxy({ target: kratos.adminUrl });
-  });
-  afterAll(async () => {
-    await proxy?.stop();
-    await kratos?.stop();
+  beforeAll(() => {
+    ({ kratos, proxy } = fixture);
   });
 
   it("keeps every one of 1,000 failure lines and the summary after them", async () => {
