@@ -1,8 +1,8 @@
 // The package as a user gets it: `npm pack` of this clone, installed with npm into an empty folder.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "../..");
 
@@ -11,15 +11,30 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", ...extra };
 }
 
+/** The environment variable through which global-setup.ts hands the tarball it packed to the test files. */
+export const PACKED_ENV = "ORY_RECONCILE_TEST_TARBALL";
+
 /**
- * Packs this clone with `npm pack` (whose `prepare` empties dist/ and builds it) into a temp folder; returns the
- * tarball's path.
+ * Packs this clone with `npm pack` (whose `prepare` empties dist/ and builds it) into a new temp folder; returns the
+ * tarball's path. Run once per test run, by global-setup.ts: emptying dist/ under a running test would break it.
  */
-export function packTarball(): string {
+export function npmPack(): string {
   const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-pack-"));
   execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: REPO, env: cleanEnv(), stdio: ["ignore", "ignore", "inherit"] });
   const [tarball] = readdirSync(dir).filter((name) => name.endsWith(".tgz"));
   return join(dir, tarball);
+}
+
+/**
+ * The package of this clone as `npm pack` makes it, in a temp folder of its own (the caller removes it): a copy of
+ * the tarball global-setup.ts packed for this run, or, outside a jest run with that setup, a fresh `npm pack`.
+ */
+export function packTarball(): string {
+  const packed = process.env[PACKED_ENV];
+  if (!packed || !existsSync(packed)) return npmPack();
+  const copy = join(mkdtempSync(join(tmpdir(), "ory-reconcile-pack-")), basename(packed));
+  copyFileSync(packed, copy);
+  return copy;
 }
 
 /**
