@@ -66,10 +66,9 @@ describe("control characters in server strings", () => {
 describe("an API key over plain HTTP", () => {
   it("to a host that is not this machine is refused before any connection, naming --insecure-http", async () => {
     const dir = manifestDir({ "s.yaml": setYaml("s", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }") });
-    // 10.255.255.1 is not routed here: a connection attempt would hang until the client's timeout.
-    const started = Date.now();
-    const planned = await runCli(["plan", dir], { ORY_ADMIN_URL: "http://10.255.255.1:4434", ORY_API_KEY: API_KEY });
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Any connection attempt ends the CLI with exit code 99 (test/support/no-connections.js).
+    const noConnections = join(__dirname, "..", "..", "support", "no-connections.js");
+    const planned = await runCli(["plan", dir], { ORY_ADMIN_URL: "http://10.255.255.1:4434", ORY_API_KEY: API_KEY, NODE_OPTIONS: `--require ${noConnections}` });
     expect(planned.code).toBe(1);
     expect(planned.stderr).toBe(
       "Error: ORY_API_KEY would be sent over plain HTTP to 10.255.255.1:4434, where anyone on the way can read it; nothing was sent\n" +
