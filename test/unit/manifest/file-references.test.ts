@@ -45,9 +45,8 @@ describe("${file:…}", () => {
   it("refuses a FIFO at once, without opening it (opening one for reading blocks)", () => {
     const root = tree("${file:pipe}");
     execFileSync("mkfifo", [join(root, "sets", "pipe")]);
-    const started = Date.now();
+    // Opening a FIFO for reading blocks the process: were it opened, this test would never end (jest times it out).
     expect(issues(root)).toEqual([`${at} cannot read \${file:pipe}: not a regular file (a FIFO)`]);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("refuses a directory", () => {

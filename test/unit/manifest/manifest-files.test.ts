@@ -15,12 +15,11 @@ describe("manifest files", () => {
   it("refuses a FIFO, given or found in a directory, at once instead of waiting for a writer", () => {
     const root = tempTree({ "manifests/a.yaml": staff });
     execFileSync("mkfifo", [join(root, "manifests", "z.yaml"), join(root, "pipe.yaml")]);
-    const started = Date.now();
+    // Opening a FIFO for reading blocks the process: were it opened, this test would never end (jest times it out).
     expect(brief(issuesOf(loadManifests(["manifests", "pipe.yaml"], { cwd: root, env: {} })))).toEqual([
       '- - cannot read "manifests/z.yaml": not a regular file (a FIFO)',
       '- - cannot read "pipe.yaml": not a regular file (a FIFO)',
     ]);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("refuses a symlink to /dev/zero (a device) without reading it", () => {
