@@ -1,8 +1,8 @@
 // A throwaway Ory Kratos for tests, benchmarks and the demo: free loopback ports, a temp dir with a SQLite
 // database, migrations, `kratos serve --dev`, readiness poll, and a clean shutdown that leaves nothing behind.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -154,6 +154,42 @@ function postgres(...args: string[]): string {
 const running = new Set<ChildProcess>();
 process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 
+/** `kratos migrate sql` of the database named by `env.DSN`; throws with the server's output when it fails. */
+function migrate(bin: string, server: string, config: string, env: NodeJS.ProcessEnv): void {
+  const run = spawnSync(bin, ["migrate", "sql", "-e", "--yes", "-c", config], { env, encoding: "utf8" });
+  if (run.error) throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${run.error.message}`);
+  if (run.status !== 0) throw new Error(`kratos migrate failed (${run.status}):\n${run.stderr}`);
+}
+
+/**
+ * A SQLite database migrated by `bin`, made once per binary and copied for each server it starts:
+ * `<cache>/kratos-db/<digest of the binary's real path, size and mtime>.sqlite`. Migrating takes seconds at every
+ * start (3–5 s per server on a loaded 2-core machine); a copy takes milliseconds. A rebuilt binary gets a new one.
+ * Made in a temp file and renamed into place, so concurrent starts never see half a database.
+ */
+function migratedDatabase(bin: string, server: string, config: string): string {
+  let stat;
+  try {
+    stat = statSync(bin);
+  } catch (error) {
+    throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${(error as Error).message}`);
+  }
+  const digest = createHash("sha256").update(`${realpathSync(bin)}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 24);
+  const folder = join(cacheDir(), "kratos-db");
+  const file = join(folder, `${digest}.sqlite`);
+  if (existsSync(file)) return file;
+  mkdirSync(folder, { recursive: true });
+  const work = mkdtempSync(join(folder, "migrating-"));
+  try {
+    const dsn = `sqlite://${join(work, "db.sqlite")}?_fk=true&mode=rwc`;
+    migrate(bin, server, config, { ...process.env, DSN: dsn });
+    renameSync(join(work, "db.sqlite"), file);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return file;
+}
+
 export async function startKratos(options: KratosOptions = {}): Promise<Kratos> {
   const server = options.bin ? "custom" : (options.server ?? defaultServer());
   const bin = options.bin ?? kratosBin(server);
@@ -181,12 +217,8 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
   const env = { ...process.env, DSN: dsn };
 
   try {
-    const migrate = spawnSync(bin, ["migrate", "sql", "-e", "--yes", "-c", join(dir, "kratos.json")], {
-      env,
-      encoding: "utf8",
-    });
-    if (migrate.error) throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${migrate.error.message}`);
-    if (migrate.status !== 0) throw new Error(`kratos migrate failed (${migrate.status}):\n${migrate.stderr}`);
+    if (backend === "sqlite") copyFileSync(migratedDatabase(bin, server, join(dir, "kratos.json")), join(dir, "db.sqlite"));
+    else migrate(bin, server, join(dir, "kratos.json"), env);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     dropDatabase();
