@@ -66,7 +66,7 @@ const del = (k: number, stage: KillPoint["stage"]): KillPoint => ({ name: `delet
 const CYCLES: Array<{ create: KillPoint; landed: [number, number]; update: KillPoint; back: KillPoint; prune: KillPoint }> = [
   { create: batch(4, "after"), landed: [800, 1000], update: patch(1, "after"), back: patch(100, "inflight"), prune: del(1000, "after") },
   {
-    // One read-back per batch accepted whole (its first and last id: src/reconcile/engine/apply.ts `verified`).
+    // One read-back per batch accepted whole (its first and last id: src/reconcile/engine/creates.ts `verified`).
     create: { name: "create: read-back GET #7 (7 batches answered, the 7th not yet verified) before", match: isVerification, k: 7, stage: "before" },
     // Seven batches answered; a read-back holds no batch slot, so the next batches may have been sent meanwhile (an
     // eighth answered whose read-back is on its way, two more in flight), and the server finishes those after the kill.
