@@ -5,7 +5,7 @@ import { restoreExactIntegers } from "../reconcile/core/exact-json";
 import { Operation, OryNetworkError, ServerUnreachableError, UncertainWriteError } from "./errors";
 import { rateLimitBucket } from "../reconcile/core/buckets";
 import { RatePacer } from "./pacer";
-import { decide, describeNetworkError, NetworkFailure, Outcome, RetryPolicy } from "./retry";
+import { decide, describeNetworkError, isConcurrentUpdate, NetworkFailure, Outcome, RetryPolicy } from "./retry";
 
 /** One attempt of one request, for progress display and request counting. The URL never contains credentials. */
 export interface RequestEvent {
@@ -79,6 +79,7 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
         await response.body?.cancel().catch(() => undefined);
         throw new ServerUnreachableError(shown, { code: undefined, reason: "the server speaks TLS (it answered that it got an HTTP request on an HTTPS port)", hint: "use https://", terminal: true }, attempt);
       }
+      if (outcome.kind === "response" && outcome.status === 400 && (await saysConcurrentUpdate(response as Response))) outcome = { ...outcome, concurrentUpdate: true };
       const decision = decide({ method, pathname: target.pathname }, outcome, attempt, connected, policy);
       switch (decision.action) {
         case "done":
@@ -108,6 +109,15 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
 async function speaksTls(response: Response): Promise<boolean> {
   try {
     return /sent an HTTP request to an HTTPS server/i.test(await response.clone().text());
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a 400 is Kratos' concurrent-update refusal (see isConcurrentUpdate; reads a copy of the body). */
+async function saysConcurrentUpdate(response: Response): Promise<boolean> {
+  try {
+    return isConcurrentUpdate(response.status, await response.clone().text());
   } catch {
     return false;
   }

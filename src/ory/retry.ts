@@ -10,6 +10,9 @@
 //   (POST, the batch PATCH /admin/identities) is not, because it may have been applied: the caller verifies.
 // - For non-idempotent writes only 429 and 503 are retried (the server refused to process them); a 502/504
 //   (a gateway gave up waiting) is as uncertain as a lost connection.
+// - A 400 that says the server's database gave up on the request for a concurrent write (Kratos'
+//   "Unable to serialize access due to a concurrent update in another session": see isConcurrentUpdate) is retried
+//   like a 5xx for idempotent requests: nothing was written, and the same request can succeed a moment later.
 import { serverDelayMs } from "./rate-limit";
 
 export interface RetryOptions {
@@ -51,7 +54,8 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
 
 /** What one attempt produced. */
 export type Outcome =
-  | { kind: "response"; status: number; headers: { get(name: string): string | null } }
+  /** `concurrentUpdate`: the answer is Kratos' concurrent-update refusal (see isConcurrentUpdate). */
+  | { kind: "response"; status: number; headers: { get(name: string): string | null }; concurrentUpdate?: boolean }
   | ({ kind: "network" } & NetworkFailure);
 
 /** A fetch that failed without an answer, as describeNetworkError explains it. */
@@ -92,6 +96,27 @@ export function isRetriableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status <= 599 && status !== 501);
 }
 
+/** The message of Kratos' `sqlcon.ErrConcurrentUpdate` (HTTP 400, gRPC code Aborted). */
+export const CONCURRENT_UPDATE_MESSAGE = "Unable to serialize access due to a concurrent update in another session";
+
+/**
+ * Whether an answer's body (`{error: {code: 400, message}}`) is Kratos' concurrent-update refusal: its database gave
+ * up on the statement because another write held the data, and nothing was written. Kratos (oryx/sqlcon) answers so
+ * for a serialization failure of PostgreSQL/CockroachDB (SQLSTATE 40001), a MySQL deadlock, and (Kratos master, after
+ * v26.2.0) a SQLite database still locked when its busy_timeout (5 s) ran out; Kratos v1.3.1 and v26.2.0 answer the
+ * latter 500 "database is locked", which is retried as a 5xx. Kratos retries its own transactions on this error (oryx/popx/transaction.go), but not a
+ * single statement such as the DELETE of `DELETE /admin/identities/{id}`: that answer reaches the client.
+ */
+export function isConcurrentUpdate(status: number, body: string): boolean {
+  if (status !== 400) return false;
+  try {
+    const error = (JSON.parse(body) as { error?: { message?: unknown } } | null)?.error;
+    return error?.message === CONCURRENT_UPDATE_MESSAGE;
+  } catch {
+    return false;
+  }
+}
+
 /** A request that may be repeated without changing the outcome. PATCH of one identity counts: our JSON Patches
  * only replace/add/remove whole values. The batch PATCH of the collection creates identities: not idempotent. */
 export function isIdempotent(method: string, pathname: string): boolean {
@@ -123,7 +148,8 @@ export function decide(
   const idempotent = isIdempotent(request.method, request.pathname);
   if (outcome.kind === "response") {
     const { status } = outcome;
-    if (!isRetriableStatus(status)) return { action: "done" };
+    const transient = isRetriableStatus(status) || (idempotent && outcome.concurrentUpdate === true);
+    if (!transient) return { action: "done" };
     if (!idempotent && status !== 429 && status !== 503) return status === 500 ? { action: "done" } : { action: "uncertain" };
     if (attempt > policy.retries) return { action: "done" };
     const backoff = backoffMs(attempt, policy);

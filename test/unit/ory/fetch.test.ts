@@ -53,6 +53,29 @@ describe("createRetryingFetch", () => {
     expect(calls.map((call) => call.body)).toEqual([[{ op: "remove", path: "/a" }], [{ op: "remove", path: "/a" }]]);
   });
 
+  it("repeats a DELETE that Kratos refused for a concurrent update (400), and no other 400", async () => {
+    const concurrent = () => json(400, { error: { code: 400, status: "Bad Request", message: "Unable to serialize access due to a concurrent update in another session" } });
+    const deleted = setup(sequence(concurrent, concurrent, () => json(204, null)));
+    expect((await deleted.retrying(`${ENDPOINT}/admin/identities/x`, { method: "DELETE" })).status).toBe(204);
+    expect(deleted.calls.map((call) => call.method)).toEqual(["DELETE", "DELETE", "DELETE"]);
+    expect(deleted.events.map((event) => event.status)).toEqual([400, 400, 204]);
+
+    // Retries used up: the caller reads the server's answer, body and all.
+    const refused = setup(sequence(concurrent), { retries: 2 });
+    const answer = await refused.retrying(`${ENDPOINT}/admin/identities/x`, { method: "DELETE" });
+    expect({ status: answer.status, body: await answer.json(), calls: refused.calls.length }).toEqual({ status: 400, body: { error: expect.objectContaining({ message: expect.stringContaining("concurrent update") }) }, calls: 3 });
+
+    const bad = setup(sequence(() => json(400, { error: { code: 400, message: "The request was malformed or contained invalid parameters" } }), () => json(204, null)));
+    expect((await bad.retrying(`${ENDPOINT}/admin/identities/x`, { method: "DELETE" })).status).toBe(400);
+    expect(bad.calls).toHaveLength(1);
+  });
+
+  it("does not repeat a POST that Kratos refused for a concurrent update", async () => {
+    const { retrying, calls } = setup(sequence(() => json(400, { error: { code: 400, message: "Unable to serialize access due to a concurrent update in another session" } }), () => json(201, {})));
+    expect((await retrying(`${ENDPOINT}/admin/identities`, post)).status).toBe(400);
+    expect(calls).toHaveLength(1);
+  });
+
   it("does not repeat a POST whose connection was reset", async () => {
     const { retrying, calls } = setup(sequence(networkError("ECONNRESET"), json(201, {})));
     await expect(retrying(`${ENDPOINT}/admin/identities`, post)).rejects.toThrow(UncertainWriteError);

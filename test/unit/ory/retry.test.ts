@@ -1,4 +1,4 @@
-import { backoffMs, decide, describeNetworkError, isIdempotent, isRetriableStatus, networkErrorCode, Outcome, RETRY_DEFAULTS, retryPolicy } from "../../../src/ory/retry";
+import { backoffMs, CONCURRENT_UPDATE_MESSAGE, decide, describeNetworkError, isConcurrentUpdate, isIdempotent, isRetriableStatus, networkErrorCode, Outcome, RETRY_DEFAULTS, retryPolicy } from "../../../src/ory/retry";
 import { networkError } from "./fake";
 
 const NOW = 1_700_000_000_000;
@@ -84,6 +84,41 @@ describe("decide: answers", () => {
   it("caps what the server asks for at maxServerDelayMs", () => {
     const capped = retryPolicy({ ...policy, maxServerDelayMs: 2000 });
     expect(decide(GET, response(429, { "retry-after": "3600" }), 1, true, capped)).toEqual({ action: "retry", delayMs: 2000 });
+  });
+});
+
+describe("decide: Kratos' concurrent-update refusal (400)", () => {
+  // Kratos master answers a DELETE whose SQLite write lock did not come within busy_timeout so (seen on the real server).
+  const concurrent: Outcome = { kind: "response", status: 400, headers: new Headers(), concurrentUpdate: true };
+
+  it.each([
+    ["DELETE", DELETE, { action: "retry", delayMs: 50 }],
+    ["PATCH by id", PATCH_ONE, { action: "retry", delayMs: 50 }],
+    ["GET", GET, { action: "retry", delayMs: 50 }],
+    ["POST (not idempotent)", POST, { action: "done" }],
+    ["batch PATCH (not idempotent)", BATCH, { action: "done" }],
+  ])("%s on the first attempt", (_name, request, expected) => {
+    expect(decide(request, concurrent, 1, true, policy)).toEqual(expected);
+  });
+
+  it("hands the refusal to the caller once retries are used up; any other 400 is final", () => {
+    expect(decide(DELETE, concurrent, 3, true, policy)).toEqual({ action: "done" });
+    expect(decide(DELETE, response(400), 1, true, policy)).toEqual({ action: "done" });
+  });
+});
+
+describe("isConcurrentUpdate", () => {
+  const body = (message: unknown) => JSON.stringify({ error: { code: 400, status: "Bad Request", message } });
+
+  it("is Kratos' 400 with the message of sqlcon.ErrConcurrentUpdate, and nothing else", () => {
+    // The body Kratos master answered (seen on the real server, SQLite locked past busy_timeout).
+    expect(isConcurrentUpdate(400, '{"error":{"code":400,"status":"Bad Request","message":"Unable to serialize access due to a concurrent update in another session"}}')).toBe(true);
+    expect(isConcurrentUpdate(400, body(CONCURRENT_UPDATE_MESSAGE))).toBe(true);
+    expect(isConcurrentUpdate(409, body(CONCURRENT_UPDATE_MESSAGE))).toBe(false);
+    expect(isConcurrentUpdate(400, body("The request was malformed or contained invalid parameters"))).toBe(false);
+    expect(isConcurrentUpdate(400, JSON.stringify({ message: CONCURRENT_UPDATE_MESSAGE }))).toBe(false);
+    expect(isConcurrentUpdate(400, "not json")).toBe(false);
+    expect(isConcurrentUpdate(400, "null")).toBe(false);
   });
 });
 
