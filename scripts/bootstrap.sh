@@ -6,6 +6,8 @@ missing=()
 command -v gcc >/dev/null || missing+=(build-essential)
 command -v go >/dev/null || missing+=(golang-go)
 command -v node >/dev/null || missing+=(nodejs npm)
+# The busy-database test holds a Kratos SQLite write lock with the sqlite3 shell.
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[bootstrap] installing ${missing[*]} with apt-get" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
