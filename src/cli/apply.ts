@@ -39,8 +39,8 @@ export interface ApplyFlags {
 
 /** The plan saved by `plan --out`, checked before anything is sent: a file that holds no such plan is refused. */
 function readSavedPlan(path: string): JsonPlan {
-  const text = onDisk(`read the saved plan ${path}`, () => readFileSync(path, "utf8"));
   const hint = "create it with `ory-reconcile plan <paths> --out plan.json`";
+  const text = onDisk(`read the saved plan ${path}`, () => readFileSync(path, "utf8"), { ENOENT: `check the path, or ${hint}` });
   const saved = parseSavedPlan(text);
   if (saved.ok) return saved.plan;
   const what = saved.kind === "notJson" ? `is not JSON (${saved.problem})` : `is not a plan to apply: ${saved.problem}`;

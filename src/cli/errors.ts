@@ -36,15 +36,16 @@ function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { c
 
 /**
  * Runs a file operation of the CLI; when the file system refuses it, a UserError that says what could not be done
- * (`write the plan to plan.json`), why (`no such file or directory (ENOENT)`) and what to do.
+ * (`write the plan to plan.json`), why (`no such file or directory (ENOENT)`) and what to do: the hint of `hints` for
+ * that error code, else the default one (FILE_HINTS speaks of writing; a read passes its own ENOENT hint).
  */
-export function onDisk<T>(what: string, operation: () => T): T {
+export function onDisk<T>(what: string, operation: () => T, hints: Partial<Record<string, string>> = {}): T {
   try {
     return operation();
   } catch (error) {
     if (!isFileSystemError(error)) throw error;
     const reason = /^E[A-Z]+: ([^,]*)/.exec(error.message)?.[1] ?? error.message;
-    throw new UserError(`cannot ${what}: ${reason} (${error.code})`, [], FILE_HINTS[error.code] ?? "check the path");
+    throw new UserError(`cannot ${what}: ${reason} (${error.code})`, [], hints[error.code] ?? FILE_HINTS[error.code] ?? "check the path");
   }
 }
 

@@ -143,6 +143,20 @@ export function hasChanges(summary: Summary): boolean {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
+/**
+ * Why a saved set and a fresh one of the same live state differ when only the prune deletes (`not_in_configuration`)
+ * do: the plan was made with `--prune` and the apply runs without it, or the other way round (or `spec.prune` changed).
+ */
+function pruneDiffers(name: string, saved: JsonAction[], fresh: JsonAction[]): string | undefined {
+  const isPrune = (a: JsonAction) => a.action === "delete" && a.reason === "not_in_configuration";
+  if (!jsonEqual(saved.filter((a) => !isPrune(a)), fresh.filter((a) => !isPrune(a)))) return undefined;
+  const [before, now] = [saved.filter(isPrune).length, fresh.filter(isPrune).length];
+  const deletes = (n: number) => `${n} ${n === 1 ? "identity" : "identities"} not in configuration`;
+  if (before > 0 && now === 0) return `set ${name}: the plan was made with --prune (it deletes ${deletes(before)}) and this apply runs without it; give apply the same --prune as plan`;
+  if (before === 0 && now > 0) return `set ${name}: the plan was made without --prune and this apply prunes (it would delete ${deletes(now)}); give apply the same --prune as plan`;
+  return undefined;
+}
+
 /** Why a saved plan may not be applied to the live state a fresh plan saw; empty when it still holds. */
 export function stalePlanReasons(saved: JsonPlan, fresh: JsonPlan): string[] {
   const reasons: string[] = [];
@@ -154,7 +168,7 @@ export function stalePlanReasons(saved: JsonPlan, fresh: JsonPlan): string[] {
       continue;
     }
     if (now.state_digest !== set.state_digest) reasons.push(`set ${set.name}: live identities changed since the plan was made`);
-    else if (!jsonEqual(now.actions, set.actions)) reasons.push(`set ${set.name}: the manifests changed since the plan was made`);
+    else if (!jsonEqual(now.actions, set.actions)) reasons.push(pruneDiffers(set.name, set.actions, now.actions) ?? `set ${set.name}: the manifests changed since the plan was made`);
   }
   for (const name of freshSets.keys()) {
     if (!saved.sets.some((s) => s.name === name)) reasons.push(`set ${name} was not in the saved plan`);

@@ -175,12 +175,14 @@ export function planDigest(plan: JsonPlan): string {
  * Parses the text of a saved plan (`plan --out`) and checks it: the JSON object of format_version 1 with every set's
  * state digest and actions, each action of a known kind with the fields that kind has (JSON Schema, ajv), the
  * summary counting the actions listed, no set or identity twice, no errors saved with it, and its `plan_digest`
- * (when it has one) matching. The plan returned is without the digest. Never throws.
+ * (when it has one) matching. A leading byte order mark is ignored. The plan returned is without the digest. Never
+ * throws.
  */
 export function parseSavedPlan(text: string): SavedPlan {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A byte order mark, which some editors put before the text they save, is no part of the JSON (RFC 8259 §8.1).
+    value = JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
   } catch (error) {
     return { ok: false, kind: "notJson", problem: (error as Error).message };
   }

@@ -50,10 +50,16 @@ export interface ApplyOptions {
   keepRecoveries?: boolean;
   /**
    * Cancels the run: once it fires no new write (or batch) is started; the requests in flight finish, and every
-   * action not yet started gets the outcome `not_attempted`.
+   * action not yet started gets the outcome `not_attempted`. A write still unanswered `cancelGraceMs` after the
+   * signal (a server that stopped answering) is not waited for: it fails as `outcome_unknown`, and apply returns.
    */
   signal?: AbortSignal;
+  /** How long a cancelled run waits for the writes in flight, ms (default {@link CANCEL_GRACE_MS}). */
+  cancelGraceMs?: number;
 }
+
+/** How long a cancelled run waits for the answers to the writes in flight, ms: 10 s. */
+export const CANCEL_GRACE_MS = 10_000;
 
 export const DEFAULT_BCRYPT_COST = 10;
 
@@ -115,8 +121,11 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   const recorded = new Set<WriteAction>();
   const invited: Array<{ action: CreateAction; id: string }> = [];
   const run = runState(options.signal);
+  /** Actions whose write was started; set when apply returned without waiting for their answers. */
+  const started = new Set<WriteAction>();
+  let returned = false;
   const record: Recorder = (action, result, id, reason, failure) => {
-    if (recorded.has(action)) return;
+    if (recorded.has(action) || returned) return;
     recorded.add(action);
     if (action.action === "create" && action.recovery && result === "created" && id && reason === undefined) invited.push({ action, id });
     const outcome: Outcome = { set: action.set, key: shownKey(action), subject: subject(action.set, shownKey(action)), action: action.action, result, id, reason, ...(failure ? { failure } : {}) };
@@ -132,6 +141,7 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
     <A extends WriteAction>(work: (a: A) => Promise<void>) =>
     async (action: A) => {
       if (run.halted()) return;
+      started.add(action);
       try {
         await work(action);
       } catch (error) {
@@ -161,10 +171,12 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
       if (stopsTheRun(error)) run.stop(error);
     },
     run,
+    started: (action) => started.add(action),
   };
   const inFlight = Math.min(concurrency, BATCHES_IN_FLIGHT);
   let recoveries: RecoveryRecord[] = [];
 
+  const work = (async () => {
   try {
     const [early, late] = [creates.filter((a) => waits(a).length === 0), creates.filter((a) => waits(a).length > 0)];
     if (early.length > 0 && !run.halted()) await applyCreates(plan, early, admin, writer, inFlight);
@@ -208,6 +220,18 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
     // Outside any one action (a read the creates need, the read-back of refused creates): the run ends here.
     run.stop(error);
   }
+  })();
+  // A cancelled run waits for the writes in flight, but not for a server that stopped answering.
+  const grace = afterCancel(options.signal, options.cancelGraceMs ?? CANCEL_GRACE_MS);
+  const waited = await Promise.race([work.then(() => true), grace.expired.then(() => false)]);
+  grace.clear();
+  if (!waited) {
+    run.halted();
+    const seconds = (options.cancelGraceMs ?? CANCEL_GRACE_MS) / 1000;
+    for (const action of [...creates, ...updates, ...deletes].filter((a) => started.has(a))) {
+      record(action, "failed", "id" in action ? action.id : undefined, `its write had no answer ${seconds} s after the run was cancelled; it may have been made: re-run to converge`, { kind: "outcome_unknown" });
+    }
+  }
 
   const left = [...creates, ...updates, ...deletes].filter((a) => !recorded.has(a));
   if (left.length > 0 && !run.stopped) run.stop(new InternalError(`apply ended without an outcome for ${left.length} action(s)`));
@@ -220,6 +244,8 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
     recoveries.push({ set: action.set, key: shownKey(action), id, method, error: `${subject(action.set, shownKey(action))}: created, but no recovery ${method} was issued: ${why}` });
   }
   const failed = outcomes.filter((o) => o.result === "failed" || o.result === "not_attempted").length + recoveries.filter((r) => r.error !== undefined).length;
+  // Writes not waited for may still answer: their outcomes stand as returned.
+  returned = true;
   return { outcomes, failed, recoveries, ...(run.stopped ? { stopped: run.stopped } : {}) };
 }
 
@@ -255,3 +281,14 @@ async function prehashed(creates: CreateAction[], updates: UpdateAction[], cost:
   return [await each(creates), await each(updates)];
 }
 
+/** `expired` resolves `graceMs` after `signal` fires (never without a signal); `clear` drops the timer and listener. */
+function afterCancel(signal: AbortSignal | undefined, graceMs: number): { expired: Promise<void>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => undefined as void;
+  const expired = new Promise<void>((resolve) => {
+    onAbort = () => void (timer = setTimeout(resolve, graceMs));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  return { expired, clear: () => (clearTimeout(timer), signal?.removeEventListener("abort", onAbort)) };
+}

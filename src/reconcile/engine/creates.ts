@@ -101,6 +101,7 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
       // run does so before the slot is freed, so that the next batch is not sent.
       results = await writing(async () => {
         if (run.halted()) return undefined;
+        batch.forEach((a) => w.started(a));
         try {
           return await admin.batchCreate(batch.map((a, i) => ({ patchId: String(i), body: body(a) })));
         } catch (error) {

@@ -28,6 +28,8 @@ export interface Writer {
   /** Records `error` as the failure of `action` (typed by failureOf); stops the run when the error does. */
   fail(action: WriteAction, error: unknown, id?: string, reason?: string): void;
   run: RunState;
+  /** Notes that the write of `action` is being sent (a write without an answer fails as `outcome_unknown`). */
+  started(action: WriteAction): void;
 }
 
 /** Whether a run goes on: `halted()` once it was stopped (the first reason wins) or `signal` fired. */

@@ -60,7 +60,7 @@ describe("apply --plan with a file that holds no plan to apply", () => {
   it("refuses a file it cannot read with the path and the reason, and sends nothing", () => {
     const missing = run(["apply", manifests, "--plan", join(dir, "nope.json"), "--endpoint", "http://127.0.0.1:4434"]);
     expect(missing).toMatchObject({ code: 1, fetches: 0 });
-    expect(missing.stderr).toBe(`Error: cannot read the saved plan ${join(dir, "nope.json")}: no such file or directory (ENOENT)\n  hint: create the directory first, or choose another path\n`);
+    expect(missing.stderr).toBe(`Error: cannot read the saved plan ${join(dir, "nope.json")}: no such file or directory (ENOENT)\n  hint: check the path, or create it with \`ory-reconcile plan <paths> --out plan.json\`\n`);
     const directory = run(["apply", manifests, "--plan", dir, "--endpoint", "http://127.0.0.1:4434"]);
     expect(directory).toMatchObject({ code: 1, fetches: 0 });
     expect(directory.stderr).toBe(`Error: cannot read the saved plan ${dir}: illegal operation on a directory (EISDIR)\n  hint: name a file, not a directory\n`);

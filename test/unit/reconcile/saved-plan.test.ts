@@ -129,3 +129,26 @@ describe("a saved plan that is none", () => {
     expect(parsed(JSON.stringify(minimal))).toEqual(minimal);
   });
 });
+
+describe("a saved plan as an editor or another run may hand it back", () => {
+  const { json } = everyKind();
+
+  it("is read through a leading byte order mark, as the same plan", () => {
+    expect(parsed(`\uFEFF${savedPlanText(json)}`)).toEqual(json);
+  });
+
+  it("made with --prune and applied without it (or the other way round) is stale, and the reason names --prune", () => {
+    const bob = managed("staff", "bob@example.com", { id: "id-bob" });
+    const gone = managed("staff", "gone@example.com", { id: "id-gone" });
+    const planned = (prune: boolean) => toJsonPlan(buildPlan([set("staff", [desired("bob@example.com", { metadata_public: { role: "admin" } })], { prune })], [bob, gone]));
+    const [pruned, kept] = [planned(true), planned(false)];
+    expect(stalePlanReasons(pruned, kept)).toEqual([
+      "set staff: the plan was made with --prune (it deletes 1 identity not in configuration) and this apply runs without it; give apply the same --prune as plan",
+    ]);
+    expect(stalePlanReasons(kept, pruned)).toEqual([
+      "set staff: the plan was made without --prune and this apply prunes (it would delete 1 identity not in configuration); give apply the same --prune as plan",
+    ]);
+    const other = toJsonPlan(buildPlan([set("staff", [desired("bob@example.com", { metadata_public: { role: "user" } })], { prune: false })], [bob, gone]));
+    expect(stalePlanReasons(pruned, other)).toEqual(["set staff: the manifests changed since the plan was made"]);
+  });
+});
