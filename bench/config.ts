@@ -44,8 +44,13 @@ export interface Config {
 export type Log = (line: string) => void;
 
 function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${flag}: unknown value "${item}" (expected ${allowed.join(", ")})`);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items)
+    if (!allowed.includes(item as T))
+      throw new Error(`${flag}: unknown value "${item}" (expected ${allowed.join(", ")})`);
   return items as T[];
 }
 
@@ -65,18 +70,33 @@ export function parseArgs(argv: string[], resultsDir: string, workDir: string): 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--quick" || arg === "--profile" || arg === "--help") bool.add(arg.slice(2));
-    else if (arg.startsWith("--") && arg.includes("=")) flags.set(arg.slice(2, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1));
+    else if (arg.startsWith("--") && arg.includes("="))
+      flags.set(arg.slice(2, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1));
     else if (arg.startsWith("--") && i + 1 < argv.length) flags.set(arg.slice(2), argv[++i]);
     else throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
   }
   if (bool.has("help")) throw new Error(USAGE);
-  const known = ["runs", "n", "large-n", "pulumi-n", "servers", "variants", "seed-tools", "backends", "large-backends", "wan-ms", "only", "out"];
+  const known = [
+    "runs",
+    "n",
+    "large-n",
+    "pulumi-n",
+    "servers",
+    "variants",
+    "seed-tools",
+    "backends",
+    "large-backends",
+    "wan-ms",
+    "only",
+    "out",
+  ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
   const quick = bool.has("quick");
   const number = (name: string, fallback: number) => {
     const value = flags.get(name);
     if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`--${name} must be a whole number >= 1, got "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+      throw new Error(`--${name} must be a whole number >= 1, got "${value}"`);
     return Number(value);
   };
   const backends = list(flags.get("backends") ?? "sqlite,postgres", ["sqlite", "postgres"] as const, "--backends");
@@ -99,6 +119,9 @@ export function parseArgs(argv: string[], resultsDir: string, workDir: string): 
     workDir,
     out: flags.get("out") ?? join(resultsDir, `bench-${quick ? "quick-" : ""}${stamp}.json`),
     profileDir,
-    profileFlags: (...labels) => (profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${labels.join("-")}-${Date.now()}.cpuprofile`] : []),
+    profileFlags: (...labels) =>
+      profileDir
+        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${labels.join("-")}-${Date.now()}.cpuprofile`]
+        : [],
   };
 }

@@ -42,7 +42,11 @@ export interface Drift {
 
 /** 1 % drift of `count` (at least one of each): traits changed, identities no longer declared, new identities. */
 export function driftOf(count: number): Drift {
-  return { changed: Math.max(1, Math.round(count / 100)), deleted: Math.max(1, Math.round(count / 500)), added: Math.max(1, Math.round(count / 500)) };
+  return {
+    changed: Math.max(1, Math.round(count / 100)),
+    deleted: Math.max(1, Math.round(count / 500)),
+    added: Math.max(1, Math.round(count / 500)),
+  };
 }
 
 /**
@@ -51,7 +55,10 @@ export function driftOf(count: number): Drift {
  */
 export function driftManifest(count: number, drift: Drift): string {
   const unchanged = count - drift.changed - drift.deleted;
-  const changed = Array.from({ length: drift.changed }, (_, k) => `    - traits: { email: "${email(unchanged + k + 1)}", name: { first: Changed } }\n`).join("");
+  const changed = Array.from(
+    { length: drift.changed },
+    (_, k) => `    - traits: { email: "${email(unchanged + k + 1)}", name: { first: Changed } }\n`,
+  ).join("");
   return (
     `${header()}  identities:\n${changed}` +
     `  generate:\n    - count: ${unchanged}\n      template:\n        traits: { email: "user-{{i}}@bench.test" }\n` +
@@ -84,13 +91,24 @@ export interface Inputs {
  */
 export function writeInputs(dir: string, count: number, variant: Variant, batchSize: number | number[]): Inputs {
   const bodies = Array.from({ length: count }, (_, k) => createBody(k + 1, variant));
-  const sizes = typeof batchSize === "number" ? Array.from({ length: Math.ceil(count / batchSize) }, (_, i) => Math.min(batchSize, count - i * batchSize)) : batchSize;
-  if (sizes.reduce((a, b) => a + b, 0) !== count) throw new Error(`batch sizes ${sizes.join(",")} do not add up to ${count}`);
+  const sizes =
+    typeof batchSize === "number"
+      ? Array.from({ length: Math.ceil(count / batchSize) }, (_, i) => Math.min(batchSize, count - i * batchSize))
+      : batchSize;
+  if (sizes.reduce((a, b) => a + b, 0) !== count)
+    throw new Error(`batch sizes ${sizes.join(",")} do not add up to ${count}`);
   const batches: unknown[] = [];
   let start = 0;
-  for (const size of sizes) batches.push({ identities: bodies.slice(start, (start += size)).map((create) => ({ patch_id: randomUUID(), create })) });
+  for (const size of sizes)
+    batches.push({
+      identities: bodies.slice(start, (start += size)).map((create) => ({ patch_id: randomUUID(), create })),
+    });
   const name = `${variant}-${count}-${typeof batchSize === "number" ? batchSize : `split${sizes.length}`}`;
-  const inputs = { manifest: join(dir, `seed-${name}.yaml`), importFile: join(dir, `import-${name}.json`), batchesFile: join(dir, `batches-${name}.json`) };
+  const inputs = {
+    manifest: join(dir, `seed-${name}.yaml`),
+    importFile: join(dir, `import-${name}.json`),
+    batchesFile: join(dir, `batches-${name}.json`),
+  };
   writeFileSync(inputs.manifest, seedManifest(count, variant));
   writeFileSync(inputs.importFile, JSON.stringify(bodies));
   writeFileSync(inputs.batchesFile, JSON.stringify(batches));
@@ -109,7 +127,9 @@ export function generatedLive(count: number): LiveIdentity[] {
       state: "active",
       state_changed_at: at,
       traits: { email: value },
-      verifiable_addresses: [{ id: randomUUID(), value, verified: false, via: "email", status: "pending", created_at: at, updated_at: at }],
+      verifiable_addresses: [
+        { id: randomUUID(), value, verified: false, via: "email", status: "pending", created_at: at, updated_at: at },
+      ],
       recovery_addresses: [{ id: randomUUID(), value, via: "email", created_at: at, updated_at: at }],
       metadata_public: null,
       metadata_admin: { [MARKER_KEY]: { set: SET } },

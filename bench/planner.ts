@@ -23,7 +23,9 @@ function time(sets: DesiredSet[], live: LiveIdentity[], reps: number): PlannerTi
   const expected = sets.reduce((n, s) => n + s.identities.length, 0);
   const first = buildPlan(sets, live);
   if (first.summary.noop !== expected || first.issues.length > 0) {
-    throw new Error(`planner check: expected ${expected} no-ops, got ${JSON.stringify(first.summary)} with ${first.issues.length} issue(s)`);
+    throw new Error(
+      `planner check: expected ${expected} no-ops, got ${JSON.stringify(first.summary)} with ${first.issues.length} issue(s)`,
+    );
   }
   const cpuMs: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -36,7 +38,12 @@ function time(sets: DesiredSet[], live: LiveIdentity[], reps: number): PlannerTi
 }
 
 /** buildPlan on the identities listed from `adminUrl` (all managed by the manifest's set: a no-op plan). */
-export async function timePlanner(adminUrl: string, manifest: string, reps: number, pageSize = 1000): Promise<PlannerTimes> {
+export async function timePlanner(
+  adminUrl: string,
+  manifest: string,
+  reps: number,
+  pageSize = 1000,
+): Promise<PlannerTimes> {
   const live = await createOryClient({ endpoint: adminUrl }).listIdentities({ pageSize });
   return time(load(manifest), live, reps);
 }

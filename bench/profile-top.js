@@ -54,7 +54,8 @@ const ms = (us) => (us / 1000).toFixed(1).padStart(9);
 const pct = (us) => ((100 * us) / total).toFixed(1).padStart(5);
 const print = (title, map) => {
   process.stdout.write(`\n${title}\n`);
-  for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${ms(us)} ms ${pct(us)} %  ${name}\n`);
+  for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+    process.stdout.write(`${ms(us)} ms ${pct(us)} %  ${name}\n`);
 };
 process.stdout.write(`${file}: ${(total / 1000).toFixed(0)} ms sampled\n`);
 print("self time by package / file", places);

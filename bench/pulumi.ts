@@ -27,25 +27,53 @@ export async function pulumiScenario(config: Config, log: Log): Promise<Row[]> {
         // A failure here is reported in the table, and does not lose the other scenarios.
         const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0].slice(0, 300);
         log(`pulumi ${name} ${backend}: FAILED: ${reason}`);
-        rows.push(...ROWS.map((m) => pendingRow({ id: `pulumi.${backend}.${m}`, server: name, scenario, backend, measure: m, unit: m === "preview-vs-plan" ? "x" : "s" }, "skipped", `failed: ${reason}`)));
+        rows.push(
+          ...ROWS.map((m) =>
+            pendingRow(
+              {
+                id: `pulumi.${backend}.${m}`,
+                server: name,
+                scenario,
+                backend,
+                measure: m,
+                unit: m === "preview-vs-plan" ? "x" : "s",
+              },
+              "skipped",
+              `failed: ${reason}`,
+            ),
+          ),
+        );
       }
     }
   }
   return rows;
 }
 
-async function measurePreview(config: Config, log: Log, name: string, backend: Backend, scenario: string, manifest: string, batches: string): Promise<Row[]> {
+async function measurePreview(
+  config: Config,
+  log: Log,
+  name: string,
+  backend: Backend,
+  scenario: string,
+  manifest: string,
+  batches: string,
+): Promise<Row[]> {
   const { IdentitySet } = require("../src/index") as typeof import("../src/index");
   const server = await startServer(backend, name);
   let stack: ProjectStack | undefined;
   try {
     const url = server.kratos.adminUrl;
     await fill(url, batches);
-    if ((await countIdentities(url)).identities !== config.pulumiN) throw new Error("setup: wrong number of identities");
-    stack = await projectStack(`bench-${name.replace(/[^A-Za-z0-9-]/g, "-")}-${backend}`, async () => {
-      const set = new IdentitySet(SET, { manifest });
-      return { counts: set.counts };
-    }, { ORY_ADMIN_URL: url });
+    if ((await countIdentities(url)).identities !== config.pulumiN)
+      throw new Error("setup: wrong number of identities");
+    stack = await projectStack(
+      `bench-${name.replace(/[^A-Za-z0-9-]/g, "-")}-${backend}`,
+      async () => {
+        const set = new IdentitySet(SET, { manifest });
+        return { counts: set.counts };
+      },
+      { ORY_ADMIN_URL: url },
+    );
     const up = await stack.stack.up();
     if (up.summary.result !== "succeeded") throw new Error(`pulumi up: ${up.summary.result}`);
     const previews: number[] = [];
@@ -57,20 +85,36 @@ async function measurePreview(config: Config, log: Log, name: string, backend: B
           const preview = await stack.stack.preview();
           previews.push(Number(process.hrtime.bigint() - started) / 1e9);
           // The stack and the IdentitySet, both unchanged.
-          if (Object.keys(preview.changeSummary).some((k) => k !== "same")) throw new Error(`preview is not a no-op: ${JSON.stringify(preview.changeSummary)}`);
+          if (Object.keys(preview.changeSummary).some((k) => k !== "same"))
+            throw new Error(`preview is not a no-op: ${JSON.stringify(preview.changeSummary)}`);
         } else {
           plans.push(check(await measureCli(["plan", manifest, "--detailed-exitcode"], url, { server }), "CLI plan"));
         }
       }
-      log(`pulumi ${name} ${backend} run ${run + 1}/${config.runs}: preview ${previews[run].toFixed(2)} s, CLI plan ${seconds(plans[run].wallMs)}`);
+      log(
+        `pulumi ${name} ${backend} run ${run + 1}/${config.runs}: preview ${previews[run].toFixed(2)} s, CLI plan ${seconds(plans[run].wallMs)}`,
+      );
     }
     const wall = plans.map((m) => m.wallMs / 1000);
     const id = `pulumi.${backend}`;
     const at = { server: name, scenario, backend };
     return [
-      row({ id: `${id}.preview`, ...at, measure: "no-op `pulumi preview` (Automation API)", unit: "s", values: previews, limit: "Pulumi CLI + engine + provider start-up" }),
+      row({
+        id: `${id}.preview`,
+        ...at,
+        measure: "no-op `pulumi preview` (Automation API)",
+        unit: "s",
+        values: previews,
+        limit: "Pulumi CLI + engine + provider start-up",
+      }),
       row({ id: `${id}.plan`, ...at, measure: "ory-reconcile plan", unit: "s", values: wall, limit: limitOf(plans) }),
-      row({ id: `${id}.preview-vs-plan`, ...at, measure: "pulumi preview / CLI plan", unit: "x", values: ratios(previews, wall) }),
+      row({
+        id: `${id}.preview-vs-plan`,
+        ...at,
+        measure: "pulumi preview / CLI plan",
+        unit: "x",
+        values: ratios(previews, wall),
+      }),
     ];
   } finally {
     await stack?.dispose();
@@ -79,5 +123,7 @@ async function measurePreview(config: Config, log: Log, name: string, backend: B
 }
 
 export function pulumiRowIds(config: Pick<Config, "backends" | "servers">): string[] {
-  return config.servers.flatMap((server) => config.backends.flatMap((backend) => ROWS.map((m) => `${server}/pulumi.${backend}.${m}`)));
+  return config.servers.flatMap((server) =>
+    config.backends.flatMap((backend) => ROWS.map((m) => `${server}/pulumi.${backend}.${m}`)),
+  );
 }

@@ -69,7 +69,15 @@ export function rowId(server: string, id: string): string {
 export function row(input: RowInput): Row {
   const { values, goal, ...rest } = input;
   const s = summarize(values);
-  const out: Row = { ...rest, id: rowId(rest.server, rest.id), median: s.median, min: s.min, max: s.max, runs: s.runs, status: "ok" };
+  const out: Row = {
+    ...rest,
+    id: rowId(rest.server, rest.id),
+    median: s.median,
+    min: s.min,
+    max: s.max,
+    runs: s.runs,
+    status: "ok",
+  };
   if (goal) {
     out.goal = goal.text;
     out.met = goal.ok(s.median);
@@ -79,7 +87,17 @@ export function row(input: RowInput): Row {
 
 export function pendingRow(input: Omit<RowInput, "values">, status: "todo" | "skipped", note: string): Row {
   const { goal, ...rest } = input;
-  return { ...rest, id: rowId(rest.server, rest.id), median: null, min: null, max: null, runs: 0, status, note, ...(goal ? { goal: goal.text } : {}) };
+  return {
+    ...rest,
+    id: rowId(rest.server, rest.id),
+    median: null,
+    min: null,
+    max: null,
+    runs: 0,
+    status,
+    note,
+    ...(goal ? { goal: goal.text } : {}),
+  };
 }
 
 function format(value: number | null, unit: string): string {
@@ -102,7 +120,9 @@ function table(rows: Row[]): string {
     const goal = r.goal ? `${r.goal}${r.met === undefined ? "" : r.met ? " ✅" : " ❌"}` : "";
     const median = r.status === "ok" ? value(r.median) : `**${r.status.toUpperCase()}**`;
     const limit = [r.limit, r.note].filter(Boolean).join("; ");
-    lines.push(`| ${escape(r.scenario)} | ${r.backend} | ${escape(r.measure)} | ${median} | ${value(r.min)} | ${value(r.max)} | ${r.runs} | ${escape(goal)} | ${escape(limit)} |`);
+    lines.push(
+      `| ${escape(r.scenario)} | ${r.backend} | ${escape(r.measure)} | ${median} | ${value(r.min)} | ${value(r.max)} | ${r.runs} | ${escape(goal)} | ${escape(limit)} |`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -111,7 +131,10 @@ function table(rows: Row[]): string {
 function ratiosByServer(rows: Row[], servers: string[]): string {
   const ratioRows = rows.filter((r) => r.unit === "x" && r.server !== "-");
   const keys = [...new Set(ratioRows.map((r) => r.id.slice(r.server.length + 1)))];
-  const lines = [`| scenario | DB | measure | ${servers.join(" | ")} | goal |`, `|---|---|---|${servers.map(() => "---:|").join("")}---|`];
+  const lines = [
+    `| scenario | DB | measure | ${servers.join(" | ")} | goal |`,
+    `|---|---|---|${servers.map(() => "---:|").join("")}---|`,
+  ];
   for (const key of keys) {
     const cells = servers.map((server) => ratioRows.find((r) => r.server === server && r.id === rowId(server, key)));
     const first = cells.find((c): c is Row => c !== undefined) as Row;
@@ -119,9 +142,13 @@ function ratiosByServer(rows: Row[], servers: string[]): string {
       if (!r) return "";
       if (r.status !== "ok" || r.median === null) return `**${r.status.toUpperCase()}**`;
       const met = r.met === undefined ? "" : r.met ? " ✅" : " ❌";
-      return r.runs > 1 ? `${format(r.median, "x")}× [${format(r.min, "x")}–${format(r.max, "x")}]${met}` : `${format(r.median, "x")}×${met}`;
+      return r.runs > 1
+        ? `${format(r.median, "x")}× [${format(r.min, "x")}–${format(r.max, "x")}]${met}`
+        : `${format(r.median, "x")}×${met}`;
     };
-    lines.push(`| ${escape(first.scenario)} | ${first.backend} | ${escape(first.measure)} | ${cells.map(cell).join(" | ")} | ${escape(first.goal ?? "")} |`);
+    lines.push(
+      `| ${escape(first.scenario)} | ${first.backend} | ${escape(first.measure)} | ${cells.map(cell).join(" | ")} | ${escape(first.goal ?? "")} |`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -133,9 +160,11 @@ function ratiosByServer(rows: Row[], servers: string[]): string {
 export function markdownTable(rows: Row[], versions: Record<string, string> = {}): string {
   const servers = [...new Set(rows.map((r) => r.server).filter((s) => s !== "-"))];
   const none = rows.filter((r) => r.server === "-");
-  const title = (server: string) => `### Kratos ${server}${versions[server] && versions[server] !== server ? ` (${versions[server]})` : ""}\n\n`;
+  const title = (server: string) =>
+    `### Kratos ${server}${versions[server] && versions[server] !== server ? ` (${versions[server]})` : ""}\n\n`;
   const parts: string[] = [];
-  if (servers.length > 1) parts.push(`### Ratios by server (median [min–max] of per-run ratios)\n\n${ratiosByServer(rows, servers)}`);
+  if (servers.length > 1)
+    parts.push(`### Ratios by server (median [min–max] of per-run ratios)\n\n${ratiosByServer(rows, servers)}`);
   for (const server of servers) parts.push(title(server) + table(rows.filter((r) => r.server === server)));
   if (none.length > 0) parts.push(`### Without a server\n\n${table(none)}`);
   return parts.join("\n");

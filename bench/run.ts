@@ -20,8 +20,16 @@ export const RESULTS_DIR = join(__dirname, "results");
  * Every row id a run with these options reports, whatever the figures. `servers` and `variants` default as
  * `parseArgs` does (the default server only; no password and bcrypt-hashed; every seeding tool).
  */
-export function expectedRowIds(options: Pick<Config, "backends" | "largeBackends" | "scenarios" | "wanMs"> & Partial<Pick<Config, "servers" | "variants" | "seedTools">>): string[] {
-  const config = { ...options, servers: options.servers ?? [defaultServer()], variants: options.variants ?? DEFAULT_VARIANTS, seedTools: options.seedTools ?? [...SEED_TOOLS] };
+export function expectedRowIds(
+  options: Pick<Config, "backends" | "largeBackends" | "scenarios" | "wanMs"> &
+    Partial<Pick<Config, "servers" | "variants" | "seedTools">>,
+): string[] {
+  const config = {
+    ...options,
+    servers: options.servers ?? [defaultServer()],
+    variants: options.variants ?? DEFAULT_VARIANTS,
+    seedTools: options.seedTools ?? [...SEED_TOOLS],
+  };
   const ids: Record<Scenario, () => string[]> = {
     seed: () => seedRowIds(config),
     reads: () => readsRowIds(config),
@@ -48,16 +56,26 @@ async function main(argv: string[]): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), "ory-reconcile-bench-"));
   const config = parseArgs(argv, RESULTS_DIR, workDir);
   const started = Date.now();
-  const log: Log = (line) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
+  const log: Log = (line) =>
+    process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run npm run build (npm run bench does)`);
   const snapshot = join(RESULTS_DIR, `.cli-${process.pid}`);
   snapshotCli(snapshot);
   // Every server's binary before anything runs: a missing one fails the run at once, not hours into it.
   const kratos = Object.fromEntries(config.servers.map((server) => [server, serverInfo(server).version]));
-  const versions = config.servers.map((server) => (kratos[server] === server ? server : `${server} (${kratos[server]})`)).join(", ");
-  log(`Kratos ${versions}; N=${config.n}, large N=${config.largeN}, runs=${config.runs}, backends=${config.backends.join(",")}`);
+  const versions = config.servers
+    .map((server) => (kratos[server] === server ? server : `${server} (${kratos[server]})`))
+    .join(", ");
+  log(
+    `Kratos ${versions}; N=${config.n}, large N=${config.largeN}, runs=${config.runs}, backends=${config.backends.join(",")}`,
+  );
 
-  const runners: Record<Scenario, (c: Config, l: Log) => Promise<Row[]>> = { seed: seedScenario, reads: readsScenario, large: largeScenario, pulumi: pulumiScenario };
+  const runners: Record<Scenario, (c: Config, l: Log) => Promise<Row[]>> = {
+    seed: seedScenario,
+    reads: readsScenario,
+    large: largeScenario,
+    pulumi: pulumiScenario,
+  };
   const rows: Row[] = [];
   const meta = {
     command: `npm run bench --${argv.length ? " " + argv.join(" ") : ""}`,
@@ -68,10 +86,30 @@ async function main(argv: string[]): Promise<void> {
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
     memoryGb: Math.round(totalmem() / 2 ** 30),
     loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
-    config: { quick: config.quick, runs: config.runs, n: config.n, largeN: config.largeN, pulumiN: config.pulumiN, servers: config.servers, variants: config.variants, backends: config.backends, wanMs: config.wanMs, largeBackends: config.largeBackends, scenarios: config.scenarios },
+    config: {
+      quick: config.quick,
+      runs: config.runs,
+      n: config.n,
+      largeN: config.largeN,
+      pulumiN: config.pulumiN,
+      servers: config.servers,
+      variants: config.variants,
+      backends: config.backends,
+      wanMs: config.wanMs,
+      largeBackends: config.largeBackends,
+      scenarios: config.scenarios,
+    },
   };
   const write = (done: boolean) => {
-    const result: BenchResult = { meta: { ...meta, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))), durationS: Math.round((Date.now() - started) / 1000), complete: done }, rows };
+    const result: BenchResult = {
+      meta: {
+        ...meta,
+        loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
+        durationS: Math.round((Date.now() - started) / 1000),
+        complete: done,
+      },
+      rows,
+    };
     mkdirSync(dirname(config.out), { recursive: true });
     writeFileSync(config.out, JSON.stringify(result, null, 2) + "\n");
     writeFileSync(config.out.replace(/\.json$/, "") + ".md", `${meta.command}\n\n${markdownTable(rows, kratos)}`);
@@ -87,7 +125,9 @@ async function main(argv: string[]): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
     rmSync(snapshot, { recursive: true, force: true });
   }
-  process.stdout.write(`\n${meta.command}  (${meta.cpus}, Node ${meta.node}, Kratos ${versions})\n\n${markdownTable(rows, kratos)}\nJSON: ${config.out}\n`);
+  process.stdout.write(
+    `\n${meta.command}  (${meta.cpus}, Node ${meta.node}, Kratos ${versions})\n\n${markdownTable(rows, kratos)}\nJSON: ${config.out}\n`,
+  );
   if (config.profileDir) process.stdout.write(`CPU profiles: ${config.profileDir}\n`);
 }
 

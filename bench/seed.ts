@@ -9,11 +9,25 @@ import { limitOf, seconds } from "./limits";
 import { Backend, ratios, row, Row } from "./report";
 import { BATCHES_IN_FLIGHT } from "../src/reconcile/core/capabilities";
 import { batchLimit } from "../src/ory/capabilities";
-import { check, countIdentities, measureCli, measureImporter, measureNode, Measured, RAW_SEED, serverInfo, startServer } from "./tools";
+import {
+  check,
+  countIdentities,
+  measureCli,
+  measureImporter,
+  measureNode,
+  Measured,
+  RAW_SEED,
+  serverInfo,
+  startServer,
+} from "./tools";
 
 type Tool = SeedTool;
 
-const LABEL: Record<Variant, string> = { plain: "no password", hashed: "bcrypt-hashed passwords", plaintext: "plaintext passwords" };
+const LABEL: Record<Variant, string> = {
+  plain: "no password",
+  hashed: "bcrypt-hashed passwords",
+  plaintext: "plaintext passwords",
+};
 
 interface Case {
   /** Without the server (rows prefix it). */
@@ -42,12 +56,23 @@ function batchSizeOf(server: string, variant: Variant): number {
 
 function cases(config: Config): Case[] {
   const { n } = config;
-  const inputs = (count: number, variant: Variant, batchSize: number) => writeInputs(config.workDir, count, variant, batchSize);
+  const inputs = (count: number, variant: Variant, batchSize: number) =>
+    writeInputs(config.workDir, count, variant, batchSize);
   return config.servers.flatMap((server) => {
     const list: Case[] = config.backends.flatMap((backend) =>
       config.variants.map((variant) => {
         const batchSize = batchSizeOf(server, variant);
-        return { id: `seed.${variant}.${backend}`, scenario: `a. seed ${n.toLocaleString("en")} (${LABEL[variant]})`, server, backend, variant, n, inputs: inputs(n, variant, batchSize), batchSize, delayMs: 0 };
+        return {
+          id: `seed.${variant}.${backend}`,
+          scenario: `a. seed ${n.toLocaleString("en")} (${LABEL[variant]})`,
+          server,
+          backend,
+          variant,
+          n,
+          inputs: inputs(n, variant, batchSize),
+          batchSize,
+          delayMs: 0,
+        };
       }),
     );
     if (config.wanMs > 0) {
@@ -72,20 +97,32 @@ function cases(config: Config): Case[] {
 
 async function runTool(config: Config, c: Case, tool: Tool): Promise<Measured> {
   const server = await startServer(c.backend, c.server);
-  const proxy = c.delayMs > 0 ? await startProxy({ target: server.kratos.adminUrl, faults: { delayMs: c.delayMs } }) : undefined;
+  const proxy =
+    c.delayMs > 0 ? await startProxy({ target: server.kratos.adminUrl, faults: { delayMs: c.delayMs } }) : undefined;
   try {
     const url = proxy?.url ?? server.kratos.adminUrl;
     let measured: Measured;
     if (tool === "ours") {
-      measured = await measureCli(["apply", c.inputs.manifest], url, { server, nodeFlags: config.profileFlags(c.server, c.id) });
-      check(measured, "ory-reconcile apply", (r) => r.code === 0 && r.stdout.includes(`Apply complete: ${c.n} created`));
+      measured = await measureCli(["apply", c.inputs.manifest], url, {
+        server,
+        nodeFlags: config.profileFlags(c.server, c.id),
+      });
+      check(
+        measured,
+        "ory-reconcile apply",
+        (r) => r.code === 0 && r.stdout.includes(`Apply complete: ${c.n} created`),
+      );
     } else if (tool === "importer") {
       measured = check(await measureImporter(c.inputs.importFile, url, { server }), "kratos import identities");
     } else {
-      measured = check(await measureNode(RAW_SEED, [url, c.inputs.batchesFile, String(BATCHES_IN_FLIGHT)], { server }), "raw seed");
+      measured = check(
+        await measureNode(RAW_SEED, [url, c.inputs.batchesFile, String(BATCHES_IN_FLIGHT)], { server }),
+        "raw seed",
+      );
     }
     const { identities } = await countIdentities(server.kratos.adminUrl);
-    if (identities !== c.n) throw new Error(`${tool} on ${c.server}/${c.id}: ${identities} identities on the server, expected ${c.n}`);
+    if (identities !== c.n)
+      throw new Error(`${tool} on ${c.server}/${c.id}: ${identities} identities on the server, expected ${c.n}`);
     return measured;
   } finally {
     await proxy?.stop();
@@ -114,18 +151,75 @@ export async function seedScenario(config: Config, log: Log): Promise<Row[]> {
     const { id, scenario, server, backend } = c;
     const has = (...tools: Tool[]) => tools.every((tool) => config.seedTools.includes(tool));
     return [
-      has("ours") && row({ id: `${id}.ours`, server, scenario, backend, measure: "ory-reconcile apply", unit: "s", values: wall("ours"), limit: limitOf(get("ours")) }),
-      has("importer") && row({ id: `${id}.importer`, server, scenario, backend, measure: "kratos import identities (1 POST each)", unit: "s", values: wall("importer"), limit: limitOf(get("importer")) }),
-      has("raw") && row({ id: `${id}.raw`, server, scenario, backend, measure: `raw batches (PATCH ×${c.batchSize}, ${BATCHES_IN_FLIGHT} in flight, fetch)`, unit: "s", values: wall("raw"), limit: limitOf(get("raw")) }),
-      has("importer", "ours") && row({ id: `${id}.importer-vs-ours`, server, scenario, backend, measure: "speed-up over the importer", unit: "x", values: ratios(wall("importer"), wall("ours")), goal: { text: ">= 10×", ok: (m) => m >= 10 } }),
-      has("ours", "raw") && row({ id: `${id}.ours-vs-raw`, server, scenario, backend, measure: "ory-reconcile / raw baseline", unit: "x", values: ratios(wall("ours"), wall("raw")), goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 } }),
+      has("ours") &&
+        row({
+          id: `${id}.ours`,
+          server,
+          scenario,
+          backend,
+          measure: "ory-reconcile apply",
+          unit: "s",
+          values: wall("ours"),
+          limit: limitOf(get("ours")),
+        }),
+      has("importer") &&
+        row({
+          id: `${id}.importer`,
+          server,
+          scenario,
+          backend,
+          measure: "kratos import identities (1 POST each)",
+          unit: "s",
+          values: wall("importer"),
+          limit: limitOf(get("importer")),
+        }),
+      has("raw") &&
+        row({
+          id: `${id}.raw`,
+          server,
+          scenario,
+          backend,
+          measure: `raw batches (PATCH ×${c.batchSize}, ${BATCHES_IN_FLIGHT} in flight, fetch)`,
+          unit: "s",
+          values: wall("raw"),
+          limit: limitOf(get("raw")),
+        }),
+      has("importer", "ours") &&
+        row({
+          id: `${id}.importer-vs-ours`,
+          server,
+          scenario,
+          backend,
+          measure: "speed-up over the importer",
+          unit: "x",
+          values: ratios(wall("importer"), wall("ours")),
+          goal: { text: ">= 10×", ok: (m) => m >= 10 },
+        }),
+      has("ours", "raw") &&
+        row({
+          id: `${id}.ours-vs-raw`,
+          server,
+          scenario,
+          backend,
+          measure: "ory-reconcile / raw baseline",
+          unit: "x",
+          values: ratios(wall("ours"), wall("raw")),
+          goal: { text: "<= 1.2×", ok: (m) => m <= 1.2 },
+        }),
     ].filter((r): r is Row => r !== false);
   });
 }
 
-export function seedRowIds(config: Pick<Config, "backends" | "wanMs" | "servers" | "variants" | "seedTools">): string[] {
+export function seedRowIds(
+  config: Pick<Config, "backends" | "wanMs" | "servers" | "variants" | "seedTools">,
+): string[] {
   const prefixes = config.backends.flatMap((backend) => config.variants.map((variant) => `seed.${variant}.${backend}`));
   if (config.wanMs > 0) prefixes.push(`seed-wan.plain.${config.backends[0]}`);
-  const measures = [...config.seedTools, ...(["importer-vs-ours", "ours-vs-raw"] as const).filter((m) => m.split("-vs-").every((tool) => config.seedTools.includes(tool as SeedTool)))];
+  const measures = [
+    ...config.seedTools,
+    ...(["importer-vs-ours", "ours-vs-raw"] as const).filter((m) =>
+      m.split("-vs-").every((tool) => config.seedTools.includes(tool as SeedTool)),
+    ),
+  ];
   return config.servers.flatMap((server) => prefixes.flatMap((p) => measures.map((m) => `${server}/${p}.${m}`)));
 }

@@ -46,7 +46,10 @@ async function main(): Promise<void> {
     const kratos = await startServer("sqlite", server, { PROFILING: "cpu" });
     let seeded;
     try {
-      seeded = check(await measureNode(RAW_SEED, [kratos.kratos.adminUrl, inputs.batchesFile, inFlight], { server: kratos }), "raw seed");
+      seeded = check(
+        await measureNode(RAW_SEED, [kratos.kratos.adminUrl, inputs.batchesFile, inFlight], { server: kratos }),
+        "raw seed",
+      );
       const { identities } = await countIdentities(kratos.kratos.adminUrl, info.capabilities.pageSizeMax);
       if (identities !== n) throw new Error(`${identities} identities on the server, expected ${n}`);
     } finally {
@@ -63,8 +66,15 @@ async function main(): Promise<void> {
       `Kratos ${server} (${info.version}), ${n} identities (${variant}), batches of ${batchSize}, ${inFlight} in flight: ` +
         `wall ${(seeded.wallMs / 1000).toFixed(2)} s, Kratos CPU ${(kratosCpu / 1000).toFixed(2)} s = ${(kratosCpu / n).toFixed(2)} ms per identity\nprofile: ${kept}\n\n`,
     );
-    const top = execFileSync("go", ["tool", "pprof", "-top", `-nodecount=${args.get("top") ?? 40}`, info.bin, kept], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    const cum = execFileSync("go", ["tool", "pprof", "-top", "-cum", `-nodecount=${args.get("top") ?? 40}`, info.bin, kept], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const top = execFileSync("go", ["tool", "pprof", "-top", `-nodecount=${args.get("top") ?? 40}`, info.bin, kept], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const cum = execFileSync(
+      "go",
+      ["tool", "pprof", "-top", "-cum", `-nodecount=${args.get("top") ?? 40}`, info.bin, kept],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    );
     process.stdout.write(`${top}\n--- by cumulative time ---\n${cum}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -72,6 +82,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`server-profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `server-profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

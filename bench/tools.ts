@@ -2,7 +2,17 @@
 // (so every tool pays its own start-up), with wall time, the child's CPU and max RSS (bench/usage.js), and the
 // server's CPU time over the same interval (Kratos' process, and PostgreSQL's when it is the backend).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { kratosBin, startKratos, Kratos } from "../src/dev/kratos";
@@ -62,7 +72,8 @@ export function serverInfo(server: string): ServerInfo {
   const known = infos.get(server);
   if (known) return known;
   const bin = kratosBin(server);
-  if (!existsSync(bin)) throw new Error(`no Kratos ${server} binary at ${bin}: run scripts/install-tools.sh kratos kratos-sources`);
+  if (!existsSync(bin))
+    throw new Error(`no Kratos ${server} binary at ${bin}: run scripts/install-tools.sh kratos kratos-sources`);
   const version = execFileSync(bin, ["version"], { encoding: "utf8" }).match(/v\d+\.\d+\.\d+\S*/)?.[0] ?? "unknown";
   const info = { server, bin, version, capabilities: kratosCapabilities(version) };
   infos.set(server, info);
@@ -86,7 +97,9 @@ function procCpuMs(pid: number, children = false): number | undefined {
 }
 
 function postmasterPid(): number | undefined {
-  const dir = process.env.ORY_RECONCILE_PG_DIR ?? join(process.env.TMPDIR ?? "/tmp", `ory-reconcile-postgres-${process.getuid?.() ?? 0}`);
+  const dir =
+    process.env.ORY_RECONCILE_PG_DIR ??
+    join(process.env.TMPDIR ?? "/tmp", `ory-reconcile-postgres-${process.getuid?.() ?? 0}`);
   try {
     return Number(readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
   } catch {
@@ -124,14 +137,19 @@ export interface Server {
 }
 
 export async function startServer(backend: Backend, server: string, env: Record<string, string> = {}): Promise<Server> {
-  const saved = Object.fromEntries(["KRATOS_DSN_BACKEND", ...Object.keys(env)].map((name) => [name, process.env[name]]));
+  const saved = Object.fromEntries(
+    ["KRATOS_DSN_BACKEND", ...Object.keys(env)].map((name) => [name, process.env[name]]),
+  );
   Object.assign(process.env, env, { KRATOS_DSN_BACKEND: backend });
   try {
     const kratos = await startKratos({ server });
     return {
       kratos,
       backend,
-      cpu: () => ({ kratos: kratos.pid ? procCpuMs(kratos.pid) : undefined, db: backend === "postgres" ? postgresCpuMs() : undefined }),
+      cpu: () => ({
+        kratos: kratos.pid ? procCpuMs(kratos.pid) : undefined,
+        db: backend === "postgres" ? postgresCpuMs() : undefined,
+      }),
     };
   } finally {
     for (const [name, value] of Object.entries(saved)) {
@@ -160,7 +178,13 @@ export async function measure(command: string, args: string[], options: RunOptio
   const traceFile = join(dir, "trace.jsonl");
   const out = openSync(outFile, "w");
   const err = openSync(errFile, "w");
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", BENCH_USAGE_FILE: usageFile, ...(options.trace ? { BENCH_TRACE_FILE: traceFile } : {}), ...options.env };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    BENCH_USAGE_FILE: usageFile,
+    ...(options.trace ? { BENCH_TRACE_FILE: traceFile } : {}),
+    ...options.env,
+  };
   const before = options.server?.cpu();
   const started = process.hrtime.bigint();
   const spawnedAt = performance.timeOrigin + performance.now();
@@ -177,14 +201,22 @@ export async function measure(command: string, args: string[], options: RunOptio
   const after = options.server?.cpu();
   closeSync(out);
   closeSync(err);
-  const result: Measured = { code, stdout: readFileSync(outFile, "utf8"), stderr: readFileSync(errFile, "utf8"), wallMs };
+  const result: Measured = {
+    code,
+    stdout: readFileSync(outFile, "utf8"),
+    stderr: readFileSync(errFile, "utf8"),
+    wallMs,
+  };
   if (existsSync(usageFile)) {
     const usage = JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKb: number; userMs: number; systemMs: number };
     result.clientCpuMs = usage.userMs + usage.systemMs;
     result.maxRssKb = usage.maxRssKb;
   }
   if (options.trace && existsSync(traceFile)) {
-    const events = readFileSync(traceFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as TraceEvent);
+    const events = readFileSync(traceFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TraceEvent);
     result.trace = { spawnedAt, events };
   }
   if (before?.kratos !== undefined && after?.kratos !== undefined) result.kratosCpuMs = after.kratos - before.kratos;
@@ -205,19 +237,36 @@ export function measureCli(args: string[], adminUrl: string, options: RunOptions
 }
 
 /** `kratos import identities <file> -e <admin url>` of the server's own binary: its importer, one POST per identity. */
-export function measureImporter(file: string, adminUrl: string, options: RunOptions & { server: Server }): Promise<Measured> {
-  return measure(kratosBin(options.server.kratos.server), ["import", "identities", file, "-e", adminUrl, "-q"], options);
+export function measureImporter(
+  file: string,
+  adminUrl: string,
+  options: RunOptions & { server: Server },
+): Promise<Measured> {
+  return measure(
+    kratosBin(options.server.kratos.server),
+    ["import", "identities", file, "-e", adminUrl, "-q"],
+    options,
+  );
 }
 
-export function check(result: Measured, what: string, expect: (r: Measured) => boolean = (r) => r.code === 0): Measured {
+export function check(
+  result: Measured,
+  what: string,
+  expect: (r: Measured) => boolean = (r) => r.code === 0,
+): Measured {
   if (!expect(result)) {
-    throw new Error(`${what} failed (exit ${result.code}):\n${result.stderr.slice(-3000)}\n${result.stdout.slice(-2000)}`);
+    throw new Error(
+      `${what} failed (exit ${result.code}):\n${result.stderr.slice(-3000)}\n${result.stdout.slice(-2000)}`,
+    );
   }
   return result;
 }
 
 /** Identities on the server, counted with the raw lister (outside any timing). */
-export async function countIdentities(adminUrl: string, pageSize = 1000): Promise<{ identities: number; pages: number }> {
+export async function countIdentities(
+  adminUrl: string,
+  pageSize = 1000,
+): Promise<{ identities: number; pages: number }> {
   const listed = check(await measureNode(RAW_LIST, [adminUrl, String(pageSize)]), "raw list");
   const [identities, pages] = listed.stdout.trim().split(" ").map(Number);
   return { identities, pages };

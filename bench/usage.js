@@ -8,6 +8,13 @@ const file = process.env.BENCH_USAGE_FILE;
 if (file) {
   process.once("exit", () => {
     const usage = process.resourceUsage();
-    writeFileSync(file, JSON.stringify({ maxRssKb: usage.maxRSS, userMs: usage.userCPUTime / 1000, systemMs: usage.systemCPUTime / 1000 }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        maxRssKb: usage.maxRSS,
+        userMs: usage.userCPUTime / 1000,
+        systemMs: usage.systemCPUTime / 1000,
+      }),
+    );
   });
 }

@@ -14,7 +14,11 @@ async function main() {
   const worker = async () => {
     while (next < batches.length) {
       const body = batches[next++];
-      const response = await fetch(`${adminUrl}/admin/identities`, { method: "PATCH", headers: { "content-type": "application/json" }, body });
+      const response = await fetch(`${adminUrl}/admin/identities`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       const answer = await response.json();
       if (!response.ok) throw new Error(`HTTP ${response.status}: ${JSON.stringify(answer).slice(0, 500)}`);
       created += answer.identities.filter((item) => item.action === "create").length;

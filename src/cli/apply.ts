@@ -40,7 +40,9 @@ export interface ApplyFlags {
 /** The plan saved by `plan --out`, checked before anything is sent: a file that holds no such plan is refused. */
 function readSavedPlan(path: string): JsonPlan {
   const hint = "create it with `ory-reconcile plan <paths> --out plan.json`";
-  const text = onDisk(`read the saved plan ${path}`, () => readFileSync(path, "utf8"), { ENOENT: `check the path, or ${hint}` });
+  const text = onDisk(`read the saved plan ${path}`, () => readFileSync(path, "utf8"), {
+    ENOENT: `check the path, or ${hint}`,
+  });
   const saved = parseSavedPlan(text);
   if (saved.ok) return saved.plan;
   const what = saved.kind === "notJson" ? `is not JSON (${saved.problem})` : `is not a plan to apply: ${saved.problem}`;
@@ -54,7 +56,15 @@ function readSavedPlan(path: string): JsonPlan {
 export function outcomeCounts(outcomes: Outcome[]): Record<string, number> {
   const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
   const left: Record<string, number> = count("not_attempted") > 0 ? { not_attempted: count("not_attempted") } : {};
-  return { created: count("created"), present: count("present"), updated: count("configured"), adopted: count("adopted"), deleted: count("deleted"), failed: count("failed"), ...left };
+  return {
+    created: count("created"),
+    present: count("present"),
+    updated: count("configured"),
+    adopted: count("adopted"),
+    deleted: count("deleted"),
+    failed: count("failed"),
+    ...left,
+  };
 }
 
 export function summarize(outcomes: Outcome[]): string {
@@ -92,22 +102,36 @@ async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): P
   }
 }
 
-export async function applyCommand(flags: ApplyFlags, stdout: NodeJS.WritableStream, stderr: NodeJS.WriteStream, color: boolean): Promise<number> {
+export async function applyCommand(
+  flags: ApplyFlags,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WriteStream,
+  color: boolean,
+): Promise<number> {
   const saved = flags.plan ? readSavedPlan(flags.plan) : undefined;
   if (flags.recoveryOut) checkRecoveryOut(flags.recoveryOut);
   const sets = loadOrFail(flags.paths, flags.vars);
   const admin = connect(flags);
   // A saved plan made with --show-unmanaged listed the live state: read it the same way, so that it compares.
-  const { plan } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true, listAll: saved?.unmanaged !== undefined });
+  const { plan } = await planSets(sets, admin, {
+    prune: flags.prune,
+    adopt: flags.adopt === true,
+    listAll: saved?.unmanaged !== undefined,
+  });
   const json = toJsonPlan(plan);
   if (plan.issues.length > 0) {
-    if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
+    if (flags.output === "text" && !style.quiet)
+      stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
     throw new UserError(`the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
   }
   if (saved) {
     const reasons = stalePlanReasons(saved, json);
     if (reasons.length > 0) {
-      throw new UserError(`the saved plan ${flags.plan} is stale; nothing was written`, reasons.map((message) => ({ message })), "run `ory-reconcile plan --out` again and review it");
+      throw new UserError(
+        `the saved plan ${flags.plan} is stale; nothing was written`,
+        reasons.map((message) => ({ message })),
+        "run `ory-reconcile plan --out` again and review it",
+      );
     }
   }
   return writePlan(plan, json, admin, flags, { stdout, stderr, color, verb: "apply" });
@@ -135,11 +159,15 @@ export async function writePlan(
   plan: Plan,
   json: JsonPlan,
   admin: OryAdmin,
-  flags: Pick<ApplyFlags, "concurrency" | "maxDeletes" | "prehashPasswords" | "bcryptCost" | "recoveryOut" | "output" | "verbose">,
+  flags: Pick<
+    ApplyFlags,
+    "concurrency" | "maxDeletes" | "prehashPasswords" | "bcryptCost" | "recoveryOut" | "output" | "verbose"
+  >,
   io: WriteIo,
 ): Promise<number> {
   const { stdout, stderr, color } = io;
-  if (flags.output === "text" && !style.quiet) stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
+  if (flags.output === "text" && !style.quiet)
+    stdout.write(renderPlan(json, { color, verbose: flags.verbose === true }));
   // --quiet: no plan and no progress, only failures and the summary line.
   const bar = style.quiet ? { tick: () => undefined, end: () => undefined } : progress(stderr, io.verb);
   let result;
@@ -162,7 +190,17 @@ export async function writePlan(
   const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
   if (flags.output === "json") {
     const recoveries = unissued.length > 0 ? { recovery_errors: redactStrings(unissued) } : {};
-    const text = JSON.stringify({ plan: json, outcomes: redactStrings(result.outcomes), summary: outcomeCounts(result.outcomes), failed: result.failed, ...recoveries }, null, 2);
+    const text = JSON.stringify(
+      {
+        plan: json,
+        outcomes: redactStrings(result.outcomes),
+        summary: outcomeCounts(result.outcomes),
+        failed: result.failed,
+        ...recoveries,
+      },
+      null,
+      2,
+    );
     stdout.write(restoreExactIntegers(text) + "\n");
   } else {
     for (const line of failureLines(result)) stdout.write(printable(redactText(line)) + "\n");

@@ -45,7 +45,11 @@ export function onDisk<T>(what: string, operation: () => T, hints: Partial<Recor
   } catch (error) {
     if (!isFileSystemError(error)) throw error;
     const reason = /^E[A-Z]+: ([^,]*)/.exec(error.message)?.[1] ?? error.message;
-    throw new UserError(`cannot ${what}: ${reason} (${error.code})`, [], hints[error.code] ?? FILE_HINTS[error.code] ?? "check the path");
+    throw new UserError(
+      `cannot ${what}: ${reason} (${error.code})`,
+      [],
+      hints[error.code] ?? FILE_HINTS[error.code] ?? "check the path",
+    );
   }
 }
 
@@ -71,7 +75,9 @@ export function redactText(text: string): string {
 
 /** `value` with `redactText` applied to every string in it (for JSON output). */
 export function redactStrings<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === "string" ? redactText(item) : item)) as T;
+  return JSON.parse(JSON.stringify(value), (_key, item: unknown) =>
+    typeof item === "string" ? redactText(item) : item,
+  ) as T;
 }
 
 /**
@@ -86,8 +92,15 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   // newline or a quote must not slip through as `\n` or `\"`.
   const shown = (text: string) => printable(redactText(text));
   if (error instanceof UserError) {
-    const issues = error.issues.map((i) => ({ ...i, message: shown(i.message), ...(i.hint !== undefined ? { hint: shown(i.hint) } : {}) }));
-    const lines = [`Error: ${shown(error.message)}`, ...issues.map((i) => "  " + formatIssue(i).replace(/\n/g, "\n  "))];
+    const issues = error.issues.map((i) => ({
+      ...i,
+      message: shown(i.message),
+      ...(i.hint !== undefined ? { hint: shown(i.hint) } : {}),
+    }));
+    const lines = [
+      `Error: ${shown(error.message)}`,
+      ...issues.map((i) => "  " + formatIssue(i).replace(/\n/g, "\n  ")),
+    ];
     if (error.hint) lines.push(`  hint: ${shown(error.hint)}`);
     write(redactText(lines.join("\n") + "\n"));
     return 1;
@@ -97,7 +110,11 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   // Errors of the server, the network or the file system are the user's to act on; anything else is a bug of ours.
   if (errorKind(error) === "api" || isFileSystemError(error)) {
     // Every admin API has the identity list: a 404 for it means the URL names something else.
-    const notAdminApi = error instanceof OryApiError && error.status === 404 && error.method === "GET" && error.path === "/admin/identities";
+    const notAdminApi =
+      error instanceof OryApiError &&
+      error.status === 404 &&
+      error.method === "GET" &&
+      error.path === "/admin/identities";
     write(redactText(`Error: ${message}\n${notAdminApi ? `  hint: ${ENDPOINT_HINT}\n` : ""}`));
     return 1;
   }

@@ -19,8 +19,18 @@ export function commandLine(scriptPath: string | undefined, args: string[]): str
  * yargs would print bash's script before it refused the argument, and `>> ~/.config/fish/…` would keep it.
  */
 export function completionShell(args: string[]): { args: string[]; shell: string } | undefined {
-  if (args[0] === "completion" && args[1] !== undefined && !args[1].startsWith("-") && args[1] !== "bash" && args[1] !== "zsh") {
-    throw new UserError(`completion: no script for the shell ${JSON.stringify(args[1])}; bash and zsh are supported`, [], "ory-reconcile completion bash, or ory-reconcile completion zsh");
+  if (
+    args[0] === "completion" &&
+    args[1] !== undefined &&
+    !args[1].startsWith("-") &&
+    args[1] !== "bash" &&
+    args[1] !== "zsh"
+  ) {
+    throw new UserError(
+      `completion: no script for the shell ${JSON.stringify(args[1])}; bash and zsh are supported`,
+      [],
+      "ory-reconcile completion bash, or ory-reconcile completion zsh",
+    );
   }
   if (args[0] !== "completion" || (args[1] !== "bash" && args[1] !== "zsh")) return undefined;
   return { args: [args[0], ...args.slice(2)], shell: `/bin/${args[1]}` };

@@ -9,7 +9,10 @@ export function loadOrFail(paths: string[], vars: Readonly<Record<string, string
   const result = loadManifests(paths, { env: process.env, cwd: process.cwd(), vars });
   if (!result.ok) {
     const n = result.issues.length;
-    throw new UserError(`${n} problem${n === 1 ? "" : "s"} in the manifests; nothing was sent to the server`, result.issues);
+    throw new UserError(
+      `${n} problem${n === 1 ? "" : "s"} in the manifests; nothing was sent to the server`,
+      result.issues,
+    );
   }
   hideSensitive(result.sets);
   return result.sets;
@@ -23,9 +26,18 @@ export function parseVars(given: unknown): Record<string, string> {
     const text = String(item);
     const at = text.indexOf("=");
     const name = at < 0 ? text : text.slice(0, at);
-    if (at < 0) throw new UserError(`--var ${JSON.stringify(text)} has no "=": expected NAME=value`, [], "e.g. --var domain=example.com");
+    if (at < 0)
+      throw new UserError(
+        `--var ${JSON.stringify(text)} has no "=": expected NAME=value`,
+        [],
+        "e.g. --var domain=example.com",
+      );
     if (!VAR_NAME.test(name)) {
-      throw new UserError(`--var ${JSON.stringify(name)}: a variable name starts with a letter or "_" and holds only letters, digits and "_"`, [], "e.g. --var domain=example.com");
+      throw new UserError(
+        `--var ${JSON.stringify(name)}: a variable name starts with a letter or "_" and holds only letters, digits and "_"`,
+        [],
+        "e.g. --var domain=example.com",
+      );
     }
     vars[name] = text.slice(at + 1);
   }

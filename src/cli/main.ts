@@ -14,21 +14,35 @@ import { planCommand } from "./plan";
 import { outputStyle, style } from "./style";
 import { validateCommand } from "./validate";
 
-const endpoint = { type: "string", describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL" } as const;
-const insecureHttp = { type: "boolean", describe: "Allow sending ORY_API_KEY over plain HTTP to a host other than localhost" } as const;
+const endpoint = {
+  type: "string",
+  describe: "Admin API URL (Kratos admin or Ory Network project URL); default $ORY_ADMIN_URL",
+} as const;
+const insecureHttp = {
+  type: "boolean",
+  describe: "Allow sending ORY_API_KEY over plain HTTP to a host other than localhost",
+} as const;
 const output = { choices: ["text", "json"] as const, default: "text" as const, describe: "Output format" };
 const adopt = {
   type: "boolean",
   default: false,
-  describe: "Adopt unmanaged identities whose key matches, in every set (without it only sets with spec.adopt: true adopt; the others report an error)",
+  describe:
+    "Adopt unmanaged identities whose key matches, in every set (without it only sets with spec.adopt: true adopt; the others report an error)",
 } as const;
-const vars = { type: "string", array: true, describe: "Value for ${var:NAME} in manifests (repeatable; wins over $ORY_RECONCILE_VAR_NAME)" } as const;
+const vars = {
+  type: "string",
+  array: true,
+  describe: "Value for ${var:NAME} in manifests (repeatable; wins over $ORY_RECONCILE_VAR_NAME)",
+} as const;
 const planOutput = {
   choices: ["text", "json", "markdown"] as const,
   default: "text" as const,
   describe: "Output format (markdown: a summary table and per-identity details for a pull-request comment)",
 };
-const verbose = { type: "boolean", describe: "List every identity, also each copy of a generate entry (summarized in one line per action otherwise)" } as const;
+const verbose = {
+  type: "boolean",
+  describe: "List every identity, also each copy of a generate entry (summarized in one line per action otherwise)",
+} as const;
 const prune = { type: "boolean", describe: "Delete identities managed by a set that it no longer declares" } as const;
 
 /** A flag that takes a whole number >= min, written in digits (not "", "1e3" or "0x10"). */
@@ -37,7 +51,11 @@ function positiveInt(name: string, min = 0) {
     if (value === undefined) return undefined;
     const n = Number(value);
     if (!/^\d+$/.test(String(value).trim()) || n < min) {
-      throw new UserError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(value)}`, [], `e.g. --${name} ${Math.max(min, 10)}`);
+      throw new UserError(
+        `--${name} must be a whole number >= ${min}, got ${JSON.stringify(value)}`,
+        [],
+        `e.g. --${name} ${Math.max(min, 10)}`,
+      );
     }
     return n;
   };
@@ -48,20 +66,30 @@ function maxDeletes(value: unknown): number | "all" | undefined {
   if (value === undefined || String(value).trim() === "all") return value === undefined ? undefined : "all";
   const n = Number(value);
   if (!/^\d+$/.test(String(value).trim())) {
-    throw new UserError(`--max-deletes must be a whole number >= 0 or "all", got ${JSON.stringify(value)}`, [], "e.g. --max-deletes 50, or --max-deletes all to lift the cap");
+    throw new UserError(
+      `--max-deletes must be a whole number >= 0 or "all", got ${JSON.stringify(value)}`,
+      [],
+      "e.g. --max-deletes 50, or --max-deletes all to lift the cap",
+    );
   }
   return n;
 }
 
 const maxDeletesOption = {
   type: "string",
-  describe: "Refuse before the first write when more deletes are planned (default: 20, or a tenth of what the sets manage when that is more; all: no cap)",
+  describe:
+    "Refuse before the first write when more deletes are planned (default: 20, or a tenth of what the sets manage when that is more; all: no cap)",
 } as const;
 
 function bcryptCost(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 4 || n > 31) throw new UserError(`--bcrypt-cost must be a whole number from 4 to 31, got ${JSON.stringify(value)}`, [], "e.g. --bcrypt-cost 10");
+  if (!Number.isInteger(n) || n < 4 || n > 31)
+    throw new UserError(
+      `--bcrypt-cost must be a whole number from 4 to 31, got ${JSON.stringify(value)}`,
+      [],
+      "e.g. --bcrypt-cost 10",
+    );
   return n;
 }
 
@@ -83,8 +111,11 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(argv)
     .scriptName("ory-reconcile")
     .usage("$0 <command> [options]\n\nDeclarative identity management for Ory Kratos and Ory Network.")
-    .command("validate <paths..>", "Check manifests offline (no network)", (y) => y.positional("paths", { type: "string", array: true, demandOption: true }).option("var", vars), (a) =>
-      run(() => validateCommand(a.paths as string[], process.stdout, parseVars(a.var)))(),
+    .command(
+      "validate <paths..>",
+      "Check manifests offline (no network)",
+      (y) => y.positional("paths", { type: "string", array: true, demandOption: true }).option("var", vars),
+      (a) => run(() => validateCommand(a.paths as string[], process.stdout, parseVars(a.var)))(),
     )
     .command(
       "plan <paths..>",
@@ -96,7 +127,10 @@ export async function main(argv: string[]): Promise<number> {
           .option("insecure-http", insecureHttp)
           .option("output", planOutput)
           .option("verbose", verbose)
-          .option("show-unmanaged", { type: "boolean", describe: "Also show the live identities no set manages (count per schema, the first few)" })
+          .option("show-unmanaged", {
+            type: "boolean",
+            describe: "Also show the live identities no set manages (count per schema, the first few)",
+          })
           .option("out", { type: "string", describe: "Also write the JSON plan to this file (for apply --plan)" })
           .option("detailed-exitcode", { type: "boolean", describe: "Exit 2 when changes are pending, 0 when none" })
           .option("prune", prune)
@@ -105,7 +139,19 @@ export async function main(argv: string[]): Promise<number> {
       (a) =>
         run(() =>
           planCommand(
-            { paths: a.paths as string[], vars: parseVars(a.var), endpoint: a.endpoint, insecureHttp: a["insecure-http"], output: a.output, out: a.out, detailedExitcode: a["detailed-exitcode"], prune: a.prune, adopt: a.adopt, verbose: a.verbose, showUnmanaged: a["show-unmanaged"] },
+            {
+              paths: a.paths as string[],
+              vars: parseVars(a.var),
+              endpoint: a.endpoint,
+              insecureHttp: a["insecure-http"],
+              output: a.output,
+              out: a.out,
+              detailedExitcode: a["detailed-exitcode"],
+              prune: a.prune,
+              adopt: a.adopt,
+              verbose: a.verbose,
+              showUnmanaged: a["show-unmanaged"],
+            },
             process.stdout,
             color,
           ),
@@ -119,14 +165,32 @@ export async function main(argv: string[]): Promise<number> {
           .positional("paths", { type: "string", array: true, demandOption: true })
           .option("endpoint", endpoint)
           .option("insecure-http", insecureHttp)
-          .option("plan", { type: "string", describe: "Apply this saved plan; refused if the live state changed since" })
+          .option("plan", {
+            type: "string",
+            describe: "Apply this saved plan; refused if the live state changed since",
+          })
           .option("prune", prune)
           .option("max-deletes", maxDeletesOption)
-          .option("concurrency", { type: "string", describe: "Parallel writes: single-identity writes (default 8) and create batches (at most 2); 1 sends one request at a time" })
+          .option("concurrency", {
+            type: "string",
+            describe:
+              "Parallel writes: single-identity writes (default 8) and create batches (at most 2); 1 sends one request at a time",
+          })
           .option("adopt", adopt)
-          .option("prehash-passwords", { type: "boolean", describe: "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)" })
-          .option("bcrypt-cost", { type: "string", describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)" })
-          .option("recovery-out", { type: "string", describe: "Write the recovery (invite) links and codes of created identities that declare recovery: to this file (JSON, mode 0600)" })
+          .option("prehash-passwords", {
+            type: "boolean",
+            describe:
+              "Hash plaintext passwords locally with bcrypt before sending (larger batches; identical passwords share one hash)",
+          })
+          .option("bcrypt-cost", {
+            type: "string",
+            describe: "bcrypt cost for --prehash-passwords, 4..31 (default 10)",
+          })
+          .option("recovery-out", {
+            type: "string",
+            describe:
+              "Write the recovery (invite) links and codes of created identities that declare recovery: to this file (JSON, mode 0600)",
+          })
           .option("output", output)
           .option("verbose", verbose)
           .option("var", vars),
@@ -164,11 +228,26 @@ export async function main(argv: string[]): Promise<number> {
           .option("insecure-http", insecureHttp)
           .option("set", { type: "string", array: true, describe: "Only identities managed by this set (repeatable)" })
           .option("key", { type: "string", default: "traits.email", describe: "Key path of the exported sets" })
-          .option("unmanaged-set", { type: "string", default: "imported", describe: "Set name for identities no set manages" })
+          .option("unmanaged-set", {
+            type: "string",
+            default: "imported",
+            describe: "Set name for identities no set manages",
+          })
           .option("out", { type: "string", describe: "Directory for <set>.yaml files (default: stdout)" }),
       (a) =>
         run(() =>
-          exportCommand({ endpoint: a.endpoint, insecureHttp: a["insecure-http"], set: a.set, key: a.key, out: a.out, unmanagedSet: a["unmanaged-set"] }, process.stdout, process.stderr),
+          exportCommand(
+            {
+              endpoint: a.endpoint,
+              insecureHttp: a["insecure-http"],
+              set: a.set,
+              key: a.key,
+              out: a.out,
+              unmanagedSet: a["unmanaged-set"],
+            },
+            process.stdout,
+            process.stderr,
+          ),
         )(),
     )
     .command(
@@ -176,12 +255,21 @@ export async function main(argv: string[]): Promise<number> {
       "Delete every identity the named sets manage, and nothing else (no manifests needed)",
       (y) =>
         y
-          .option("set", { type: "string", array: true, demandOption: true, describe: "A set whose identities are deleted (repeatable)" })
+          .option("set", {
+            type: "string",
+            array: true,
+            demandOption: true,
+            describe: "A set whose identities are deleted (repeatable)",
+          })
           .option("endpoint", endpoint)
           .option("insecure-http", insecureHttp)
           .option("max-deletes", maxDeletesOption)
           .option("concurrency", { type: "string", describe: "Parallel deletes (default 8)" })
-          .option("key", { type: "string", default: "traits.email", describe: "Key path that names each identity in the plan" })
+          .option("key", {
+            type: "string",
+            default: "traits.email",
+            describe: "Key path that names each identity in the plan",
+          })
           .option("output", output),
       (a) =>
         run(() =>
@@ -201,8 +289,14 @@ export async function main(argv: string[]): Promise<number> {
           ),
         )(),
     )
-    .completion("completion", "Print a shell completion script: bash, or zsh with `completion zsh` (default: from $SHELL)")
-    .option("color", { type: "boolean", describe: "Colour the text plan (default: on a terminal, unless NO_COLOR is set); --no-color turns it off" })
+    .completion(
+      "completion",
+      "Print a shell completion script: bash, or zsh with `completion zsh` (default: from $SHELL)",
+    )
+    .option("color", {
+      type: "boolean",
+      describe: "Colour the text plan (default: on a terminal, unless NO_COLOR is set); --no-color turns it off",
+    })
     .option("quiet", { type: "boolean", describe: "Print only errors and the final summary line (CI logs)" })
     .middleware((a) => {
       Object.assign(style, outputStyle({ color: a.color, quiet: a.quiet }, process.env, Boolean(process.stdout.isTTY)));
@@ -240,11 +334,15 @@ function exitAfterFlush(code: number): void {
  */
 function failIfUnfinished(): void {
   const where = connectedTo ? ` at ${connectedTo}` : "";
-  process.stderr.write(`Error: the server${where} closed the connection without answering, and the request can never complete\n  hint: check the endpoint and whatever forwards to it (a proxy, a port-forward): is the server behind it up?\n`);
+  process.stderr.write(
+    `Error: the server${where} closed the connection without answering, and the request can never complete\n  hint: check the endpoint and whatever forwards to it (a proxy, a port-forward): is the server behind it up?\n`,
+  );
   process.exit(1);
 }
 
 if (require.main === module) {
   process.once("beforeExit", failIfUnfinished);
-  main(commandLine(process.argv[1], process.argv.slice(2))).then(exitAfterFlush, (error) => exitAfterFlush(reportError(error, (text) => process.stderr.write(text))));
+  main(commandLine(process.argv[1], process.argv.slice(2))).then(exitAfterFlush, (error) =>
+    exitAfterFlush(reportError(error, (text) => process.stderr.write(text))),
+  );
 }

@@ -32,10 +32,15 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   // The plan's own requests, per rate-limit bucket, and the limits the answers announce: the estimate's base.
   const tally = new RequestTally();
   const admin = connect(flags, tally.record);
-  const { plan, capabilities, unmanaged } = await planSets(sets, admin, { prune: flags.prune, adopt: flags.adopt === true, unmanaged: flags.showUnmanaged === true });
+  const { plan, capabilities, unmanaged } = await planSets(sets, admin, {
+    prune: flags.prune,
+    adopt: flags.adopt === true,
+    unmanaged: flags.showUnmanaged === true,
+  });
   const json = toJsonPlan(plan);
   if (unmanaged) json.unmanaged = unmanaged;
-  const estimate = plan.issues.length === 0 ? estimateApply(plan, capabilities, tally.requests, tally.limits) : undefined;
+  const estimate =
+    plan.issues.length === 0 ? estimateApply(plan, capabilities, tally.requests, tally.limits) : undefined;
   if (estimate) json.estimate = estimate;
   const out = flags.out;
   // Integers the server holds beyond 2^53 are written with their digits (reconcile/core/exact-json.ts).
@@ -43,7 +48,9 @@ export async function planCommand(flags: PlanFlags, stdout: NodeJS.WritableStrea
   if (out) onDisk(`write the plan to ${out}`, () => writePrivateFile(out, jsonText()));
   const verbose = flags.verbose === true;
   const text = () => (style.quiet ? quietPlanText(renderPlan(json)) : renderPlan(json, { color, verbose }));
-  stdout.write(flags.output === "json" ? jsonText() : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : text());
+  stdout.write(
+    flags.output === "json" ? jsonText() : flags.output === "markdown" ? renderMarkdownPlan(json, { verbose }) : text(),
+  );
   if (plan.issues.length > 0) throw new UserError(`the plan has ${plan.issues.length} error(s)`, plan.issues);
   return flags.detailedExitcode && hasChanges(plan.summary) ? 2 : 0;
 }

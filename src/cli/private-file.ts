@@ -30,7 +30,12 @@ export function writePrivateFile(path: string, content: string): void {
 export function safeFileNames(names: ReadonlyArray<string>, extension: string): string[] {
   const taken = new Set<string>();
   return names.map((name) => {
-    const base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100) || "set";
+    const base =
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .slice(0, 100) || "set";
     let candidate = base;
     for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
     taken.add(candidate);

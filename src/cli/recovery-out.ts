@@ -11,11 +11,16 @@ import { writePrivateFile } from "./private-file";
  */
 export function checkRecoveryOut(path: string): void {
   const hint = "name a file in an existing folder you can write to, e.g. --recovery-out invites.json";
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`--recovery-out ${path} is a folder; nothing was sent to the server`, [], hint);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new UserError(`--recovery-out ${path} is a folder; nothing was sent to the server`, [], hint);
   try {
     accessSync(dirname(resolve(path)), constants.W_OK);
   } catch {
-    throw new UserError(`--recovery-out ${path}: its folder does not exist or is not writable; nothing was sent to the server`, [], hint);
+    throw new UserError(
+      `--recovery-out ${path}: its folder does not exist or is not writable; nothing was sent to the server`,
+      [],
+      hint,
+    );
   }
 }
 
@@ -24,7 +29,11 @@ export function checkRecoveryOut(path: string): void {
  * 0600, through a temporary file renamed over it. Nothing is written when no link was issued (a re-run that creates
  * nobody keeps the file of the run before). Tells `log` how many were written, never what.
  */
-export function writeRecoveryOut(path: string, records: ReadonlyArray<RecoveryRecord>, log: NodeJS.WritableStream): void {
+export function writeRecoveryOut(
+  path: string,
+  records: ReadonlyArray<RecoveryRecord>,
+  log: NodeJS.WritableStream,
+): void {
   const issued = records.filter((r) => r.error === undefined).length;
   if (issued === 0) return;
   onDisk(`write the recovery links to ${path}`, () => writePrivateFile(path, recoveryFile(records)));

@@ -13,7 +13,11 @@ export interface OutputStyle {
  * `--no-color` nor a non-empty `NO_COLOR` (https://no-color.org) says otherwise; `--color` asks for it anyway
  * (the flag wins over the environment).
  */
-export function outputStyle(flags: { color?: boolean; quiet?: boolean }, env: NodeJS.ProcessEnv, isTTY: boolean): OutputStyle {
+export function outputStyle(
+  flags: { color?: boolean; quiet?: boolean },
+  env: NodeJS.ProcessEnv,
+  isTTY: boolean,
+): OutputStyle {
   const color = flags.color ?? (isTTY && !env.NO_COLOR);
   return { color, quiet: flags.quiet === true };
 }

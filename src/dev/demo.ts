@@ -10,7 +10,9 @@ async function demo(paths: string[]): Promise<number> {
   banner("Starting a throwaway Ory Kratos on loopback");
   const kratos = await startKratos();
   process.env.ORY_ADMIN_URL = kratos.adminUrl;
-  process.stdout.write(`Kratos ${kratos.version} is ready: admin API ${kratos.adminUrl}, public API ${kratos.publicUrl}\n`);
+  process.stdout.write(
+    `Kratos ${kratos.version} is ready: admin API ${kratos.adminUrl}, public API ${kratos.publicUrl}\n`,
+  );
   try {
     banner(`ory-reconcile plan ${paths.join(" ")}`);
     const planned = await main(["plan", ...paths, "--detailed-exitcode"]);
@@ -19,11 +21,20 @@ async function demo(paths: string[]): Promise<number> {
     if ((await main(["apply", ...paths])) !== 0) return 1;
     banner("Live identities now (GET /admin/identities)");
     const response = await fetch(`${kratos.adminUrl}/admin/identities?page_size=500`);
-    const live = (await response.json()) as Array<{ id: string; traits: { email?: string }; state: string; metadata_admin?: { ory_reconcile?: { set?: string } } }>;
+    const live = (await response.json()) as Array<{
+      id: string;
+      traits: { email?: string };
+      state: string;
+      metadata_admin?: { ory_reconcile?: { set?: string } };
+    }>;
     const setOf = (i: (typeof live)[number]) => i.metadata_admin?.ory_reconcile?.set ?? "-";
-    live.sort((a, b) => `${setOf(a)} ${a.traits.email}`.localeCompare(`${setOf(b)} ${b.traits.email}`, "en", { numeric: true }));
+    live.sort((a, b) =>
+      `${setOf(a)} ${a.traits.email}`.localeCompare(`${setOf(b)} ${b.traits.email}`, "en", { numeric: true }),
+    );
     for (const identity of live) {
-      process.stdout.write(`  ${identity.id}  ${(identity.traits.email ?? "").padEnd(28)} ${identity.state.padEnd(8)} set=${setOf(identity)}\n`);
+      process.stdout.write(
+        `  ${identity.id}  ${(identity.traits.email ?? "").padEnd(28)} ${identity.state.padEnd(8)} set=${setOf(identity)}\n`,
+      );
     }
     banner(`ory-reconcile plan ${paths.join(" ")} --detailed-exitcode   (again: expect no changes, exit 0)`);
     const again = await main(["plan", ...paths, "--detailed-exitcode"]);

@@ -3,7 +3,9 @@ import { startKratos } from "./kratos";
 
 startKratos({ verbose: process.argv.includes("--verbose") }).then(
   (kratos) => {
-    process.stdout.write(`Kratos ${kratos.version} ready.\n  export ORY_ADMIN_URL=${kratos.adminUrl}\n  public API: ${kratos.publicUrl}\nCtrl-C to stop.\n`);
+    process.stdout.write(
+      `Kratos ${kratos.version} ready.\n  export ORY_ADMIN_URL=${kratos.adminUrl}\n  public API: ${kratos.publicUrl}\nCtrl-C to stop.\n`,
+    );
     const stop = () => kratos.stop().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -2,7 +2,17 @@
 // database, migrations, `kratos serve --dev`, readiness poll, and a clean shutdown that leaves nothing behind.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -138,7 +148,8 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
 /** The default database backend: $KRATOS_DSN_BACKEND, `sqlite` (default) or `postgres`. */
 export function dsnBackend(): "sqlite" | "postgres" {
   const backend = process.env.KRATOS_DSN_BACKEND || "sqlite";
-  if (backend !== "sqlite" && backend !== "postgres") throw new Error(`KRATOS_DSN_BACKEND=${backend}: expected sqlite or postgres`);
+  if (backend !== "sqlite" && backend !== "postgres")
+    throw new Error(`KRATOS_DSN_BACKEND=${backend}: expected sqlite or postgres`);
   return backend;
 }
 
@@ -147,7 +158,10 @@ const POSTGRES_SCRIPT = resolve(__dirname, "..", "..", "scripts", "postgres.sh")
 /** Runs scripts/postgres.sh (it installs PostgreSQL and starts the cluster when needed); returns its last line. */
 function postgres(...args: string[]): string {
   const run = spawnSync("bash", [POSTGRES_SCRIPT, ...args], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`scripts/postgres.sh ${args.join(" ")} failed (${run.error?.message ?? run.status}):\n${run.stderr}`);
+  if (run.status !== 0)
+    throw new Error(
+      `scripts/postgres.sh ${args.join(" ")} failed (${run.error?.message ?? run.status}):\n${run.stderr}`,
+    );
   return run.stdout.trim().split("\n").pop() ?? "";
 }
 
@@ -157,7 +171,8 @@ process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 /** `kratos migrate sql` of the database named by `env.DSN`; throws with the server's output when it fails. */
 function migrate(bin: string, server: string, config: string, env: NodeJS.ProcessEnv): void {
   const run = spawnSync(bin, ["migrate", "sql", "-e", "--yes", "-c", config], { env, encoding: "utf8" });
-  if (run.error) throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${run.error.message}`);
+  if (run.error)
+    throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${run.error.message}`);
   if (run.status !== 0) throw new Error(`kratos migrate failed (${run.status}):\n${run.stderr}`);
 }
 
@@ -172,9 +187,14 @@ function migratedDatabase(bin: string, server: string, config: string): string {
   try {
     stat = statSync(bin);
   } catch (error) {
-    throw new Error(`cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${(error as Error).message}`);
+    throw new Error(
+      `cannot run Kratos ${server} at ${bin} (run scripts/install-tools.sh): ${(error as Error).message}`,
+    );
   }
-  const digest = createHash("sha256").update(`${realpathSync(bin)}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 24);
+  const digest = createHash("sha256")
+    .update(`${realpathSync(bin)}\0${stat.size}\0${stat.mtimeMs}`)
+    .digest("hex")
+    .slice(0, 24);
   const folder = join(cacheDir(), "kratos-db");
   const file = join(folder, `${digest}.sqlite`);
   if (existsSync(file)) return file;
@@ -206,7 +226,9 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
   };
   let dsn: string;
   try {
-    dsn = (options.dsn ?? (database ? postgres("createdb", database) : "sqlite://{dir}/db.sqlite?_fk=true&mode=rwc")).replace("{dir}", dir);
+    dsn = (
+      options.dsn ?? (database ? postgres("createdb", database) : "sqlite://{dir}/db.sqlite?_fk=true&mode=rwc")
+    ).replace("{dir}", dir);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -217,7 +239,8 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
   const env = { ...process.env, DSN: dsn };
 
   try {
-    if (backend === "sqlite") copyFileSync(migratedDatabase(bin, server, join(dir, "kratos.json")), join(dir, "db.sqlite"));
+    if (backend === "sqlite")
+      copyFileSync(migratedDatabase(bin, server, join(dir, "kratos.json")), join(dir, "db.sqlite"));
     else migrate(bin, server, join(dir, "kratos.json"), env);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -254,7 +277,16 @@ export async function startKratos(options: KratosOptions = {}): Promise<Kratos> 
   try {
     await waitReady(`${adminUrl}/admin/health/ready`, child, () => output);
     const version = ((await (await fetch(`${adminUrl}/admin/version`)).json()) as { version: string }).version;
-    return { server, adminUrl, publicUrl: `http://127.0.0.1:${publicPort}`, dir, version, backend, pid: child.pid, stop };
+    return {
+      server,
+      adminUrl,
+      publicUrl: `http://127.0.0.1:${publicPort}`,
+      dir,
+      version,
+      backend,
+      pid: child.pid,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -39,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
   const pulumiCommand = await PulumiCommand.get({ root: cacheDir(), skipVersionCheck: true });
   // Pulumi runs the program and its providers in the directory of `main` (dist/resources/program.js): so does this.
   process.chdir(join(__dirname, "..", "resources"));
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "ory-reconcile", program }, { workDir: root, pulumiCommand, envVars });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, projectName: "ory-reconcile", program },
+    { workDir: root, pulumiCommand, envVars },
+  );
   for (const pair of option("--config")) {
     const at = pair.indexOf("=");
     await stack.setConfig(pair.slice(0, at), { value: pair.slice(at + 1) });

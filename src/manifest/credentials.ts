@@ -9,7 +9,8 @@ import type { Obj } from "./identity";
 function revealed(value: unknown): unknown {
   if (value instanceof Secret) return value.reveal();
   if (Array.isArray(value)) return value.map(revealed);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealed(item)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealed(item)]));
   return value;
 }
 
@@ -41,14 +42,22 @@ export function toRecovery(raw: unknown): RecoveryDecl | undefined {
   return typeof raw.expires_in === "string" ? { method, expires_in: raw.expires_in } : { method };
 }
 
-const NANOSECONDS: Record<string, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const NANOSECONDS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 /** The longest duration the server takes: Go's time.Duration, 2^63-1 ns (2562047h47m16.854775807s). */
 const MAX_NANOSECONDS = 2n ** 63n - 1n;
 
 /** A duration as the schema admits it (`48h`, `1h30m`) in nanoseconds. */
 export function durationNanoseconds(text: string): bigint {
   let total = 0n;
-  for (const [, digits, unit] of text.matchAll(/([0-9]+)(ns|us|ms|s|m|h)/g)) total += BigInt(digits) * NANOSECONDS[unit];
+  for (const [, digits, unit] of text.matchAll(/([0-9]+)(ns|us|ms|s|m|h)/g))
+    total += BigInt(digits) * NANOSECONDS[unit];
   return total;
 }
 
@@ -61,15 +70,24 @@ export function durationNanoseconds(text: string): bigint {
  */
 export function checkRecovery(merged: Obj, path: Path, reporter: Reporter): boolean {
   const raw = merged.recovery;
-  if (!isPlainObject(raw) || typeof raw.expires_in !== "string" || !/^([0-9]+(ns|us|ms|s|m|h))+$/.test(raw.expires_in)) return true;
+  if (!isPlainObject(raw) || typeof raw.expires_in !== "string" || !/^([0-9]+(ns|us|ms|s|m|h))+$/.test(raw.expires_in))
+    return true;
   const at = [...path, "recovery", "expires_in"];
   const nanoseconds = durationNanoseconds(raw.expires_in);
   if (nanoseconds === 0n) {
-    reporter.add(at, `a recovery ${raw.method === "code" ? "code" : "link"} must expire in the future, got "${raw.expires_in}"`, "give a duration above zero (e.g. 48h), or omit expires_in for the server's lifespan");
+    reporter.add(
+      at,
+      `a recovery ${raw.method === "code" ? "code" : "link"} must expire in the future, got "${raw.expires_in}"`,
+      "give a duration above zero (e.g. 48h), or omit expires_in for the server's lifespan",
+    );
     return false;
   }
   if (nanoseconds > MAX_NANOSECONDS) {
-    reporter.add(at, `the server takes durations up to 2562047h47m16s (about 292 years), got "${raw.expires_in}"`, "give a shorter duration (e.g. 720h for 30 days)");
+    reporter.add(
+      at,
+      `the server takes durations up to 2562047h47m16s (about 292 years), got "${raw.expires_in}"`,
+      "give a shorter duration (e.g. 720h for 30 days)",
+    );
     return false;
   }
   return true;

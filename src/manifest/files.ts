@@ -1,5 +1,18 @@
 // The only part of the loader that touches the disk: expanding paths, reading manifests and `${file:…}` targets.
-import { closeSync, constants, Dirent, existsSync, fstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, Stats, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  Dirent,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  Stats,
+  statSync,
+} from "node:fs";
 import { isAbsolute, join, relative as relativePath, resolve, sep } from "node:path";
 import type { Issue } from "../reconcile/core/types";
 import type { Env, FileRefusal, Resolver } from "./interpolate";
@@ -58,7 +71,12 @@ function readManifest(path: string): string | FileRefusal {
  * forever and reading it never end; the file is opened non-blocking and checked again once open, should it be
  * swapped after the check. Throws the file system's error when the file cannot be read at all.
  */
-function readRegularFile(path: string, maxBytes: number, tooLarge: () => FileRefusal, notFileHint: string): string | FileRefusal {
+function readRegularFile(
+  path: string,
+  maxBytes: number,
+  tooLarge: () => FileRefusal,
+  notFileHint: string,
+): string | FileRefusal {
   const kind = statSync(path);
   if (!kind.isFile()) return { refused: `not a regular file (${describeKind(kind)})`, hint: notFileHint };
   if (kind.size > maxBytes) return tooLarge();
@@ -85,7 +103,10 @@ function readOpened(fd: number, opened: Stats, maxBytes: number, tooLarge: () =>
 }
 
 function manifestTooLarge(): FileRefusal {
-  return { refused: `larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`, hint: "split the manifests into several files" };
+  return {
+    refused: `larger than ${MANIFEST_MAX_BYTES / 1024 / 1024} MiB`,
+    hint: "split the manifests into several files",
+  };
 }
 
 /** The *.yaml / *.yml below `dir`; a directory reached again through a symlink (a cycle, or a second link) is scanned once. */
@@ -118,8 +139,19 @@ function compare(a: string, b: string): number {
 
 function readIssue(path: string, error: unknown, cwd: string): Issue {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return makeIssue(undefined, undefined, `no such file or directory: "${path}"`, `check the path (relative paths start at ${cwd})`);
-  return makeIssue(undefined, undefined, `cannot read "${path}": ${code ?? (error as Error).message}`, "check that the file is readable");
+  if (code === "ENOENT")
+    return makeIssue(
+      undefined,
+      undefined,
+      `no such file or directory: "${path}"`,
+      `check the path (relative paths start at ${cwd})`,
+    );
+  return makeIssue(
+    undefined,
+    undefined,
+    `cannot read "${path}": ${code ?? (error as Error).message}`,
+    "check that the file is readable",
+  );
 }
 
 /** The largest file `${file:…}` reads. */
@@ -145,10 +177,18 @@ const FD_PATHS = "/proc/self/fd";
  * the system shows it (/proc/self/fd on Linux), the path the descriptor was opened at must still be below `base`.
  */
 function readBelow(base: string, relative: string): string | FileRefusal | undefined {
-  if (isAbsolute(relative)) return { refused: "absolute paths are not allowed", hint: "give a path relative to the manifest's directory" };
+  if (isAbsolute(relative))
+    return { refused: "absolute paths are not allowed", hint: "give a path relative to the manifest's directory" };
   const lexical = resolve(base, relative);
-  if (!inside(base, lexical)) return { refused: "the path leaves the manifest's directory", hint: "keep the file next to or below the manifest (no ../ out of it)" };
-  const outside: FileRefusal = { refused: "a symlink leads out of the manifest's directory", hint: "copy the file below the manifest's directory instead of linking to it" };
+  if (!inside(base, lexical))
+    return {
+      refused: "the path leaves the manifest's directory",
+      hint: "keep the file next to or below the manifest (no ../ out of it)",
+    };
+  const outside: FileRefusal = {
+    refused: "a symlink leads out of the manifest's directory",
+    hint: "copy the file below the manifest's directory instead of linking to it",
+  };
   let realBase: string;
   let real: string;
   try {
@@ -166,14 +206,23 @@ function readBelow(base: string, relative: string): string | FileRefusal | undef
     fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP" || code === "EMLINK") return { refused: "the file was replaced by a symlink while it was read", hint: "run again; keep the file below the manifest's directory" };
+    if (code === "ELOOP" || code === "EMLINK")
+      return {
+        refused: "the file was replaced by a symlink while it was read",
+        hint: "run again; keep the file below the manifest's directory",
+      };
     if (code === "ENOENT") return undefined;
     throw error;
   }
   try {
     const opened = fstatSync(fd);
-    if (!opened.isFile()) return { refused: `not a regular file (${describeKind(opened)})`, hint: "point to a regular file" };
-    if (opened.nlink > 1) return { refused: `the file has ${opened.nlink} hard links (one may be outside the manifest's directory)`, hint: "copy the file instead of hard-linking it" };
+    if (!opened.isFile())
+      return { refused: `not a regular file (${describeKind(opened)})`, hint: "point to a regular file" };
+    if (opened.nlink > 1)
+      return {
+        refused: `the file has ${opened.nlink} hard links (one may be outside the manifest's directory)`,
+        hint: "copy the file instead of hard-linking it",
+      };
     if (opened.size > FILE_REFERENCE_MAX_BYTES) return tooLarge();
     const at = existsSync(FD_PATHS) ? readlinkSync(`${FD_PATHS}/${fd}`) : real;
     if (!inside(realBase, at)) return outside;
@@ -184,7 +233,10 @@ function readBelow(base: string, relative: string): string | FileRefusal | undef
 }
 
 function tooLarge(): FileRefusal {
-  return { refused: `larger than ${FILE_REFERENCE_MAX_BYTES / 1024} KiB`, hint: "${file:…} is for small values such as a password or a key" };
+  return {
+    refused: `larger than ${FILE_REFERENCE_MAX_BYTES / 1024} KiB`,
+    hint: "${file:…} is for small values such as a password or a key",
+  };
 }
 
 function inside(dir: string, path: string): boolean {

@@ -33,7 +33,12 @@ export interface KeyField {
 /** `spec.key` as written (undefined: the default, `external_id`), parsed; check it with KEY_PATH_PATTERN first. */
 export function parseKeyField(text: string | undefined): KeyField {
   const spec = keySpecOf(text);
-  return { spec, text: keyText(spec), path: spec.kind === "external_id" ? ["external_id"] : ["traits", ...spec.path], defaulted: text === undefined };
+  return {
+    spec,
+    text: keyText(spec),
+    path: spec.kind === "external_id" ? ["external_id"] : ["traits", ...spec.path],
+    defaulted: text === undefined,
+  };
 }
 
 const PASSWORD_KINDS = ["password", "hashed_password", "use_password_migration_hook"] as const;
@@ -102,7 +107,11 @@ export function isImportableHash(hash: string): boolean {
 export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportConflict: boolean): boolean {
   let ok = true;
   if (merged.traits === undefined) {
-    reporter.add([...path, "traits"], 'missing required field "traits"', "add traits: to this identity (or to spec.defaults)");
+    reporter.add(
+      [...path, "traits"],
+      'missing required field "traits"',
+      "add traits: to this identity (or to spec.defaults)",
+    );
     ok = false;
   }
   const kinds = passwordKinds(merged);
@@ -141,7 +150,8 @@ export function checkMerged(merged: Obj, path: Path, reporter: Reporter, reportC
 /** The same provider and subject declared twice: the server would refuse the write (its identifiers are unique). */
 function checkLinks(merged: Obj, path: Path, reporter: Reporter): boolean {
   const credentials = merged.credentials;
-  const providers = isPlainObject(credentials) && isPlainObject(credentials.oidc) ? credentials.oidc.providers : undefined;
+  const providers =
+    isPlainObject(credentials) && isPlainObject(credentials.oidc) ? credentials.oidc.providers : undefined;
   if (!Array.isArray(providers)) return true;
   const seen = new Map<string, number>();
   let ok = true;
@@ -151,7 +161,11 @@ function checkLinks(merged: Obj, path: Path, reporter: Reporter): boolean {
     const first = seen.get(identifier);
     if (first === undefined) seen.set(identifier, i);
     else {
-      reporter.add([...path, "credentials", "oidc", "providers", i], `duplicate OIDC link ${identifier}: also declared at providers[${first}]`, "declare each provider and subject once");
+      reporter.add(
+        [...path, "credentials", "oidc", "providers", i],
+        `duplicate OIDC link ${identifier}: also declared at providers[${first}]`,
+        "declare each provider and subject once",
+      );
       ok = false;
     }
   });
@@ -174,10 +188,18 @@ export function checkKey(identity: Obj, path: Path, key: KeyField, reporter: Rep
     const hint = key.defaulted
       ? "add external_id: to this identity, or set spec.key to a trait, e.g. key: traits.email"
       : `add ${key.text} to this identity, or change spec.key`;
-    reporter.add(where, `missing key field "${key.text}" (spec.key${key.defaulted ? " defaults to external_id" : ""})`, hint);
+    reporter.add(
+      where,
+      `missing key field "${key.text}" (spec.key${key.defaulted ? " defaults to external_id" : ""})`,
+      hint,
+    );
   } else {
     const got = value === "" ? "an empty string" : typeName(value);
-    reporter.add(where, `key field "${key.text}" must be a non-empty string, got ${got}`, "every identity needs a unique string at the set's key");
+    reporter.add(
+      where,
+      `key field "${key.text}" must be a non-empty string, got ${got}`,
+      "every identity needs a unique string at the set's key",
+    );
   }
   return undefined;
 }
@@ -198,7 +220,13 @@ const BODY_FIELDS = [
  * `${env:…}` or `${file:…}`) are recorded; a sensitive key is shown as its label, made from `position` (1-based,
  * the identity's place in its set).
  */
-export function toDesired(identity: Obj, key: string, source: SourcePos | undefined, sensitive: SensitiveTest, position: number): DesiredIdentity {
+export function toDesired(
+  identity: Obj,
+  key: string,
+  source: SourcePos | undefined,
+  sensitive: SensitiveTest,
+  position: number,
+): DesiredIdentity {
   const body: IdentityBody = { traits: identity.traits as JsonObject };
   for (const field of BODY_FIELDS) {
     if (identity[field] !== undefined) (body as unknown as Obj)[field] = identity[field];
@@ -229,8 +257,8 @@ function toPassword(raw: Obj): PasswordDecl {
   const policy = (raw.policy as PasswordPolicy | undefined) ?? "initial";
   // The fingerprint of an `enforce` password is deliberately slow: the engine computes it when it plans.
   return raw.password instanceof Secret
-      ? { kind: "password", value: raw.password, policy }
-      : raw.hashed_password instanceof Secret
-        ? { kind: "hashed_password", value: raw.hashed_password, policy }
-        : { kind: "migration_hook", policy };
+    ? { kind: "password", value: raw.password, policy }
+    : raw.hashed_password instanceof Secret
+      ? { kind: "hashed_password", value: raw.hashed_password, policy }
+      : { kind: "migration_hook", policy };
 }

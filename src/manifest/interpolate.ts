@@ -51,7 +51,10 @@ const LITERAL_HINT = "write $${ for a literal ${";
 /** A copy of `value` with every string resolved. */
 export function interpolate(value: unknown, path: Path, ctx: InterpolateContext): unknown {
   if (typeof value === "string") {
-    const resolved = ctx.resolver && value.includes("${") ? resolveString(value, path, ctx, ctx.resolver) : { text: value, sensitive: false };
+    const resolved =
+      ctx.resolver && value.includes("${")
+        ? resolveString(value, path, ctx, ctx.resolver)
+        : { text: value, sensitive: false };
     if (resolved.sensitive) {
       ctx.sensitive?.add(resolved.text);
       const reason = ctx.publicReason?.(path);
@@ -68,7 +71,12 @@ export function interpolate(value: unknown, path: Path, ctx: InterpolateContext)
   return value;
 }
 
-function resolveString(text: string, path: Path, ctx: InterpolateContext, resolver: Resolver): { text: string; sensitive: boolean } {
+function resolveString(
+  text: string,
+  path: Path,
+  ctx: InterpolateContext,
+  resolver: Resolver,
+): { text: string; sensitive: boolean } {
   let sensitive = false;
   const resolved = text.replace(REFERENCE, (match: string, inner: string | undefined) => {
     if (match === "$${") return "${";
@@ -90,14 +98,22 @@ function resolveString(text: string, path: Path, ctx: InterpolateContext, resolv
       const content = resolver.readFile(dirname(ctx.file), file[1]);
       if (content === undefined || typeof content !== "string") {
         const refusal = content ?? { refused: "no such file", hint: "create the file or fix the path" };
-        ctx.reporter.add(path, `cannot read \${file:${file[1]}}: ${refusal.refused}`, `${refusal.hint}; \${file:…} reads regular files below the manifest's directory`);
+        ctx.reporter.add(
+          path,
+          `cannot read \${file:${file[1]}}: ${refusal.refused}`,
+          `${refusal.hint}; \${file:…} reads regular files below the manifest's directory`,
+        );
         return match;
       }
       sensitive = true;
       return content.replace(/\r?\n$/, "");
     }
     const shown = ctx.isSecret(path) ? SENSITIVE : `"${match}"`;
-    ctx.reporter.add(path, `unknown reference ${shown}`, `use \${env:NAME}, \${file:relative/path} or \${var:NAME}; ${LITERAL_HINT}`);
+    ctx.reporter.add(
+      path,
+      `unknown reference ${shown}`,
+      `use \${env:NAME}, \${file:relative/path} or \${var:NAME}; ${LITERAL_HINT}`,
+    );
     return match;
   });
   return { text: resolved, sensitive };
@@ -106,18 +122,27 @@ function resolveString(text: string, path: Path, ctx: InterpolateContext, resolv
 /** The variable's value; undefined (reported) when it may not be read or is not set. */
 function readEnv(name: string, path: Path, ctx: InterpolateContext, resolver: Resolver): string | undefined {
   if (UNREADABLE_ENV.includes(name)) {
-    ctx.reporter.add(path, `\${env:${name}} is not allowed: ${name} is ory-reconcile's own credential and is never read into a manifest`, "remove this reference (the tool sends the API key to the server itself)");
+    ctx.reporter.add(
+      path,
+      `\${env:${name}} is not allowed: ${name} is ory-reconcile's own credential and is never read into a manifest`,
+      "remove this reference (the tool sends the API key to the server itself)",
+    );
     return undefined;
   }
   const found = resolver.env[name];
-  if (found === undefined) ctx.reporter.add(path, `environment variable ${name} is not set`, `set ${name} before running, or ${LITERAL_HINT}`);
+  if (found === undefined)
+    ctx.reporter.add(path, `environment variable ${name} is not set`, `set ${name} before running, or ${LITERAL_HINT}`);
   return found;
 }
 
 function readVar(name: string, match: string, path: Path, ctx: InterpolateContext, resolver: Resolver): string {
   const found = resolver.vars?.[name] ?? resolver.env[VAR_ENV_PREFIX + name];
   if (found === undefined) {
-    ctx.reporter.add(path, `variable ${name} is not set`, `pass --var ${name}=value, or set the environment variable ${VAR_ENV_PREFIX}${name}`);
+    ctx.reporter.add(
+      path,
+      `variable ${name} is not set`,
+      `pass --var ${name}=value, or set the environment variable ${VAR_ENV_PREFIX}${name}`,
+    );
   }
   return found ?? match;
 }

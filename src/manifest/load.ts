@@ -44,7 +44,14 @@ export function parseManifests(files: readonly SourceFile[], resolver: Resolver)
         const first = names.get(name);
         const where = first ? formatPos(first) : "another manifest";
         const message = `duplicate set name "${name}": also declared at ${where}`;
-        issues.push(makeIssue(pos, ["metadata", "name"], message, "set names must be unique across all manifests: rename one of them"));
+        issues.push(
+          makeIssue(
+            pos,
+            ["metadata", "name"],
+            message,
+            "set names must be unique across all manifests: rename one of them",
+          ),
+        );
       } else {
         names.set(name, pos);
       }
@@ -87,7 +94,15 @@ export interface IdentityOptions extends ObjectOptions {
 export function parseIdentityObject(obj: unknown, options: IdentityOptions = {}): IdentityResult {
   const resolver = diskResolver(options.cwd ?? process.cwd(), options.env ?? process.env, options.vars);
   const { key, set, base, references } = options;
-  return parseIdentityValue(obj, { file: options.file ?? "<identity>", locate: noPositions, resolver, references, key, set, base });
+  return parseIdentityValue(obj, {
+    file: options.file ?? "<identity>",
+    locate: noPositions,
+    resolver,
+    references,
+    key,
+    set,
+    base,
+  });
 }
 
 /** The issues of one identity; empty when it is valid. */

@@ -29,7 +29,11 @@ export interface ParseContext {
 export function parseSetValue(value: unknown, ctx: ParseContext): { set?: DesiredSet; issues: Issue[] } {
   const reporter = new Reporter(ctx.locate);
   if (!isPlainObject(value)) {
-    reporter.add([], `expected a mapping with apiVersion, kind, metadata and spec, got ${typeName(value)}`, "each YAML document must be one IdentitySet");
+    reporter.add(
+      [],
+      `expected a mapping with apiVersion, kind, metadata and spec, got ${typeName(value)}`,
+      "each YAML document must be one IdentitySet",
+    );
     return { issues: reporter.issues };
   }
   if (!checkHeader(value, reporter)) return { issues: reporter.issues };
@@ -61,12 +65,17 @@ export function parseIdentityValue(value: unknown, ctx: IdentityContext): Identi
   const isSecret = (path: Path) => isSecretAt(path, base.length);
   const sensitive = new Set<string>();
   const resolved = resolve(value, base, ctx, reporter, isSecret, sensitive) as Obj;
-  if (!validateIdentitySchema(resolved, base, reporter)) return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
+  if (!validateIdentitySchema(resolved, base, reporter))
+    return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
   const ownOk = checkOwn(resolved, base, reporter);
   const valid = checkMerged(resolved, base, reporter, ownOk);
   const keyValue = valid ? checkKey(resolved, base, key, reporter) : undefined;
-  if (reporter.issues.length > 0 || keyValue === undefined) return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
-  return { ok: true, identity: deepFreeze(toDesired(resolved, keyValue, ctx.locate(base), sensitiveTest(sensitive), 1)) };
+  if (reporter.issues.length > 0 || keyValue === undefined)
+    return { ok: false, issues: withoutSensitive(reporter.issues, sensitive) };
+  return {
+    ok: true,
+    identity: deepFreeze(toDesired(resolved, keyValue, ctx.locate(base), sensitiveTest(sensitive), 1)),
+  };
 }
 
 function checkHeader(doc: Obj, reporter: Reporter): boolean {
@@ -94,7 +103,9 @@ function checkHeader(doc: Obj, reporter: Reporter): boolean {
  * since the copies' messages hold it with the copy number filled in.
  */
 function withoutSensitive(issues: Issue[], sensitive: ReadonlySet<string>): Issue[] {
-  const hidden = hidingOrder([...sensitive].flatMap((value) => value.split("{{i}}")).map((value) => ({ value, shown: SENSITIVE })));
+  const hidden = hidingOrder(
+    [...sensitive].flatMap((value) => value.split("{{i}}")).map((value) => ({ value, shown: SENSITIVE })),
+  );
   return hideInIssues(issues, hidden);
 }
 
@@ -113,7 +124,9 @@ function resolve(
 
 /** A set name is public by nature (the ownership marker on the server, file names, Pulumi ids): never sensitive. */
 function setNameReason(path: Path): string | undefined {
-  return path.length === 2 && path[0] === "metadata" && path[1] === "name" ? "a set name is public: use a literal or ${var:NAME}" : undefined;
+  return path.length === 2 && path[0] === "metadata" && path[1] === "name"
+    ? "a set name is public: use a literal or ${var:NAME}"
+    : undefined;
 }
 
 /**

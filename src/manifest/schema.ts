@@ -26,7 +26,12 @@ function validators(): Validators {
   // on every CLI start; test/unit/manifest/schema-file.test.ts checks it once instead.
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
   ajv.addKeyword("patternErrorMessage");
-  ajv.addKeyword({ keyword: "secretString", schemaType: "boolean", errors: false, validate: (_: boolean, data: unknown) => data instanceof Secret });
+  ajv.addKeyword({
+    keyword: "secretString",
+    schemaType: "boolean",
+    errors: false,
+    validate: (_: boolean, data: unknown) => data instanceof Secret,
+  });
   ajv.addSchema(schema, "identity-set");
   compiled = { set: ajv.getSchema("identity-set")!, identity: ajv.getSchema("identity-set#/definitions/identity")! };
   return compiled;
@@ -44,7 +49,8 @@ export function validateIdentitySchema(value: unknown, base: Path, reporter: Rep
 
 function run(validate: ValidateFunction, value: unknown, base: Path, reporter: Reporter): boolean {
   if (validate(value)) return true;
-  for (const error of validate.errors ?? []) report(error, [...base, ...pointerToPath(error.instancePath, value)], reporter);
+  for (const error of validate.errors ?? [])
+    report(error, [...base, ...pointerToPath(error.instancePath, value)], reporter);
   return false;
 }
 
@@ -79,8 +85,11 @@ function report(error: ErrorObject, path: Path, reporter: Reporter): void {
       return reporter.add(path, `expected ${allowed}, got ${shown(data)}`, `set it to ${allowed} or remove it`);
     }
     case "pattern": {
-      const expected = (schema.patternErrorMessage as string | undefined) ?? `a value matching ${String(error.params.pattern)}`;
-      const example = Array.isArray(schema.examples) ? `e.g. ${schema.examples.join(" or ")}` : "see schema/identity-set.schema.json";
+      const expected =
+        (schema.patternErrorMessage as string | undefined) ?? `a value matching ${String(error.params.pattern)}`;
+      const example = Array.isArray(schema.examples)
+        ? `e.g. ${schema.examples.join(" or ")}`
+        : "see schema/identity-set.schema.json";
       return reporter.add(path, `invalid value ${shown(data)}: ${expected}`, example);
     }
     case "minimum":
@@ -95,13 +104,19 @@ function report(error: ErrorObject, path: Path, reporter: Reporter): void {
     case "minLength":
       return reporter.add(path, "must not be empty", "give it a value or remove the field");
     default:
-      return reporter.add(path, error.message ?? `invalid (${error.keyword})`, "see schema/identity-set.schema.json for the format");
+      return reporter.add(
+        path,
+        error.message ?? `invalid (${error.keyword})`,
+        "see schema/identity-set.schema.json for the format",
+      );
   }
 }
 
 function typeHint(expected: string, data: unknown): string {
-  if (expected === "string" && (typeof data === "number" || typeof data === "boolean")) return "quote the value so that YAML reads it as a string";
-  if (expected === "boolean" && typeof data === "string") return "write true or false (YAML 1.2 reads yes, no, on and off as strings)";
+  if (expected === "string" && (typeof data === "number" || typeof data === "boolean"))
+    return "quote the value so that YAML reads it as a string";
+  if (expected === "boolean" && typeof data === "string")
+    return "write true or false (YAML 1.2 reads yes, no, on and off as strings)";
   if (expected.startsWith("object")) return "write a mapping here (key: value pairs)";
   if (expected === "array") return 'write a list here (items starting with "- ")';
   return `write ${expected === "integer" ? "a whole number" : `a ${expected.split(" ")[0]}`} here`;

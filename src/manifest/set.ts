@@ -37,7 +37,11 @@ interface Claim {
 }
 
 /** Builds the set, reporting into `reporter`; returns undefined when anything was reported. */
-export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: SensitiveTest = () => false): DesiredSet | undefined {
+export function buildSet(
+  doc: SetDocument,
+  reporter: Reporter,
+  sensitive: SensitiveTest = () => false,
+): DesiredSet | undefined {
   const name = doc.metadata.name;
   const key = parseKeyField(doc.spec.key);
   const defaults = doc.spec.defaults ?? {};
@@ -53,7 +57,8 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
     const value = checkKey(merged, path, key, reporter);
     if (value === undefined) return;
     const origin = originOf(path, path, key, reporter, false);
-    if (keys.claim(value, { origin })) identities.push(deepFreeze(toDesired(merged, value, reporter.locate(path), sensitive, identities.length + 1)));
+    if (keys.claim(value, { origin }))
+      identities.push(deepFreeze(toDesired(merged, value, reporter.locate(path), sensitive, identities.length + 1)));
   });
 
   (doc.spec.generate ?? []).forEach((entry, index) => {
@@ -68,13 +73,22 @@ export function buildSet(doc: SetDocument, reporter: Reporter, sensitive: Sensit
     for (let i = 1; i <= entry.count; i++) {
       const copy = build(i) as Obj;
       const value = keyValue(copy, key) as string;
-      if (keys.claim(value, { origin, copy: i })) identities.push(deepFreeze({ ...toDesired(copy, value, source, sensitive, identities.length + 1), generate: origin.label }));
+      if (keys.claim(value, { origin, copy: i }))
+        identities.push(
+          deepFreeze({ ...toDesired(copy, value, source, sensitive, identities.length + 1), generate: origin.label }),
+        );
     }
   });
 
   const ignore = ignoredPaths(doc.spec.ignore ?? [], reporter);
   if (reporter.issues.length > 0) return undefined;
-  const set: DesiredSet = { name, key: key.spec, prune: doc.spec.prune ?? false, ...(doc.spec.adopt ? { adopt: true } : {}), identities };
+  const set: DesiredSet = {
+    name,
+    key: key.spec,
+    prune: doc.spec.prune ?? false,
+    ...(doc.spec.adopt ? { adopt: true } : {}),
+    identities,
+  };
   const revokeOn = doc.spec.sessions?.revoke_on;
   if (revokeOn !== undefined) set.revokeOn = [...new Set(revokeOn)];
   if (ignore.length > 0) set.ignore = ignore;
@@ -88,7 +102,11 @@ function ignoredPaths(paths: string[], reporter: Reporter): string[][] {
   return paths.flatMap((text, index) => {
     const path = text.split(".");
     if (path[0] === "metadata_admin" && path[1] === MARKER_KEY) {
-      reporter.add(["spec", "ignore", index], `"${text}" is the ownership marker, which ory-reconcile always manages`, "remove it from spec.ignore");
+      reporter.add(
+        ["spec", "ignore", index],
+        `"${text}" is the ownership marker, which ory-reconcile always manages`,
+        "remove it from spec.ignore",
+      );
       return [];
     }
     return [path];

@@ -21,7 +21,12 @@ export function parseYaml(text: string, file: string): YamlDocument[] {
     const locate = locator(doc, at);
     if (doc.errors.length > 0) {
       const issues = doc.errors.map((error) =>
-        makeIssue(at(error.pos[0]), undefined, `YAML syntax error: ${withoutSource(error.message)}`, "fix the YAML syntax at this position"),
+        makeIssue(
+          at(error.pos[0]),
+          undefined,
+          `YAML syntax error: ${withoutSource(error.message)}`,
+          "fix the YAML syntax at this position",
+        ),
       );
       documents.push({ issues, locate });
       continue;
@@ -36,7 +41,14 @@ export function parseYaml(text: string, file: string): YamlDocument[] {
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (error) {
-      issues.push(makeIssue(locate([]), undefined, `cannot read this YAML document: ${(error as Error).message}`, "simplify its anchors and aliases"));
+      issues.push(
+        makeIssue(
+          locate([]),
+          undefined,
+          `cannot read this YAML document: ${(error as Error).message}`,
+          "simplify its anchors and aliases",
+        ),
+      );
       documents.push({ issues, locate });
       continue;
     }
@@ -55,7 +67,12 @@ function tagIssues(doc: Document, at: (offset: number) => SourcePos): Issue[] {
   return doc.warnings
     .filter((warning) => warning.code === "TAG_RESOLVE_FAILED")
     .map((warning) =>
-      makeIssue(at(warning.pos[0]), undefined, "unknown YAML tag (a word after \"!\"; not shown: it may be part of a secret)", 'quote a value that starts with "!" (e.g. password: "!…"), or remove the tag'),
+      makeIssue(
+        at(warning.pos[0]),
+        undefined,
+        'unknown YAML tag (a word after "!"; not shown: it may be part of a secret)',
+        'quote a value that starts with "!" (e.g. password: "!…"), or remove the tag',
+      ),
     );
 }
 
@@ -68,8 +85,11 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
   let unreadable = false;
   const checkNumber = (node: unknown, path: Array<string | number>): void => {
     if (isScalar(node) && !keptExactly(node)) {
-      const message = "this number cannot be kept exactly: JSON numbers here are 64-bit floats (integers up to 2^53, about 17 digits)";
-      issues.push(makeIssue(at(rangeStart(node)), path, message, 'quote it to keep it as text ("…"), or use fewer digits'));
+      const message =
+        "this number cannot be kept exactly: JSON numbers here are 64-bit floats (integers up to 2^53, about 17 digits)";
+      issues.push(
+        makeIssue(at(rangeStart(node)), path, message, 'quote it to keep it as text ("…"), or use fewer digits'),
+      );
     }
   };
   const walk = (node: unknown, path: Array<string | number>): void => {
@@ -78,7 +98,10 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
       unreadable = true;
       // Under credentials, `password: *…` is more likely an unquoted secret than an alias: it is not repeated.
       const [message, hint] = path.includes("credentials")
-        ? ["unknown alias (not shown: under credentials it may be a secret)", 'quote a value that starts with "*" (e.g. password: "*…"), or define its anchor before the alias']
+        ? [
+            "unknown alias (not shown: under credentials it may be a secret)",
+            'quote a value that starts with "*" (e.g. password: "*…"), or define its anchor before the alias',
+          ]
         : [`unknown alias "*${node.source}"`, `define the anchor &${node.source} before this alias`];
       issues.push(makeIssue(at(node.range?.[0] ?? 0), path, message, hint));
     } else if (isMap(node)) {
@@ -91,7 +114,9 @@ function structureIssues(doc: Document, at: (offset: number) => SourcePos): { is
         const first = seen.get(key);
         if (first && key !== "<<") {
           const message = `duplicate key "${key}" (first defined at line ${first.line}, column ${first.col})`;
-          issues.push(makeIssue(here, [...path, key], message, "remove one of them: YAML would silently keep only the last"));
+          issues.push(
+            makeIssue(here, [...path, key], message, "remove one of them: YAML would silently keep only the last"),
+          );
         }
         seen.set(key, here);
         walk(pair.value, [...path, key]);

@@ -37,7 +37,11 @@ export async function call(
  * (what was to be removed is not there: an earlier attempt whose answer was lost, or nothing to remove); other
  * failures throw as `call` throws them.
  */
-export async function deleteTolerant(api: Api, op: Operation, run: () => Promise<{ raw: Response }>): Promise<"deleted" | "already-gone"> {
+export async function deleteTolerant(
+  api: Api,
+  op: Operation,
+  run: () => Promise<{ raw: Response }>,
+): Promise<"deleted" | "already-gone"> {
   try {
     await call(api, op, run);
     return "deleted";

@@ -24,7 +24,6 @@ import { OryApiError } from "./errors";
 export type { Capabilities } from "../reconcile/core/capabilities";
 export { batchLimit } from "../reconcile/core/capabilities";
 
-
 /** Page size when nothing is known about the server: the limit every Ory server accepts. */
 export const DEFAULT_PAGE_SIZE = 500;
 
@@ -78,15 +77,32 @@ export function afterV26_2_0(version: string): boolean {
 export function kratosCapabilities(version: string, probedExternalId = false): Capabilities {
   const major = kratosMajor(version);
   if (major !== undefined && major < 25) {
-    return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, pageSizeMax: 1000, passwordChanges: false };
+    return {
+      ...NETWORK_CAPABILITIES,
+      version,
+      flavor: "kratos",
+      externalId: false,
+      organizationId: false,
+      batchCreateLimit: 2000,
+      pageSizeMax: 1000,
+      passwordChanges: false,
+    };
   }
   const newer = major !== undefined || probedExternalId;
   // Identifier normalization (x/normalize.go) and hash cost bounds (hash/hash_limits.go) came after v26.2.0; a version
   // that names no release gets neither, so that nothing is refused or paired that such a server would not.
   const later = afterV26_2_0(version);
-  return { ...NETWORK_CAPABILITIES, version, flavor: "kratos", externalId: newer, organizationId: newer, identifierRules: later ? "precis" : "lower", hashCostLimits: later, passwordChanges: newer };
+  return {
+    ...NETWORK_CAPABILITIES,
+    version,
+    flavor: "kratos",
+    externalId: newer,
+    organizationId: newer,
+    identifierRules: later ? "precis" : "lower",
+    hashCostLimits: later,
+    passwordChanges: newer,
+  };
 }
-
 
 /**
  * Ory Network for its project URLs or when `GET /admin/version` does not exist; otherwise Kratos of the version it

@@ -66,7 +66,11 @@ export interface OryClient {
   putIdentity(id: string, body: IdentityWriteBody): Promise<LiveIdentity>;
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
   /** Removes one OIDC/SAML link: see {@link deleteCredentialIdentifier}. */
-  deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
+  deleteCredentialIdentifier(
+    id: string,
+    type: "oidc" | "saml",
+    identifier: string,
+  ): Promise<"deleted" | "already-gone">;
   /** Removes a whole credential type: see {@link deleteCredentialType}. */
   deleteCredentialType(id: string, type: ImportedType): Promise<"deleted" | "already-gone">;
   /** Whether the server imports this credential type (probed once per type and client): see {@link importsCredential}. */
@@ -140,12 +144,19 @@ export function createOryClient(options: OryClientOptions): OryClient {
   return {
     endpoint,
     capabilities,
-    listIdentities: (list = {}) => listIdentities(api, { ...list, pageSize: list.pageSize ?? known?.pageSizeMax ?? DEFAULT_PAGE_SIZE }),
+    listIdentities: (list = {}) =>
+      listIdentities(api, { ...list, pageSize: list.pageSize ?? known?.pageSizeMax ?? DEFAULT_PAGE_SIZE }),
     getIdentity: (id, includeCredentials) => getIdentity(api, id, includeCredentials),
     getIdentityByExternalId: (externalId) => getIdentityByExternalId(api, externalId),
     listIdentitiesByIds: (ids, byIds = {}) =>
-      listIdentitiesByIds(api, ids, Math.min(known?.idsFilterMax ?? DEFAULT_PAGE_SIZE, IDS_PER_REQUEST), byIds.consistency),
-    listIdentitiesByCredentialIdentifier: (identifier) => listIdentitiesByCredentialIdentifier(api, identifier, DEFAULT_PAGE_SIZE),
+      listIdentitiesByIds(
+        api,
+        ids,
+        Math.min(known?.idsFilterMax ?? DEFAULT_PAGE_SIZE, IDS_PER_REQUEST),
+        byIds.consistency,
+      ),
+    listIdentitiesByCredentialIdentifier: (identifier) =>
+      listIdentitiesByCredentialIdentifier(api, identifier, DEFAULT_PAGE_SIZE),
     listSchemas: () => listSchemas(api),
     batchCreate: (items) => batchCreate(api, items),
     createIdentity: (body) => createIdentity(api, body),
@@ -169,12 +180,16 @@ export function normalizeEndpoint(endpoint: string): string {
   try {
     url = new URL(endpoint.trim());
   } catch {
-    throw new Error("invalid endpoint: expected a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com");
+    throw new Error(
+      "invalid endpoint: expected a URL such as http://127.0.0.1:4434 or https://<project>.projects.oryapis.com",
+    );
   }
-  if (url.username || url.password) throw new Error("the endpoint URL must not contain credentials: pass the API key as apiKey (ORY_API_KEY)");
+  if (url.username || url.password)
+    throw new Error("the endpoint URL must not contain credentials: pass the API key as apiKey (ORY_API_KEY)");
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new Error(`invalid endpoint: the scheme ${url.protocol} is not supported, use http or https`);
   }
-  if (url.port === "0") throw new Error("invalid endpoint: port 0 cannot be connected to, use the port the server listens on");
+  if (url.port === "0")
+    throw new Error("invalid endpoint: port 0 cannot be connected to, use the port the server listens on");
   return `${url.origin}${url.pathname.replace(/\/+$/, "").replace(/\/admin(\/identities)?$/, "")}`;
 }

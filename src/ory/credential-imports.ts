@@ -20,14 +20,21 @@ import { deleteIdentity } from "./writes";
  */
 export async function importsCredential(api: Api, type: ImportedType): Promise<boolean> {
   const op = { method: "POST", path: "/admin/identities" };
-  const body = { schema_id: `ory-reconcile-probe-${randomUUID()}`, traits: {}, credentials: { [type]: { config: {} } } };
+  const body = {
+    schema_id: `ory-reconcile-probe-${randomUUID()}`,
+    traits: {},
+    credentials: { [type]: { config: {} } },
+  };
   try {
-    const response = await call(api, op, () => api.identity.createIdentityRaw({ createIdentityBody: CreateIdentityBodyFromJSON(body) }));
+    const response = await call(api, op, () =>
+      api.identity.createIdentityRaw({ createIdentityBody: CreateIdentityBodyFromJSON(body) }),
+    );
     const created = (await readJson(response, op)) as { id?: string };
     if (created.id) await deleteIdentity(api, created.id);
     return true;
   } catch (error) {
-    if (!(error instanceof OryApiError) || error.status < 400 || error.status >= 500 || error.status === 429) throw error;
+    if (!(error instanceof OryApiError) || error.status < 400 || error.status >= 500 || error.status === 429)
+      throw error;
     return !new RegExp(`unknown field "?${type}"?`).test(error.reason);
   }
 }

@@ -114,7 +114,11 @@ export function isOryError(error: unknown): error is OryError {
 const MAX_REASON = 500;
 
 /** Builds the error for a non-2xx response from its body: `{error: {reason, message}}` (Ory) or `{message}`. */
-export async function apiErrorFromResponse(op: Operation, response: Response, secrets: string[] = []): Promise<OryApiError> {
+export async function apiErrorFromResponse(
+  op: Operation,
+  response: Response,
+  secrets: string[] = [],
+): Promise<OryApiError> {
   let text = "";
   try {
     text = await response.text();
@@ -147,5 +151,7 @@ function firstString(...values: unknown[]): string | undefined {
 
 /** Replaces every occurrence of a secret (e.g. an echoed API key) with `(sensitive)`. */
 export function redact(text: string, secrets: string[]): string {
-  return secrets.filter((secret) => secret.length > 0).reduce((out, secret) => out.split(secret).join("(sensitive)"), text);
+  return secrets
+    .filter((secret) => secret.length > 0)
+    .reduce((out, secret) => out.split(secret).join("(sensitive)"), text);
 }

@@ -54,7 +54,14 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
       const release = await pacer.acquire(bucket, signal);
       const started = policy.now();
       const report = (fields: { status?: number; error?: string; rateLimit?: string }) =>
-        options.onRequest?.({ method, url: withoutCredentials(url), attempt, durationMs: policy.now() - started, bucket, ...fields });
+        options.onRequest?.({
+          method,
+          url: withoutCredentials(url),
+          attempt,
+          durationMs: policy.now() - started,
+          bucket,
+          ...fields,
+        });
 
       let response: Response | undefined;
       let outcome: Outcome;
@@ -77,9 +84,19 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
 
       if (response && response.status === 400 && target.protocol === "http:" && (await speaksTls(response))) {
         await response.body?.cancel().catch(() => undefined);
-        throw new ServerUnreachableError(shown, { code: undefined, reason: "the server speaks TLS (it answered that it got an HTTP request on an HTTPS port)", hint: "use https://", terminal: true }, attempt);
+        throw new ServerUnreachableError(
+          shown,
+          {
+            code: undefined,
+            reason: "the server speaks TLS (it answered that it got an HTTP request on an HTTPS port)",
+            hint: "use https://",
+            terminal: true,
+          },
+          attempt,
+        );
       }
-      if (outcome.kind === "response" && outcome.status === 400 && (await saysConcurrentUpdate(response as Response))) outcome = { ...outcome, concurrentUpdate: true };
+      if (outcome.kind === "response" && outcome.status === 400 && (await saysConcurrentUpdate(response as Response)))
+        outcome = { ...outcome, concurrentUpdate: true };
       const decision = decide({ method, pathname: target.pathname }, outcome, attempt, connected, policy);
       switch (decision.action) {
         case "done":
@@ -90,7 +107,10 @@ export function createRetryingFetch(options: RetryingFetchOptions): typeof fetch
           continue;
         case "uncertain":
           await response?.body?.cancel().catch(() => undefined);
-          throw new UncertainWriteError(op, outcome.kind === "response" ? `HTTP ${outcome.status}` : (outcome.code ?? "network error"));
+          throw new UncertainWriteError(
+            op,
+            outcome.kind === "response" ? `HTTP ${outcome.status}` : (outcome.code ?? "network error"),
+          );
         // decide() ends with these only after a network failure
         case "unreachable":
           throw new ServerUnreachableError(shown, outcome as NetworkFailure, attempt);
@@ -139,6 +159,9 @@ export function withoutCredentials(url: string): string {
     return parsed.toString();
   } catch {
     // Not a URL, but it may still hold user info, whose password may hold `/ ? #` or `@`: everything up to the last `@`.
-    return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/is, (_all, scheme?: string) => `${scheme ?? ""}(credentials hidden)@`);
+    return url.replace(
+      /^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/is,
+      (_all, scheme?: string) => `${scheme ?? ""}(credentials hidden)@`,
+    );
   }
 }

@@ -106,7 +106,9 @@ export class RatePacer {
         // arrive out of order, so within a known window the budget only shrinks and the reset only moves later.
         const budget = Math.max(0, seen.remaining - state.inFlight);
         const current = state.window && this.clock.now() < state.window.resetAt ? state.window : undefined;
-        state.window = current ? { budget: Math.min(current.budget, budget), resetAt: Math.max(current.resetAt, seen.resetAt) } : { budget, resetAt: seen.resetAt };
+        state.window = current
+          ? { budget: Math.min(current.budget, budget), resetAt: Math.max(current.resetAt, seen.resetAt) }
+          : { budget, resetAt: seen.resetAt };
         state.phase = "known";
         this.limits = true;
       } else if (headers) {

@@ -12,7 +12,11 @@ export function isLoopback(url: URL): boolean {
  * that is not this machine is refused unless `insecureAllowed` (the caller's explicit opt-in). Callers add their own
  * hint naming their opt-in, and refuse before creating a client, so nothing is sent.
  */
-export function plainHttpRefusal(endpoint: string, apiKey: string | undefined, insecureAllowed: boolean): string | undefined {
+export function plainHttpRefusal(
+  endpoint: string,
+  apiKey: string | undefined,
+  insecureAllowed: boolean,
+): string | undefined {
   const url = new URL(endpoint);
   if (!apiKey || url.protocol !== "http:" || isLoopback(url) || insecureAllowed) return undefined;
   return `ORY_API_KEY would be sent over plain HTTP to ${url.host}, where anyone on the way can read it; nothing was sent`;

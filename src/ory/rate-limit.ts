@@ -58,7 +58,11 @@ export function parseRateLimitReset(value: string | null | undefined, nowMs: num
  * (`0, 0, 299` with `1, 1, 45`: three windows); a single value on one side goes with every value on the other.
  * Parameters (`;w=60`) are dropped; a member that cannot be read drops its window, never the others.
  */
-export function rateLimitWindows(remainingValue: string | null | undefined, resetValue: string | null | undefined, nowMs: number): RateLimitWindow[] {
+export function rateLimitWindows(
+  remainingValue: string | null | undefined,
+  resetValue: string | null | undefined,
+  nowMs: number,
+): RateLimitWindow[] {
   const remaining = members(remainingValue).map((member) => (/^\d+$/.test(member) ? Number(member) : undefined));
   // An HTTP date holds a comma of its own: a value that reads as one date is one member.
   const date = untilDate(resetValue?.trim() ?? "", nowMs);
@@ -78,14 +82,24 @@ export function rateLimitWindows(remainingValue: string | null | undefined, rese
  */
 export function tightestWindow(windows: RateLimitWindow[]): RateLimitWindow | undefined {
   return windows.reduce<RateLimitWindow | undefined>(
-    (tightest, w) => (!tightest || w.remaining < tightest.remaining || (w.remaining === tightest.remaining && w.resetInMs > tightest.resetInMs) ? w : tightest),
+    (tightest, w) =>
+      !tightest ||
+      w.remaining < tightest.remaining ||
+      (w.remaining === tightest.remaining && w.resetInMs > tightest.resetInMs)
+        ? w
+        : tightest,
     undefined,
   );
 }
 
 /** What an answer says about its tightest rate-limit window (reset as an epoch-ms time), or undefined without one. */
-export function rateLimitWindow(headers: HeaderSource, nowMs: number): { remaining: number; resetAt: number } | undefined {
-  const window = tightestWindow(rateLimitWindows(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"), nowMs));
+export function rateLimitWindow(
+  headers: HeaderSource,
+  nowMs: number,
+): { remaining: number; resetAt: number } | undefined {
+  const window = tightestWindow(
+    rateLimitWindows(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"), nowMs),
+  );
   return window && { remaining: window.remaining, resetAt: nowMs + window.resetInMs };
 }
 
@@ -98,7 +112,9 @@ export function serverDelayMs(status: number, headers: HeaderSource, nowMs: numb
   const retryAfter = parseRetryAfter(headers.get("retry-after"), nowMs);
   if (retryAfter !== undefined || status !== 429) return retryAfter;
   const reset = headers.get("x-ratelimit-reset");
-  const spent = tightestWindow(rateLimitWindows(headers.get("x-ratelimit-remaining"), reset, nowMs)) ?? tightestWindow(rateLimitWindows("0", reset, nowMs));
+  const spent =
+    tightestWindow(rateLimitWindows(headers.get("x-ratelimit-remaining"), reset, nowMs)) ??
+    tightestWindow(rateLimitWindows("0", reset, nowMs));
   return spent?.resetInMs;
 }
 

@@ -50,7 +50,12 @@ export async function listIdentities(
     ...options.filter,
     ...(options.consistency ? { consistency: options.consistency } : {}),
     ...(options.includeCredential || options.credentialIdentifiers
-      ? { includeCredential: [...(options.includeCredential ?? []), ...(options.credentialIdentifiers ? [IDENTIFIERS_ONLY] : [])] }
+      ? {
+          includeCredential: [
+            ...(options.includeCredential ?? []),
+            ...(options.credentialIdentifiers ? [IDENTIFIERS_ONLY] : []),
+          ],
+        }
       : {}),
   };
   return collectPages<LiveIdentity>(
@@ -65,7 +70,12 @@ export async function listIdentities(
 }
 
 /** The identities with these ids (unknown ids are left out), in chunks of `chunkSize` ids per filter. */
-export async function listIdentitiesByIds(api: Api, ids: string[], chunkSize: number, consistency?: Consistency): Promise<LiveIdentity[]> {
+export async function listIdentitiesByIds(
+  api: Api,
+  ids: string[],
+  chunkSize: number,
+  consistency?: Consistency,
+): Promise<LiveIdentity[]> {
   const unique = [...new Set(ids)];
   const found: LiveIdentity[] = [];
   for (let start = 0; start < unique.length; start += chunkSize) {
@@ -77,7 +87,11 @@ export async function listIdentitiesByIds(api: Api, ids: string[], chunkSize: nu
 
 /** `GET /admin/identities?credentials_identifier=…`: identities with this credential identifier (Kratos compares it
  * as it stores it: lower-cased e-mails and usernames). */
-export async function listIdentitiesByCredentialIdentifier(api: Api, identifier: string, pageSize: number): Promise<LiveIdentity[]> {
+export async function listIdentitiesByCredentialIdentifier(
+  api: Api,
+  identifier: string,
+  pageSize: number,
+): Promise<LiveIdentity[]> {
   return listIdentities(api, { pageSize, filter: { credentialsIdentifier: identifier } });
 }
 
@@ -85,7 +99,10 @@ export async function listIdentitiesByCredentialIdentifier(api: Api, identifier:
 export async function getIdentityByExternalId(api: Api, externalId: string): Promise<LiveIdentity | undefined> {
   const op = { method: "GET", path: `/admin/identities/by/external/${encodeURIComponent(externalId)}` };
   try {
-    return (await readJson(await call(api, op, () => api.identity.getIdentityByExternalIDRaw({ externalID: externalId })), op)) as LiveIdentity;
+    return (await readJson(
+      await call(api, op, () => api.identity.getIdentityByExternalIDRaw({ externalID: externalId })),
+      op,
+    )) as LiveIdentity;
   } catch (error) {
     if (error instanceof OryApiError && error.status === 404) return undefined;
     throw error;
@@ -96,12 +113,18 @@ export async function getIdentityByExternalId(api: Api, externalId: string): Pro
 export async function getIdentity(api: Api, id: string, includeCredentials?: string[]): Promise<LiveIdentity> {
   const op = { method: "GET", path: `/admin/identities/${encodeURIComponent(id)}` };
   const includeCredential = includeCredentials as GetIdentityIncludeCredentialEnum[] | undefined;
-  return (await readJson(await call(api, op, () => api.identity.getIdentityRaw({ id, includeCredential })), op)) as LiveIdentity;
+  return (await readJson(
+    await call(api, op, () => api.identity.getIdentityRaw({ id, includeCredential })),
+    op,
+  )) as LiveIdentity;
 }
 
 export async function listSchemas(api: Api): Promise<IdentitySchema[]> {
-  const containers = await collectPages<{ id?: unknown; schema?: unknown }>(api, SCHEMAS, { pageSize: 500 }, (page, pageSignal) =>
-    api.identity.listIdentitySchemasRaw(page, { signal: pageSignal }),
+  const containers = await collectPages<{ id?: unknown; schema?: unknown }>(
+    api,
+    SCHEMAS,
+    { pageSize: 500 },
+    (page, pageSignal) => api.identity.listIdentitySchemasRaw(page, { signal: pageSignal }),
   );
   return containers.map((container) => ({ id: String(container.id), schema: (container.schema ?? null) as Json }));
 }
@@ -130,7 +153,7 @@ async function collectPages<T>(
   try {
     // One page ahead: the next link is in the headers, so the next request goes out before this page's body is
     // read and mapped, and the server prepares page k+1 while we parse page k.
-    for (let pending: Promise<Response> | undefined = request(first); pending; ) {
+    for (let pending: Promise<Response> | undefined = request(first); pending;) {
       const response = await pending;
       const next = followNext(op, response, api.endpoint, seen);
       pending = next && request(next);

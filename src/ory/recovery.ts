@@ -28,11 +28,26 @@ export async function createRecovery(api: Api, identityId: string, recovery: Rec
   const body = { identity_id: identityId, ...(recovery.expires_in ? { expires_in: recovery.expires_in } : {}) };
   if (recovery.method === "code") {
     const op = { method: "POST", path: "/admin/recovery/code" };
-    const answer = (await readJson(await call(api, op, () => api.identity.createRecoveryCodeForIdentityRaw({ createRecoveryCodeForIdentityBody: body })), op)) as Record<string, unknown>;
-    return { method: "code", link: String(answer.recovery_link ?? ""), code: String(answer.recovery_code ?? ""), expires_at: String(answer.expires_at ?? "") };
+    const answer = (await readJson(
+      await call(api, op, () =>
+        api.identity.createRecoveryCodeForIdentityRaw({ createRecoveryCodeForIdentityBody: body }),
+      ),
+      op,
+    )) as Record<string, unknown>;
+    return {
+      method: "code",
+      link: String(answer.recovery_link ?? ""),
+      code: String(answer.recovery_code ?? ""),
+      expires_at: String(answer.expires_at ?? ""),
+    };
   }
   const op = { method: "POST", path: "/admin/recovery/link" };
-  const answer = (await readJson(await call(api, op, () => api.identity.createRecoveryLinkForIdentityRaw({ createRecoveryLinkForIdentityBody: body })), op)) as Record<string, unknown>;
+  const answer = (await readJson(
+    await call(api, op, () =>
+      api.identity.createRecoveryLinkForIdentityRaw({ createRecoveryLinkForIdentityBody: body }),
+    ),
+    op,
+  )) as Record<string, unknown>;
   return { method: "link", link: String(answer.recovery_link ?? ""), expires_at: String(answer.expires_at ?? "") };
 }
 

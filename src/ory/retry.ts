@@ -150,7 +150,8 @@ export function decide(
     const { status } = outcome;
     const transient = isRetriableStatus(status) || (idempotent && outcome.concurrentUpdate === true);
     if (!transient) return { action: "done" };
-    if (!idempotent && status !== 429 && status !== 503) return status === 500 ? { action: "done" } : { action: "uncertain" };
+    if (!idempotent && status !== 429 && status !== 503)
+      return status === 500 ? { action: "done" } : { action: "uncertain" };
     if (attempt > policy.retries) return { action: "done" };
     const backoff = backoffMs(attempt, policy);
     const asked = serverDelayMs(status, outcome.headers, policy.now());
@@ -178,7 +179,7 @@ type Cause = { name?: unknown; message?: unknown; code?: unknown; cause?: unknow
  * AggregateError with `errors`). */
 function causes(error: unknown): Cause[] {
   const chain: Cause[] = [];
-  for (let current = error; chain.length < 6 && current && typeof current === "object"; ) {
+  for (let current = error; chain.length < 6 && current && typeof current === "object";) {
     const { cause, errors } = current as Cause;
     chain.push(current as Cause);
     current = cause ?? (Array.isArray(errors) ? errors[0] : undefined);
@@ -224,26 +225,56 @@ export function describeNetworkError(error: unknown, url: URL): NetworkFailure {
   }
   if (chain.length === 1 && chain[0].name === "TypeError") {
     const header = /header|ByteString/i.test(message);
-    const reason = header ? "a request header has an invalid value (a line break or a character beyond Latin-1)" : "fetch refuses to build the request";
+    const reason = header
+      ? "a request header has an invalid value (a line break or a character beyond Latin-1)"
+      : "fetch refuses to build the request";
     return { code, reason, hint: "check the API key (ORY_API_KEY) and the endpoint", terminal: true };
   }
   if (message === "bad port") {
-    return { code, reason: `fetch refuses port ${url.port} (a "bad port" in the fetch standard)`, hint: "use another port", terminal: true };
+    return {
+      code,
+      reason: `fetch refuses port ${url.port} (a "bad port" in the fetch standard)`,
+      hint: "use another port",
+      terminal: true,
+    };
   }
   if (message === "redirect count exceeded") {
-    return { code, reason: "the server redirects in a loop (more than 20 redirects)", hint: "check the endpoint: give the admin API's base URL", terminal: true };
+    return {
+      code,
+      reason: "the server redirects in a loop (more than 20 redirects)",
+      hint: "check the endpoint: give the admin API's base URL",
+      terminal: true,
+    };
   }
-  if (code === "ENOTFOUND") return { code, reason: `no such host ${url.hostname}`, hint: "check the host name of the endpoint", terminal: true };
+  if (code === "ENOTFOUND")
+    return {
+      code,
+      reason: `no such host ${url.hostname}`,
+      hint: "check the host name of the endpoint",
+      terminal: true,
+    };
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER") {
-    return { code, reason: "the server does not speak TLS", hint: "use http:// for a server without TLS", terminal: true };
+    return {
+      code,
+      reason: "the server does not speak TLS",
+      hint: "use http:// for a server without TLS",
+      terminal: true,
+    };
   }
   if (code === "HPE_INVALID_CONSTANT") {
     // The first bytes of the answer are not `HTTP/`: the same port answers the same way every time.
-    const hint = "check the endpoint's scheme and port: a TLS server needs https://, and the port must be the admin API's";
-    return { code, reason: "the answer is not HTTP (a TLS server given as http://, or not an HTTP server)", hint, terminal: true };
+    const hint =
+      "check the endpoint's scheme and port: a TLS server needs https://, and the port must be the admin API's";
+    return {
+      code,
+      reason: "the answer is not HTTP (a TLS server given as http://, or not an HTTP server)",
+      hint,
+      terminal: true,
+    };
   }
   if (code && BAD_CERTIFICATE.test(code)) {
-    const hint = "the certificate must be valid, for this host name, and from a CA Node trusts (add one with NODE_EXTRA_CA_CERTS)";
+    const hint =
+      "the certificate must be valid, for this host name, and from a CA Node trusts (add one with NODE_EXTRA_CA_CERTS)";
     return { code, reason: `TLS certificate refused: ${message}`, hint, terminal: true };
   }
   const reason = (code && REASONS[code]) || message || "network error";

@@ -8,5 +8,7 @@ import { Api, deleteTolerant } from "./api";
  */
 export async function deleteIdentitySessions(api: Api, id: string): Promise<"revoked" | "none"> {
   const op = { method: "DELETE", path: `/admin/identities/${encodeURIComponent(id)}/sessions` };
-  return (await deleteTolerant(api, op, () => api.identity.deleteIdentitySessionsRaw({ id }))) === "deleted" ? "revoked" : "none";
+  return (await deleteTolerant(api, op, () => api.identity.deleteIdentitySessionsRaw({ id }))) === "deleted"
+    ? "revoked"
+    : "none";
 }

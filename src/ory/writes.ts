@@ -44,11 +44,19 @@ export async function batchCreate(api: Api, items: BatchItem[]): Promise<BatchRe
   const identities = items.map((item, i) => ({ patch_id: wireIds[i], create: CreateIdentityBodyFromJSON(item.body) }));
   let body: unknown;
   try {
-    const response = await call(api, COLLECTION, () => api.identity.batchPatchIdentitiesRaw({ patchIdentitiesBody: { identities } }));
+    const response = await call(api, COLLECTION, () =>
+      api.identity.batchPatchIdentitiesRaw({ patchIdentitiesBody: { identities } }),
+    );
     body = await readJson(response, COLLECTION);
   } catch (error) {
     if (error instanceof OryApiError && (error.status === 400 || error.status === 409)) {
-      return items.map((item) => ({ patchId: item.patchId, ok: false, status: error.status, reason: error.reason, whole: true }));
+      return items.map((item) => ({
+        patchId: item.patchId,
+        ok: false,
+        status: error.status,
+        reason: error.reason,
+        whole: true,
+      }));
     }
     throw error;
   }
@@ -60,14 +68,17 @@ export async function batchCreate(api: Api, items: BatchItem[]): Promise<BatchRe
 function toResult(patchId: string, answer: PatchResponseItem | undefined): BatchResult {
   if (!answer) return { patchId, ok: false, reason: "the server's answer has no result for this item" };
   if (answer.action === "create" && answer.identity) return { patchId, ok: true, id: answer.identity };
-  const reason = answer.error?.reason ?? answer.error?.message ?? `unexpected result (action: ${answer.action ?? "none"})`;
+  const reason =
+    answer.error?.reason ?? answer.error?.message ?? `unexpected result (action: ${answer.action ?? "none"})`;
   return { patchId, ok: false, status: answer.error?.code, reason };
 }
 
 /** `POST /admin/identities`. Not retried after a lost connection: that throws UncertainWriteError. */
 export async function createIdentity(api: Api, body: IdentityWriteBody): Promise<LiveIdentity> {
   const op = { method: "POST", path: "/admin/identities" };
-  const response = await call(api, op, () => api.identity.createIdentityRaw({ createIdentityBody: CreateIdentityBodyFromJSON(body) }));
+  const response = await call(api, op, () =>
+    api.identity.createIdentityRaw({ createIdentityBody: CreateIdentityBodyFromJSON(body) }),
+  );
   return (await readJson(response, op)) as LiveIdentity;
 }
 
@@ -82,7 +93,9 @@ export async function patchIdentity(api: Api, id: string, ops: PatchOp[]): Promi
 /** `PUT /admin/identities/{id}`: the full identity; credentials, when given, are added/replaced. */
 export async function putIdentity(api: Api, id: string, body: IdentityWriteBody): Promise<LiveIdentity> {
   const op = { method: "PUT", path: identityPath(id) };
-  const response = await call(api, op, () => api.identity.updateIdentityRaw({ id, updateIdentityBody: UpdateIdentityBodyFromJSON(body) }));
+  const response = await call(api, op, () =>
+    api.identity.updateIdentityRaw({ id, updateIdentityBody: UpdateIdentityBodyFromJSON(body) }),
+  );
   return (await readJson(response, op)) as LiveIdentity;
 }
 
@@ -100,7 +113,12 @@ export async function deleteIdentity(api: Api, id: string): Promise<"deleted" | 
  * it all the same. A 404 (this link or the identity is gone: an earlier attempt whose answer was lost) is the goal
  * reached.
  */
-export async function deleteCredentialIdentifier(api: Api, id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone"> {
+export async function deleteCredentialIdentifier(
+  api: Api,
+  id: string,
+  type: "oidc" | "saml",
+  identifier: string,
+): Promise<"deleted" | "already-gone"> {
   const op = { method: "DELETE", path: `${identityPath(id)}/credentials/${type}` };
   return deleteTolerant(api, op, () => api.identity.deleteIdentityCredentialsRaw({ id, type, identifier }));
 }

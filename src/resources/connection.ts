@@ -39,12 +39,18 @@ export async function configure(config: ConfigSource): Promise<void> {
 export function connection(env: NodeJS.ProcessEnv = process.env): Connection {
   const endpoint = configured.endpoint ?? (env.ORY_ADMIN_URL || undefined);
   if (!endpoint) {
-    throw new Error(`no Ory server: set ORY_ADMIN_URL (e.g. http://127.0.0.1:4434) or \`pulumi config set ${CONFIG_ADMIN_URL} <url>\``);
+    throw new Error(
+      `no Ory server: set ORY_ADMIN_URL (e.g. http://127.0.0.1:4434) or \`pulumi config set ${CONFIG_ADMIN_URL} <url>\``,
+    );
   }
   const apiKey = configured.apiKey ?? (env.ORY_API_KEY || undefined);
   let refusal: string | undefined;
   try {
-    refusal = plainHttpRefusal(endpoint, apiKey, configured.insecureHttp === true || env.ORY_RECONCILE_INSECURE_HTTP === "1");
+    refusal = plainHttpRefusal(
+      endpoint,
+      apiKey,
+      configured.insecureHttp === true || env.ORY_RECONCILE_INSECURE_HTTP === "1",
+    );
   } catch {
     refusal = undefined; // not a URL: the client says so, without repeating it
   }

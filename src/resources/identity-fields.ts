@@ -58,7 +58,12 @@ export function manifestIdentity(inputs: IdentityInputs): Record<string, unknown
   }
   const recovery = inputs.recovery;
   if (recovery !== undefined) {
-    identity.recovery = isObject(recovery) ? { ...(recovery.method !== undefined ? { method: recovery.method } : {}), ...(recovery.expiresIn !== undefined ? { expires_in: recovery.expiresIn } : {}) } : recovery;
+    identity.recovery = isObject(recovery)
+      ? {
+          ...(recovery.method !== undefined ? { method: recovery.method } : {}),
+          ...(recovery.expiresIn !== undefined ? { expires_in: recovery.expiresIn } : {}),
+        }
+      : recovery;
   }
   return identity;
 }
@@ -89,7 +94,10 @@ export function docOf(props: IdentityFields): Doc {
   if (props.externalId !== undefined) doc.external_id = props.externalId;
   // Outputs stored by earlier versions hold no status where the manifest declared none: the implied one.
   const addresses = props.verifiableAddresses;
-  if (Array.isArray(addresses)) doc.verifiable_addresses = addresses.map((a) => (isObject(a) && a.status === undefined ? { ...a, status: impliedStatus(a.verified === true) } : a));
+  if (Array.isArray(addresses))
+    doc.verifiable_addresses = addresses.map((a) =>
+      isObject(a) && a.status === undefined ? { ...a, status: impliedStatus(a.verified === true) } : a,
+    );
   else if (addresses !== undefined) doc.verifiable_addresses = addresses;
   return doc;
 }
@@ -109,8 +117,15 @@ export function fieldsOf(doc: Doc, declared: ReadonlySet<Field>): IdentityFields
  * The meta properties (not sent to the server as fields) with their defaults filled in. `check` records the scope
  * in `set`; only properties stored before that fall back to the default (the legacy shared scope).
  */
-export function metaOf(inputs: IdentityInputs): Required<Pick<IdentityInputs, "set" | "key" | "adopt">> & Pick<IdentityInputs, "password" | "passwordPolicy" | "defaultSet"> {
-  const meta = { set: inputs.set ?? inputs.defaultSet ?? LEGACY_SET, key: inputs.key ?? DEFAULT_KEY, adopt: inputs.adopt ?? false };
+export function metaOf(
+  inputs: IdentityInputs,
+): Required<Pick<IdentityInputs, "set" | "key" | "adopt">> &
+  Pick<IdentityInputs, "password" | "passwordPolicy" | "defaultSet"> {
+  const meta = {
+    set: inputs.set ?? inputs.defaultSet ?? LEGACY_SET,
+    key: inputs.key ?? DEFAULT_KEY,
+    adopt: inputs.adopt ?? false,
+  };
   const fallback = inputs.defaultSet === undefined ? {} : { defaultSet: inputs.defaultSet };
   const password = inputs.password === undefined ? {} : { password: inputs.password };
   const policy = inputs.passwordPolicy === undefined ? {} : { passwordPolicy: inputs.passwordPolicy };

@@ -7,7 +7,15 @@ import { userMetadataAdmin } from "../reconcile/core/marker";
 import { desiredDoc, Doc } from "../reconcile/core/normalize";
 import { makePatch } from "../reconcile/core/patch";
 import type { DesiredIdentity, Issue } from "../reconcile/core/types";
-import { docOf, FIELDS, IdentityInputs, IdentityOutputs, manifestIdentity, metaOf, propertyOf } from "./identity-fields";
+import {
+  docOf,
+  FIELDS,
+  IdentityInputs,
+  IdentityOutputs,
+  manifestIdentity,
+  metaOf,
+  propertyOf,
+} from "./identity-fields";
 
 /** How issues name their source (no file: an Identity is not written in a manifest). */
 export const IDENTITY_SOURCE = "<Identity>";
@@ -21,14 +29,24 @@ export interface PropertyIssue {
 export function validateIdentity(inputs: IdentityInputs): { identity?: DesiredIdentity; issues: PropertyIssue[] } {
   const meta = metaOf(inputs);
   const issues: PropertyIssue[] = setNameIssues(meta.set).map((issue) => ({ property: "set", issue }));
-  const result = parseIdentityObject(manifestIdentity(inputs), { key: meta.key, set: meta.set, references: false, file: IDENTITY_SOURCE });
-  if (!result.ok) issues.push(...result.issues.map((issue) => ({ property: issue.path ? propertyOf(issue) : "key", issue })));
+  const result = parseIdentityObject(manifestIdentity(inputs), {
+    key: meta.key,
+    set: meta.set,
+    references: false,
+    file: IDENTITY_SOURCE,
+  });
+  if (!result.ok)
+    issues.push(...result.issues.map((issue) => ({ property: issue.path ? propertyOf(issue) : "key", issue })));
   return result.ok && issues.length === 0 ? { identity: result.identity, issues } : { issues };
 }
 
 /** The set name goes into the ownership marker: the same rule (and message) as `metadata.name` of a manifest. */
 function setNameIssues(name: string): Issue[] {
-  const result = parseSetObject({ apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: {} }, IDENTITY_SOURCE, { references: false });
+  const result = parseSetObject(
+    { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: {} },
+    IDENTITY_SOURCE,
+    { references: false },
+  );
   return result.ok ? [] : result.issues;
 }
 
@@ -49,7 +67,8 @@ export function changedProperties(olds: IdentityOutputs, news: IdentityInputs, i
   const changed: string[] = FIELDS.filter(([, snake]) => patched.has(snake)).map(([camel]) => camel);
   if (meta.passwordPolicy === "enforce" && meta.password !== before.password) changed.push("password");
   if (meta.passwordPolicy !== before.passwordPolicy) changed.push("passwordPolicy");
-  for (const property of ["adopt", "set", "key"] as const) if (meta[property] !== before[property]) changed.push(property);
+  for (const property of ["adopt", "set", "key"] as const)
+    if (meta[property] !== before[property]) changed.push(property);
   return changed;
 }
 

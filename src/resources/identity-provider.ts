@@ -21,7 +21,11 @@ import type { Methods } from "./runtime";
 
 function declared(inputs: IdentityInputs): DesiredIdentity {
   const result = validateIdentity(inputs);
-  if (!result.identity) throw issuesError("the identity is invalid; nothing was sent to the server", result.issues.map((i) => i.issue));
+  if (!result.identity)
+    throw issuesError(
+      "the identity is invalid; nothing was sent to the server",
+      result.issues.map((i) => i.issue),
+    );
   return result.identity;
 }
 
@@ -32,13 +36,15 @@ function setOf(inputs: IdentityInputs, identity: DesiredIdentity, prune = false)
 }
 
 /** The hint of the planner's error for an unmanaged identity with the same key, in this resource's terms. */
-const ADOPT_HINT = "set adopt: true on the Identity resource to take it over (ownership marker added, drift fixed), or choose another key";
+const ADOPT_HINT =
+  "set adopt: true on the Identity resource to take it over (ownership marker added, drift fixed), or choose another key";
 
 async function applyOrThrow(plan: Plan, server: OryAdmin, what: string): Promise<ApplyResult> {
   if (plan.issues.length > 0) throw issuesError(`${what}: nothing was written`, plan.issues);
   const result = await applyPlan(plan, server, { keepRecoveries: true });
   const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
-  if (result.failed > 0) throw new Error(`${what} failed\n${[...failureLines(result.outcomes), ...unissued].join("\n")}`);
+  if (result.failed > 0)
+    throw new Error(`${what} failed\n${[...failureLines(result.outcomes), ...unissued].join("\n")}`);
   return result;
 }
 
@@ -67,7 +73,16 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
   async check(olds, news) {
     if (containsUnknown(news)) return { inputs: news };
     const set = scopeOf(olds ?? {}, news);
-    if (set === undefined) return { inputs: news, failures: [{ property: "", reason: "set: no ownership scope and no defaultSet; construct Identity resources with the Identity class" }] };
+    if (set === undefined)
+      return {
+        inputs: news,
+        failures: [
+          {
+            property: "",
+            reason: "set: no ownership scope and no defaultSet; construct Identity resources with the Identity class",
+          },
+        ],
+      };
     const inputs = { ...news, ...metaOf({ ...news, set }) };
     const { issues } = validateIdentity(inputs);
     return issues.length === 0 ? { inputs } : { inputs, failures: checkFailures(issues) };
@@ -110,7 +125,10 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const former = metaOf(olds).set;
     const server = admin();
     const live = await getLive(server, id);
-    if (!live) throw new Error(`Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`);
+    if (!live)
+      throw new Error(
+        `Identity ${identity.key}: identity ${id} no longer exists on the server; run \`pulumi refresh\` to forget it, then \`pulumi up\` creates it again`,
+      );
     // Paired by the resource's own id, not by key: an identity that lost its marker out of band gets it back.
     const renamed = former !== set.name ? { renamedFrom: { [set.name]: former } } : {};
     const { plan } = await planSets([set], server, { ...renamed, live: [live], pairById: true });
@@ -131,7 +149,11 @@ export const identityMethods: Methods<IdentityInputs, IdentityOutputs> = {
     const live = await getLive(server, id);
     if (!live) return; // already gone: the goal is reached
     const meta = metaOf(props);
-    const { plan } = await planSets([{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }], server, { live: [live], destroy: true });
+    const { plan } = await planSets(
+      [{ name: meta.set, key: keySpecOf(meta.key), prune: true, identities: [] }],
+      server,
+      { live: [live], destroy: true },
+    );
     if (plan.issues.length === 0 && !plan.sets[0]?.actions.some((a) => a.action === "delete")) {
       console.log(`Identity ${id}: left on the server: it is not managed by set ${meta.set} (ownership marker)`);
       return;

@@ -57,7 +57,11 @@ function declared(inputs: SetInputs): DesiredSet {
 async function planned(set: DesiredSet, options: PlanSetsOptions = {}): Promise<PlanRun> {
   const run = await planSets([set], admin(), options);
   const { plan } = run;
-  if (plan.issues.length > 0) throw issuesError(`IdentitySet ${set.name}: the plan has ${plan.issues.length} error(s); nothing was written`, plan.issues);
+  if (plan.issues.length > 0)
+    throw issuesError(
+      `IdentitySet ${set.name}: the plan has ${plan.issues.length} error(s); nothing was written`,
+      plan.issues,
+    );
   return run;
 }
 
@@ -71,7 +75,11 @@ function everythingOf(name: string, key: KeySpec): DesiredSet {
  * values is stored under its label (`(sensitive #2)`), never in clear: `labels` maps identity ids to labels (from
  * the declaration, or from the outputs stored before).
  */
-function observed(managed: ReadonlyArray<LiveIdentity>, key: KeySpec, labels: ReadonlyMap<string, string>): Pick<SetOutputs, "ids" | "stateDigest"> {
+function observed(
+  managed: ReadonlyArray<LiveIdentity>,
+  key: KeySpec,
+  labels: ReadonlyMap<string, string>,
+): Pick<SetOutputs, "ids" | "stateDigest"> {
   return { ids: managedIds(managed, key, labels), stateDigest: managedStateDigest(managed) };
 }
 
@@ -84,21 +92,38 @@ function renaming(set: DesiredSet, former: string | undefined): PlanOptions {
  * Plans and applies the set, from one listing of the tenant: what the set manages afterwards is what it managed
  * before (from that listing) with the identities it wrote read back by id.
  */
-async function reconcileSet(set: DesiredSet, id: string, options: PlanOptions = {}, olds?: SetOutputs): Promise<SetOutputs> {
+async function reconcileSet(
+  set: DesiredSet,
+  id: string,
+  options: PlanOptions = {},
+  olds?: SetOutputs,
+): Promise<SetOutputs> {
   const server = admin();
   const { plan, managed } = await planned(set, { ...options, managed: true });
   const result = await applyPlan(plan, server, { keepRecoveries: true });
   // Created identities get their ids from the outcomes (which name them by label), the others from the plan.
   const labels = new Map<string, string>();
-  for (const action of plan.sets.flatMap((s) => s.actions)) if (action.action !== "create" && action.action !== "delete" && action.label) labels.set(action.id, action.label);
+  for (const action of plan.sets.flatMap((s) => s.actions))
+    if (action.action !== "create" && action.action !== "delete" && action.label) labels.set(action.id, action.label);
   for (const outcome of result.outcomes) if (outcome.id && isKeyLabel(outcome.key)) labels.set(outcome.id, outcome.key);
   const after = await managedAfterApply(set.name, managed?.[set.name] ?? [], result.outcomes, server);
-  const outs: SetOutputs = { setName: set.name, key: keyText(set.key), ...observed(after, set.key, labels), counts: plan.summary, prune: set.prune };
+  const outs: SetOutputs = {
+    setName: set.name,
+    key: keyText(set.key),
+    ...observed(after, set.key, labels),
+    counts: plan.summary,
+    prune: set.prune,
+  };
   const recoveryLinks = keptRecoveries(olds?.recoveryLinks, result.recoveries, outs.ids);
   if (recoveryLinks) outs.recoveryLinks = recoveryLinks;
   if (result.failed > 0) {
     const unissued = result.recoveries.flatMap((r) => (r.error !== undefined ? [r.error] : []));
-    throw new PartialApplyError(`IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`, id, { ...outs }, [...failureLines(result.outcomes), ...unissued]);
+    throw new PartialApplyError(
+      `IdentitySet ${set.name}: ${result.failed} of ${result.outcomes.length} writes failed`,
+      id,
+      { ...outs },
+      [...failureLines(result.outcomes), ...unissued],
+    );
   }
   return outs;
 }
@@ -106,7 +131,14 @@ async function reconcileSet(set: DesiredSet, id: string, options: PlanOptions = 
 /** The engine's text plan, shown by the Pulumi CLI as a diagnostic message of the preview. */
 function logPlan(name: string, plan: Plan): void {
   const lines = renderPlan(toJsonPlan(plan)).trimEnd().split("\n");
-  const shown = lines.length <= MAX_PLAN_LINES ? lines : [...lines.slice(0, MAX_PLAN_LINES - 2), `... ${lines.length - MAX_PLAN_LINES + 1} more lines`, lines[lines.length - 1]];
+  const shown =
+    lines.length <= MAX_PLAN_LINES
+      ? lines
+      : [
+          ...lines.slice(0, MAX_PLAN_LINES - 2),
+          `... ${lines.length - MAX_PLAN_LINES + 1} more lines`,
+          lines[lines.length - 1],
+        ];
   console.log(shown.map((line) => `IdentitySet ${name}: ${line}`).join("\n"));
 }
 
@@ -127,11 +159,16 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
     const renamed = renaming(set, olds.setName);
     const { plan } = await planned(set, renamed);
     const changes = hasChanges(plan.summary);
-    if (renamed.renamedFrom) console.log(`IdentitySet ${set.name}: renamed from ${olds.setName}: the identities it manages move to set ${set.name} (same ids)`);
+    if (renamed.renamedFrom)
+      console.log(
+        `IdentitySet ${set.name}: renamed from ${olds.setName}: the identities it manages move to set ${set.name} (same ids)`,
+      );
     if (changes) logPlan(set.name, plan);
     if (set.prune) {
       const managed = plan.summary.create + plan.summary.update + plan.summary.adopt + plan.summary.noop;
-      console.log(`IdentitySet ${set.name}: prune is on: destroying or removing this resource deletes the ${managed} identities it manages`);
+      console.log(
+        `IdentitySet ${set.name}: prune is on: destroying or removing this resource deletes the ${managed} identities it manages`,
+      );
     }
     const pruneChanged = olds.prune !== undefined && olds.prune !== set.prune;
     return { changes: changes || renamed.renamedFrom !== undefined || pruneChanged || keyText(set.key) !== olds.key };
@@ -150,7 +187,9 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
   async read(id, props) {
     const name = props?.setName ?? id;
     const key = props?.key ?? "external_id";
-    const labels = new Map(Object.entries(props?.ids ?? {}).flatMap(([shown, idOf]) => (isKeyLabel(shown) ? [[idOf, shown] as const] : [])));
+    const labels = new Map(
+      Object.entries(props?.ids ?? {}).flatMap(([shown, idOf]) => (isKeyLabel(shown) ? [[idOf, shown] as const] : [])),
+    );
     const managed = (await readManaged([name], admin()))[name];
     return { id, props: { ...props, setName: name, key, ...observed(managed, keySpecOf(key), labels) } as SetOutputs };
   },
@@ -158,10 +197,16 @@ export const identitySetMethods: Methods<SetInputs, SetOutputs> = {
   async delete(id, props) {
     const name = props.setName ?? id;
     const prune = props.prune === true;
-    const { plan } = await planned({ ...everythingOf(name, keySpecOf(props.key)), prune }, prune ? { destroy: true } : { release: true });
+    const { plan } = await planned(
+      { ...everythingOf(name, keySpecOf(props.key)), prune },
+      prune ? { destroy: true } : { release: true },
+    );
     const result = await applyPlan(plan, admin());
     const what = prune ? "deleted" : "released (kept on the server, ownership marker removed)";
-    if (result.failed > 0) throw new Error(`IdentitySet ${name}: ${result.failed} identities could not be ${what}\n${failureLines(result.outcomes).join("\n")}`);
+    if (result.failed > 0)
+      throw new Error(
+        `IdentitySet ${name}: ${result.failed} identities could not be ${what}\n${failureLines(result.outcomes).join("\n")}`,
+      );
     console.log(`IdentitySet ${name}: ${result.outcomes.length} identities ${what}`);
   },
 };

@@ -52,7 +52,21 @@ export interface IdentityArgs {
   recovery?: pulumi.Input<{ method?: "link" | "code"; expiresIn?: string }>;
 }
 
-const OUTPUTS = ["schemaId", "traits", "metadataPublic", "metadataAdmin", "state", "externalId", "password", "passwordPolicy", "verifiableAddresses", "adopt", "set", "key", "recoveryLinks"] as const;
+const OUTPUTS = [
+  "schemaId",
+  "traits",
+  "metadataPublic",
+  "metadataAdmin",
+  "state",
+  "externalId",
+  "password",
+  "passwordPolicy",
+  "verifiableAddresses",
+  "adopt",
+  "set",
+  "key",
+  "recoveryLinks",
+] as const;
 
 /**
  * One identity as a Pulumi resource, planned and written by the engine the CLI uses, as a set of one whose name

@@ -21,7 +21,9 @@ function load(): Runtime {
     return createRequire(join(process.cwd(), "pulumi-provider.js"))(RUNTIME) as Runtime;
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new Error(`cannot load ${RUNTIME} from ${process.cwd()}: ${reason}; install and build ory-reconcile in this Pulumi project`);
+    throw new Error(
+      `cannot load ${RUNTIME} from ${process.cwd()}: ${reason}; install and build ory-reconcile in this Pulumi project`,
+    );
   }
 }
 

@@ -17,11 +17,25 @@ export interface RecoveryOutput {
  * The links to store: those stored before whose identity the set still manages (`ids`: key -> id), then the ones
  * issued by this apply. Undefined when there are none (the output stays absent).
  */
-export function keptRecoveries(before: ReadonlyArray<RecoveryOutput> | undefined, issued: ReadonlyArray<RecoveryRecord>, ids: Readonly<Record<string, string>>): RecoveryOutput[] | undefined {
+export function keptRecoveries(
+  before: ReadonlyArray<RecoveryOutput> | undefined,
+  issued: ReadonlyArray<RecoveryRecord>,
+  ids: Readonly<Record<string, string>>,
+): RecoveryOutput[] | undefined {
   const managed = new Set(Object.values(ids));
   const fresh = issued.flatMap((r): RecoveryOutput[] =>
     r.error === undefined && r.link
-      ? [{ set: r.set, key: r.key, id: r.id, method: r.method, link: r.link.reveal(), ...(r.code ? { code: r.code.reveal() } : {}), ...(r.expires_at ? { expires_at: r.expires_at } : {}) }]
+      ? [
+          {
+            set: r.set,
+            key: r.key,
+            id: r.id,
+            method: r.method,
+            link: r.link.reveal(),
+            ...(r.code ? { code: r.code.reveal() } : {}),
+            ...(r.expires_at ? { expires_at: r.expires_at } : {}),
+          },
+        ]
       : [],
   );
   const replaced = new Set(fresh.map((r) => r.id));

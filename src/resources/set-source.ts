@@ -26,7 +26,10 @@ export function loadSet(source: SetSource, options: SourceOptions = {}): SetResu
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   if ((source.manifest === undefined) === (source.set === undefined)) {
-    return fail("give exactly one of manifest (a path) or set (an inline set)", "e.g. new IdentitySet(\"staff\", { manifest: \"manifests/staff.yaml\" })");
+    return fail(
+      "give exactly one of manifest (a path) or set (an inline set)",
+      'e.g. new IdentitySet("staff", { manifest: "manifests/staff.yaml" })',
+    );
   }
   if (source.set !== undefined) {
     const parsed = parseSetObject(source.set, INLINE_FILE, { cwd, env });
@@ -37,10 +40,18 @@ export function loadSet(source: SetSource, options: SourceOptions = {}): SetResu
   const names = loaded.sets.map((s) => s.name);
   if (source.setName !== undefined) {
     const found = loaded.sets.find((s) => s.name === source.setName);
-    return found ? { ok: true, set: found } : fail(`no set named "${source.setName}" in ${source.manifest} (found: ${names.join(", ") || "none"})`, "fix setName or the path");
+    return found
+      ? { ok: true, set: found }
+      : fail(
+          `no set named "${source.setName}" in ${source.manifest} (found: ${names.join(", ") || "none"})`,
+          "fix setName or the path",
+        );
   }
   if (loaded.sets.length !== 1) {
-    return fail(`${source.manifest} holds ${loaded.sets.length} sets (${names.join(", ") || "none"}); an IdentitySet is one set`, "pass setName to pick one");
+    return fail(
+      `${source.manifest} holds ${loaded.sets.length} sets (${names.join(", ") || "none"}); an IdentitySet is one set`,
+      "pass setName to pick one",
+    );
   }
   return { ok: true, set: loaded.sets[0] };
 }
@@ -62,7 +73,14 @@ export function setDigest(set: DesiredSet): string {
   const identities = set.identities.map(({ source: _at, key, label, sensitive, ...identity }) => {
     const password = identity.credentials?.password;
     const fingerprint = password?.policy === "enforce" ? fingerprintOf(key, password) : undefined;
-    return JSON.parse(JSON.stringify({ ...identity, key: label ?? key, body: redactJson(identity.body as unknown as Json, "", sensitive), ...(fingerprint ? { fingerprint } : {}) })) as unknown;
+    return JSON.parse(
+      JSON.stringify({
+        ...identity,
+        key: label ?? key,
+        body: redactJson(identity.body as unknown as Json, "", sensitive),
+        ...(fingerprint ? { fingerprint } : {}),
+      }),
+    ) as unknown;
   });
   return digest({ ...rest, identities });
 }

@@ -41,15 +41,29 @@ export async function sessionToken(publicUrl: string, identifier: string, passwo
  * method's form (`{ method: "profile", traits }`, `{ method: "password", password }`); returns the traits the server
  * then holds (throws when refused).
  */
-export async function selfServiceSettings(publicUrl: string, token: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function selfServiceSettings(
+  publicUrl: string,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const headers = { "x-session-token": token, accept: "application/json" };
-  const flow = (await (await fetch(`${publicUrl}/self-service/settings/api`, { headers })).json()) as { ui: { action: string } };
-  const response = await fetch(flow.ui.action, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const flow = (await (await fetch(`${publicUrl}/self-service/settings/api`, { headers })).json()) as {
+    ui: { action: string };
+  };
+  const response = await fetch(flow.ui.action, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (response.status !== 200) throw new Error(`settings refused: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { identity: { traits: Record<string, unknown> } }).identity.traits;
 }
 
 /** Changes the logged-in user's own traits through the settings flow (method `profile`); returns the new traits. */
-export function changeOwnTraits(publicUrl: string, token: string, traits: Record<string, unknown>): Promise<Record<string, unknown>> {
+export function changeOwnTraits(
+  publicUrl: string,
+  token: string,
+  traits: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   return selfServiceSettings(publicUrl, token, { method: "profile", traits });
 }

@@ -94,17 +94,31 @@ interface Change {
 }
 
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "proxy-connection",
+  "upgrade",
+]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Writes that change an identity as a list shows it. */
 const IDENTITY_WRITE = /^\/admin\/identities\/([^/]+)(?:\/credentials\/[^/]+)?$/;
 
 /** The `x-ory-ratelimit-bucket` of every operation of Ory Network's OpenAPI document, as path patterns. */
 function bucketTable(): Array<{ method: string; pattern: RegExp; literals: number; bucket: string }> {
-  const spec = loadSpec(NETWORK_DOC) as unknown as { paths: Record<string, Record<string, { "x-ory-ratelimit-bucket"?: string }>> };
+  const spec = loadSpec(NETWORK_DOC) as unknown as {
+    paths: Record<string, Record<string, { "x-ory-ratelimit-bucket"?: string }>>;
+  };
   const table = [];
   for (const [template, operations] of Object.entries(spec.paths)) {
-    const pattern = new RegExp(`^${template.split("/").map((part) => (/^\{.+\}$/.test(part) ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`);
+    const pattern = new RegExp(
+      `^${template
+        .split("/")
+        .map((part) => (/^\{.+\}$/.test(part) ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        .join("/")}$`,
+    );
     const literals = template.split("/").filter((part) => part && !part.startsWith("{")).length;
     for (const [method, operation] of Object.entries(operations)) {
       const bucket = operation?.["x-ory-ratelimit-bucket"];
@@ -129,7 +143,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // ---- rate limits ----
   /** Requests counted per bucket and window (by index), in the window starting at `start`. */
   const counters = new Map<string, { start: number; used: number }>();
-  const rateLimit = (method: string, pathname: string): { limited: boolean; headers: Record<string, string> } | undefined => {
+  const rateLimit = (
+    method: string,
+    pathname: string,
+  ): { limited: boolean; headers: Record<string, string> } | undefined => {
     const limits = options.rateLimit;
     if (!limits?.windows.length) return undefined;
     const bucket = rateLimitBucket(method, pathname);
@@ -158,19 +175,28 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     return {
       limited,
-      headers: { "x-ratelimit-limit": limit, "x-ratelimit-remaining": String(left(tightest)), "x-ratelimit-reset": String(Math.ceil(tightest.resetMs / 1000)) },
+      headers: {
+        "x-ratelimit-limit": limit,
+        "x-ratelimit-remaining": String(left(tightest)),
+        "x-ratelimit-reset": String(Math.ceil(tightest.resetMs / 1000)),
+      },
     };
   };
 
   // ---- the real server ----
   const upstream = (method: string, path: string, headers: IncomingHttpHeaders, body?: Buffer) =>
     new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      const request = httpRequest({ host: target.hostname, port: target.port, method, path, headers: { ...headers, host: target.host } }, (response) => {
-        const parts: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => parts.push(chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(parts) }));
-        response.on("error", reject);
-      });
+      const request = httpRequest(
+        { host: target.hostname, port: target.port, method, path, headers: { ...headers, host: target.host } },
+        (response) => {
+          const parts: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => parts.push(chunk));
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(parts) }),
+          );
+          response.on("error", reject);
+        },
+      );
       request.on("error", reject);
       request.end(body);
     });
@@ -229,7 +255,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const lags = (query: URLSearchParams) => {
     if (!options.eventualReads) return false;
     const level = query.get("consistency") || options.eventualReads.defaultConsistency || "eventual";
-    const filtered = ["credentials_identifier", "preview_credentials_identifier_similar", "organization_id", "page", "per_page"].some((name) => query.has(name));
+    const filtered = [
+      "credentials_identifier",
+      "preview_credentials_identifier_similar",
+      "organization_id",
+      "page",
+      "per_page",
+    ].some((name) => query.has(name));
     return level === "eventual" && !filtered;
   };
   /** A list page as it was `lagMs` ago; undefined when the lag changes nothing. */
@@ -277,14 +309,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return res.end();
     }
     const reply = (status: number, headers: IncomingHttpHeaders, payload: Buffer) => {
-      const relayed = Object.fromEntries(Object.entries(headers).filter(([name, value]) => !HOP_BY_HOP.has(name) && value !== undefined)) as Record<string, string | string[]>;
+      const relayed = Object.fromEntries(
+        Object.entries(headers).filter(([name, value]) => !HOP_BY_HOP.has(name) && value !== undefined),
+      ) as Record<string, string | string[]>;
       const length = status === 204 || status === 304 ? {} : { "content-length": String(payload.length) };
       res.writeHead(status, { ...relayed, ...limits?.headers, ...length });
       res.end(payload);
     };
 
     if (pathname === "/admin/version") {
-      return reply(404, { "content-type": "application/json" }, Buffer.from(JSON.stringify({ error: { code: 404, status: "Not Found", message: "Unable to locate the resource" } })));
+      return reply(
+        404,
+        { "content-type": "application/json" },
+        Buffer.from(
+          JSON.stringify({ error: { code: 404, status: "Not Found", message: "Unable to locate the resource" } }),
+        ),
+      );
     }
 
     // Eventual reads: how the identities a write changes looked before it.
@@ -296,9 +336,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
     if (track && answer.status < 300) {
       const result = parse(answer.body) as Json | undefined;
-      if (method === "POST" && pathname === "/admin/identities" && typeof result?.id === "string") record(result.id, created());
+      if (method === "POST" && pathname === "/admin/identities" && typeof result?.id === "string")
+        record(result.id, created());
       if (method === "PATCH" && pathname === "/admin/identities") {
-        for (const item of (result?.identities as Json[] | undefined) ?? []) if (item.action === "create" && typeof item.identity === "string") record(item.identity, created());
+        for (const item of (result?.identities as Json[] | undefined) ?? [])
+          if (item.action === "create" && typeof item.identity === "string") record(item.identity, created());
       }
       if (one && before) {
         const id = decodeURIComponent(one);

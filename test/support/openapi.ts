@@ -67,7 +67,8 @@ function load(file: string): Loaded {
     const components = strict(JSON.parse(JSON.stringify(spec.components))) as OpenApi["components"];
     const errata = ERRATA[file] ?? {};
     const recovery = components.schemas.recoveryIdentityAddress as { required?: string[] } | undefined;
-    if (errata.recoveryAddressIdOptional && recovery?.required) recovery.required = recovery.required.filter((name) => name !== "id");
+    if (errata.recoveryAddressIdOptional && recovery?.required)
+      recovery.required = recovery.required.filter((name) => name !== "id");
     const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
     ajv.addSchema({ $id: "doc", components });
     loaded = { spec, ajv, validators: new Map() };
@@ -83,13 +84,19 @@ function strict(node: unknown, combined = false): unknown {
   if (!node || typeof node !== "object") return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) out[key] = strict(value, ["allOf", "anyOf", "oneOf"].includes(key));
-  if (!combined && out.properties && typeof out.properties === "object" && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (!combined && out.properties && typeof out.properties === "object" && out.additionalProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }
 
 /** The operation a request targets: the matching path template with the most literal segments. */
-function findOperation(spec: OpenApi, method: string, pathname: string): { template: string; params: Record<string, string>; operation: OperationSpec } | undefined {
-  let best: { template: string; params: Record<string, string>; operation: OperationSpec; literals: number } | undefined;
+function findOperation(
+  spec: OpenApi,
+  method: string,
+  pathname: string,
+): { template: string; params: Record<string, string>; operation: OperationSpec } | undefined {
+  let best:
+    { template: string; params: Record<string, string>; operation: OperationSpec; literals: number } | undefined;
   const segments = pathname.split("/");
   for (const [template, operations] of Object.entries(spec.paths)) {
     const parts = template.split("/");
@@ -144,13 +151,17 @@ export function conformance(file: string, request: SentRequest): string[] {
     if (!schema) return;
     let validate = validators.get(key);
     if (!validate) validators.set(key, (validate = ajv.compile(rewriteRefs(schema) as object)));
-    if (!validate(value)) problems.push(...(validate.errors ?? []).map((e) => `${what} ${label}${e.instancePath} ${e.message}${extra(e.params)}`));
+    if (!validate(value))
+      problems.push(
+        ...(validate.errors ?? []).map((e) => `${what} ${label}${e.instancePath} ${e.message}${extra(e.params)}`),
+      );
   };
 
   for (const parameter of operation.parameters ?? []) {
     const key = `${request.method} ${template} ${parameter.in}:${parameter.name}`;
     let schema = parameter.schema;
-    if (parameter.name === "page_size" && errata.pageSizeMax !== undefined && schema) schema = { ...schema, maximum: errata.pageSizeMax };
+    if (parameter.name === "page_size" && errata.pageSizeMax !== undefined && schema)
+      schema = { ...schema, maximum: errata.pageSizeMax };
     if (parameter.in === "path") {
       check(key, schema, params[parameter.name], `path parameter ${parameter.name}`);
     } else if (parameter.in === "query") {
@@ -160,7 +171,12 @@ export function conformance(file: string, request: SentRequest): string[] {
         continue;
       }
       if (schema?.type === "array") {
-        check(key, schema, values.map((v) => coerce(v, schema.items as Record<string, unknown>)), `query ${parameter.name}`);
+        check(
+          key,
+          schema,
+          values.map((v) => coerce(v, schema.items as Record<string, unknown>)),
+          `query ${parameter.name}`,
+        );
       } else if (values.length > 1) {
         problems.push(`${what} repeats the query parameter ${parameter.name}, which takes one value`);
       } else {
@@ -197,12 +213,17 @@ function rewriteRefs(node: unknown): unknown {
   if (!node || typeof node !== "object") return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    out[key] = key === "$ref" && typeof value === "string" && value.startsWith("#/") ? `doc${value}` : rewriteRefs(value);
+    out[key] =
+      key === "$ref" && typeof value === "string" && value.startsWith("#/") ? `doc${value}` : rewriteRefs(value);
   }
   return strict(out);
 }
 
 /** A request the recording proxy saw, in the checker's shape. */
 export function sentRequest(recorded: Pick<Recorded, "method" | "path" | "body">): SentRequest {
-  return { method: recorded.method, url: new URL(recorded.path, "http://recorded.invalid"), body: recorded.body === undefined ? undefined : JSON.parse(recorded.body) };
+  return {
+    method: recorded.method,
+    url: new URL(recorded.path, "http://recorded.invalid"),
+    body: recorded.body === undefined ? undefined : JSON.parse(recorded.body),
+  };
 }

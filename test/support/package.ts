@@ -8,7 +8,14 @@ export const REPO = resolve(__dirname, "../..");
 
 /** The environment of npm and of the installed CLI: nothing of the npm or jest running this test leaks in. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false", ...extra };
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+    ...extra,
+  };
 }
 
 /** The environment variable through which global-setup.ts hands the tarball it packed to the test files. */
@@ -20,7 +27,11 @@ export const PACKED_ENV = "ORY_RECONCILE_TEST_TARBALL";
  */
 export function npmPack(): string {
   const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-pack-"));
-  execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: REPO, env: cleanEnv(), stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
+    cwd: REPO,
+    env: cleanEnv(),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const [tarball] = readdirSync(dir).filter((name) => name.endsWith(".tgz"));
   return join(dir, tarball);
 }
@@ -44,7 +55,11 @@ export function packTarball(): string {
 export function installInto(packages: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-consumer-"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }, null, 2));
-  const result = spawnSync("npm", ["install", "--prefer-offline", ...packages], { cwd: dir, env: cleanEnv(), encoding: "utf8" });
+  const result = spawnSync("npm", ["install", "--prefer-offline", ...packages], {
+    cwd: dir,
+    env: cleanEnv(),
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`npm install ${packages.join(" ")} failed:\n${result.stderr}`);
   return dir;
 }

@@ -48,7 +48,16 @@ export interface Recorded {
   method: string;
   path: string;
   status?: number;
-  fault?: "429" | "503" | "404" | "reset-before" | "reset-after" | "concurrent-429" | "401" | "dropped-before" | "dropped-after";
+  fault?:
+    | "429"
+    | "503"
+    | "404"
+    | "reset-before"
+    | "reset-after"
+    | "concurrent-429"
+    | "401"
+    | "dropped-before"
+    | "dropped-after";
   authorization?: string;
   body?: string;
 }
@@ -103,7 +112,12 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     const body = Buffer.concat(chunks);
     const method = req.method ?? "GET";
     const path = req.url ?? "/";
-    const record: Recorded = { method, path, authorization: req.headers.authorization, body: body.length > 0 ? body.toString() : undefined };
+    const record: Recorded = {
+      method,
+      path,
+      authorization: req.headers.authorization,
+      body: body.length > 0 ? body.toString() : undefined,
+    };
     requests.push(record);
     const pathOnly = path.split("?")[0];
     const applies = faults && (!faults.match || faults.match(method, pathOnly));
@@ -120,14 +134,22 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       record.status = 401;
       res.writeHead(401, { "content-type": "application/json" });
       const reason = `the API key ${record.authorization.slice("Bearer ".length)} is not valid for this project`;
-      res.end(JSON.stringify({ error: { code: 401, status: "Unauthorized", reason, message: "The request could not be authorized" } }));
+      res.end(
+        JSON.stringify({
+          error: { code: 401, status: "Unauthorized", reason, message: "The request could not be authorized" },
+        }),
+      );
       return;
     }
     if (options.concurrentWrites429 && WRITE.has(method) && (inFlightWrites.get(pathOnly) ?? 0) > 0) {
       record.fault = "concurrent-429";
       record.status = 429;
       res.writeHead(429, { "content-type": "application/json", "retry-after": retryAfter });
-      res.end(JSON.stringify({ error: { code: 429, status: "Too Many Requests", message: "concurrent request to the same path" } }));
+      res.end(
+        JSON.stringify({
+          error: { code: 429, status: "Too Many Requests", message: "concurrent request to the same path" },
+        }),
+      );
       return;
     }
     if (roll(faults?.rate429)) {
@@ -141,7 +163,9 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
         "x-ratelimit-remaining": "0",
         "x-ratelimit-reset": String(reset),
       });
-      res.end(JSON.stringify({ error: { code: 429, status: "Too Many Requests", message: "rate limited (injected)" } }));
+      res.end(
+        JSON.stringify({ error: { code: 429, status: "Too Many Requests", message: "rate limited (injected)" } }),
+      );
       return;
     }
     if (roll(faults?.rate503)) {

@@ -16,7 +16,11 @@ export interface TestStack {
   dispose(): Promise<void>;
 }
 
-export async function testStack(name: string, program: () => Promise<Record<string, unknown> | void>, env: Record<string, string> = {}): Promise<TestStack> {
+export async function testStack(
+  name: string,
+  program: () => Promise<Record<string, unknown> | void>,
+  env: Record<string, string> = {},
+): Promise<TestStack> {
   // The provider process loads `ory-reconcile/resources/runtime` by package name from the stack's work dir. In a
   // consumer project that is in node_modules; here it is a self-reference, which Node resolves only from a
   // directory inside this package: so the work dirs live under <repo>/.pulumi/tests (gitignored).

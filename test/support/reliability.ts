@@ -82,9 +82,17 @@ export async function seedBystanders(adminUrl: string, prefix: string): Promise<
   const api = admin(adminUrl);
   const bodies: JsonObject[] = [
     { schema_id: "default", traits: { email: `${prefix}-free-1@bystander.test` } },
-    { schema_id: "default", traits: { email: `${prefix}-free-2@bystander.test` }, metadata_admin: { note: "hands off" } },
+    {
+      schema_id: "default",
+      traits: { email: `${prefix}-free-2@bystander.test` },
+      metadata_admin: { note: "hands off" },
+    },
     { schema_id: "service", traits: { username: `${prefix}-free-svc` } },
-    { schema_id: "default", traits: { email: `${prefix}-other@bystander.test` }, metadata_admin: { [MARKER_KEY]: { set: "other" } } },
+    {
+      schema_id: "default",
+      traits: { email: `${prefix}-other@bystander.test` },
+      metadata_admin: { [MARKER_KEY]: { set: "other" } },
+    },
   ];
   const ids: string[] = [];
   for (const body of bodies) ids.push((await api.createIdentity(body)).id);
@@ -115,18 +123,25 @@ export const isBatchCreate = (r: Recorded) => r.method === "PATCH" && r.path ===
 export const isIdentityPatch = (r: Recorded) => r.method === "PATCH" && r.path.startsWith("/admin/identities/");
 export const isDelete = (r: Recorded) => r.method === "DELETE";
 /** The read-back of a batch's ids (`GET /admin/identities?ids=…`). */
-export const isVerification = (r: Recorded) => r.method === "GET" && r.path.startsWith("/admin/identities?") && r.path.includes("ids=");
+export const isVerification = (r: Recorded) =>
+  r.method === "GET" && r.path.startsWith("/admin/identities?") && r.path.includes("ids=");
 
 /**
  * Runs `ory-reconcile <args>` through `proxy` and SIGKILLs it at `point`; returns once the process is gone and
  * the server has finished every request the process had sent.
  */
-export async function runKilledAt(proxy: Proxy, point: KillPoint, args: string[], env: Record<string, string>): Promise<CliResult & { fired: boolean }> {
+export async function runKilledAt(
+  proxy: Proxy,
+  point: KillPoint,
+  args: string[],
+  env: Record<string, string>,
+): Promise<CliResult & { fired: boolean }> {
   let child: ChildProcess | undefined;
   let seen = 0;
   let fired = false;
   proxy.setHook((request, stage) => {
-    if (fired || stage !== (point.stage === "after" ? "answered" : "received") || !point.match(request)) return undefined;
+    if (fired || stage !== (point.stage === "after" ? "answered" : "received") || !point.match(request))
+      return undefined;
     if (++seen < point.k) return undefined;
     fired = true;
     child?.kill("SIGKILL");
@@ -142,7 +157,12 @@ export async function runKilledAt(proxy: Proxy, point: KillPoint, args: string[]
 }
 
 /** A generated set: `count` identities per entry, keyed by `key`; `extra` lines go under `spec`. */
-export function generatedSet(name: string, key: string, entries: Array<{ count: number; template: string }>, extra = ""): string {
+export function generatedSet(
+  name: string,
+  key: string,
+  entries: Array<{ count: number; template: string }>,
+  extra = "",
+): string {
   const generate = entries.map((e) => `  - count: ${e.count}\n    template: ${e.template}`).join("\n");
   return setYaml(name, `key: ${key}\n${extra}generate:\n${generate}`);
 }
@@ -187,19 +207,31 @@ export async function killAndConverge(
   const keysOf = (all: LiveIdentity[]) => all.filter((i) => markerSet(i) === set.name).map((i) => trait(i, set.trait));
   // Phases that prune delete every identity of the set: past the default delete cap.
   const killed = await runKilledAt(c.proxy, point, ["apply", dir, "--max-deletes", "all"], c.env);
-  expect({ point: point.name, fired: killed.fired, signal: killed.signal }).toEqual({ point: point.name, fired: true, signal: "SIGKILL" });
+  expect({ point: point.name, fired: killed.fired, signal: killed.signal }).toEqual({
+    point: point.name,
+    fired: true,
+    signal: "SIGKILL",
+  });
   const afterKill = keysOf(await listAll(c.kratos.adminUrl));
   expect({ point: point.name, duplicates: duplicates(afterKill) }).toEqual({ point: point.name, duplicates: [] });
-  if (typeof landed === "number") expect({ point: point.name, landed: afterKill.length }).toEqual({ point: point.name, landed });
+  if (typeof landed === "number")
+    expect({ point: point.name, landed: afterKill.length }).toEqual({ point: point.name, landed });
   if (Array.isArray(landed)) {
     const [low, high] = landed;
-    expect({ point: point.name, landed: afterKill.length, within: afterKill.length >= low && afterKill.length <= high }).toEqual({ point: point.name, landed: afterKill.length, within: true });
+    expect({
+      point: point.name,
+      landed: afterKill.length,
+      within: afterKill.length >= low && afterKill.length <= high,
+    }).toEqual({ point: point.name, landed: afterKill.length, within: true });
   }
 
   const env = { ...c.env, ORY_ADMIN_URL: c.proxy.url };
   const rerun = await runCli(["apply", dir, "--max-deletes", "all"], env);
   c.figures.push({ point: point.name, landed: afterKill.length, rerun: outcome(rerun) });
-  expect({ point: point.name, rerun: outcome(rerun) }).toEqual({ point: point.name, rerun: expect.stringMatching(/^exit 0: Apply complete: .* 0 failed\.$/) });
+  expect({ point: point.name, rerun: outcome(rerun) }).toEqual({
+    point: point.name,
+    rerun: expect.stringMatching(/^exit 0: Apply complete: .* 0 failed\.$/),
+  });
   const plan = await runCli(["plan", dir, "--detailed-exitcode"], env);
   expect({ point: point.name, plan: plan.code, summary: plan.stdout.trim().split("\n").pop() }).toEqual({
     point: point.name,

@@ -20,10 +20,15 @@ const SCOPES: Record<ServerScope, readonly string[]> = {
 function narrowedTo(): string[] | undefined {
   const value = process.env.ORY_RECONCILE_SERVERS;
   if (value === undefined) return undefined;
-  const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(KRATOS_SERVERS as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
-    throw new Error(`ORY_RECONCILE_SERVERS=${JSON.stringify(value)}: expected a comma-separated list of ${KRATOS_SERVERS.join(", ")}`);
+    throw new Error(
+      `ORY_RECONCILE_SERVERS=${JSON.stringify(value)}: expected a comma-separated list of ${KRATOS_SERVERS.join(", ")}`,
+    );
   }
   return names;
 }

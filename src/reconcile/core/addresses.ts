@@ -84,13 +84,20 @@ export function schemaAddresses(schema: unknown, traits: Json): Record<Mark, Der
  * invisible characters. Folding more than the server only makes the check accept more, never refuse more.
  */
 export function addressFold(value: string): string {
-  return value.normalize("NFKC").replace(/\p{Cf}/gu, "").toLowerCase().trim();
+  return value
+    .normalize("NFKC")
+    .replace(/\p{Cf}/gu, "")
+    .toLowerCase()
+    .trim();
 }
 
 /** Whether a declared address may be the derived one. Phone numbers (`sms`) are normalized by newer servers in ways
  * this check does not follow, so any derived `sms` address may be it. */
 function sameAddress(declared: { value: string; via: string }, derived: DerivedAddress): boolean {
-  return declared.via === derived.via && (declared.via === "sms" || addressFold(declared.value) === addressFold(derived.value));
+  return (
+    declared.via === derived.via &&
+    (declared.via === "sms" || addressFold(declared.value) === addressFold(derived.value))
+  );
 }
 
 function marks(derived: DerivedAddress[], via: string): string {
@@ -126,7 +133,9 @@ export function addressIssues(items: ReadonlyArray<TraitsCheck>, schemas: Readon
       const matched = new Set<DerivedAddress>();
       declared.forEach((address, i) => {
         const at = `${field}[${i}]`;
-        const first = declared.findIndex((other) => other.via === address.via && addressFold(other.value) === addressFold(address.value));
+        const first = declared.findIndex(
+          (other) => other.via === address.via && addressFold(other.value) === addressFold(address.value),
+        );
         if (first < i) {
           add(at, `${at} repeats ${field}[${first}] (the server keeps one address per value and via)`, `remove ${at}`);
           return;
@@ -158,7 +167,8 @@ export function addressIssues(items: ReadonlyArray<TraitsCheck>, schemas: Readon
 
 function describe(item: Json): string {
   if (!isObject(item)) return JSON.stringify(item);
-  const extra = "verified" in item ? `, ${item.verified ? "verified" : "not verified"}, status ${String(item.status)}` : "";
+  const extra =
+    "verified" in item ? `, ${item.verified ? "verified" : "not verified"}, status ${String(item.status)}` : "";
   return `${String(item.value)} (via ${String(item.via)}${extra})`;
 }
 

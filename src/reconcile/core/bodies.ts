@@ -28,7 +28,11 @@ function credentialsBody(credentials: DesiredCredentials | undefined): JsonObjec
  * and on create Kratos up to v26.2.0 keeps a declared address's `verified` / `status` only when the declared value,
  * which it lower-cases but does not trim, equals the derived one.
  */
-export function createBody(body: IdentityBody, credentials: DesiredCredentials | undefined, defaultSchemaId: string): JsonObject {
+export function createBody(
+  body: IdentityBody,
+  credentials: DesiredCredentials | undefined,
+  defaultSchemaId: string,
+): JsonObject {
   const out: JsonObject = {
     schema_id: body.schema_id ?? defaultSchemaId,
     traits: body.traits,
@@ -47,7 +51,8 @@ export function createBody(body: IdentityBody, credentials: DesiredCredentials |
       status: a.status ?? impliedStatus(a.verified),
     }));
   }
-  if (body.recovery_addresses !== undefined) out.recovery_addresses = body.recovery_addresses.map((a) => ({ value: goTrim(a.value), via: a.via }));
+  if (body.recovery_addresses !== undefined)
+    out.recovery_addresses = body.recovery_addresses.map((a) => ({ value: goTrim(a.value), via: a.via }));
   const creds = credentialsBody(credentials);
   if (creds) out.credentials = creds;
   return out;
@@ -66,7 +71,11 @@ export function notInPutBody(op: PatchOp): boolean {
  * PUT replaces the document, so every field of the update body that the server holds is carried over (metadata,
  * state, and external_id, which a PUT without it clears).
  */
-export function putBody(current: LiveIdentity, patch: PatchOp[], credentials: DesiredCredentials | undefined): JsonObject {
+export function putBody(
+  current: LiveIdentity,
+  patch: PatchOp[],
+  credentials: DesiredCredentials | undefined,
+): JsonObject {
   const base: JsonObject = {
     schema_id: current.schema_id,
     traits: current.traits ?? {},
@@ -75,7 +84,10 @@ export function putBody(current: LiveIdentity, patch: PatchOp[], credentials: De
     metadata_admin: current.metadata_admin ?? null,
   };
   if (current.external_id) base.external_id = current.external_id;
-  const patched = applyPatch(base, patch.filter((op) => !notInPutBody(op)));
+  const patched = applyPatch(
+    base,
+    patch.filter((op) => !notInPutBody(op)),
+  );
   const creds = credentialsBody(credentials);
   if (creds) patched.credentials = creds;
   return patched;
@@ -89,7 +101,9 @@ const BCRYPT_MAX_BYTES = 72;
  * `hashed_password`: the server hashes nothing and batches may be larger. One hash per distinct password in a run:
  * identical passwords (a seeded test tenant) share one salt, which only tells a reader of the hashes that they are equal.
  */
-export function passwordHasher(cost: number): (credentials: DesiredCredentials | undefined) => Promise<DesiredCredentials | undefined> {
+export function passwordHasher(
+  cost: number,
+): (credentials: DesiredCredentials | undefined) => Promise<DesiredCredentials | undefined> {
   const hashes = new Map<string, Promise<string>>();
   return async (credentials) => {
     const password = credentials?.password;
@@ -98,6 +112,14 @@ export function passwordHasher(cost: number): (credentials: DesiredCredentials |
     if (Buffer.byteLength(plaintext) > BCRYPT_MAX_BYTES) return credentials;
     let hash = hashes.get(plaintext);
     if (!hash) hashes.set(plaintext, (hash = bcrypt.hash(plaintext, cost)));
-    return { ...credentials, password: { kind: "hashed_password", value: new Secret(await hash), policy: password.policy, fingerprint: password.fingerprint } };
+    return {
+      ...credentials,
+      password: {
+        kind: "hashed_password",
+        value: new Secret(await hash),
+        policy: password.policy,
+        fingerprint: password.fingerprint,
+      },
+    };
   };
 }

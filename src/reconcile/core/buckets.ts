@@ -53,10 +53,13 @@ export function announcedWindows(value: string | null | undefined): AnnouncedWin
   const out: AnnouncedWindow[] = [];
   for (const member of (value ?? "").split(",")) {
     const [count, ...params] = member.split(";").map((part) => part.trim());
-    const w = params.map((param) => /^w\s*=\s*"?(\d+(?:\.\d+)?)"?$/i.exec(param)?.[1]).find((found) => found !== undefined);
+    const w = params
+      .map((param) => /^w\s*=\s*"?(\d+(?:\.\d+)?)"?$/i.exec(param)?.[1])
+      .find((found) => found !== undefined);
     if (!/^\d+$/.test(count) || w === undefined || Number(w) <= 0) continue;
     const window = { limit: Number(count), window_seconds: Number(w) };
-    if (!out.some((seen) => seen.limit === window.limit && seen.window_seconds === window.window_seconds)) out.push(window);
+    if (!out.some((seen) => seen.limit === window.limit && seen.window_seconds === window.window_seconds))
+      out.push(window);
   }
   return out.sort((a, b) => a.window_seconds - b.window_seconds);
 }

@@ -24,7 +24,8 @@ function credentialLines(credentials: DesiredCredentials | undefined, links?: Li
   const out: FieldChange[] = [];
   if (credentials?.password) out.push({ path: "/credentials/password", after: SENSITIVE });
   if (links) out.push({ path: LINKS_PATH, before: links.before, after: links.after });
-  else if (credentials?.oidc) out.push({ path: LINKS_PATH, after: credentials.oidc.providers.map((p) => `${p.provider}:${p.subject}`) });
+  else if (credentials?.oidc)
+    out.push({ path: LINKS_PATH, after: credentials.oidc.providers.map((p) => `${p.provider}:${p.subject}`) });
   for (const [type, declared] of Object.entries(credentials?.imported ?? {})) {
     if (declared !== "absent") out.push({ path: `/credentials/${type}`, after: SENSITIVE });
   }
@@ -33,7 +34,12 @@ function credentialLines(credentials: DesiredCredentials | undefined, links?: Li
 
 /** What changes between two comparable documents, one entry per patched path; then the credentials, and the OIDC
  * links when they change (the whole list before and after). */
-export function changesOf(before: Json, after: Json, credentials?: DesiredCredentials, links?: LinkChange): FieldChange[] {
+export function changesOf(
+  before: Json,
+  after: Json,
+  credentials?: DesiredCredentials,
+  links?: LinkChange,
+): FieldChange[] {
   const changes = makePatch(before, after).map((op) => {
     const change: FieldChange = { path: op.path };
     const old = valueAt(before, op.path);

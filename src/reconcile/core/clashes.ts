@@ -11,7 +11,17 @@ import { isObject } from "./json";
 import { formatPos } from "./issues";
 import { goLower, goTrim, phoneFold, precisFold, resolveRef } from "./normalize";
 import { defaultSchemaId, ServerSchema } from "./schema-check";
-import type { Action, DesiredIdentity, IdentifierRules, Issue, Json, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
+import type {
+  Action,
+  DesiredIdentity,
+  IdentifierRules,
+  Issue,
+  Json,
+  JsonObject,
+  LiveIdentity,
+  Plan,
+  SourcePos,
+} from "./types";
 import { subject } from "./types";
 
 /** One value that only one identity may hold: what it is (`password identifier`, `verifiable address (email)`, …),
@@ -44,7 +54,8 @@ function marksOf(field: JsonObject, rules: IdentifierRules): Mark[] {
   if (!isObject(extension)) return [];
   const marks: Mark[] = [];
   const credentials = isObject(extension.credentials) ? extension.credentials : {};
-  const identifier = (type: string) => isObject(credentials[type]) && (credentials[type] as JsonObject).identifier === true;
+  const identifier = (type: string) =>
+    isObject(credentials[type]) && (credentials[type] as JsonObject).identifier === true;
   if (identifier("password")) marks.push({ kind: "password identifier", normalize: lower });
   if (identifier("webauthn")) marks.push({ kind: "webauthn identifier", normalize: lower });
   if (identifier("code")) {
@@ -56,10 +67,19 @@ function marksOf(field: JsonObject, rules: IdentifierRules): Mark[] {
   if (typeof verification === "string" && verification !== "") {
     const format = field.format ?? (verification === "email" ? "email" : "");
     // Addresses via sms: E.164 after v26.2.0, as written (trimmed) before.
-    marks.push({ kind: `verifiable address (${verification})`, normalize: format === "email" ? lowerTrim : precis && verification === "sms" ? phoneFold : goTrim, phone: verification === "sms" });
+    marks.push({
+      kind: `verifiable address (${verification})`,
+      normalize: format === "email" ? lowerTrim : precis && verification === "sms" ? phoneFold : goTrim,
+      phone: verification === "sms",
+    });
   }
   const recovery = isObject(extension.recovery) ? extension.recovery.via : undefined;
-  if (recovery === "email" || recovery === "sms") marks.push({ kind: `recovery address (${recovery})`, normalize: recovery === "email" ? lowerTrim : precis ? phoneFold : goTrim, phone: recovery === "sms" });
+  if (recovery === "email" || recovery === "sms")
+    marks.push({
+      kind: `recovery address (${recovery})`,
+      normalize: recovery === "email" ? lowerTrim : precis ? phoneFold : goTrim,
+      phone: recovery === "sms",
+    });
   return marks;
 }
 
@@ -85,7 +105,8 @@ function markedFields(root: unknown, rules: IdentifierRules): Array<{ path: stri
 function stringsAt(node: unknown, path: string[], field: string): Array<{ field: string; value: string }> {
   if (path.length === 0) return typeof node === "string" ? [{ field, value: node }] : [];
   const [head, ...rest] = path;
-  if (head === "[]") return Array.isArray(node) ? node.flatMap((item, i) => stringsAt(item, rest, `${field}[${i}]`)) : [];
+  if (head === "[]")
+    return Array.isArray(node) ? node.flatMap((item, i) => stringsAt(item, rest, `${field}[${i}]`)) : [];
   return isObject(node) ? stringsAt(node[head], rest, `${field}.${head}`) : [];
 }
 
@@ -103,7 +124,8 @@ export class UniqueValues {
   #fieldsOf(schemaId: string | undefined): Array<{ path: string[]; marks: Mark[] }> {
     const id = schemaId ?? this.#fallback;
     let fields = this.#fields.get(id);
-    if (!fields) this.#fields.set(id, (fields = markedFields(this.schemas.find((s) => s.id === id)?.schema, this.rules)));
+    if (!fields)
+      this.#fields.set(id, (fields = markedFields(this.schemas.find((s) => s.id === id)?.schema, this.rules)));
     return fields;
   }
 
@@ -118,22 +140,34 @@ export class UniqueValues {
     for (const { path, marks } of this.#fieldsOf(schemaId)) {
       if (!marks.some((m) => m.phone) || path.includes("[]")) continue;
       const [declared, held] = [valueAt(out, path), valueAt(live, path)];
-      if (typeof declared !== "string" || typeof held !== "string" || declared === held || phoneFold(declared) !== held) continue;
+      if (typeof declared !== "string" || typeof held !== "string" || declared === held || phoneFold(declared) !== held)
+        continue;
       out = withValueAt(out, path, held);
     }
     return out;
   }
 
   /** The unique values of an identity with these traits under schema `schemaId` (undefined: the server's default). */
-  of(schemaId: string | undefined, traits: Json | null | undefined, externalId: string | null | undefined): UniqueValue[] {
+  of(
+    schemaId: string | undefined,
+    traits: Json | null | undefined,
+    externalId: string | null | undefined,
+  ): UniqueValue[] {
     const fields = this.#fieldsOf(schemaId);
     const out: UniqueValue[] = [];
     for (const { path, marks } of fields) {
       for (const { field, value } of stringsAt(traits, path, "traits")) {
-        for (const mark of marks) out.push({ kind: mark.kind, field, value, compared: `${mark.kind}\u0000${mark.normalize(value)}` });
+        for (const mark of marks)
+          out.push({ kind: mark.kind, field, value, compared: `${mark.kind}\u0000${mark.normalize(value)}` });
       }
     }
-    if (externalId) out.push({ kind: "external_id", field: "external_id", value: externalId, compared: `external_id\u0000${externalId}` });
+    if (externalId)
+      out.push({
+        kind: "external_id",
+        field: "external_id",
+        value: externalId,
+        compared: `external_id\u0000${externalId}`,
+      });
     return out;
   }
 
@@ -143,7 +177,8 @@ export class UniqueValues {
     const out = this.of(identity.schema_id, identity.traits, identity.external_id);
     for (const link of identity.credentials?.oidc?.identifiers ?? []) out.push(oidcLink(link));
     const listed = (list: ReadonlyArray<{ value: string; via: string }> | undefined, kind: string, field: string) => {
-      for (const a of list ?? []) out.push({ kind: `${kind} (${a.via})`, field, value: a.value, compared: `${kind} (${a.via})\u0000${a.value}` });
+      for (const a of list ?? [])
+        out.push({ kind: `${kind} (${a.via})`, field, value: a.value, compared: `${kind} (${a.via})\u0000${a.value}` });
     };
     listed(identity.verifiable_addresses, "verifiable address", "verifiable_addresses");
     listed(identity.recovery_addresses, "recovery address", "recovery_addresses");
@@ -175,7 +210,12 @@ function withValueAt(node: JsonObject, path: string[], value: Json): JsonObject 
 
 /** An OIDC link as a unique value (Kratos compares `provider:subject` exactly). */
 function oidcLink(identifier: string): UniqueValue {
-  return { kind: "OIDC link", field: "credentials.oidc.providers", value: identifier, compared: `oidc\u0000${identifier}` };
+  return {
+    kind: "OIDC link",
+    field: "credentials.oidc.providers",
+    value: identifier,
+    compared: `oidc\u0000${identifier}`,
+  };
 }
 
 /** Live identities by the unique values they hold (`UniqueValue.compared`). */
@@ -199,7 +239,8 @@ export function holdersOf(live: ReadonlyArray<LiveIdentity>, uniques: UniqueValu
 /** The live identities other than `self` that hold any of `values`. */
 export function heldBy(values: ReadonlyArray<UniqueValue>, holders: Holders, self?: string): LiveIdentity[] {
   const found = new Map<string, LiveIdentity>();
-  for (const value of values) for (const h of holders.get(value.compared) ?? []) if (h.identity.id !== self) found.set(h.identity.id, h.identity);
+  for (const value of values)
+    for (const h of holders.get(value.compared) ?? []) if (h.identity.id !== self) found.set(h.identity.id, h.identity);
   return [...found.values()];
 }
 
@@ -230,7 +271,14 @@ export interface Clashes {
  * takes it waits for that update (`after`). When such waits form a cycle (A takes B's value while B takes A's), no
  * order frees each value before it is written: one issue per cycle, with how to do it in two applies.
  */
-export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIdentity>, live: ReadonlyArray<LiveIdentity>, uniques: UniqueValues, holders: Holders, owner: (identity: LiveIdentity) => string | undefined): Clashes {
+export function clashIssues(
+  plan: Plan,
+  declared: ReadonlyMap<string, DesiredIdentity>,
+  live: ReadonlyArray<LiveIdentity>,
+  uniques: UniqueValues,
+  holders: Holders,
+  owner: (identity: LiveIdentity) => string | undefined,
+): Clashes {
   const issues: Issue[] = [];
   const after: Record<string, string[]> = {};
   const byId = new Map(live.map((identity) => [identity.id, identity]));
@@ -240,7 +288,11 @@ export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIde
     if (action.action !== "update" && action.action !== "adopt") continue;
     const identity = declared.get(subject(action.set, action.key));
     const current = byId.get(action.id);
-    if (identity && current) updated.set(action.id, { who: subject(action.set, action.key), keeps: new Set(uniques.declared(identity, current).map((v) => v.compared)) });
+    if (identity && current)
+      updated.set(action.id, {
+        who: subject(action.set, action.key),
+        keeps: new Set(uniques.declared(identity, current).map((v) => v.compared)),
+      });
   }
   const written = new Map<string, { who: string; pos?: SourcePos; value: UniqueValue }>();
   for (const action of plan.sets.flatMap((s) => s.actions)) {
@@ -252,7 +304,10 @@ export function clashIssues(plan: Plan, declared: ReadonlyMap<string, DesiredIde
     const holds = new Set(self ? uniques.live(self).map((v) => v.compared) : []);
     const values = uniques.declared(identity, self).filter((v) => !holds.has(v.compared));
     const clashes = new Map<string, { holder: LiveIdentity; mine: UniqueValue[]; theirs: UniqueValue[] }>();
-    const twins = new Map<string, { other: { who: string; pos?: SourcePos; value: UniqueValue }; mine: UniqueValue[] }>();
+    const twins = new Map<
+      string,
+      { other: { who: string; pos?: SourcePos; value: UniqueValue }; mine: UniqueValue[] }
+    >();
     for (const value of values) {
       for (const { identity: holder, value: theirs } of holders.get(value.compared) ?? []) {
         if (holder.id === self?.id) continue;

@@ -18,7 +18,10 @@ export function defaultDeleteCap(plan: Plan): number {
  * Why `plan` may not be applied under `cap` (a number, `"default"` for {@link defaultDeleteCap}, undefined for no
  * cap): a message and a hint naming the flag, or undefined when it may.
  */
-export function deleteCapRefusal(plan: Plan, cap: number | "default" | undefined): { message: string; hint: string } | undefined {
+export function deleteCapRefusal(
+  plan: Plan,
+  cap: number | "default" | undefined,
+): { message: string; hint: string } | undefined {
   if (cap === undefined) return undefined;
   const deletes = plan.sets.reduce((n, set) => n + set.actions.filter((a) => a.action === "delete").length, 0);
   const limit = cap === "default" ? defaultDeleteCap(plan) : cap;

@@ -39,7 +39,11 @@ export interface EstimateOptions {
  * create that declares `recovery:`; one `DELETE /admin/identities/{id}` per delete. All writes count in
  * `kratos-admin-low`. Retries (429, 5xx) and conflicts resolved during the apply are not foreseen.
  */
-export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateOptions = {}): Partial<Record<Bucket, number>> {
+export function applyRequests(
+  plan: Plan,
+  caps: Capabilities,
+  options: EstimateOptions = {},
+): Partial<Record<Bucket, number>> {
   const out: Partial<Record<Bucket, number>> = {};
   const add = (bucket: Bucket, n: number) => {
     if (n > 0) out[bucket] = (out[bucket] ?? 0) + n;
@@ -53,7 +57,9 @@ export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateO
     let start = 0;
     for (const size of createBatchSizes(creates.length, limit, inFlight)) {
       const batch = creates.slice(start, (start += size));
-      const withAddresses = batch.filter((a) => a.body.verifiable_addresses !== undefined || a.body.recovery_addresses !== undefined).length;
+      const withAddresses = batch.filter(
+        (a) => a.body.verifiable_addresses !== undefined || a.body.recovery_addresses !== undefined,
+      ).length;
       add("kratos-admin-low", 1);
       add("kratos-admin-medium", 1 + Math.ceil(withAddresses / IDS_PER_READ));
     }
@@ -65,7 +71,10 @@ export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateO
         add("kratos-admin-high", 1);
         add("kratos-admin-low", 1 + (action.patch.some(notInPutBody) ? 1 : 0));
       }
-      add("kratos-admin-low", (action.remove?.length ?? 0) + (action.unlinkSaml?.length ?? 0) + (action.unlink?.length ?? 0));
+      add(
+        "kratos-admin-low",
+        (action.remove?.length ?? 0) + (action.unlinkSaml?.length ?? 0) + (action.unlink?.length ?? 0),
+      );
       if (action.revoke_sessions) add("kratos-admin-low", 2);
     }
     if (action.action === "create" && action.recovery) add("kratos-admin-low", 1);
@@ -80,7 +89,10 @@ export function applyRequests(plan: Plan, caps: Capabilities, options: EstimateO
  * window makes the real wait up to one window shorter; the server's own time makes it longer.
  */
 export function waitSeconds(n: number, windows: ReadonlyArray<AnnouncedWindow>): number {
-  return windows.reduce((most, w) => Math.max(most, w.limit > 0 ? (Math.ceil(n / w.limit) - 1) * w.window_seconds : 0), 0);
+  return windows.reduce(
+    (most, w) => Math.max(most, w.limit > 0 ? (Math.ceil(n / w.limit) - 1) * w.window_seconds : 0),
+    0,
+  );
 }
 
 /**

@@ -38,7 +38,9 @@ export function parseJsonExact(text: string): unknown {
     return `"${MARK_IN_JSON}${token}"`;
   });
   if (!found) return JSON.parse(text);
-  return JSON.parse(marked, (_key, value: unknown) => (typeof value === "string" && value.startsWith(MARK) ? new ExactInteger(value.slice(MARK.length)) : value));
+  return JSON.parse(marked, (_key, value: unknown) =>
+    typeof value === "string" && value.startsWith(MARK) ? new ExactInteger(value.slice(MARK.length)) : value,
+  );
 }
 
 const MARKED = new RegExp(`"${MARK_IN_JSON.replace(/\\/g, "\\\\")}(-?\\d+)"`, "g");

@@ -36,7 +36,8 @@ export function escapeReferences<T extends Json>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => escapeReferences(item)) as T;
   // An integer read exactly stays what it is (inexactNumber leaves its identity out), not an object of its fields.
   if ((value as unknown) instanceof ExactInteger) return value;
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeReferences(v)])) as T;
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeReferences(v)])) as T;
   return value;
 }
 
@@ -50,8 +51,15 @@ function exportIdentity(live: LiveIdentity): JsonObject {
   out.state = live.state === "inactive" ? "inactive" : "active";
   const verifiable = live.verifiable_addresses ?? [];
   // `status` only where it is not the one the manifest implies, so that the export plans as a no-op.
-  const status = (a: (typeof verifiable)[number]): JsonObject => (comparedStatus(a) === impliedStatus(a.verified) ? {} : { status: a.status });
-  if (verifiable.length > 0) out.verifiable_addresses = verifiable.map((a) => ({ value: a.value, via: a.via, verified: a.verified === true, ...status(a) }));
+  const status = (a: (typeof verifiable)[number]): JsonObject =>
+    comparedStatus(a) === impliedStatus(a.verified) ? {} : { status: a.status };
+  if (verifiable.length > 0)
+    out.verifiable_addresses = verifiable.map((a) => ({
+      value: a.value,
+      via: a.via,
+      verified: a.verified === true,
+      ...status(a),
+    }));
   const recovery = live.recovery_addresses ?? [];
   if (recovery.length > 0) out.recovery_addresses = recovery.map((a) => ({ value: a.value, via: a.via }));
   const links = liveOidcLinks(live);
@@ -105,10 +113,16 @@ export function exportSets(live: ReadonlyArray<LiveIdentity>, options: ExportOpt
       continue;
     }
     const body = escapeReferences(exportIdentity(identity));
-    const inexact = ["traits", "metadata_public", "metadata_admin"].map((field) => inexactNumber(body[field], field)).find(Boolean);
+    const inexact = ["traits", "metadata_public", "metadata_admin"]
+      .map((field) => inexactNumber(body[field], field))
+      .find(Boolean);
     if (inexact) {
       const reason = `holds a number beyond 2^53 in ${inexact}, which reading JSON may have changed`;
-      skipped.push({ id: identity.id, reason, hint: "store it as a string, or write this identity's manifest by hand" });
+      skipped.push({
+        id: identity.id,
+        reason,
+        hint: "store it as a string, or write this identity's manifest by hand",
+      });
       continue;
     }
     const list = groups.get(set) ?? [];

@@ -11,7 +11,11 @@ import type { DesiredSet, LiveIdentity, PasswordDecl, PlanOptions } from "./type
  * fingerprint, the declared password, and what it may be bound to. Pairs by the exact key only: a check this misses
  * is still made by the planner, just not ahead.
  */
-export function storedFingerprintChecks(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<LiveIdentity>, options: PlanOptions = {}): Array<{ stored: string; decl: PasswordDecl; binding: Binding }> {
+export function storedFingerprintChecks(
+  sets: ReadonlyArray<DesiredSet>,
+  live: ReadonlyArray<LiveIdentity>,
+  options: PlanOptions = {},
+): Array<{ stored: string; decl: PasswordDecl; binding: Binding }> {
   const out: Array<{ stored: string; decl: PasswordDecl; binding: Binding }> = [];
   const managed = live.flatMap((identity) => {
     const marker = readMarker(identity.metadata_admin);
@@ -20,7 +24,13 @@ export function storedFingerprintChecks(sets: ReadonlyArray<DesiredSet>, live: R
   if (managed.length === 0) return out;
   for (const set of sets) {
     const former = options.renamedFrom?.[set.name];
-    const enforced = new Map(set.identities.flatMap((i) => (i.credentials?.password?.policy === "enforce" ? [[i.markedKey?.key ?? i.key, i.credentials.password] as const] : [])));
+    const enforced = new Map(
+      set.identities.flatMap((i) =>
+        i.credentials?.password?.policy === "enforce"
+          ? [[i.markedKey?.key ?? i.key, i.credentials.password] as const]
+          : [],
+      ),
+    );
     if (enforced.size === 0) continue;
     for (const { identity, marker, stored } of managed) {
       if (marker.set !== set.name && marker.set !== former) continue;

@@ -63,16 +63,23 @@ async function scryptOnceAsync(secret: string, salt: string, cost: Cost): Promis
   const key = cacheKey(secret, salt, cost);
   const known = computed.get(key);
   if (known !== undefined) return known;
-  const value = new Promise<string>((resolve, reject) => scrypt(secret, salt, 18, cost, (error, out) => (error ? reject(error) : resolve(out.toString("base64url")))));
+  const value = new Promise<string>((resolve, reject) =>
+    scrypt(secret, salt, 18, cost, (error, out) => (error ? reject(error) : resolve(out.toString("base64url")))),
+  );
   remember(key, value);
-  value.then((done) => computed.get(key) === value && computed.set(key, done), () => computed.delete(key));
+  value.then(
+    (done) => computed.get(key) === value && computed.set(key, done),
+    () => computed.delete(key),
+  );
   return value;
 }
 
 const s3Salt = (key: string) => `ory-reconcile:s3:${key}`;
 const s2Salt = (set: string, key: string) => `ory-reconcile:${set}/${key}:`;
-const k2 = (key: string, secret: string, fpKey: string) => "k2:" + createHmac("sha256", fpKey).update(`k2\0${key}\0${secret}`).digest("base64url");
-const k1 = (set: string, key: string, secret: string, fpKey: string) => "k1:" + createHmac("sha256", fpKey).update(`${set}/${key}\0${secret}`).digest("base64url");
+const k2 = (key: string, secret: string, fpKey: string) =>
+  "k2:" + createHmac("sha256", fpKey).update(`k2\0${key}\0${secret}`).digest("base64url");
+const k1 = (set: string, key: string, secret: string, fpKey: string) =>
+  "k1:" + createHmac("sha256", fpKey).update(`${set}/${key}\0${secret}`).digest("base64url");
 
 /**
  * The current fingerprint of `secret` declared for the identity with key `key`: an HMAC (`k2:`) when a fingerprint
@@ -118,16 +125,26 @@ function pairs(binding: Binding): Array<[string, string]> {
  * binding's keys (and sets, for the old formats). A format that needs the fingerprint key while none is set cannot
  * be checked: it does not match. Each check of an scrypt format costs one scrypt (remembered: see warmFingerprints).
  */
-export function fingerprintMatches(stored: string | undefined, decl: PasswordDecl, binding: Binding, fpKey = fingerprintKey()): boolean {
+export function fingerprintMatches(
+  stored: string | undefined,
+  decl: PasswordDecl,
+  binding: Binding,
+  fpKey = fingerprintKey(),
+): boolean {
   if (stored === undefined) return false;
   const secret = secretOf(decl);
   const keys = [...new Set(binding.keys)];
   if (decl.fingerprint !== undefined && stored === decl.fingerprint) return true;
   if (stored.startsWith("s3:")) return keys.some((key) => same(stored, "s3:" + scryptOnce(secret, s3Salt(key), S2)));
   if (stored.startsWith("k2:")) return fpKey !== "" && keys.some((key) => same(stored, k2(key, secret, fpKey)));
-  if (stored.startsWith("s2:")) return pairs(binding).some(([set, key]) => same(stored, "s2:" + scryptOnce(secret, s2Salt(set, key), S2)));
-  if (stored.startsWith("k1:")) return fpKey !== "" && pairs(binding).some(([set, key]) => same(stored, k1(set, key, secret, fpKey)));
-  if (stored.startsWith("s1:")) return pairs(binding).some(([set, key]) => same(stored, "s1:" + scryptOnce(secret, `ory-reconcile:${set}/${key}:${fpKey}`, S1)));
+  if (stored.startsWith("s2:"))
+    return pairs(binding).some(([set, key]) => same(stored, "s2:" + scryptOnce(secret, s2Salt(set, key), S2)));
+  if (stored.startsWith("k1:"))
+    return fpKey !== "" && pairs(binding).some(([set, key]) => same(stored, k1(set, key, secret, fpKey)));
+  if (stored.startsWith("s1:"))
+    return pairs(binding).some(([set, key]) =>
+      same(stored, "s1:" + scryptOnce(secret, `ory-reconcile:${set}/${key}:${fpKey}`, S1)),
+    );
   return false;
 }
 
@@ -136,13 +153,17 @@ export function fingerprintMatches(stored: string | undefined, decl: PasswordDec
  * format other than the current one (`stored`, with the password and binding it is checked against), so that the
  * planner finds them remembered instead of computing them one after another.
  */
-export async function warmFingerprints(checks: ReadonlyArray<{ stored: string; decl: PasswordDecl; binding: Binding }>): Promise<void> {
+export async function warmFingerprints(
+  checks: ReadonlyArray<{ stored: string; decl: PasswordDecl; binding: Binding }>,
+): Promise<void> {
   const work: Array<() => Promise<unknown>> = [];
   for (const { stored, decl, binding } of checks) {
     if (decl.fingerprint !== undefined && stored === decl.fingerprint) continue;
     const secret = secretOf(decl);
-    if (stored.startsWith("s3:")) for (const key of new Set(binding.keys)) work.push(() => scryptOnceAsync(secret, s3Salt(key), S2));
-    if (stored.startsWith("s2:")) for (const [set, key] of pairs(binding)) work.push(() => scryptOnceAsync(secret, s2Salt(set, key), S2));
+    if (stored.startsWith("s3:"))
+      for (const key of new Set(binding.keys)) work.push(() => scryptOnceAsync(secret, s3Salt(key), S2));
+    if (stored.startsWith("s2:"))
+      for (const [set, key] of pairs(binding)) work.push(() => scryptOnceAsync(secret, s2Salt(set, key), S2));
   }
   await runPool(work, Math.max(1, availableParallelism()), async (run) => void (await run()));
 }
@@ -152,13 +173,20 @@ export async function warmFingerprints(checks: ReadonlyArray<{ stored: string; d
  * time: each needs 128 MiB), so that planning does not compute them one after another.
  */
 export async function withFingerprints(sets: ReadonlyArray<DesiredSet>): Promise<DesiredSet[]> {
-  const todo = sets.flatMap((set) => set.identities.filter((i) => i.credentials?.password?.policy === "enforce" && i.credentials.password.fingerprint === undefined));
+  const todo = sets.flatMap((set) =>
+    set.identities.filter(
+      (i) => i.credentials?.password?.policy === "enforce" && i.credentials.password.fingerprint === undefined,
+    ),
+  );
   if (todo.length === 0) return [...sets];
   const done = new Map<DesiredIdentity, DesiredIdentity>();
   await runPool(todo, Math.max(1, availableParallelism()), async (identity) => {
     const password = identity.credentials?.password as PasswordDecl;
     const fingerprint = await passwordFingerprintAsync(identity.markedKey?.key ?? identity.key, secretOf(password));
-    done.set(identity, { ...identity, credentials: { ...identity.credentials, password: { ...password, fingerprint } } });
+    done.set(identity, {
+      ...identity,
+      credentials: { ...identity.credentials, password: { ...password, fingerprint } },
+    });
   });
   return sets.map((set) => ({ ...set, identities: set.identities.map((identity) => done.get(identity) ?? identity) }));
 }

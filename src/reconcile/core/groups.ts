@@ -34,10 +34,14 @@ export const GROUP_MIN = 2;
  */
 export function planItems(actions: ReadonlyArray<JsonAction>, verbose = false): PlanItem[] {
   const members = new Map<string, Array<JsonCreate | JsonUpdate>>();
-  const groupOf = (a: JsonAction) => (!verbose && a.generate !== undefined && (a.action === "create" || a.action === "update") ? `${a.action}\u0000${a.generate}` : undefined);
+  const groupOf = (a: JsonAction) =>
+    !verbose && a.generate !== undefined && (a.action === "create" || a.action === "update")
+      ? `${a.action}\u0000${a.generate}`
+      : undefined;
   for (const action of actions) {
     const id = groupOf(action);
-    if (id !== undefined && (action.action === "create" || action.action === "update")) members.set(id, [...(members.get(id) ?? []), action]);
+    if (id !== undefined && (action.action === "create" || action.action === "update"))
+      members.set(id, [...(members.get(id) ?? []), action]);
   }
   const items: PlanItem[] = [];
   const placed = new Set<string>();
@@ -56,16 +60,26 @@ export function planItems(actions: ReadonlyArray<JsonAction>, verbose = false): 
 }
 
 function summarize(copies: Array<JsonCreate | JsonUpdate>): ActionGroup {
-  const leaves = copies.map((copy) => new Map(copy.changes.flatMap(leafChanges).map((change) => [change.path, change])));
+  const leaves = copies.map(
+    (copy) => new Map(copy.changes.flatMap(leafChanges).map((change) => [change.path, change])),
+  );
   const paths = [...new Set(leaves.flatMap((map) => [...map.keys()]))];
   const shared: FieldChange[] = [];
   const varying: string[] = [];
   for (const path of paths) {
     const first = leaves[0].get(path);
-    const same = first !== undefined && leaves.every((map) => {
-      const change = map.get(path);
-      return change !== undefined && jsonEqual(change.before ?? null, first.before ?? null) && jsonEqual(change.after ?? null, first.after ?? null) && ("before" in change) === ("before" in first) && ("after" in change) === ("after" in first);
-    });
+    const same =
+      first !== undefined &&
+      leaves.every((map) => {
+        const change = map.get(path);
+        return (
+          change !== undefined &&
+          jsonEqual(change.before ?? null, first.before ?? null) &&
+          jsonEqual(change.after ?? null, first.after ?? null) &&
+          "before" in change === "before" in first &&
+          "after" in change === "after" in first
+        );
+      });
     if (same) shared.push(first);
     else varying.push(path);
   }
@@ -85,7 +99,6 @@ function summarize(copies: Array<JsonCreate | JsonUpdate>): ActionGroup {
   };
 }
 
-
 /**
  * A change split into the changes of its leaves (objects are descended into, arrays and scalars are leaves):
  * `/traits: {email: a, name: {first: B}}` gives `/traits/email` and `/traits/name/first`, so that copies sharing
@@ -93,7 +106,12 @@ function summarize(copies: Array<JsonCreate | JsonUpdate>): ActionGroup {
  */
 export function leafChanges(change: FieldChange): FieldChange[] {
   const { before, after } = change;
-  if (!(isObject(before) || before === undefined) || !(isObject(after) || after === undefined) || (before === undefined && after === undefined)) return [change];
+  if (
+    !(isObject(before) || before === undefined) ||
+    !(isObject(after) || after === undefined) ||
+    (before === undefined && after === undefined)
+  )
+    return [change];
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
   if (keys.length === 0) return [change];
   return keys.flatMap((key) => {

@@ -53,7 +53,11 @@ export function hashCostProblem(hash: string): string | undefined {
     const m = parts.length === 6 ? params(/^m=(\d+),t=(\d+),p=(\d+)/) : null;
     const [memory, iterations, parallelism] = [uint(m?.[1]), uint(m?.[2]), uint(m?.[3], 256)];
     if (memory === undefined || iterations === undefined || parallelism === undefined) return undefined;
-    return within("argon2 m", memory, 1, B.argon2MemoryKiB) ?? within("argon2 t", iterations, 1, B.argon2Iterations) ?? within("argon2 p", parallelism, 1, B.argon2Parallelism);
+    return (
+      within("argon2 m", memory, 1, B.argon2MemoryKiB) ??
+      within("argon2 t", iterations, 1, B.argon2Iterations) ??
+      within("argon2 p", parallelism, 1, B.argon2Parallelism)
+    );
   }
   if (/^\$pbkdf2-sha[0-9]{1,3}\$/.test(hash)) {
     const iterations = uint(params(/^i=(\d+),l=\d+/)?.[1]);
@@ -64,7 +68,10 @@ export function hashCostProblem(hash: string): string | undefined {
     const m = params(/^ln=(\d+),r=(\d+),p=(\d+)/);
     const [cost, r, p] = [uint(m?.[1]), uint(m?.[2]), uint(m?.[3])];
     if (cost === undefined || r === undefined || p === undefined) return undefined;
-    const first = scrypt[1] === "scrypt" ? within("scrypt N", cost, 1, B.scryptN) : within("firescrypt ln", cost, 0, B.firescryptLogN);
+    const first =
+      scrypt[1] === "scrypt"
+        ? within("scrypt N", cost, 1, B.scryptN)
+        : within("firescrypt ln", cost, 0, B.firescryptLogN);
     return first ?? within(`${scrypt[1]} r`, r, 1, B.scryptR) ?? within(`${scrypt[1]} p`, p, 1, B.scryptP);
   }
   return undefined;

@@ -42,7 +42,8 @@ export function withIgnored(desired: Doc, live: Doc, ignore: ReadonlyArray<Reado
     if (inner.length === 0 || !(IGNORABLE_FIELDS as readonly string[]).includes(field)) continue;
     const kept = valueAt(live[field], inner);
     let next = withValueAt(out[field], inner, kept);
-    if (isObject(next) && Object.keys(next).length === 0 && (live[field] === null || live[field] === undefined)) next = null;
+    if (isObject(next) && Object.keys(next).length === 0 && (live[field] === null || live[field] === undefined))
+      next = null;
     out = { ...out, [field]: next ?? null };
   }
   return out;

@@ -60,5 +60,7 @@ function samlChanges(config: Secret, linked: string[], out: ImportedChanges): vo
 
 /** Whether declarations use credential types the server must import (anything but `absent`). */
 export function importsAny(declared: Declared | undefined): ImportedType[] {
-  return Object.entries(declared ?? {}).flatMap(([type, credential]) => (credential === "absent" ? [] : [type as ImportedType]));
+  return Object.entries(declared ?? {}).flatMap(([type, credential]) =>
+    credential === "absent" ? [] : [type as ImportedType],
+  );
 }

@@ -69,10 +69,12 @@ const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a instanceof ExactInteger || b instanceof ExactInteger) return a instanceof ExactInteger && b instanceof ExactInteger && a.digits === b.digits;
+  if (a instanceof ExactInteger || b instanceof ExactInteger)
+    return a instanceof ExactInteger && b instanceof ExactInteger && a.digits === b.digits;
   const objectA = typeof a === "object" && a !== null;
   const objectB = typeof b === "object" && b !== null;
-  if (!objectA || !objectB) return !objectA && !objectB && a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+  if (!objectA || !objectB)
+    return !objectA && !objectB && a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;

@@ -87,7 +87,13 @@ function hideFingerprints(this: unknown, name: string, value: unknown): unknown 
     return out;
   }
   const op = this as { path?: unknown };
-  if (name === "value" && isObject(op) && typeof op.path === "string" && HIDDEN_MARKER_FIELDS.some((field) => (op.path as string).endsWith(`/${MARKER_KEY}/${field}`))) return SENSITIVE;
+  if (
+    name === "value" &&
+    isObject(op) &&
+    typeof op.path === "string" &&
+    HIDDEN_MARKER_FIELDS.some((field) => (op.path as string).endsWith(`/${MARKER_KEY}/${field}`))
+  )
+    return SENSITIVE;
   return value;
 }
 
@@ -99,9 +105,14 @@ function redacted<T>(value: T): Json {
 }
 
 function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
-  const base: JsonActionBase = { key: shownKey(action), ...(action.generate !== undefined ? { generate: action.generate } : {}) };
-  if (action.action === "create") return { action: "create", ...base, changes: redacted(action.changes) as unknown as FieldChange[] };
-  if (action.action === "delete") return { action: "delete", ...base, id: action.id, reason: action.reason, live_digest: action.live_digest };
+  const base: JsonActionBase = {
+    key: shownKey(action),
+    ...(action.generate !== undefined ? { generate: action.generate } : {}),
+  };
+  if (action.action === "create")
+    return { action: "create", ...base, changes: redacted(action.changes) as unknown as FieldChange[] };
+  if (action.action === "delete")
+    return { action: "delete", ...base, id: action.id, reason: action.reason, live_digest: action.live_digest };
   const sensitive = action.sensitive;
   const out: JsonUpdate | JsonAdopt = {
     action: action.action,
@@ -109,7 +120,9 @@ function jsonAction(action: Exclude<Action, { action: "noop" }>): JsonAction {
     changes: redacted(action.changes) as unknown as FieldChange[],
     id: action.id,
     live_digest: action.live_digest,
-    patch: redacted(action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op))) as Json[],
+    patch: redacted(
+      action.patch.map((op) => ("value" in op ? { ...op, value: redactJson(op.value, op.path, sensitive) } : op)),
+    ) as Json[],
   };
   if (action.credentials) out.credentials = redacted(action.credentials);
   if (action.unlink) out.unlink = [...action.unlink];
@@ -132,7 +145,13 @@ export function toJsonPlan(plan: Plan): JsonPlan {
     summary: { ...plan.summary },
   };
   if (plan.issues.length > 0) {
-    json.issues = plan.issues.map((i) => ({ message: i.message, hint: i.hint, file: i.pos?.file, line: i.pos?.line, col: i.pos?.col }));
+    json.issues = plan.issues.map((i) => ({
+      message: i.message,
+      hint: i.hint,
+      file: i.pos?.file,
+      line: i.pos?.line,
+      col: i.pos?.col,
+    }));
   }
   return json;
 }
@@ -141,7 +160,8 @@ export function hasChanges(summary: Summary): boolean {
   return summary.create + summary.update + summary.delete + summary.adopt > 0;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Why a saved set and a fresh one of the same live state differ when only the prune deletes (`not_in_configuration`)
@@ -149,11 +169,19 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  */
 function pruneDiffers(name: string, saved: JsonAction[], fresh: JsonAction[]): string | undefined {
   const isPrune = (a: JsonAction) => a.action === "delete" && a.reason === "not_in_configuration";
-  if (!jsonEqual(saved.filter((a) => !isPrune(a)), fresh.filter((a) => !isPrune(a)))) return undefined;
+  if (
+    !jsonEqual(
+      saved.filter((a) => !isPrune(a)),
+      fresh.filter((a) => !isPrune(a)),
+    )
+  )
+    return undefined;
   const [before, now] = [saved.filter(isPrune).length, fresh.filter(isPrune).length];
   const deletes = (n: number) => `${n} ${n === 1 ? "identity" : "identities"} not in configuration`;
-  if (before > 0 && now === 0) return `set ${name}: the plan was made with --prune (it deletes ${deletes(before)}) and this apply runs without it; give apply the same --prune as plan`;
-  if (before === 0 && now > 0) return `set ${name}: the plan was made without --prune and this apply prunes (it would delete ${deletes(now)}); give apply the same --prune as plan`;
+  if (before > 0 && now === 0)
+    return `set ${name}: the plan was made with --prune (it deletes ${deletes(before)}) and this apply runs without it; give apply the same --prune as plan`;
+  if (before === 0 && now > 0)
+    return `set ${name}: the plan was made without --prune and this apply prunes (it would delete ${deletes(now)}); give apply the same --prune as plan`;
   return undefined;
 }
 
@@ -167,8 +195,13 @@ export function stalePlanReasons(saved: JsonPlan, fresh: JsonPlan): string[] {
       reasons.push(`set ${set.name} is no longer declared`);
       continue;
     }
-    if (now.state_digest !== set.state_digest) reasons.push(`set ${set.name}: live identities changed since the plan was made`);
-    else if (!jsonEqual(now.actions, set.actions)) reasons.push(pruneDiffers(set.name, set.actions, now.actions) ?? `set ${set.name}: the manifests changed since the plan was made`);
+    if (now.state_digest !== set.state_digest)
+      reasons.push(`set ${set.name}: live identities changed since the plan was made`);
+    else if (!jsonEqual(now.actions, set.actions))
+      reasons.push(
+        pruneDiffers(set.name, set.actions, now.actions) ??
+          `set ${set.name}: the manifests changed since the plan was made`,
+      );
   }
   for (const name of freshSets.keys()) {
     if (!saved.sets.some((s) => s.name === name)) reasons.push(`set ${name} was not in the saved plan`);

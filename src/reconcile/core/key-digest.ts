@@ -15,7 +15,14 @@ import type { Marker } from "./marker";
  * Whoever can read the marker can read the identity's traits too, so it tells them nothing new; outputs never print it.
  */
 export function keyDigest(key: string, spec: KeySpec): string {
-  return `${keyText(spec)}:` + createHash("sha256").update(`ory-reconcile:key\0${foldKey(key, ANY_FOLD)}`).digest().subarray(0, 16).toString("base64url");
+  return (
+    `${keyText(spec)}:` +
+    createHash("sha256")
+      .update(`ory-reconcile:key\0${foldKey(key, ANY_FOLD)}`)
+      .digest()
+      .subarray(0, 16)
+      .toString("base64url")
+  );
 }
 
 /**

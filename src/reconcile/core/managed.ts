@@ -29,15 +29,27 @@ export function managedBy(name: string, live: ReadonlyArray<LiveIdentity>, forme
  * set declaring no identity computes from such a listing.
  */
 export function managedStateDigest(managed: ReadonlyArray<LiveIdentity>): string {
-  return digest(managed.map((identity) => liveDigest(identity.credentials === undefined ? identity : { ...identity, credentials: undefined })).sort());
+  return digest(
+    managed
+      .map((identity) =>
+        liveDigest(identity.credentials === undefined ? identity : { ...identity, credentials: undefined }),
+      )
+      .sort(),
+  );
 }
 
 /**
  * key -> id of `managed`, keys sorted. An identity without a value at `key` is listed under its id; `labels` (id ->
  * label) names an identity whose key is a sensitive value by its label (`(sensitive #2)`), never in clear.
  */
-export function managedIds(managed: ReadonlyArray<LiveIdentity>, key: KeySpec, labels: ReadonlyMap<string, string> = new Map()): Record<string, string> {
-  const ids = managed.map((identity) => [labels.get(identity.id) ?? liveKey(identity, key) ?? identity.id, identity.id] as const);
+export function managedIds(
+  managed: ReadonlyArray<LiveIdentity>,
+  key: KeySpec,
+  labels: ReadonlyMap<string, string> = new Map(),
+): Record<string, string> {
+  const ids = managed.map(
+    (identity) => [labels.get(identity.id) ?? liveKey(identity, key) ?? identity.id, identity.id] as const,
+  );
   ids.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(ids);
 }

@@ -62,11 +62,18 @@ function itemBlock(set: string, item: PlanItem): string {
     head = actionHead(set, action);
     lines = actionLines(action);
     if (action.action === "adopt" && action.holds) {
-      const list = (values: string[] | undefined) => (values === undefined ? "(not read)" : values.length > 0 ? values.join(", ") : "none");
-      lines.unshift(`holds credentials: ${list(action.holds.credentials)}; providers: ${list(action.holds.providers)}; verified addresses: ${list(action.holds.verified_addresses)}`);
+      const list = (values: string[] | undefined) =>
+        values === undefined ? "(not read)" : values.length > 0 ? values.join(", ") : "none";
+      lines.unshift(
+        `holds credentials: ${list(action.holds.credentials)}; providers: ${list(action.holds.providers)}; verified addresses: ${list(action.holds.verified_addresses)}`,
+      );
     }
   }
-  if (lines.length > CHANGES_SHOWN) lines = [...lines.slice(0, CHANGES_SHOWN), `… and ${lines.length - CHANGES_SHOWN} more changes (see the JSON plan)`];
+  if (lines.length > CHANGES_SHOWN)
+    lines = [
+      ...lines.slice(0, CHANGES_SHOWN),
+      `… and ${lines.length - CHANGES_SHOWN} more changes (see the JSON plan)`,
+    ];
   return `<details><summary>${code(head)}</summary>\n\n${preBlock(lines)}</details>\n`;
 }
 
@@ -83,7 +90,10 @@ export function renderMarkdownPlan(raw: JsonPlan, options: { verbose?: boolean; 
     `**Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.adopt} to adopt.**` +
     (s.noop > 0 ? ` ${s.noop} ${s.noop === 1 ? "identity is" : "identities are"} unchanged.` : "") +
     `\n\n| Set | Create | Update | Delete | Adopt | No-op |\n|---|--:|--:|--:|--:|--:|\n`;
-  const extras = [...(plan.unmanaged ? unmanagedLines(plan.unmanaged) : []), ...(plan.estimate ? estimateLines(plan.estimate) : [])];
+  const extras = [
+    ...(plan.unmanaged ? unmanagedLines(plan.unmanaged) : []),
+    ...(plan.estimate ? estimateLines(plan.estimate) : []),
+  ];
   const tail = extras.length > 0 ? `\n${preBlock(extras)}` : "";
   let budget = limit - head.length - tail.length - RESERVED;
 
@@ -95,20 +105,32 @@ export function renderMarkdownPlan(raw: JsonPlan, options: { verbose?: boolean; 
   budget -= table.used;
   const issues = fit(
     (plan.issues ?? []).map((issue) => {
-      return preBlock(`Error: ${formatIssue({ pos: placeOf(issue), message: issue.message, hint: issue.hint })}`.split("\n"));
+      return preBlock(
+        `Error: ${formatIssue({ pos: placeOf(issue), message: issue.message, hint: issue.hint })}`.split("\n"),
+      );
     }),
     budget,
   );
   budget -= issues.used;
-  const items = plan.sets.flatMap((set) => planItems(set.actions, options.verbose).map((item) => ({ block: itemBlock(set.name, item), identities: item.kind === "group" ? item.count : 1 })));
-  const blocks = fit(items.map((item) => item.block), budget);
+  const items = plan.sets.flatMap((set) =>
+    planItems(set.actions, options.verbose).map((item) => ({
+      block: itemBlock(set.name, item),
+      identities: item.kind === "group" ? item.count : 1,
+    })),
+  );
+  const blocks = fit(
+    items.map((item) => item.block),
+    budget,
+  );
   const omitted = items.slice(blocks.kept.length).reduce((n, item) => n + item.identities, 0);
 
   let out = head + table.kept.join("");
   if (table.omitted > 0) out += `| … and ${table.omitted} more sets | | | | | |\n`;
-  if (issues.kept.length > 0 || issues.omitted > 0) out += `\n**Errors** (nothing can be applied until they are fixed):\n\n${issues.kept.join("")}`;
+  if (issues.kept.length > 0 || issues.omitted > 0)
+    out += `\n**Errors** (nothing can be applied until they are fixed):\n\n${issues.kept.join("")}`;
   if (issues.omitted > 0) out += `\n… and ${issues.omitted} more errors (run the plan as text to see all).\n`;
   if (blocks.kept.length > 0) out += `\n${blocks.kept.join("")}`;
-  if (omitted > 0) out += `\n… and ${omitted} more ${omitted === 1 ? "identity" : "identities"} (the comment is cut to fit; see the JSON plan for all of them).\n`;
+  if (omitted > 0)
+    out += `\n… and ${omitted} more ${omitted === 1 ? "identity" : "identities"} (the comment is cut to fit; see the JSON plan for all of them).\n`;
   return out + tail;
 }

@@ -8,7 +8,17 @@
 import { digest, isObject, unescapePointerSegment } from "./json";
 import { Marker, readMarker, withMarker } from "./marker";
 import { identityState } from "./state";
-import type { AddressDecl, DesiredIdentity, IdentifierRules, IdentityBody, Json, JsonObject, KeyFold, KeySpec, LiveIdentity } from "./types";
+import type {
+  AddressDecl,
+  DesiredIdentity,
+  IdentifierRules,
+  IdentityBody,
+  Json,
+  JsonObject,
+  KeyFold,
+  KeySpec,
+  LiveIdentity,
+} from "./types";
 
 export type Doc = JsonObject;
 
@@ -71,7 +81,12 @@ export function desiredDoc(identity: DesiredIdentity, marker: Marker, rules?: Id
 /** The address lists a body declares, shaped as desiredDoc shapes them (absent lists left out). */
 export function desiredAddresses(body: IdentityBody, rules?: IdentifierRules): Doc {
   const doc: Doc = {};
-  if (body.verifiable_addresses !== undefined) doc.verifiable_addresses = verifiable(body.verifiable_addresses, (a) => a.status ?? impliedStatus(a.verified), rules);
+  if (body.verifiable_addresses !== undefined)
+    doc.verifiable_addresses = verifiable(
+      body.verifiable_addresses,
+      (a) => a.status ?? impliedStatus(a.verified),
+      rules,
+    );
   if (body.recovery_addresses !== undefined) doc.recovery_addresses = recovery(body.recovery_addresses, rules);
   return doc;
 }
@@ -89,8 +104,18 @@ export function liveDoc(live: LiveIdentity, like: Doc, rules?: IdentifierRules):
   if ("organization_id" in like) doc.organization_id = live.organization_id ?? null;
   if ("verifiable_addresses" in like) {
     const wanted = Array.isArray(like.verifiable_addresses) ? like.verifiable_addresses : [];
-    const sent = new Set(wanted.flatMap((a) => (isObject(a) && a.status === "sent" ? [`${String(a.via ?? "email")}:${addressValue(a.value, rules, a.via)}`] : [])));
-    doc.verifiable_addresses = verifiable(live.verifiable_addresses ?? [], (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value, rules, a.via)}`)), rules);
+    const sent = new Set(
+      wanted.flatMap((a) =>
+        isObject(a) && a.status === "sent"
+          ? [`${String(a.via ?? "email")}:${addressValue(a.value, rules, a.via)}`]
+          : [],
+      ),
+    );
+    doc.verifiable_addresses = verifiable(
+      live.verifiable_addresses ?? [],
+      (a) => comparedStatus(a, sent.has(`${a.via ?? "email"}:${addressValue(a.value, rules, a.via)}`)),
+      rules,
+    );
   }
   if ("recovery_addresses" in like) doc.recovery_addresses = recovery(live.recovery_addresses ?? [], rules);
   return doc;
@@ -102,7 +127,8 @@ export function liveDoc(live: LiveIdentity, like: Doc, rules?: IdentifierRules):
  */
 export function liveFingerprintSource(live: LiveIdentity): Json {
   const identifiers: JsonObject = {};
-  for (const [type, credential] of Object.entries(live.credentials ?? {})) identifiers[type] = credential.identifiers ?? [];
+  for (const [type, credential] of Object.entries(live.credentials ?? {}))
+    identifiers[type] = credential.identifiers ?? [];
   return {
     credentials: identifiers,
     external_id: live.external_id ?? null,
@@ -136,13 +162,21 @@ export function planningView(live: LiveIdentity): LiveIdentity {
       credentials[type] = credential.identifiers !== undefined ? { identifiers: credential.identifiers } : {};
       // The password's timestamps tell whether it was changed outside ory-reconcile (see passwordChangedOutside).
       const { created_at, updated_at } = credential;
-      if (type === "password" && typeof created_at === "string" && typeof updated_at === "string") Object.assign(credentials[type], { created_at, updated_at });
+      if (type === "password" && typeof created_at === "string" && typeof updated_at === "string")
+        Object.assign(credentials[type], { created_at, updated_at });
     }
     view.credentials = credentials;
   }
   // The address fields that verifiable() / recovery() read; absent and undefined are the same to them.
-  if (live.verifiable_addresses) view.verifiable_addresses = live.verifiable_addresses.map((a) => ({ value: a.value, via: a.via, verified: a.verified, status: a.status }));
-  if (live.recovery_addresses) view.recovery_addresses = live.recovery_addresses.map((a) => ({ value: a.value, via: a.via }));
+  if (live.verifiable_addresses)
+    view.verifiable_addresses = live.verifiable_addresses.map((a) => ({
+      value: a.value,
+      via: a.via,
+      verified: a.verified,
+      status: a.status,
+    }));
+  if (live.recovery_addresses)
+    view.recovery_addresses = live.recovery_addresses.map((a) => ({ value: a.value, via: a.via }));
   return view;
 }
 

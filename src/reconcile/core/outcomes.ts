@@ -23,7 +23,16 @@ export type Result = "created" | "present" | "configured" | "adopted" | "deleted
  * - `not_kept`: written, but the server did not keep what was declared (addresses);
  * - `internal`: a bug of ory-reconcile.
  */
-export type FailureKind = "conflict" | "rejected" | "rate_limited" | "server_error" | "outcome_unknown" | "unreachable" | "blocked" | "not_kept" | "internal";
+export type FailureKind =
+  | "conflict"
+  | "rejected"
+  | "rate_limited"
+  | "server_error"
+  | "outcome_unknown"
+  | "unreachable"
+  | "blocked"
+  | "not_kept"
+  | "internal";
 
 /** The typed part of a failure; the text for people is the outcome's `reason`. */
 export interface Failure {

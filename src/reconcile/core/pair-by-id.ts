@@ -10,13 +10,21 @@ import type { DesiredIdentity, DesiredSet, KeySpec, LiveIdentity } from "./types
  * changed key value (a new email) is an update in place. Throws (a user error) when the key and the declared
  * external_id both changed.
  */
-export function pairById(identity: DesiredIdentity, live: LiveIdentity, spec: KeySpec): { spec: KeySpec; key: string; live: LiveIdentity } {
+export function pairById(
+  identity: DesiredIdentity,
+  live: LiveIdentity,
+  spec: KeySpec,
+): { spec: KeySpec; key: string; live: LiveIdentity } {
   if (liveKey(live, spec) === identity.key) return { spec, key: identity.key, live };
   const byExternalId: KeySpec = { kind: "external_id" };
   // Undeclared external_id is neither compared nor written: the id can stand in for it as the pairing key.
-  if (identity.body.external_id === undefined) return { spec: byExternalId, key: live.id, live: { ...live, external_id: live.id } };
-  if (live.external_id === identity.body.external_id) return { spec: byExternalId, key: identity.body.external_id, live };
-  throw new Error(`identity ${live.id}: its key (${keyText(spec)}) and external_id both changed; change one of them, run \`pulumi up\`, then the other`);
+  if (identity.body.external_id === undefined)
+    return { spec: byExternalId, key: live.id, live: { ...live, external_id: live.id } };
+  if (live.external_id === identity.body.external_id)
+    return { spec: byExternalId, key: identity.body.external_id, live };
+  throw new Error(
+    `identity ${live.id}: its key (${keyText(spec)}) and external_id both changed; change one of them, run \`pulumi up\`, then the other`,
+  );
 }
 
 /**
@@ -25,11 +33,19 @@ export function pairById(identity: DesiredIdentity, live: LiveIdentity, spec: Ke
  * (`markedKey`), and `adopt` on (the identity is the resource's own: one that lost its marker out of band gets it
  * back). Other shapes are returned unchanged.
  */
-export function pairedById(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<LiveIdentity>): { sets: DesiredSet[]; live: LiveIdentity[] } {
+export function pairedById(
+  sets: ReadonlyArray<DesiredSet>,
+  live: ReadonlyArray<LiveIdentity>,
+): { sets: DesiredSet[]; live: LiveIdentity[] } {
   const [set] = sets;
-  if (sets.length !== 1 || set.identities.length !== 1 || live.length !== 1) return { sets: [...sets], live: [...live] };
+  if (sets.length !== 1 || set.identities.length !== 1 || live.length !== 1)
+    return { sets: [...sets], live: [...live] };
   const identity = set.identities[0];
   const paired = pairById(identity, live[0], set.key);
-  const pairedIdentity: DesiredIdentity = { ...identity, key: paired.key, markedKey: identity.markedKey ?? { key: identity.key, spec: set.key } };
+  const pairedIdentity: DesiredIdentity = {
+    ...identity,
+    key: paired.key,
+    markedKey: identity.markedKey ?? { key: identity.key, spec: set.key },
+  };
   return { sets: [{ ...set, adopt: true, key: paired.spec, identities: [pairedIdentity] }], live: [paired.live] };
 }

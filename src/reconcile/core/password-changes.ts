@@ -25,5 +25,9 @@ export function passwordChangedOutside(identity: DesiredIdentity, live: LiveIden
 
 /** The password line of a plan's changes, saying why it is set again. */
 export function withOutsideReason(changes: FieldChange[]): FieldChange[] {
-  return changes.map((change) => (change.path === "/credentials/password" ? { path: change.path, before: CHANGED_OUTSIDE, after: change.after } : change));
+  return changes.map((change) =>
+    change.path === "/credentials/password"
+      ? { path: change.path, before: CHANGED_OUTSIDE, after: change.after }
+      : change,
+  );
 }

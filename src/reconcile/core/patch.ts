@@ -95,7 +95,8 @@ export function applyPatch<T extends Json>(doc: T, ops: ReadonlyArray<PatchOp>):
     const last = segments[segments.length - 1];
     if (Array.isArray(parent)) {
       const index = last === "-" ? parent.length : Number(last);
-      if (!Number.isInteger(index) || index < 0 || index > parent.length) throw new Error(`bad array index in ${op.path}`);
+      if (!Number.isInteger(index) || index < 0 || index > parent.length)
+        throw new Error(`bad array index in ${op.path}`);
       if (op.op === "add") parent.splice(index, 0, clone(op.value));
       else if (op.op === "replace") parent[index] = clone(op.value);
       else if (op.op === "remove") parent.splice(index, 1);

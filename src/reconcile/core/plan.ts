@@ -55,7 +55,9 @@ function indexBy(live: ReadonlyArray<LiveIdentity>, spec: KeySpec, fold: KeyFold
 }
 
 function foldId(fold: KeyFold | undefined): string {
-  return fold ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}|${fold.phone ? "phone" : ""}` : "";
+  return fold
+    ? `|${fold.lower ? "lower" : ""}|${fold.trimEmail ? "trim" : ""}|${fold.precis ? "precis" : ""}|${fold.phone ? "phone" : ""}`
+    : "";
 }
 
 function where(pos: DesiredIdentity["source"]): string {
@@ -86,20 +88,35 @@ interface Bound {
  * that matches the declared password, and a marker without a current key digest, are kept until the identity is
  * written anyway.
  */
-function markerFor(set: DesiredSet, identity: DesiredIdentity, live?: Marker, bound: Bound = {}, changedOutside = false): MarkerPlan {
+function markerFor(
+  set: DesiredSet,
+  identity: DesiredIdentity,
+  live?: Marker,
+  bound: Bound = {},
+  changedOutside = false,
+): MarkerPlan {
   const password = identity.credentials?.password;
   const stored = live?.set === set.name ? live.password : undefined;
   const marked = identity.markedKey ?? { key: identity.key, spec: set.key };
   const key = keyDigest(marked.key, marked.spec);
   // A digest of another form (none, or made under another key path) stays until the identity is written anyway.
   const keyNow = live !== undefined && !digestUnder(live, marked.spec) ? live.key : key;
-  const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({ set: set.name, ...(digest !== undefined ? { key: digest } : {}), ...(fingerprint !== undefined ? { password: fingerprint } : {}) });
-  if (password?.policy !== "enforce") return { marker: make(stored, keyNow), upgrade: make(stored, key), resetPassword: false };
+  const make = (fingerprint: string | undefined, digest: string | undefined): Marker => ({
+    set: set.name,
+    ...(digest !== undefined ? { key: digest } : {}),
+    ...(fingerprint !== undefined ? { password: fingerprint } : {}),
+  });
+  if (password?.policy !== "enforce")
+    return { marker: make(stored, keyNow), upgrade: make(stored, key), resetPassword: false };
   const current = fingerprintOf(marked.key, password);
   const outside = changedOutside ? { resetPassword: true, changedOutside: true } : { resetPassword: false };
   if (stored === current) return { marker: make(current, keyNow), upgrade: make(current, key), ...outside };
-  const binding = { keys: [marked.key, ...(bound.key !== undefined ? [bound.key] : [])], sets: [set.name, ...(bound.set !== undefined ? [bound.set] : [])] };
-  if (fingerprintMatches(stored, password, binding)) return { marker: make(stored, keyNow), upgrade: make(current, key), ...outside };
+  const binding = {
+    keys: [marked.key, ...(bound.key !== undefined ? [bound.key] : [])],
+    sets: [set.name, ...(bound.set !== undefined ? [bound.set] : [])],
+  };
+  if (fingerprintMatches(stored, password, binding))
+    return { marker: make(stored, keyNow), upgrade: make(current, key), ...outside };
   return { marker: make(current, key), upgrade: make(current, key), resetPassword: true };
 }
 
@@ -180,7 +197,11 @@ function emptySummary(): Summary {
  * another identity) is collected in `plan.issues`, each placed at its declaration where it has one. Secrets stay
  * `Secret` objects and sensitive values are redacted in changes and issues (`(sensitive)`).
  */
-export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<LiveIdentity>, options: PlanOptions = {}): Plan {
+export function buildPlan(
+  sets: ReadonlyArray<DesiredSet>,
+  live: ReadonlyArray<LiveIdentity>,
+  options: PlanOptions = {},
+): Plan {
   const issues: Issue[] = [];
   const summary = emptySummary();
   const indexes = new Map<string, KeyIndex>();
@@ -235,7 +256,13 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       const current = matches[0];
       const marked = current && readMarker(current.metadata_admin);
       const liveMarker = ours(marked) ?? marked;
-      const marker = markerFor(set, identity, liveMarker, current ? boundOf(current, marked, set.key) : {}, options.passwordChanges === true && current !== undefined && passwordChangedOutside(identity, current));
+      const marker = markerFor(
+        set,
+        identity,
+        liveMarker,
+        current ? boundOf(current, marked, set.key) : {},
+        options.passwordChanges === true && current !== undefined && passwordChangedOutside(identity, current),
+      );
       const desired = desiredDoc(identity, marker.marker, options.identifierRules);
       if (!current) {
         creates.push({ index: actions.length, identity });
@@ -253,7 +280,11 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       }
       const owner = claimedBy.get(current.id);
       if (owner !== undefined && owner !== set.name) {
-        issues.push({ pos: identity.source, message: `${who}: live identity ${current.id} is also declared by set ${owner}`, hint: "declare each identity in one set only" });
+        issues.push({
+          pos: identity.source,
+          message: `${who}: live identity ${current.id} is also declared by set ${owner}`,
+          hint: "declare each identity in one set only",
+        });
         continue;
       }
       claimedBy.set(current.id, set.name);
@@ -272,7 +303,9 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         issues.push({
           pos: identity.source,
           message: `${who}: live identity ${current.id} is managed by set ${set.name}, but its ${id} was changed outside ory-reconcile since the set wrote its ownership marker (for another key), so it may belong to someone else`,
-          hint: options.adoptHint ?? `check who uses identity ${current.id}; to pair it with this declaration anyway (the marker then records this key), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
+          hint:
+            options.adoptHint ??
+            `check who uses identity ${current.id}; to pair it with this declaration anyway (the marker then records this key), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
         });
         continue;
       }
@@ -280,12 +313,23 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         issues.push({
           pos: identity.source,
           message: `${who}: live identity ${current.id} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for`,
-          hint: options.adoptHint ?? `to take it over (ownership marker added, drift fixed), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
+          hint:
+            options.adoptHint ??
+            `to take it over (ownership marker added, drift fixed), set \`spec.adopt: true\` in set ${set.name} or run with --adopt; otherwise remove it from the manifest`,
         });
         continue;
       }
       inScope.push(liveDigest(current));
-      actions.push(pairedAction(set, asStored(identity, current, uniques), current, moved ? undefined : liveMarker, marker, options.identifierRules));
+      actions.push(
+        pairedAction(
+          set,
+          asStored(identity, current, uniques),
+          current,
+          moved ? undefined : liveMarker,
+          marker,
+          options.identifierRules,
+        ),
+      );
     }
 
     const prune = set.prune || options.prune === true;
@@ -302,7 +346,20 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
         if (!old || !liveMarker || claimedBy.has(old.id) || keyChangedOutside(liveMarker, old, set.key)) continue;
         claimedBy.set(old.id, set.name);
         inScope.push(liveDigest(old));
-        actions[index] = pairedAction(set, asStored(identity, old, uniques), old, liveMarker, markerFor(set, identity, liveMarker, boundOf(old, raw, set.key), options.passwordChanges === true && passwordChangedOutside(identity, old)), options.identifierRules);
+        actions[index] = pairedAction(
+          set,
+          asStored(identity, old, uniques),
+          old,
+          liveMarker,
+          markerFor(
+            set,
+            identity,
+            liveMarker,
+            boundOf(old, raw, set.key),
+            options.passwordChanges === true && passwordChangedOutside(identity, old),
+          ),
+          options.identifierRules,
+        );
       }
     }
     const owned = managedBy(set.name, live, former);
@@ -316,18 +373,43 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
       if (!prune) {
         // Kept: released when asked, moved to the set's new name when renamed, otherwise left as it is.
         if (options.release) actions.push(markerAction(set.name, key, identity, undefined, live_digest));
-        else if (marker?.set !== set.name) actions.push(markerAction(set.name, key, identity, ours(marker), live_digest));
+        else if (marker?.set !== set.name)
+          actions.push(markerAction(set.name, key, identity, ours(marker), live_digest));
         continue;
       }
-      actions.push({ action: "delete", set: set.name, key, id: identity.id, reason: options.destroy ? "destroy" : "not_in_configuration", live_digest });
+      actions.push({
+        action: "delete",
+        set: set.name,
+        key,
+        id: identity.id,
+        reason: options.destroy ? "destroy" : "not_in_configuration",
+        live_digest,
+      });
     }
     for (const action of actions) summary[action.action]++;
-    setPlans.push({ name: set.name, key: set.key, ...(fold ? { fold } : {}), ...(set.adopt ? { adopt: true } : {}), actions, managed, state_digest: digest(inScope.sort()) });
+    setPlans.push({
+      name: set.name,
+      key: set.key,
+      ...(fold ? { fold } : {}),
+      ...(set.adopt ? { adopt: true } : {}),
+      actions,
+      managed,
+      state_digest: digest(inScope.sort()),
+    });
   }
   const plan: Plan = { sets: setPlans, summary, issues, options };
   if (summary.create + summary.update + summary.adopt > 0) {
-    const bySubject = new Map(sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)));
-    const clashes = clashIssues(plan, bySubject, live, uniques, holders(), (identity) => readMarker(identity.metadata_admin)?.set);
+    const bySubject = new Map(
+      sets.flatMap((set) => set.identities.map((identity) => [subject(set.name, identity.key), identity] as const)),
+    );
+    const clashes = clashIssues(
+      plan,
+      bySubject,
+      live,
+      uniques,
+      holders(),
+      (identity) => readMarker(identity.metadata_admin)?.set,
+    );
     issues.push(...clashes.issues);
     if (Object.keys(clashes.after).length > 0) plan.after = clashes.after;
   }
@@ -338,12 +420,22 @@ export function buildPlan(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<L
 
 /** `identity` with its traits as the server stores them where they only differ in form (UniqueValues.storedTraits). */
 function asStored(identity: DesiredIdentity, current: LiveIdentity, uniques: UniqueValues): DesiredIdentity {
-  const traits = uniques.storedTraits(identity.body.schema_id ?? current.schema_id, identity.body.traits, current.traits);
+  const traits = uniques.storedTraits(
+    identity.body.schema_id ?? current.schema_id,
+    identity.body.traits,
+    current.traits,
+  );
   return traits === identity.body.traits ? identity : { ...identity, body: { ...identity.body, traits } };
 }
 
 /** An update of the ownership marker alone: `marker` written in place of the live one, or none (released). */
-function markerAction(set: string, key: string, live: LiveIdentity, marker: Marker | undefined, live_digest: string): Action {
+function markerAction(
+  set: string,
+  key: string,
+  live: LiveIdentity,
+  marker: Marker | undefined,
+  live_digest: string,
+): Action {
   const before = live.metadata_admin ?? null;
   const after = marker ? withMarker(userMetadataAdmin(before), marker) : userMetadataAdmin(before);
   const patch = makePatch({ metadata_admin: before }, { metadata_admin: after });
@@ -373,8 +465,21 @@ function pairedAction(
   let desired = declared(marker.marker);
   const observed: Doc = liveDoc(current, desired, identifierRules);
   let patch = makePatch(observed, desired);
-  const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(identity, current, marker.resetPassword);
-  if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml) return { action: "noop", set, key: identity.key, ...(identity.label ? { label: identity.label } : {}), ...(identity.generate ? { generate: identity.generate } : {}), id: current.id, live_digest };
+  const { credentials, unlink, links, remove, removeLines, unlinkSaml } = credentialChanges(
+    identity,
+    current,
+    marker.resetPassword,
+  );
+  if (patch.length === 0 && !credentials && !unlink && !remove && !unlinkSaml)
+    return {
+      action: "noop",
+      set,
+      key: identity.key,
+      ...(identity.label ? { label: identity.label } : {}),
+      ...(identity.generate ? { generate: identity.generate } : {}),
+      id: current.id,
+      live_digest,
+    };
   patch = makePatch(observed, (desired = declared(marker.upgrade)));
   const changes = changesOf(
     { ...observed, metadata_admin: userMetadataAdmin(observed.metadata_admin) },
@@ -384,7 +489,12 @@ function pairedAction(
   ).concat(removeLines ?? []);
   const action = liveMarker ? "update" : "adopt";
   const adopt = liveMarker ? {} : { holds: redactHoldings(holdingsOf(current), identity.sensitive) };
-  const revoke_sessions = revokeReasons(rules.revokeOn, { adopt: !liveMarker, before: observed.state, after: desired.state, passwordReset: credentials?.password !== undefined });
+  const revoke_sessions = revokeReasons(rules.revokeOn, {
+    adopt: !liveMarker,
+    before: observed.state,
+    after: desired.state,
+    passwordReset: credentials?.password !== undefined,
+  });
   return {
     action,
     set,
@@ -404,7 +514,11 @@ function pairedAction(
 }
 
 /** The label, sensitive values and generate entry an action carries over from its declaration, when it has them. */
-function shown(identity: DesiredIdentity): { label?: string; sensitive?: DesiredIdentity["sensitive"]; generate?: string } {
+function shown(identity: DesiredIdentity): {
+  label?: string;
+  sensitive?: DesiredIdentity["sensitive"];
+  generate?: string;
+} {
   return {
     ...(identity.label ? { label: identity.label } : {}),
     ...(identity.sensitive ? { sensitive: identity.sensitive } : {}),
@@ -414,7 +528,9 @@ function shown(identity: DesiredIdentity): { label?: string; sensitive?: Desired
 
 /** The credential types, linked providers and verified addresses of a live identity (see Holdings). */
 export function holdingsOf(live: LiveIdentity): Holdings {
-  const verified_addresses = (live.verifiable_addresses ?? []).filter((a) => a.verified === true).map((a) => (a.via === "email" ? a.value : `${a.via}:${a.value}`));
+  const verified_addresses = (live.verifiable_addresses ?? [])
+    .filter((a) => a.verified === true)
+    .map((a) => (a.via === "email" ? a.value : `${a.via}:${a.value}`));
   if (!live.credentials) return { verified_addresses: verified_addresses.sort() };
   const types = Object.keys(live.credentials).sort();
   const providers = ["oidc", "saml"].flatMap((type) => live.credentials?.[type]?.identifiers ?? []).sort();

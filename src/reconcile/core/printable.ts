@@ -24,7 +24,14 @@ export function printablePlan(plan: JsonPlan): JsonPlan {
       actions: set.actions.map(printableAction),
     })),
     ...(plan.issues
-      ? { issues: plan.issues.map((i) => ({ ...i, message: printable(i.message), ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}), ...(i.file !== undefined ? { file: printable(i.file) } : {}) })) }
+      ? {
+          issues: plan.issues.map((i) => ({
+            ...i,
+            message: printable(i.message),
+            ...(i.hint !== undefined ? { hint: printable(i.hint) } : {}),
+            ...(i.file !== undefined ? { file: printable(i.file) } : {}),
+          })),
+        }
       : {}),
   };
 }
@@ -34,11 +41,18 @@ function printableAction(action: JsonAction): JsonAction {
   const key = printable(action.key);
   if (action.action === "create") return { ...action, key, changes: printableChanges(action.changes) };
   if (action.action === "delete") return { ...action, key, id: printable(action.id) };
-  const out = { ...action, key, id: printable(action.id), changes: printableChanges(action.changes), ...(action.unlink !== undefined ? { unlink: action.unlink.map(printable) } : {}) };
+  const out = {
+    ...action,
+    key,
+    id: printable(action.id),
+    changes: printableChanges(action.changes),
+    ...(action.unlink !== undefined ? { unlink: action.unlink.map(printable) } : {}),
+  };
   return out.action === "adopt" && out.holds !== undefined ? { ...out, holds: printableHolds(out.holds) } : out;
 }
 
-const printableChanges = (changes: FieldChange[]): FieldChange[] => changes.map((change) => ({ ...change, path: printable(change.path) }));
+const printableChanges = (changes: FieldChange[]): FieldChange[] =>
+  changes.map((change) => ({ ...change, path: printable(change.path) }));
 
 /** What an adopted identity holds (credential types, providers, addresses: the server's strings), made printable. */
 function printableHolds(holds: Holdings): Holdings {

@@ -18,7 +18,8 @@ export function groupLines(set: string, group: ActionGroup, color: boolean): str
   const paint = color ? COLOR[group.action] : "";
   const reset = color ? RESET : "";
   const lines = [`${paint}${groupHead(set, group)}${reset}`];
-  for (const change of group.shared) lines.push(`    ${changeLine(group.action, { ...change, path: printable(change.path) })}`);
+  for (const change of group.shared)
+    lines.push(`    ${changeLine(group.action, { ...change, path: printable(change.path) })}`);
   if (group.varying.length > 0) lines.push(`    differs per copy: ${group.varying.map(printable).join(", ")}`);
   for (const note of groupNotes(group)) lines.push(`    ${note}`);
   return lines;
@@ -35,8 +36,13 @@ export function groupNotes(group: ActionGroup): string[] {
 /** `--show-unmanaged`: the count, per schema, and the first few. */
 export function unmanagedLines(report: UnmanagedReport): string[] {
   const schemas = Object.entries(report.by_schema).map(([schema, n]) => `${printable(schema)}: ${n}`);
-  const lines = [`Unmanaged: ${report.total} live ${report.total === 1 ? "identity" : "identities"} no set manages${schemas.length > 0 ? ` (by schema: ${schemas.join(", ")})` : ""}.`];
-  for (const item of report.first) lines.push(`    ? ${printable(item.id)} (${printable(item.schema_id)})${item.identifier !== undefined ? ` ${printable(item.identifier)}` : ""}`);
+  const lines = [
+    `Unmanaged: ${report.total} live ${report.total === 1 ? "identity" : "identities"} no set manages${schemas.length > 0 ? ` (by schema: ${schemas.join(", ")})` : ""}.`,
+  ];
+  for (const item of report.first)
+    lines.push(
+      `    ? ${printable(item.id)} (${printable(item.schema_id)})${item.identifier !== undefined ? ` ${printable(item.identifier)}` : ""}`,
+    );
   if (report.total > report.first.length) lines.push(`    … and ${report.total - report.first.length} more`);
   return lines;
 }
@@ -59,7 +65,11 @@ export function estimateLines(estimate: Estimate): string[] {
   const lines = ["Estimate (rate limits the server announced):"];
   for (const [bucket, n] of Object.entries(estimate.requests)) {
     const announced = estimate.limits[bucket as keyof Estimate["limits"]];
-    const limits = announced?.length ? `limits ${windowsText(announced)}` : estimate.assumed?.includes(bucket as never) ? "limits not announced yet, assumed as kratos-admin-medium's" : "no limits announced";
+    const limits = announced?.length
+      ? `limits ${windowsText(announced)}`
+      : estimate.assumed?.includes(bucket as never)
+        ? "limits not announced yet, assumed as kratos-admin-medium's"
+        : "no limits announced";
     lines.push(`    ${bucket}: ${n} ${n === 1 ? "request" : "requests"} (${limits})`);
   }
   lines.push(`    apply waits about ${duration(estimate.seconds)} for rate limits.`);
@@ -68,5 +78,8 @@ export function estimateLines(estimate: Estimate): string[] {
 
 /** The lines after the identities: unmanaged identities and the estimate, when the plan holds them. */
 export function extraLines(plan: JsonPlan): string[] {
-  return [...(plan.unmanaged ? unmanagedLines(plan.unmanaged) : []), ...(plan.estimate ? estimateLines(plan.estimate) : [])];
+  return [
+    ...(plan.unmanaged ? unmanagedLines(plan.unmanaged) : []),
+    ...(plan.estimate ? estimateLines(plan.estimate) : []),
+  ];
 }

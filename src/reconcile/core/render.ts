@@ -20,7 +20,8 @@ export function show(value: Json | undefined): string {
 
 /** What an adopted identity already holds, for its `> adopt` line: `holds credentials: password; providers: none; …`. */
 function holdings(holds: Holdings): string {
-  const list = (items: string[] | undefined) => (items === undefined ? "(not read)" : items.length > 0 ? items.join(", ") : "none");
+  const list = (items: string[] | undefined) =>
+    items === undefined ? "(not read)" : items.length > 0 ? items.join(", ") : "none";
   return `holds credentials: ${list(holds.credentials)}; providers: ${list(holds.providers)}; verified addresses: ${list(holds.verified_addresses)}`;
 }
 
@@ -45,7 +46,8 @@ export function actionNotes(action: JsonCreate | JsonUpdate | JsonAdopt): string
   const notes: string[] = [];
   if (action.action === "create") return notes;
   if (action.revoke_sessions) notes.push(`sessions: revoke (${action.revoke_sessions.join(", ")})`);
-  if (action.action === "adopt" && action.changes.length === 0) notes.push("(no drift: only the ownership marker is added)");
+  if (action.action === "adopt" && action.changes.length === 0)
+    notes.push("(no drift: only the ownership marker is added)");
   if (action.action === "update" && action.changes.length === 0) notes.push("(only the ownership marker changes)");
   return notes;
 }

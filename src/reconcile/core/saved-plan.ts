@@ -18,7 +18,12 @@ const string = { type: "string" };
 const strings = { type: "array", items: string };
 const sha256 = { type: "string", pattern: "^sha256:[A-Za-z0-9_-]+$" };
 const count = { type: "integer", minimum: 0 };
-const change = { type: "object", required: ["path"], properties: { path: string, before: {}, after: {} }, additionalProperties: false };
+const change = {
+  type: "object",
+  required: ["path"],
+  properties: { path: string, before: {}, after: {} },
+  additionalProperties: false,
+};
 const patchOp = {
   type: "object",
   required: ["op", "path"],
@@ -47,10 +52,38 @@ const action = {
   required: ["action"],
   discriminator: { propertyName: "action" },
   oneOf: [
-    { required: ["key", "changes"], properties: { action: { const: "create" }, key: string, generate: string, changes: { type: "array", items: change } }, additionalProperties: false },
-    { required: ["key", "id", "patch", "changes", "live_digest"], properties: { action: { const: "update" }, key: string, generate: string, ...write }, additionalProperties: false },
-    { required: ["key", "id", "patch", "changes", "live_digest"], properties: { action: { const: "adopt" }, key: string, generate: string, ...write, holds }, additionalProperties: false },
-    { required: ["key", "id", "reason", "live_digest"], properties: { action: { const: "delete" }, key: string, generate: string, id: string, reason: { enum: [...DELETE_REASONS] }, live_digest: sha256 }, additionalProperties: false },
+    {
+      required: ["key", "changes"],
+      properties: {
+        action: { const: "create" },
+        key: string,
+        generate: string,
+        changes: { type: "array", items: change },
+      },
+      additionalProperties: false,
+    },
+    {
+      required: ["key", "id", "patch", "changes", "live_digest"],
+      properties: { action: { const: "update" }, key: string, generate: string, ...write },
+      additionalProperties: false,
+    },
+    {
+      required: ["key", "id", "patch", "changes", "live_digest"],
+      properties: { action: { const: "adopt" }, key: string, generate: string, ...write, holds },
+      additionalProperties: false,
+    },
+    {
+      required: ["key", "id", "reason", "live_digest"],
+      properties: {
+        action: { const: "delete" },
+        key: string,
+        generate: string,
+        id: string,
+        reason: { enum: [...DELETE_REASONS] },
+        live_digest: sha256,
+      },
+      additionalProperties: false,
+    },
   ],
 };
 const KINDS = ["create", "update", "delete", "adopt"] as const;
@@ -84,15 +117,32 @@ export const SAVED_PLAN_SCHEMA = {
 };
 
 let compiled: ValidateFunction | undefined;
-const validator = () => (compiled ??= new Ajv({ allErrors: true, discriminator: true, strict: true, strictRequired: false }).compile(SAVED_PLAN_SCHEMA));
+const validator = () =>
+  (compiled ??= new Ajv({ allErrors: true, discriminator: true, strict: true, strictRequired: false }).compile(
+    SAVED_PLAN_SCHEMA,
+  ));
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 const kind = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "an array" : typeof value);
 
 /** A JSON pointer of ajv (`/sets/0/actions/1`) as a JSON path (`sets[0].actions[1]`); `(the plan)` for the root. */
 export function jsonPath(pointer: string): string {
-  const segments = pointer.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  const path = segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join("");
+  const segments = pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const path = segments
+    .map((s, i) =>
+      /^\d+$/.test(s)
+        ? `[${s}]`
+        : i === 0
+          ? s
+          : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)
+            ? `.${s}`
+            : `[${JSON.stringify(s)}]`,
+    )
+    .join("");
   return path === "" ? "(the plan)" : path;
 }
 
@@ -114,16 +164,34 @@ function describe(error: ErrorObject): string {
 
 /** The problem the first schema error shows; errors that older versions reported in their own words keep them. */
 function schemaProblem(errors: ErrorObject[]): string {
-  const top = errors.find((e) => (e.instancePath === "" && e.keyword === "required" && ["sets", "summary"].includes(String(e.params.missingProperty))) || /^\/(sets|summary)$/.test(e.instancePath));
+  const top = errors.find(
+    (e) =>
+      (e.instancePath === "" &&
+        e.keyword === "required" &&
+        ["sets", "summary"].includes(String(e.params.missingProperty))) ||
+      /^\/(sets|summary)$/.test(e.instancePath),
+  );
   if (top && (top.keyword === "required" || top.keyword === "type")) return "sets or summary missing";
   for (const error of errors) {
     const set = /^\/sets\/(\d+)(\/(name|state_digest|actions))?$/.exec(error.instancePath);
     const action = /^\/sets\/(\d+)\/actions\/\d+(\/(action|key))?$/.exec(error.instancePath);
-    const setField = set && (set[2] === undefined ? error.keyword === "type" || (error.keyword === "required" && ["name", "state_digest", "actions"].includes(String(error.params.missingProperty))) : true);
-    const actionKind = action && (action[2] !== undefined || error.keyword === "discriminator" || error.keyword === "type" || (error.keyword === "required" && error.params.missingProperty === "key"));
+    const setField =
+      set &&
+      (set[2] === undefined
+        ? error.keyword === "type" ||
+          (error.keyword === "required" &&
+            ["name", "state_digest", "actions"].includes(String(error.params.missingProperty)))
+        : true);
+    const actionKind =
+      action &&
+      (action[2] !== undefined ||
+        error.keyword === "discriminator" ||
+        error.keyword === "type" ||
+        (error.keyword === "required" && error.params.missingProperty === "key"));
     if (setField || actionKind) return `sets[${(set ?? action)![1]}] lacks its name, state_digest or actions`;
   }
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more ${errors.length === 2 ? "problem" : "problems"})` : "";
+  const more =
+    errors.length > 1 ? ` (and ${errors.length - 1} more ${errors.length === 2 ? "problem" : "problems"})` : "";
   return describe(errors[0]) + more;
 }
 
@@ -132,7 +200,8 @@ function countProblem(plan: JsonPlan): string | undefined {
   const names = new Map<string, number>();
   for (const [i, set] of plan.sets.entries()) {
     const first = names.get(set.name);
-    if (first !== undefined) return `sets[${i}].name: set ${JSON.stringify(set.name)} is listed twice (also sets[${first}])`;
+    if (first !== undefined)
+      return `sets[${i}].name: set ${JSON.stringify(set.name)} is listed twice (also sets[${first}])`;
     names.set(set.name, i);
   }
   for (const [i, set] of plan.sets.entries()) {
@@ -148,7 +217,8 @@ function countProblem(plan: JsonPlan): string | undefined {
   const actions = plan.sets.flatMap((set) => set.actions);
   for (const kind of KINDS) {
     const listed = actions.filter((a) => a.action === kind).length;
-    if (plan.summary[kind] !== listed) return `summary.${kind} is ${plan.summary[kind]}, but the sets list ${listed} ${kind} ${listed === 1 ? "action" : "actions"}`;
+    if (plan.summary[kind] !== listed)
+      return `summary.${kind} is ${plan.summary[kind]}, but the sets list ${listed} ${kind} ${listed === 1 ? "action" : "actions"}`;
   }
   const noop = plan.sets.reduce((n, set) => n + (set.noop ?? 0), 0);
   if (plan.summary.noop !== noop) return `summary.noop is ${plan.summary.noop}, but the sets count ${noop} unchanged`;
@@ -188,7 +258,8 @@ export function parseSavedPlan(text: string): SavedPlan {
   }
   const refuse = (problem: string): SavedPlan => ({ ok: false, kind: "notAPlan", problem });
   if (!isObject(value)) return refuse(`expected the JSON object \`plan --out\` writes, got ${kind(value)}`);
-  if (value.format_version !== FORMAT_VERSION) return refuse(`format_version ${JSON.stringify(value.format_version) ?? "missing"}, expected ${FORMAT_VERSION}`);
+  if (value.format_version !== FORMAT_VERSION)
+    return refuse(`format_version ${JSON.stringify(value.format_version) ?? "missing"}, expected ${FORMAT_VERSION}`);
   const validate = validator();
   if (!validate(value)) return refuse(schemaProblem(validate.errors ?? []));
   const { plan_digest: saved, ...plan } = value as unknown as JsonPlan & { plan_digest?: string };
@@ -196,6 +267,7 @@ export function parseSavedPlan(text: string): SavedPlan {
   if (counts) return refuse(counts);
   if (plan.issues && plan.issues.length > 0) return refuse(`it was saved with ${plan.issues.length} error(s)`);
   // Files written before plans carried a digest have none; they are checked by the schema and the counts alone.
-  if (saved !== undefined && saved !== planDigest(plan)) return refuse("plan_digest does not match its sets and summary: the file was edited after `plan --out` wrote it");
+  if (saved !== undefined && saved !== planDigest(plan))
+    return refuse("plan_digest does not match its sets and summary: the file was edited after `plan --out` wrote it");
   return { ok: true, plan };
 }

@@ -9,7 +9,17 @@ import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { formatPos } from "./issues";
 import { parsePointer } from "./json";
 import { checkableSchema, isMultipleOf, SERVER_PATTERN, serverFormats } from "./server-rules";
-import type { Action, DesiredIdentity, DesiredSet, IdentityBody, Issue, JsonObject, LiveIdentity, Plan, SourcePos } from "./types";
+import type {
+  Action,
+  DesiredIdentity,
+  DesiredSet,
+  IdentityBody,
+  Issue,
+  JsonObject,
+  LiveIdentity,
+  Plan,
+  SourcePos,
+} from "./types";
 import { subject } from "./types";
 
 /** An identity schema as `GET /schemas` lists it. */
@@ -37,7 +47,11 @@ export function defaultSchemaId(schemas: ReadonlyArray<ServerSchema>): string {
 }
 
 /** The identities `plan` writes, with the schema each will be validated against. */
-export function identitiesToCheck(sets: ReadonlyArray<DesiredSet>, plan: Plan, live: ReadonlyArray<LiveIdentity>): TraitsCheck[] {
+export function identitiesToCheck(
+  sets: ReadonlyArray<DesiredSet>,
+  plan: Plan,
+  live: ReadonlyArray<LiveIdentity>,
+): TraitsCheck[] {
   const declared = new Map(sets.map((set) => [set.name, new Map(set.identities.map((i) => [i.key, i]))]));
   const liveSchema = new Map(live.map((identity) => [identity.id, identity.schema_id]));
   const out: TraitsCheck[] = [];
@@ -81,7 +95,12 @@ export function schemaIssues(items: ReadonlyArray<TraitsCheck>, schemas: Readonl
     const validate = validators.get(schemaId);
     if (validate === "unknown") {
       const has = known.length > 0 ? known.join(", ") : "none";
-      add(item, "schema_id", `identity schema "${schemaId}" does not exist on the server (it has: ${has})`, `use one of: ${has}; or add the schema to the server's configuration`);
+      add(
+        item,
+        "schema_id",
+        `identity schema "${schemaId}" does not exist on the server (it has: ${has})`,
+        `use one of: ${has}; or add the schema to the server's configuration`,
+      );
       continue;
     }
     // A schema this check cannot compile (e.g. a remote $ref) is left to the server, which validates anyway.
@@ -107,9 +126,23 @@ class Validators {
     // Kratos schemas are draft-07 with `ory.sh/kratos` extension keywords: not strict, unknown keywords ignored;
     // formats as Kratos checks them, others ignored as Kratos ignores them (server-rules.ts); schemas are not
     // registered by $id (two server schemas may share one).
-    this.#ajv = new Ajv({ allErrors: true, verbose: true, strict: false, logger: false, addUsedSchema: false, validateSchema: false, formats: serverFormats() });
+    this.#ajv = new Ajv({
+      allErrors: true,
+      verbose: true,
+      strict: false,
+      logger: false,
+      addUsedSchema: false,
+      validateSchema: false,
+      formats: serverFormats(),
+    });
     this.#ajv.removeKeyword("multipleOf");
-    this.#ajv.addKeyword({ keyword: "multipleOf", type: "number", schemaType: "number", errors: false, validate: isMultipleOf });
+    this.#ajv.addKeyword({
+      keyword: "multipleOf",
+      type: "number",
+      schemaType: "number",
+      errors: false,
+      validate: isMultipleOf,
+    });
   }
 
   get(id: string): ValidateFunction | "uncompilable" | "unknown" {
@@ -119,7 +152,10 @@ class Validators {
     if (!found) return "unknown";
     let validate: ValidateFunction | "uncompilable";
     try {
-      validate = typeof found.schema === "object" && found.schema !== null ? this.#ajv.compile(checkableSchema(found.schema) as object) : "uncompilable";
+      validate =
+        typeof found.schema === "object" && found.schema !== null
+          ? this.#ajv.compile(checkableSchema(found.schema) as object)
+          : "uncompilable";
     } catch {
       validate = "uncompilable";
     }
@@ -154,7 +190,9 @@ function describe(error: ErrorObject, schemaId: string): { path: string; text: s
     }
     case "additionalProperties": {
       const path = dotted(error.instancePath, String(params.additionalProperty));
-      const allowed = Object.keys(((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
+      const allowed = Object.keys(
+        ((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object,
+      );
       const hint = allowed.length > 0 ? `remove it; allowed here: ${allowed.join(", ")}` : "remove it";
       return { path, text: `${path} is not allowed by ${by}`, hint };
     }

@@ -76,7 +76,9 @@ export function fold(value: string): string {
  */
 export function redactHoldings(holds: Holdings, sensitive: Sensitive | undefined): Holdings {
   if (!sensitive) return holds;
-  const hidden = hidingOrder(sensitive.values.map((value) => ({ value: value.reveal(), shown: SENSITIVE, secret: true })));
+  const hidden = hidingOrder(
+    sensitive.values.map((value) => ({ value: value.reveal(), shown: SENSITIVE, secret: true })),
+  );
   const redact = (items: string[]) => items.map((item) => hideIn(item, hidden));
   const out: Holdings = { ...holds, verified_addresses: redact(holds.verified_addresses) };
   if (holds.credentials) out.credentials = redact(holds.credentials);
@@ -125,10 +127,15 @@ export function hiddenOf(sets: ReadonlyArray<DesiredSet>): Hidden[] {
   const out: Hidden[] = [];
   for (const set of sets) {
     for (const identity of set.identities) {
-      if (identity.label) out.push({ value: subject(set.name, identity.key), shown: subject(set.name, identity.label) }, { value: identity.key, shown: identity.label });
+      if (identity.label)
+        out.push(
+          { value: subject(set.name, identity.key), shown: subject(set.name, identity.label) },
+          { value: identity.key, shown: identity.label },
+        );
       for (const value of identity.sensitive?.values ?? []) out.push({ value: value.reveal(), shown: SENSITIVE });
       const password = identity.credentials?.password;
-      if (password && password.kind !== "migration_hook") out.push({ value: password.value.reveal(), shown: SENSITIVE, secret: true });
+      if (password && password.kind !== "migration_hook")
+        out.push({ value: password.value.reveal(), shown: SENSITIVE, secret: true });
     }
   }
   return hidingOrder(out);

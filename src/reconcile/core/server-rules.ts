@@ -32,7 +32,11 @@ const DATE_TIME = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})T${CLOCK}$`);
 /** ory/jsonschema isHostname, including its quirk of testing only the first label for a leading `-`. */
 function isHostname(value: string): boolean {
   const s = value.endsWith(".") ? value.slice(0, -1) : value;
-  return s.length <= 253 && !s.startsWith("-") && s.split(".").every((label) => /^[A-Za-z0-9-]{1,63}$/.test(label) && !label.endsWith("-"));
+  return (
+    s.length <= 253 &&
+    !s.startsWith("-") &&
+    s.split(".").every((label) => /^[A-Za-z0-9-]{1,63}$/.test(label) && !label.endsWith("-"))
+  );
 }
 
 const byteLength = (s: string) => Buffer.byteLength(s, "utf8");
@@ -70,7 +74,17 @@ const FORMATS: Record<string, FormatCheck> = {
 };
 
 /** Every format ory/jsonschema checks (formats.go); those missing from FORMATS are left to the server. */
-const SERVER_FORMATS = new Set([...Object.keys(FORMATS), "tel", "uri-reference", "uriref", "iri-reference", "uri-template", "regex", "json-pointer", "relative-json-pointer"]);
+const SERVER_FORMATS = new Set([
+  ...Object.keys(FORMATS),
+  "tel",
+  "uri-reference",
+  "uriref",
+  "iri-reference",
+  "uri-template",
+  "regex",
+  "json-pointer",
+  "relative-json-pointer",
+]);
 
 function isIPv4(s: string): boolean {
   const groups = s.split(".");
@@ -83,7 +97,9 @@ function isURIWithScheme(s: string): boolean {
 
 /** The formats to register with ajv, as ajv format definitions. Others are ignored, as the server ignores them. */
 export function serverFormats(): Record<string, { type: "string"; validate: FormatCheck }> {
-  return Object.fromEntries(Object.entries(FORMATS).map(([name, validate]) => [name, { type: "string" as const, validate }]));
+  return Object.fromEntries(
+    Object.entries(FORMATS).map(([name, validate]) => [name, { type: "string" as const, validate }]),
+  );
 }
 
 /**
@@ -99,10 +115,12 @@ export function goPattern(pattern: string): string | undefined {
     const c = pattern[i];
     if (c === "\\") {
       const next = pattern[++i] ?? "";
-      if (inClass && (next === "S" || (next === "s" && (out.endsWith("-") || pattern[i + 1] === "-")))) return undefined;
+      if (inClass && (next === "S" || (next === "s" && (out.endsWith("-") || pattern[i + 1] === "-"))))
+        return undefined;
       if (next === "s") out += inClass ? GO_SPACE : `[${GO_SPACE}]`;
       else if (next === "S") out += `[^${GO_SPACE}]`;
-      else if (/^[\x00-\x7f]$/.test(next) && !/^[0-9A-Za-z]$/.test(next)) out += `\\x${next.charCodeAt(0).toString(16).padStart(2, "0")}`;
+      else if (/^[\x00-\x7f]$/.test(next) && !/^[0-9A-Za-z]$/.test(next))
+        out += `\\x${next.charCodeAt(0).toString(16).padStart(2, "0")}`;
       else out += c + next;
     } else if (inClass) {
       if (c === "[" && pattern[i + 1] === ":") return undefined;
@@ -140,7 +158,8 @@ export function isMultipleOf(divisor: number, value: number): boolean {
 /** Where checkableSchema keeps the server's own text of a pattern it rewrote, for messages. */
 export const SERVER_PATTERN = "x-ory-reconcile-server-pattern";
 
-const isMap = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Whether a schema part may hold a rule this check follows only in part (or, behind a `$ref`, may reach one). */
 function approximated(node: unknown): boolean {
@@ -150,11 +169,22 @@ function approximated(node: unknown): boolean {
   if (typeof node.format === "string" && SERVER_FORMATS.has(node.format)) return true;
   if (typeof node.pattern === "string" && goPattern(node.pattern) === undefined) return true;
   if (node.multipleOf !== undefined) return true;
-  if (isMap(node.patternProperties) && Object.keys(node.patternProperties).some((p) => goPattern(p) === undefined)) return true;
+  if (isMap(node.patternProperties) && Object.keys(node.patternProperties).some((p) => goPattern(p) === undefined))
+    return true;
   return typeof node.$ref === "string" || Object.values(node).some(approximated);
 }
 
-const SUBSCHEMA = ["not", "if", "then", "else", "items", "additionalItems", "additionalProperties", "contains", "propertyNames"];
+const SUBSCHEMA = [
+  "not",
+  "if",
+  "then",
+  "else",
+  "items",
+  "additionalItems",
+  "additionalProperties",
+  "contains",
+  "propertyNames",
+];
 const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "items"];
 const SUBSCHEMA_MAPS = ["properties", "patternProperties", "definitions", "$defs", "dependencies"];
 
@@ -185,10 +215,12 @@ export function checkableSchema(schema: unknown): unknown {
     }
   }
   for (const key of SUBSCHEMA) if (isMap(out[key])) out[key] = checkableSchema(out[key]);
-  for (const key of SUBSCHEMA_LISTS) if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(checkableSchema);
+  for (const key of SUBSCHEMA_LISTS)
+    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(checkableSchema);
   for (const key of SUBSCHEMA_MAPS) {
     const map = out[key];
-    if (isMap(map)) out[key] = Object.fromEntries(Object.entries(map).map(([name, sub]) => [name, checkableSchema(sub)]));
+    if (isMap(map))
+      out[key] = Object.fromEntries(Object.entries(map).map(([name, sub]) => [name, checkableSchema(sub)]));
   }
   return out;
 }

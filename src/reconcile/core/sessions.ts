@@ -15,10 +15,14 @@ export interface RevokeFacts {
 }
 
 /** Why the sessions must be revoked after the write, in REVOKE_ON order; undefined when they are kept. */
-export function revokeReasons(revokeOn: ReadonlyArray<RevokeOn> | undefined, facts: RevokeFacts): RevokeOn[] | undefined {
+export function revokeReasons(
+  revokeOn: ReadonlyArray<RevokeOn> | undefined,
+  facts: RevokeFacts,
+): RevokeOn[] | undefined {
   const on = revokeOn ?? DEFAULT_REVOKE_ON;
   const reasons: RevokeOn[] = [];
-  if (on.includes("deactivate") && facts.before !== "inactive" && facts.after === "inactive") reasons.push("deactivate");
+  if (on.includes("deactivate") && facts.before !== "inactive" && facts.after === "inactive")
+    reasons.push("deactivate");
   if (on.includes("adopt") && facts.adopt) reasons.push("adopt");
   if (on.includes("password_change") && facts.passwordReset) reasons.push("password_change");
   return reasons.length > 0 ? reasons : undefined;

@@ -166,16 +166,17 @@ export interface LiveIdentity {
   state?: string;
   external_id?: string | null;
   organization_id?: string | null;
-  credentials?: Record<string, { type?: string; identifiers?: string[]; config?: Json; version?: number; created_at?: string; updated_at?: string }>;
+  credentials?: Record<
+    string,
+    { type?: string; identifiers?: string[]; config?: Json; version?: number; created_at?: string; updated_at?: string }
+  >;
   verifiable_addresses?: Array<{ value: string; via: string; verified: boolean; status: string } & JsonObject>;
   recovery_addresses?: Array<{ value: string; via: string } & JsonObject>;
   [other: string]: unknown;
 }
 
 /** RFC 6902 operation. */
-export type PatchOp =
-  | { op: "add" | "replace" | "test"; path: string; value: Json }
-  | { op: "remove"; path: string };
+export type PatchOp = { op: "add" | "replace" | "test"; path: string; value: Json } | { op: "remove"; path: string };
 
 /** A field-level change, for humans: `before`/`after` are redacted where secret. */
 export interface FieldChange {
@@ -191,37 +192,47 @@ export interface Generated {
 
 export type Action = Generated &
   (
-  | { action: "create"; set: string; key: string; label?: string; sensitive?: Sensitive; body: IdentityBody; credentials?: DesiredCredentials; recovery?: RecoveryDecl; changes: FieldChange[] }
-  | {
-      action: "update" | "adopt";
-      set: string;
-      key: string;
-      /** Shown instead of the key when it is sensitive. */
-      label?: string;
-      /** Values of the patch shown as `(sensitive)`. */
-      sensitive?: Sensitive;
-      id: string;
-      patch: PatchOp[];
-      /**
-       * Credentials must change: the write is a PUT of the full document, not a JSON Patch. Its `oidc.providers` are
-       * only the links to add (the server appends them to the identity's links).
-       */
-      credentials?: DesiredCredentials;
-      /** OIDC links to remove after the write, as the server names them (`provider:subject`). */
-      unlink?: string[];
-      /** Credential types declared `absent` that the identity has: removed after the write. */
-      remove?: ImportedType[];
-      /** SAML links to remove after the write (`provider:subject`, sensitive). */
-      unlinkSaml?: Secret[];
-      /** Adopt only: what the live identity already holds that the manifest does not write. */
-      holds?: Holdings;
-      /** Why the identity's sessions are revoked after the write (absent: they are kept). */
-      revoke_sessions?: RevokeOn[];
-      changes: FieldChange[];
-      live_digest: string;
-    }
-  | { action: "delete"; set: string; key: string; id: string; reason: DeleteReason; live_digest: string }
-  | { action: "noop"; set: string; key: string; label?: string; id: string; live_digest: string }
+    | {
+        action: "create";
+        set: string;
+        key: string;
+        label?: string;
+        sensitive?: Sensitive;
+        body: IdentityBody;
+        credentials?: DesiredCredentials;
+        recovery?: RecoveryDecl;
+        changes: FieldChange[];
+      }
+    | {
+        action: "update" | "adopt";
+        set: string;
+        key: string;
+        /** Shown instead of the key when it is sensitive. */
+        label?: string;
+        /** Values of the patch shown as `(sensitive)`. */
+        sensitive?: Sensitive;
+        id: string;
+        patch: PatchOp[];
+        /**
+         * Credentials must change: the write is a PUT of the full document, not a JSON Patch. Its `oidc.providers` are
+         * only the links to add (the server appends them to the identity's links).
+         */
+        credentials?: DesiredCredentials;
+        /** OIDC links to remove after the write, as the server names them (`provider:subject`). */
+        unlink?: string[];
+        /** Credential types declared `absent` that the identity has: removed after the write. */
+        remove?: ImportedType[];
+        /** SAML links to remove after the write (`provider:subject`, sensitive). */
+        unlinkSaml?: Secret[];
+        /** Adopt only: what the live identity already holds that the manifest does not write. */
+        holds?: Holdings;
+        /** Why the identity's sessions are revoked after the write (absent: they are kept). */
+        revoke_sessions?: RevokeOn[];
+        changes: FieldChange[];
+        live_digest: string;
+      }
+    | { action: "delete"; set: string; key: string; id: string; reason: DeleteReason; live_digest: string }
+    | { action: "noop"; set: string; key: string; label?: string; id: string; live_digest: string }
   );
 
 export type ActionKind = Action["action"];

@@ -26,8 +26,14 @@ export interface UnmanagedReport {
  * managed once it is applied and are not counted. Values that a manifest declares as sensitive (`${env:}`,
  * `${file:}`) are shown as `(sensitive)`.
  */
-export function unmanagedReport(sets: ReadonlyArray<DesiredSet>, live: ReadonlyArray<LiveIdentity>, plan: Plan): UnmanagedReport {
-  const adopted = new Set(plan.sets.flatMap((set) => set.actions.filter((a) => a.action === "adopt").map((a) => (a as { id: string }).id)));
+export function unmanagedReport(
+  sets: ReadonlyArray<DesiredSet>,
+  live: ReadonlyArray<LiveIdentity>,
+  plan: Plan,
+): UnmanagedReport {
+  const adopted = new Set(
+    plan.sets.flatMap((set) => set.actions.filter((a) => a.action === "adopt").map((a) => (a as { id: string }).id)),
+  );
   const hidden = hiddenOf(sets);
   const counts = new Map<string, number>();
   const first: UnmanagedReport["first"] = [];
@@ -38,7 +44,11 @@ export function unmanagedReport(sets: ReadonlyArray<DesiredSet>, live: ReadonlyA
     counts.set(identity.schema_id, (counts.get(identity.schema_id) ?? 0) + 1);
     if (first.length >= UNMANAGED_SHOWN) continue;
     const identifier = identifierOf(identity, sets);
-    first.push({ id: identity.id, schema_id: identity.schema_id, ...(identifier !== undefined ? { identifier: hideIn(identifier, hidden) } : {}) });
+    first.push({
+      id: identity.id,
+      schema_id: identity.schema_id,
+      ...(identifier !== undefined ? { identifier: hideIn(identifier, hidden) } : {}),
+    });
   }
   const by_schema = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { total, by_schema, first };

@@ -44,7 +44,11 @@ export interface OryAdmin {
   /** A 404 means someone else deleted it first: the goal is reached all the same. */
   deleteIdentity(id: string): Promise<"deleted" | "already-gone">;
   /** Removes one OIDC/SAML link (`provider:subject`) of an identity; its other links stay. */
-  deleteCredentialIdentifier(id: string, type: "oidc" | "saml", identifier: string): Promise<"deleted" | "already-gone">;
+  deleteCredentialIdentifier(
+    id: string,
+    type: "oidc" | "saml",
+    identifier: string,
+  ): Promise<"deleted" | "already-gone">;
   /** `DELETE /admin/identities/{id}/credentials/{type}`: removes a whole credential type (a 404 is the goal reached).
    * Optional: without it a plan that removes one fails that identity. */
   deleteCredentialType?(id: string, type: ImportedType): Promise<"deleted" | "already-gone">;

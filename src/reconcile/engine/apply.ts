@@ -114,7 +114,8 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   if (capped) throw new UserError(capped.message, [], capped.hint);
   const invites = recoveriesPlanned(plan);
   if (invites > 0 && !options.keepRecoveries) throw new UserError(recoveryRefusal(invites));
-  if (options.prehashPasswords) [creates, updates] = await prehashed(creates, updates, options.bcryptCost ?? DEFAULT_BCRYPT_COST);
+  if (options.prehashPasswords)
+    [creates, updates] = await prehashed(creates, updates, options.bcryptCost ?? DEFAULT_BCRYPT_COST);
 
   const total = creates.length + updates.length + deletes.length;
   const outcomes: Outcome[] = [];
@@ -127,8 +128,18 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   const record: Recorder = (action, result, id, reason, failure) => {
     if (recorded.has(action) || returned) return;
     recorded.add(action);
-    if (action.action === "create" && action.recovery && result === "created" && id && reason === undefined) invited.push({ action, id });
-    const outcome: Outcome = { set: action.set, key: shownKey(action), subject: subject(action.set, shownKey(action)), action: action.action, result, id, reason, ...(failure ? { failure } : {}) };
+    if (action.action === "create" && action.recovery && result === "created" && id && reason === undefined)
+      invited.push({ action, id });
+    const outcome: Outcome = {
+      set: action.set,
+      key: shownKey(action),
+      subject: subject(action.set, shownKey(action)),
+      action: action.action,
+      result,
+      id,
+      reason,
+      ...(failure ? { failure } : {}),
+    };
     outcomes.push(outcome);
     try {
       options.onOutcome?.(outcome, outcomes.length, total);
@@ -145,7 +156,8 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
       try {
         await work(action);
       } catch (error) {
-        if (!recorded.has(action)) record(action, "failed", "id" in action ? action.id : undefined, errorMessage(error), { kind: "internal" });
+        if (!recorded.has(action))
+          record(action, "failed", "id" in action ? action.id : undefined, errorMessage(error), { kind: "internal" });
         run.stop(error);
       }
     };
@@ -158,7 +170,9 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   /** Why `a` is not written: an update it waits for failed (undefined when none did). */
   const blocked = (a: CreateAction | UpdateAction) => {
     const failed = waits(a).filter((w) => results.get(w) === "failed");
-    return failed.length > 0 ? `not written: it takes a value that ${failed.join(", ")} was to free first, and that write failed` : undefined;
+    return failed.length > 0
+      ? `not written: it takes a value that ${failed.join(", ")} was to free first, and that write failed`
+      : undefined;
   };
   const recordDone: Recorder = (action, result, id, reason, failure) => {
     if (action.action !== "delete") results.set(subject(action.set, action.key), result);
@@ -177,49 +191,67 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
   let recoveries: RecoveryRecord[] = [];
 
   const work = (async () => {
-  try {
-    const [early, late] = [creates.filter((a) => waits(a).length === 0), creates.filter((a) => waits(a).length > 0)];
-    if (early.length > 0 && !run.halted()) await applyCreates(plan, early, admin, writer, inFlight);
-    await inOrder(updates, waits, concurrency, each(async (action) => {
-      const reason = blocked(action);
-      if (reason) return recordDone(action, "failed", action.id, reason, { kind: "blocked" });
-      try {
-        const answered = await applyUpdate(action, admin);
-        const lost = answered && addressesNotKept(writtenAddresses(action.patch), answered, plan.options?.identifierRules);
-        if (lost) recordDone(action, "failed", action.id, notKept(lost), { kind: "not_kept" });
-        else recordDone(action, action.action === "adopt" ? "adopted" : "configured", action.id);
-      } catch (error) {
-        writer.fail(action, error, action.id);
+    try {
+      const [early, late] = [creates.filter((a) => waits(a).length === 0), creates.filter((a) => waits(a).length > 0)];
+      if (early.length > 0 && !run.halted()) await applyCreates(plan, early, admin, writer, inFlight);
+      await inOrder(
+        updates,
+        waits,
+        concurrency,
+        each(async (action) => {
+          const reason = blocked(action);
+          if (reason) return recordDone(action, "failed", action.id, reason, { kind: "blocked" });
+          try {
+            const answered = await applyUpdate(action, admin);
+            const lost =
+              answered && addressesNotKept(writtenAddresses(action.patch), answered, plan.options?.identifierRules);
+            if (lost) recordDone(action, "failed", action.id, notKept(lost), { kind: "not_kept" });
+            else recordDone(action, action.action === "adopt" ? "adopted" : "configured", action.id);
+          } catch (error) {
+            writer.fail(action, error, action.id);
+          }
+        }),
+      );
+      if (!run.halted()) {
+        for (const action of late) {
+          const reason = blocked(action);
+          if (reason) recordDone(action, "failed", undefined, reason, { kind: "blocked" });
+        }
+        const unblocked = late.filter((a) => !blocked(a));
+        if (unblocked.length > 0) await applyCreates(plan, unblocked, admin, writer, inFlight);
       }
-    }));
-    if (!run.halted()) {
-      for (const action of late) {
-        const reason = blocked(action);
-        if (reason) recordDone(action, "failed", undefined, reason, { kind: "blocked" });
-      }
-      const unblocked = late.filter((a) => !blocked(a));
-      if (unblocked.length > 0) await applyCreates(plan, unblocked, admin, writer, inFlight);
+      if (!run.halted()) recoveries = await issueRecoveries(invited, admin, concurrency);
+      // A set's deletes wait for its creates: a failed create may be the replacement of an identity to be deleted
+      // (a new key for the same person), and deleting it anyway would leave that person without an identity.
+      const failedCreates = new Set(
+        outcomes.filter((o) => o.action === "create" && o.result === "failed").map((o) => o.set),
+      );
+      await runPool(
+        deletes,
+        concurrency,
+        each(async (action) => {
+          if (failedCreates.has(action.set)) {
+            record(
+              action,
+              "failed",
+              action.id,
+              `not deleted: a create in set ${action.set} failed, and it may be meant to replace this identity; fix it and run again`,
+              { kind: "blocked" },
+            );
+            return;
+          }
+          try {
+            await admin.deleteIdentity(action.id);
+            record(action, "deleted", action.id);
+          } catch (error) {
+            writer.fail(action, error, action.id);
+          }
+        }),
+      );
+    } catch (error) {
+      // Outside any one action (a read the creates need, the read-back of refused creates): the run ends here.
+      run.stop(error);
     }
-    if (!run.halted()) recoveries = await issueRecoveries(invited, admin, concurrency);
-    // A set's deletes wait for its creates: a failed create may be the replacement of an identity to be deleted
-    // (a new key for the same person), and deleting it anyway would leave that person without an identity.
-    const failedCreates = new Set(outcomes.filter((o) => o.action === "create" && o.result === "failed").map((o) => o.set));
-    await runPool(deletes, concurrency, each(async (action) => {
-      if (failedCreates.has(action.set)) {
-        record(action, "failed", action.id, `not deleted: a create in set ${action.set} failed, and it may be meant to replace this identity; fix it and run again`, { kind: "blocked" });
-        return;
-      }
-      try {
-        await admin.deleteIdentity(action.id);
-        record(action, "deleted", action.id);
-      } catch (error) {
-        writer.fail(action, error, action.id);
-      }
-    }));
-  } catch (error) {
-    // Outside any one action (a read the creates need, the read-back of refused creates): the run ends here.
-    run.stop(error);
-  }
   })();
   // A cancelled run waits for the writes in flight, but not for a server that stopped answering.
   const grace = afterCancel(options.signal, options.cancelGraceMs ?? CANCEL_GRACE_MS);
@@ -229,21 +261,39 @@ export async function applyPlan(plan: Plan, admin: OryAdmin, options: ApplyOptio
     run.halted();
     const seconds = (options.cancelGraceMs ?? CANCEL_GRACE_MS) / 1000;
     for (const action of [...creates, ...updates, ...deletes].filter((a) => started.has(a))) {
-      record(action, "failed", "id" in action ? action.id : undefined, `its write had no answer ${seconds} s after the run was cancelled; it may have been made: re-run to converge`, { kind: "outcome_unknown" });
+      record(
+        action,
+        "failed",
+        "id" in action ? action.id : undefined,
+        `its write had no answer ${seconds} s after the run was cancelled; it may have been made: re-run to converge`,
+        { kind: "outcome_unknown" },
+      );
     }
   }
 
   const left = [...creates, ...updates, ...deletes].filter((a) => !recorded.has(a));
-  if (left.length > 0 && !run.stopped) run.stop(new InternalError(`apply ended without an outcome for ${left.length} action(s)`));
-  const why = run.stopped?.why === "cancelled" ? "the run was cancelled first" : `the run stopped first: ${run.stopped?.error.message}`;
+  if (left.length > 0 && !run.stopped)
+    run.stop(new InternalError(`apply ended without an outcome for ${left.length} action(s)`));
+  const why =
+    run.stopped?.why === "cancelled"
+      ? "the run was cancelled first"
+      : `the run stopped first: ${run.stopped?.error.message}`;
   for (const action of left) record(action, "not_attempted", "id" in action ? action.id : undefined, why);
   // Identities created before the run stopped whose links were not asked for yet.
   const asked = new Set(recoveries.map((r) => r.id));
   for (const { action, id } of invited.filter((c) => !asked.has(c.id))) {
     const { method } = action.recovery!;
-    recoveries.push({ set: action.set, key: shownKey(action), id, method, error: `${subject(action.set, shownKey(action))}: created, but no recovery ${method} was issued: ${why}` });
+    recoveries.push({
+      set: action.set,
+      key: shownKey(action),
+      id,
+      method,
+      error: `${subject(action.set, shownKey(action))}: created, but no recovery ${method} was issued: ${why}`,
+    });
   }
-  const failed = outcomes.filter((o) => o.result === "failed" || o.result === "not_attempted").length + recoveries.filter((r) => r.error !== undefined).length;
+  const failed =
+    outcomes.filter((o) => o.result === "failed" || o.result === "not_attempted").length +
+    recoveries.filter((r) => r.error !== undefined).length;
   // Writes not waited for may still answer: their outcomes stand as returned.
   returned = true;
   return { outcomes, failed, recoveries, ...(run.stopped ? { stopped: run.stopped } : {}) };
@@ -260,12 +310,23 @@ function runState(signal: AbortSignal | undefined): RunState {
       return stopped;
     },
     halted() {
-      if (!stopped && signal?.aborted) stopped = { why: "cancelled", error: new UserError("the apply was cancelled: no write was started after that", [], "run it again: the next plan shows what is left") };
+      if (!stopped && signal?.aborted)
+        stopped = {
+          why: "cancelled",
+          error: new UserError(
+            "the apply was cancelled: no write was started after that",
+            [],
+            "run it again: the next plan shows what is left",
+          ),
+        };
       return stopped !== undefined;
     },
     stop(error) {
       if (stopped) return;
-      stopped = error instanceof ApiError ? { why: "terminal", error } : { why: "internal", error: error instanceof Error ? error : new InternalError(String(error)) };
+      stopped =
+        error instanceof ApiError
+          ? { why: "terminal", error }
+          : { why: "internal", error: error instanceof Error ? error : new InternalError(String(error)) };
     },
   };
 }
@@ -274,10 +335,18 @@ function runState(signal: AbortSignal | undefined): RunState {
  * The creates and updates with their plaintext passwords hashed locally (bcrypt, `cost` rounds) so they are sent as
  * `hashed_password`. Throws a UserError, before any write, when `cost` is not a whole number from 4 to 31.
  */
-async function prehashed(creates: CreateAction[], updates: UpdateAction[], cost: number): Promise<[CreateAction[], UpdateAction[]]> {
-  if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new UserError(`the bcrypt cost must be a whole number from 4 to 31, got ${cost}; nothing was written`);
+async function prehashed(
+  creates: CreateAction[],
+  updates: UpdateAction[],
+  cost: number,
+): Promise<[CreateAction[], UpdateAction[]]> {
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31)
+    throw new UserError(`the bcrypt cost must be a whole number from 4 to 31, got ${cost}; nothing was written`);
   const hash = passwordHasher(cost);
-  const each = <A extends CreateAction | UpdateAction>(list: A[]) => Promise.all(list.map(async (a): Promise<A> => (a.credentials ? { ...a, credentials: await hash(a.credentials) } : a)));
+  const each = <A extends CreateAction | UpdateAction>(list: A[]) =>
+    Promise.all(
+      list.map(async (a): Promise<A> => (a.credentials ? { ...a, credentials: await hash(a.credentials) } : a)),
+    );
   return [await each(creates), await each(updates)];
 }
 

@@ -15,7 +15,9 @@ export const LOOKUP_MAX = 5;
 
 /** What became of a refused create: planned again against the identity found (`noop`, `update` or `adopt`), or a
  * failure whose reason names the live identity that holds the key (or says none does). */
-export type Resolution = { create: CreateAction; action: Exclude<Action, { action: "create" | "delete" }> } | { create: CreateAction; reason: string };
+export type Resolution =
+  | { create: CreateAction; action: Exclude<Action, { action: "create" | "delete" }> }
+  | { create: CreateAction; reason: string };
 
 /**
  * Reads back the identities behind refused creates and pairs them with their declarations by key, with the plan's
@@ -30,7 +32,12 @@ export type Resolution = { create: CreateAction; action: Exclude<Action, { actio
  * more, or a lookup that finds nothing, list every identity once (`GET /admin/identities`, paged), which costs
  * ceil(identities / page size) requests however many creates were refused.
  */
-export async function resolveConflicts(plan: Plan, refused: CreateAction[], admin: OryAdmin, reasons: Map<CreateAction, string>): Promise<Resolution[]> {
+export async function resolveConflicts(
+  plan: Plan,
+  refused: CreateAction[],
+  admin: OryAdmin,
+  reasons: Map<CreateAction, string>,
+): Promise<Resolution[]> {
   if (refused.length === 0) return [];
   const live = await readBack(plan, refused, admin);
   const sets: DesiredSet[] = [];
@@ -38,9 +45,23 @@ export async function resolveConflicts(plan: Plan, refused: CreateAction[], admi
     let set = sets.find((s) => s.name === create.set);
     if (!set) {
       const planned = plan.sets.find((s) => s.name === create.set);
-      sets.push((set = { name: create.set, key: planned?.key ?? { kind: "external_id" }, prune: false, adopt: planned?.adopt === true, identities: [] }));
+      sets.push(
+        (set = {
+          name: create.set,
+          key: planned?.key ?? { kind: "external_id" },
+          prune: false,
+          adopt: planned?.adopt === true,
+          identities: [],
+        }),
+      );
     }
-    set.identities.push({ key: create.key, label: create.label, sensitive: create.sensitive, body: create.body, credentials: create.credentials });
+    set.identities.push({
+      key: create.key,
+      label: create.label,
+      sensitive: create.sensitive,
+      body: create.body,
+      credentials: create.credentials,
+    });
   }
   const folds = Object.fromEntries(plan.sets.flatMap((s) => (s.fold ? [[s.name, s.fold]] : [])));
   const again = buildPlan(sets, live, { ...plan.options, prune: false, keyFolds: folds });
@@ -50,8 +71,15 @@ export async function resolveConflicts(plan: Plan, refused: CreateAction[], admi
     if (action && action.action !== "create" && action.action !== "delete") return { create, action };
     const issue = again.issues.find((i) => i.message.startsWith(`${who}:`));
     const why = reasons.get(create) ?? "conflict";
-    if (issue) return { create, reason: `${why}: ${issue.message.slice(who.length + 2)}${issue.hint ? ` (${issue.hint})` : ""}` };
-    return { create, reason: `${why}: no live identity has this key; another identity holds one of its unique values (a login identifier, an address or the external_id)` };
+    if (issue)
+      return {
+        create,
+        reason: `${why}: ${issue.message.slice(who.length + 2)}${issue.hint ? ` (${issue.hint})` : ""}`,
+      };
+    return {
+      create,
+      reason: `${why}: no live identity has this key; another identity holds one of its unique values (a login identifier, an address or the external_id)`,
+    };
   });
 }
 
@@ -75,5 +103,10 @@ async function readBack(plan: Plan, refused: CreateAction[], admin: OryAdmin): P
   }
   const caps = await admin.capabilities();
   // The same view of each identity as the plan's own listing (engine.ts), read strongly consistent.
-  return admin.listIdentities({ pageSize: caps.pageSizeMax, consistency: "strong", map: listedForPlanning, ...(oidc ? { credentialIdentifiers: true } : {}) });
+  return admin.listIdentities({
+    pageSize: caps.pageSizeMax,
+    consistency: "strong",
+    map: listedForPlanning,
+    ...(oidc ? { credentialIdentifiers: true } : {}),
+  });
 }

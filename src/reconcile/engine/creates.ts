@@ -22,19 +22,36 @@ import type { CreateAction, Writer } from "./writer";
  * with what was declared: each is "created", or "failed" naming what the server did not keep. A read-back that fails
  * leaves them `outcome_unknown` (and stops the run when its error does).
  */
-async function checkCreated(created: Array<{ action: CreateAction; id: string }>, admin: OryAdmin, w: Writer, rules?: IdentifierRules): Promise<void> {
+async function checkCreated(
+  created: Array<{ action: CreateAction; id: string }>,
+  admin: OryAdmin,
+  w: Writer,
+  rules?: IdentifierRules,
+): Promise<void> {
   if (created.length === 0) return;
   let read: Map<string, LiveIdentity>;
   try {
-    read = new Map((await admin.listIdentitiesByIds(created.map((c) => c.id), { consistency: "strong" })).map((i) => [i.id, i]));
+    read = new Map(
+      (
+        await admin.listIdentitiesByIds(
+          created.map((c) => c.id),
+          { consistency: "strong" },
+        )
+      ).map((i) => [i.id, i]),
+    );
   } catch (error) {
-    for (const { action, id } of created) w.record(action, "failed", id, `created, but reading it back failed: ${errorMessage(error)}`, { kind: "outcome_unknown" });
+    for (const { action, id } of created)
+      w.record(action, "failed", id, `created, but reading it back failed: ${errorMessage(error)}`, {
+        kind: "outcome_unknown",
+      });
     if (stopsTheRun(error)) w.run.stop(error);
     return;
   }
   for (const { action, id } of created) {
     const answered = read.get(id);
-    const lost = answered ? addressesNotKept(desiredAddresses(action.body, rules), answered, rules) : "the identity could not be read back";
+    const lost = answered
+      ? addressesNotKept(desiredAddresses(action.body, rules), answered, rules)
+      : "the identity could not be read back";
     if (lost) w.record(action, "failed", id, notKept(lost), { kind: "not_kept" });
     else w.record(action, "created", id);
   }
@@ -79,7 +96,13 @@ function slots(size: number): <T>(work: () => Promise<T>) => Promise<T> {
  * awaited. Nothing is thrown after the first batch: every item sent gets its outcome, those never sent none (the
  * caller marks them not attempted).
  */
-export async function applyCreates(plan: Plan, creates: CreateAction[], admin: OryAdmin, w: Writer, inFlight: number): Promise<void> {
+export async function applyCreates(
+  plan: Plan,
+  creates: CreateAction[],
+  admin: OryAdmin,
+  w: Writer,
+  inFlight: number,
+): Promise<void> {
   const { record, run } = w;
   const caps = await admin.capabilities();
   // The server's default schema is read only when a create names none.
@@ -91,7 +114,11 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
   /** A per-item refusal of the server, recorded (409s are resolved after the batches). */
   const refused = (action: CreateAction, result: Extract<BatchItemResult, { ok: false }>) => {
     if (result.status === 409) conflicts.set(action, result.reason);
-    else record(action, "failed", undefined, result.reason, { kind: kindOfStatus(result.status), ...(result.status !== undefined ? { status: result.status } : {}) });
+    else
+      record(action, "failed", undefined, result.reason, {
+        kind: kindOfStatus(result.status),
+        ...(result.status !== undefined ? { status: result.status } : {}),
+      });
   };
 
   const send = async (batch: CreateAction[], resent = false): Promise<void> => {
@@ -131,7 +158,14 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
       batch.forEach((action, i) => {
         const result = byPatchId.get(String(i));
         if (result && !result.ok) refused(action, result);
-        else record(action, "failed", result?.id, `reported created, but reading it back failed: ${errorMessage(error)}; re-run to converge`, { kind: "outcome_unknown" });
+        else
+          record(
+            action,
+            "failed",
+            result?.id,
+            `reported created, but reading it back failed: ${errorMessage(error)}; re-run to converge`,
+            { kind: "outcome_unknown" },
+          );
       });
       run.stop(error);
       return;
@@ -144,8 +178,7 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
       if (result?.ok && landed.has(result.id)) {
         if (declaresAddresses(action.body)) toCheck.push({ action, id: result.id });
         else record(action, "created", result.id);
-      }
-      else if (result && !result.ok) refused(action, result);
+      } else if (result && !result.ok) refused(action, result);
       else again.push(action);
     });
     await checkCreated(toCheck, admin, w, plan.options?.identifierRules);
@@ -154,16 +187,22 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
     // the reported ids are missing (a batch rolled back yet reported created); after that a re-run pairs by key.
     if (!run.halted() && (again.length < batch.length || !resent)) return send(again, again.length === batch.length);
     const why = run.halted() ? "not sent again: the run stopped first" : "re-run to converge";
-    for (const action of again) record(action, "failed", undefined, `the server reported it created, but it was not found afterwards; ${why}`, { kind: "outcome_unknown" });
+    for (const action of again)
+      record(action, "failed", undefined, `the server reported it created, but it was not found afterwards; ${why}`, {
+        kind: "outcome_unknown",
+      });
   };
 
   let start = 0;
-  const chunks = createBatchSizes(creates.length, batchLimit(caps, [...bodies.values()]), inFlight).map((size) => creates.slice(start, (start += size)));
+  const chunks = createBatchSizes(creates.length, batchLimit(caps, [...bodies.values()]), inFlight).map((size) =>
+    creates.slice(start, (start += size)),
+  );
   // A throw of one batch (a bug) stops the run; the others finish what they have in flight.
   await Promise.all(chunks.map((chunk) => send(chunk).catch((error: unknown) => run.stop(error))));
 
   const conflict: Failure = { kind: "conflict", status: 409 };
-  const unresolved = (create: CreateAction, why: string) => record(create, "failed", undefined, `${conflicts.get(create)}; ${why}`, conflict);
+  const unresolved = (create: CreateAction, why: string) =>
+    record(create, "failed", undefined, `${conflicts.get(create)}; ${why}`, conflict);
   if (run.halted()) {
     for (const create of conflicts.keys()) unresolved(create, "not resolved: the run stopped first");
     return;
@@ -172,7 +211,8 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
   try {
     resolutions = await resolveConflicts(plan, [...conflicts.keys()], admin, conflicts);
   } catch (error) {
-    for (const create of conflicts.keys()) unresolved(create, `reading the live identities back failed: ${errorMessage(error)}`);
+    for (const create of conflicts.keys())
+      unresolved(create, `reading the live identities back failed: ${errorMessage(error)}`);
     run.stop(error);
     return;
   }
@@ -180,7 +220,8 @@ export async function applyCreates(plan: Plan, creates: CreateAction[], admin: O
     const { create } = resolution;
     if ("reason" in resolution) return record(create, "failed", undefined, resolution.reason, conflict);
     const { action } = resolution;
-    if (action.action === "noop") return record(create, "present", action.id, "already present (created by an earlier or a concurrent run)");
+    if (action.action === "noop")
+      return record(create, "present", action.id, "already present (created by an earlier or a concurrent run)");
     if (run.halted()) return unresolved(create, "not written: the run stopped first");
     try {
       await applyUpdate(action, admin);
@@ -202,7 +243,8 @@ async function verified(admin: OryAdmin, results: BatchItemResult[]): Promise<Se
   const ids = results.flatMap((r) => (r.ok ? [r.id] : []));
   if (ids.length === 0) return new Set();
   // Strong: an eventually consistent read (Ory Network) could miss identities this batch just created.
-  const read = async (list: string[]) => new Set((await admin.listIdentitiesByIds(list, { consistency: "strong" })).map((i) => i.id));
+  const read = async (list: string[]) =>
+    new Set((await admin.listIdentitiesByIds(list, { consistency: "strong" })).map((i) => i.id));
   if (ids.length === results.length && ids.length > 2) {
     const sample = [ids[0], ids[ids.length - 1]];
     const found = await read(sample);

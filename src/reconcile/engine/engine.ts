@@ -21,22 +21,41 @@ import { pairedById } from "../core/pair-by-id";
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
   const issues: Issue[] = [];
-  const server = (field: string) => `the server (${caps.flavor} ${caps.version ?? "unknown version"}) does not support ${field}`;
+  const server = (field: string) =>
+    `the server (${caps.flavor} ${caps.version ?? "unknown version"}) does not support ${field}`;
   for (const set of sets) {
     if (!caps.externalId && set.key.kind === "external_id") {
-      issues.push({ pos: set.source, path: "spec.key", message: `set ${set.name} uses key: external_id but ${server("external_id")}`, hint: "use a trait as the key, e.g. `key: traits.email`, or target Ory Network / Kratos >= v25" });
+      issues.push({
+        pos: set.source,
+        path: "spec.key",
+        message: `set ${set.name} uses key: external_id but ${server("external_id")}`,
+        hint: "use a trait as the key, e.g. `key: traits.email`, or target Ory Network / Kratos >= v25",
+      });
       continue;
     }
     const external = caps.externalId ? undefined : set.identities.find((i) => i.body.external_id !== undefined);
     if (external) {
-      issues.push({ pos: external.source, path: "external_id", message: `${set.name}/${external.key} declares external_id but ${server("external_id")}`, hint: "remove external_id, or target Ory Network / Kratos >= v25" });
+      issues.push({
+        pos: external.source,
+        path: "external_id",
+        message: `${set.name}/${external.key} declares external_id but ${server("external_id")}`,
+        hint: "remove external_id, or target Ory Network / Kratos >= v25",
+      });
     }
     // `organization_id: null` (no organization) holds on every server; only a set organization needs support.
-    const organization = caps.organizationId ? undefined : set.identities.find((i) => typeof i.body.organization_id === "string");
+    const organization = caps.organizationId
+      ? undefined
+      : set.identities.find((i) => typeof i.body.organization_id === "string");
     if (organization) {
-      issues.push({ pos: organization.source, path: "organization_id", message: `${set.name}/${organization.key} declares organization_id but ${server("organizations")}`, hint: "remove organization_id, or target Ory Network / Kratos >= v25" });
+      issues.push({
+        pos: organization.source,
+        path: "organization_id",
+        message: `${set.name}/${organization.key} declares organization_id but ${server("organizations")}`,
+        hint: "remove organization_id, or target Ory Network / Kratos >= v25",
+      });
     }
-    if (caps.hashCostLimits) issues.push(...hashCostIssues(set, `the server (${caps.flavor} ${caps.version ?? "unknown version"})`));
+    if (caps.hashCostLimits)
+      issues.push(...hashCostIssues(set, `the server (${caps.flavor} ${caps.version ?? "unknown version"})`));
   }
   return issues;
 }
@@ -73,7 +92,12 @@ export const EXTERNAL_ID_LOOKUP_MAX = 5;
  * set prunes (pruning must see every identity a set manages), and few identities are declared; otherwise `list`.
  * A plan made by lookups sees only the declared identities, so its state digest covers only them.
  */
-export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities, admin: OryAdmin, options: PlanOptions = {}): "list" | "lookup" {
+export function readStrategy(
+  sets: ReadonlyArray<DesiredSet>,
+  caps: Capabilities,
+  admin: OryAdmin,
+  options: PlanOptions = {},
+): "list" | "lookup" {
   const declared = sets.reduce((n, set) => n + set.identities.length, 0);
   const lookup =
     caps.externalId &&
@@ -92,9 +116,24 @@ export function readStrategy(sets: ReadonlyArray<DesiredSet>, caps: Capabilities
  */
 function needsCredentials(sets: ReadonlyArray<DesiredSet>, options: PlanOptions): boolean {
   // Imported credential types (TOTP, …) are compared by type: their declarations need the live types too.
-  const declaresOidc = sets.some((set) => set.identities.some((identity) => identity.credentials?.oidc !== undefined || identity.credentials?.imported !== undefined));
-  const enforcesPassword = options.passwordChanges === true && sets.some((set) => set.identities.some((identity) => identity.credentials?.password?.kind === "password" && identity.credentials.password.policy === "enforce"));
-  return declaresOidc || enforcesPassword || sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true));
+  const declaresOidc = sets.some((set) =>
+    set.identities.some(
+      (identity) => identity.credentials?.oidc !== undefined || identity.credentials?.imported !== undefined,
+    ),
+  );
+  const enforcesPassword =
+    options.passwordChanges === true &&
+    sets.some((set) =>
+      set.identities.some(
+        (identity) =>
+          identity.credentials?.password?.kind === "password" && identity.credentials.password.policy === "enforce",
+      ),
+    );
+  return (
+    declaresOidc ||
+    enforcesPassword ||
+    sets.some((set) => set.identities.length > 0 && (set.adopt === true || options.adopt === true))
+  );
 }
 
 async function lookUp(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin): Promise<LiveIdentity[]> {
@@ -168,11 +207,17 @@ export interface PlanSetsOptions extends PlanOptions {
  * server cannot be read (ServerUnreachableError, OryApiError, OryNetworkError); a `GET /schemas` the server refuses
  * only leaves the schema checks out (see readSchemas).
  */
-export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanSetsOptions = {}): Promise<PlanRun> {
+export async function planSets(
+  declaredSets: ReadonlyArray<DesiredSet>,
+  admin: OryAdmin,
+  options: PlanSetsOptions = {},
+): Promise<PlanRun> {
   const run = await planAndList(declaredSets, admin, options);
   const out: PlanRun = { plan: run.plan, capabilities: run.capabilities };
   if (options.managed && run.plan.sets.length > 0) {
-    out.managed = Object.fromEntries(declaredSets.map((set) => [set.name, managedBy(set.name, run.live, options.renamedFrom?.[set.name])]));
+    out.managed = Object.fromEntries(
+      declaredSets.map((set) => [set.name, managedBy(set.name, run.live, options.renamedFrom?.[set.name])]),
+    );
   }
   if (options.unmanaged && run.plan.sets.length > 0) out.unmanaged = unmanagedReport(declaredSets, run.live, run.plan);
   return out;
@@ -183,8 +228,16 @@ export async function planSets(declaredSets: ReadonlyArray<DesiredSet>, admin: O
  * in the planner's view (listedForPlanning). `credentialIdentifiers`: with every credential's identifiers (OIDC links
  * included), never a credential's config.
  */
-export async function listLive(admin: OryAdmin, capabilities: Capabilities, options: { credentialIdentifiers?: boolean } = {}): Promise<LiveIdentity[]> {
-  return admin.listIdentities({ pageSize: capabilities.pageSizeMax, map: listedForPlanning, credentialIdentifiers: options.credentialIdentifiers === true });
+export async function listLive(
+  admin: OryAdmin,
+  capabilities: Capabilities,
+  options: { credentialIdentifiers?: boolean } = {},
+): Promise<LiveIdentity[]> {
+  return admin.listIdentities({
+    pageSize: capabilities.pageSizeMax,
+    map: listedForPlanning,
+    credentialIdentifiers: options.credentialIdentifiers === true,
+  });
 }
 
 /**
@@ -192,7 +245,10 @@ export async function listLive(admin: OryAdmin, capabilities: Capabilities, opti
  * /admin/version`, paged `GET /admin/identities` without credentials). Returns, per name, the identities in the
  * planner's view, in the server's list order. Throws only the client's errors.
  */
-export async function readManaged(names: ReadonlyArray<string>, admin: OryAdmin): Promise<Record<string, LiveIdentity[]>> {
+export async function readManaged(
+  names: ReadonlyArray<string>,
+  admin: OryAdmin,
+): Promise<Record<string, LiveIdentity[]>> {
   const live = await listLive(admin, await admin.capabilities());
   return Object.fromEntries(names.map((name) => [name, managedBy(name, live)]));
 }
@@ -211,22 +267,39 @@ export async function readForExport(admin: OryAdmin): Promise<LiveIdentity[]> {
  * PlanRun.managed) with every identity an outcome names read back by id (`GET /admin/identities?ids=…`, strongly
  * consistent; a deleted one is gone), kept where its marker names `name`. Throws only the client's errors.
  */
-export async function managedAfterApply(name: string, before: ReadonlyArray<LiveIdentity>, outcomes: ReadonlyArray<{ id?: string }>, admin: OryAdmin): Promise<LiveIdentity[]> {
+export async function managedAfterApply(
+  name: string,
+  before: ReadonlyArray<LiveIdentity>,
+  outcomes: ReadonlyArray<{ id?: string }>,
+  admin: OryAdmin,
+): Promise<LiveIdentity[]> {
   const touched = new Set(outcomes.flatMap((o) => (o.id !== undefined ? [o.id] : [])));
   const read = touched.size > 0 ? await admin.listIdentitiesByIds([...touched], { consistency: "strong" }) : [];
   return managedBy(name, [...before.filter((identity) => !touched.has(identity.id)), ...read.map(listedForPlanning)]);
 }
 
-async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAdmin, { unmanaged, listAll, managed, live: given, pairById, ...planOptions }: PlanSetsOptions): Promise<PlanRun & { live: LiveIdentity[] }> {
+async function planAndList(
+  declaredSets: ReadonlyArray<DesiredSet>,
+  admin: OryAdmin,
+  { unmanaged, listAll, managed, live: given, pairById, ...planOptions }: PlanSetsOptions,
+): Promise<PlanRun & { live: LiveIdentity[] }> {
   const capabilities = await admin.capabilities();
   // The server's identifier rules apply to every plan (addresses compare as it stores them), the first one included.
-  const options: PlanOptions = { ...planOptions, ...(capabilities.passwordChanges ? { passwordChanges: true } : {}), identifierRules: capabilities.identifierRules };
+  const options: PlanOptions = {
+    ...planOptions,
+    ...(capabilities.passwordChanges ? { passwordChanges: true } : {}),
+    identifierRules: capabilities.identifierRules,
+  };
   const hidden = hiddenOf(declaredSets);
   const found = capabilityIssues(declaredSets, capabilities);
   if (found.length === 0) found.push(...(await importIssues(declaredSets, admin, capabilities)));
   const issues = hideInIssues(found, hidden);
   if (issues.length > 0) {
-    return { plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues }, capabilities, live: [] };
+    return {
+      plan: { sets: [], summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 }, issues },
+      capabilities,
+      live: [],
+    };
   }
   // Paired by id: planned as the planner pairs by key (the declared set was checked above).
   const pairing = given !== undefined && pairById ? pairedById(declaredSets, given.map(listedForPlanning)) : undefined;
@@ -236,10 +309,10 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
     pairing !== undefined
       ? pairing.live
       : given !== undefined
-      ? given.map(listedForPlanning)
-      : !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
-        ? lookUp(declaredSets, admin)
-        : listLive(admin, capabilities, { credentialIdentifiers: needsCredentials(declaredSets, options) }),
+        ? given.map(listedForPlanning)
+        : !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
+          ? lookUp(declaredSets, admin)
+          : listLive(admin, capabilities, { credentialIdentifiers: needsCredentials(declaredSets, options) }),
   ]);
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
@@ -269,7 +342,11 @@ async function planAndList(declaredSets: ReadonlyArray<DesiredSet>, admin: OryAd
  * create whose key, folded the coarsest way, equals a live key or another declared key of its set that differs
  * from it. Pure and cheap; a plan without such a create (every no-op plan) needs no identity schemas for this.
  */
-export function foldCandidates(sets: ReadonlyArray<DesiredSet>, plan: Plan, live: ReadonlyArray<LiveIdentity>): DesiredSet[] {
+export function foldCandidates(
+  sets: ReadonlyArray<DesiredSet>,
+  plan: Plan,
+  live: ReadonlyArray<LiveIdentity>,
+): DesiredSet[] {
   const liveKeys = new Map<string, Set<string>>();
   const out: DesiredSet[] = [];
   for (const set of sets) {
@@ -293,7 +370,8 @@ export function foldCandidates(sets: ReadonlyArray<DesiredSet>, plan: Plan, live
       declared.set(key, (declared.get(key) ?? 0) + 1);
     }
     // An exact live match would not be a create, so a folded match is with a key that differs.
-    if (creates.some((a) => folded.has(foldKey(a.key, ANY_FOLD)) || (declared.get(foldKey(a.key, ANY_FOLD)) ?? 0) > 1)) out.push(set);
+    if (creates.some((a) => folded.has(foldKey(a.key, ANY_FOLD)) || (declared.get(foldKey(a.key, ANY_FOLD)) ?? 0) > 1))
+      out.push(set);
   }
   return out;
 }
@@ -304,7 +382,11 @@ export function foldCandidates(sets: ReadonlyArray<DesiredSet>, plan: Plan, live
  * default), with the marks they all share; otherwise its keys are compared exactly, as before. With `precis` rules
  * (Capabilities.identifierRules) every identifier mark compares as {@link precisFold} does.
  */
-export function keyFoldsFor(sets: ReadonlyArray<DesiredSet>, schemas: ReadonlyArray<ServerSchema>, rules: IdentifierRules = "lower"): Record<string, KeyFold> {
+export function keyFoldsFor(
+  sets: ReadonlyArray<DesiredSet>,
+  schemas: ReadonlyArray<ServerSchema>,
+  rules: IdentifierRules = "lower",
+): Record<string, KeyFold> {
   const fallback = defaultSchemaId(schemas);
   const out: Record<string, KeyFold> = {};
   for (const set of sets) {
@@ -343,7 +425,11 @@ async function readSchemas(admin: OryAdmin, requested?: Promise<ServerSchema[]>)
  * plan and the apply result (an outcome per written action). Throws ApplyRefused, without writing, when the plan has
  * issues or is over the delete cap, and the client's errors as planSets and applyPlan do.
  */
-export async function reconcile(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, options: PlanOptions & ApplyOptions = {}): Promise<{ plan: Plan; result: ApplyResult }> {
+export async function reconcile(
+  sets: ReadonlyArray<DesiredSet>,
+  admin: OryAdmin,
+  options: PlanOptions & ApplyOptions = {},
+): Promise<{ plan: Plan; result: ApplyResult }> {
   const { plan } = await planSets(sets, admin, options);
   const result = await applyPlan(plan, admin, options);
   return { plan, result };

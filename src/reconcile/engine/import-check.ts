@@ -9,7 +9,11 @@ import { DesiredIdentity, DesiredSet, ImportedType, Issue } from "../core/types"
  * (`OryAdmin.importsCredential`: one `POST /admin/identities` that cannot store anything); `absent` needs no import
  * (removing a type works on every server) and asks nothing.
  */
-export async function importIssues(sets: ReadonlyArray<DesiredSet>, admin: OryAdmin, caps: Capabilities): Promise<Issue[]> {
+export async function importIssues(
+  sets: ReadonlyArray<DesiredSet>,
+  admin: OryAdmin,
+  caps: Capabilities,
+): Promise<Issue[]> {
   const first = new Map<string, { set: DesiredSet; identity: DesiredIdentity; type: ImportedType; count: number }>();
   for (const set of sets) {
     for (const identity of set.identities) {
@@ -22,7 +26,9 @@ export async function importIssues(sets: ReadonlyArray<DesiredSet>, admin: OryAd
   }
   if (first.size === 0 || !admin.importsCredential) return [];
   const types = [...new Set([...first.values()].map((use) => use.type))];
-  const supported = new Map(await Promise.all(types.map(async (type) => [type, await admin.importsCredential!(type)] as const)));
+  const supported = new Map(
+    await Promise.all(types.map(async (type) => [type, await admin.importsCredential!(type)] as const)),
+  );
   const server = `the server (${caps.flavor} ${caps.version ?? "unknown version"})`;
   return [...first.values()]
     .filter((use) => !supported.get(use.type))

@@ -10,18 +10,30 @@ import { DesiredSet, Issue, Plan, RecoveryDecl, shownKey } from "../core/types";
  * created identity that declares it. None when the plan creates no identity with `recovery:` (then nothing is asked).
  */
 export async function recoveryIssues(sets: ReadonlyArray<DesiredSet>, plan: Plan, admin: OryAdmin): Promise<Issue[]> {
-  const first = new Map<string, { set: string; key: string; shown: string; method: RecoveryDecl["method"]; count: number }>();
+  const first = new Map<
+    string,
+    { set: string; key: string; shown: string; method: RecoveryDecl["method"]; count: number }
+  >();
   for (const set of plan.sets) {
     for (const action of set.actions) {
       if (action.action !== "create" || !action.recovery) continue;
       const seen = first.get(`${set.name}\n${action.recovery.method}`);
       if (seen) seen.count++;
-      else first.set(`${set.name}\n${action.recovery.method}`, { set: set.name, key: action.key, shown: shownKey(action), method: action.recovery.method, count: 1 });
+      else
+        first.set(`${set.name}\n${action.recovery.method}`, {
+          set: set.name,
+          key: action.key,
+          shown: shownKey(action),
+          method: action.recovery.method,
+          count: 1,
+        });
     }
   }
   if (first.size === 0 || !admin.recoveryRefusedBy) return [];
   const methods = [...new Set([...first.values()].map((use) => use.method))];
-  const refused = new Map(await Promise.all(methods.map(async (method) => [method, await admin.recoveryRefusedBy!(method)] as const)));
+  const refused = new Map(
+    await Promise.all(methods.map(async (method) => [method, await admin.recoveryRefusedBy!(method)] as const)),
+  );
   return [...first.values()].flatMap(({ set, key, shown, method, count }) => {
     const reason = refused.get(method);
     if (reason === undefined) return [];

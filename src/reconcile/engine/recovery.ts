@@ -20,7 +20,10 @@ type CreateAction = Extract<Action, { action: "create" }>;
 
 /** How many creates of the plan ask for a recovery link or code. */
 export function recoveriesPlanned(plan: Plan): number {
-  return plan.sets.reduce((n, set) => n + set.actions.filter((a) => a.action === "create" && a.recovery !== undefined).length, 0);
+  return plan.sets.reduce(
+    (n, set) => n + set.actions.filter((a) => a.action === "create" && a.recovery !== undefined).length,
+    0,
+  );
 }
 
 /** The refusal of an apply that would create identities with `recovery:` and has nowhere to put their links. */
@@ -33,7 +36,11 @@ export function recoveryRefusal(count: number): string {
  * `concurrency` at once). One record per identity, in the order given; a failed request gives a record with `error`
  * (its reason never holds a link or code).
  */
-export async function issueRecoveries(created: ReadonlyArray<{ action: CreateAction; id: string }>, admin: OryAdmin, concurrency: number): Promise<RecoveryRecord[]> {
+export async function issueRecoveries(
+  created: ReadonlyArray<{ action: CreateAction; id: string }>,
+  admin: OryAdmin,
+  concurrency: number,
+): Promise<RecoveryRecord[]> {
   const records = new Map<number, RecoveryRecord>();
   const wanted = created.filter((c) => c.action.recovery !== undefined);
   await runPool(
@@ -45,9 +52,17 @@ export async function issueRecoveries(created: ReadonlyArray<{ action: CreateAct
       try {
         if (!admin.createRecovery) throw new Error("this client cannot ask for recovery links");
         const grant = await admin.createRecovery(id, recovery);
-        records.set(i, { ...base, link: new Secret(grant.link), ...(grant.code !== undefined ? { code: new Secret(grant.code) } : {}), expires_at: grant.expires_at });
+        records.set(i, {
+          ...base,
+          link: new Secret(grant.link),
+          ...(grant.code !== undefined ? { code: new Secret(grant.code) } : {}),
+          expires_at: grant.expires_at,
+        });
       } catch (error) {
-        records.set(i, { ...base, error: `${subject(action.set, shownKey(action))}: created, but no recovery ${recovery.method} was issued: ${error instanceof Error ? error.message : String(error)}` });
+        records.set(i, {
+          ...base,
+          error: `${subject(action.set, shownKey(action))}: created, but no recovery ${recovery.method} was issued: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     },
   );

@@ -11,13 +11,17 @@ import type { OryAdmin } from "./admin";
 import { WriteFailure } from "./failures";
 import type { UpdateAction } from "./writer";
 
-
 /**
  * Runs `work` for every item, at most `concurrency` at a time, each only after the items it waits for (`waits`, by
  * subject; waits on subjects that are not items are already met) have finished. Items in a cycle (which a plan
  * refuses before apply) run last, in any order.
  */
-export async function inOrder(items: UpdateAction[], waits: (a: UpdateAction) => string[], concurrency: number, work: (a: UpdateAction) => Promise<void>): Promise<void> {
+export async function inOrder(
+  items: UpdateAction[],
+  waits: (a: UpdateAction) => string[],
+  concurrency: number,
+  work: (a: UpdateAction) => Promise<void>,
+): Promise<void> {
   const pending = new Set(items.map((a) => subject(a.set, a.key)));
   let left = items;
   while (left.length > 0) {
@@ -60,11 +64,16 @@ export async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promis
     if (afterPut.length > 0) answered = await admin.patchIdentity(action.id, retrySafe(afterPut));
   }
   for (const type of action.remove ?? []) {
-    if (!admin.deleteCredentialType) throw new WriteFailure(`cannot remove the ${type} credential: this client has no way to`, { kind: "internal" });
+    if (!admin.deleteCredentialType)
+      throw new WriteFailure(`cannot remove the ${type} credential: this client has no way to`, { kind: "internal" });
     try {
       await admin.deleteCredentialType(action.id, type);
     } catch (error) {
-      if (error instanceof OryApiError && error.status === 400) throw new WriteFailure(`cannot remove the ${type} credential: ${error.message}`, { kind: "rejected", status: 400 });
+      if (error instanceof OryApiError && error.status === 400)
+        throw new WriteFailure(`cannot remove the ${type} credential: ${error.message}`, {
+          kind: "rejected",
+          status: 400,
+        });
       throw error;
     }
   }
@@ -72,7 +81,11 @@ export async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promis
     try {
       await admin.deleteCredentialIdentifier(action.id, "saml", link.reveal());
     } catch (error) {
-      if (error instanceof OryApiError && error.status === 400) throw new WriteFailure(`cannot remove a SAML link: ${error.message} (the server keeps an identity's last way to sign in; a Kratos without a SAML strategy counts no SAML link as one, so it needs two other first factors, e.g. a password and an OIDC link)`, { kind: "rejected", status: 400 });
+      if (error instanceof OryApiError && error.status === 400)
+        throw new WriteFailure(
+          `cannot remove a SAML link: ${error.message} (the server keeps an identity's last way to sign in; a Kratos without a SAML strategy counts no SAML link as one, so it needs two other first factors, e.g. a password and an OIDC link)`,
+          { kind: "rejected", status: 400 },
+        );
       throw error;
     }
   }
@@ -81,7 +94,10 @@ export async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promis
       await admin.deleteCredentialIdentifier(action.id, "oidc", identifier);
     } catch (error) {
       if (error instanceof OryApiError && error.status === 400) {
-        throw new WriteFailure(`cannot remove the OIDC link ${identifier}: ${error.message} (the server keeps an identity's last way to sign in: give it a password or keep one provider)`, { kind: "rejected", status: 400 });
+        throw new WriteFailure(
+          `cannot remove the OIDC link ${identifier}: ${error.message} (the server keeps an identity's last way to sign in: give it a password or keep one provider)`,
+          { kind: "rejected", status: 400 },
+        );
       }
       throw error;
     }
@@ -98,13 +114,20 @@ export async function applyUpdate(action: UpdateAction, admin: OryAdmin): Promis
  * every link to add, the rest of the update is written without them (it is success); otherwise the error names the
  * links that another identity holds.
  */
-async function linkConflict(action: UpdateAction, admin: OryAdmin, error: OryApiError): Promise<LiveIdentity | undefined> {
+async function linkConflict(
+  action: UpdateAction,
+  admin: OryAdmin,
+  error: OryApiError,
+): Promise<LiveIdentity | undefined> {
   const current = await admin.getIdentity(action.id);
   const held = new Set(current.credentials?.oidc?.identifiers ?? []);
   const adding = (action.credentials?.oidc?.providers ?? []).map((p) => `${p.provider}:${p.subject}`);
   const missing = adding.filter((link) => !held.has(link));
   if (missing.length > 0) {
-    throw new WriteFailure(`the server refused to link ${missing.map((l) => `OIDC ${l}`).join(", ")} (${error.status}: ${error.message}): another identity holds ${missing.length === 1 ? "it" : "them"}; remove it there first, or declare another subject`, { kind: "conflict", status: error.status });
+    throw new WriteFailure(
+      `the server refused to link ${missing.map((l) => `OIDC ${l}`).join(", ")} (${error.status}: ${error.message}): another identity holds ${missing.length === 1 ? "it" : "them"}; remove it there first, or declare another subject`,
+      { kind: "conflict", status: error.status },
+    );
   }
   const { oidc: _linked, ...rest } = action.credentials ?? {};
   return applyUpdate({ ...action, credentials: Object.keys(rest).length > 0 ? rest : undefined }, admin);
@@ -114,7 +137,8 @@ async function linkConflict(action: UpdateAction, admin: OryAdmin, error: OryApi
 export function writtenAddresses(patch: ReadonlyArray<PatchOp>): Doc {
   const out: Doc = {};
   for (const op of patch) {
-    if (op.op !== "remove" && (op.path === "/verifiable_addresses" || op.path === "/recovery_addresses")) out[op.path.slice(1)] = op.value;
+    if (op.op !== "remove" && (op.path === "/verifiable_addresses" || op.path === "/recovery_addresses"))
+      out[op.path.slice(1)] = op.value;
   }
   return out;
 }

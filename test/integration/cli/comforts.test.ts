@@ -15,7 +15,10 @@ const ANSI = "\x1b[";
 /** Runs `command` (a shell command line) on a pseudo-terminal, as a person at a terminal would: stdout is a TTY. */
 function onTerminal(command: string, env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -29,7 +32,10 @@ function onTerminal(command: string, env: Record<string, string>): Promise<CliRe
 }
 
 describe("CLI comforts", () => {
-  const fixture = kratosBehindProxy(defaultServer(), (f) => ({ ORY_ADMIN_URL: f.kratos.adminUrl, COMFORT_PASSWORD: PASSWORD }));
+  const fixture = kratosBehindProxy(defaultServer(), (f) => ({
+    ORY_ADMIN_URL: f.kratos.adminUrl,
+    COMFORT_PASSWORD: PASSWORD,
+  }));
   const set = (name: string, emails: string[]) =>
     setYaml(
       name,
@@ -37,10 +43,14 @@ describe("CLI comforts", () => {
     );
 
   it("`ory-reconcile reconcile` plans and applies in one step, with apply's flags and --var", async () => {
-    const dir = manifestDir({ "s.yaml": setYaml("rec", "key: traits.email\nidentities:\n  - traits: { email: \"rec@${var:domain}\" }") });
+    const dir = manifestDir({
+      "s.yaml": setYaml("rec", 'key: traits.email\nidentities:\n  - traits: { email: "rec@${var:domain}" }'),
+    });
     const result = await runCli(["reconcile", dir, "--var", "domain=example.com", "--concurrency", "1"], fixture.env);
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(result.stdout).toBe("+ create rec/rec@example.com\n    + /traits: {\"email\":\"rec@example.com\"}\nPlan: 1 to create, 0 to update, 0 to delete, 0 to adopt.\nApply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n");
+    expect(result.stdout).toBe(
+      '+ create rec/rec@example.com\n    + /traits: {"email":"rec@example.com"}\nPlan: 1 to create, 0 to update, 0 to delete, 0 to adopt.\nApply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n',
+    );
     expect((await liveByEmail(fixture.kratos.adminUrl)).has("rec@example.com")).toBe(true);
   });
 
@@ -48,12 +58,17 @@ describe("CLI comforts", () => {
     const bin = mkdtempSync(join(tmpdir(), "ory-reconcile-bin-"));
     symlinkSync(CLI, join(bin, "reconcile"));
     const dir = manifestDir({ "s.yaml": set("bin", ["bin@example.com"]) });
-    const result = await onTerminal(`reconcile ${dir} --no-color`, { ...fixture.env, PATH: `${bin}:${process.env.PATH}` });
+    const result = await onTerminal(`reconcile ${dir} --no-color`, {
+      ...fixture.env,
+      PATH: `${bin}:${process.env.PATH}`,
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
     expect((await liveByEmail(fixture.kratos.adminUrl)).has("bin@example.com")).toBe(true);
     const help = await onTerminal("reconcile --help", { PATH: `${bin}:${process.env.PATH}` });
-    expect(help.stdout.replace(/\s+/g, " ")).toContain("plan, then apply, in one step (`reconcile` is the same command");
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "plan, then apply, in one step (`reconcile` is the same command",
+    );
     expect(help.stdout).toContain("--max-deletes");
     rmSync(bin, { recursive: true, force: true });
   });
@@ -62,12 +77,24 @@ describe("CLI comforts", () => {
     const emails = Array.from({ length: 25 }, (_, i) => `quiet-${i + 1}@example.com`);
     const dir = manifestDir({ "s.yaml": set("quiet", emails) });
     const plan = await runCli(["plan", dir, "--quiet"], fixture.env);
-    expect(plan).toMatchObject({ code: 0, stdout: "Plan: 25 to create, 0 to update, 0 to delete, 0 to adopt.\n", stderr: "" });
+    expect(plan).toMatchObject({
+      code: 0,
+      stdout: "Plan: 25 to create, 0 to update, 0 to delete, 0 to adopt.\n",
+      stderr: "",
+    });
     // 25 identities: without --quiet a non-TTY apply prints progress lines every 10 % to stderr.
     const apply = await runCli(["apply", dir, "--quiet"], fixture.env);
-    expect(apply).toMatchObject({ code: 0, stdout: "Apply complete: 25 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n", stderr: "" });
+    expect(apply).toMatchObject({
+      code: 0,
+      stdout: "Apply complete: 25 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n",
+      stderr: "",
+    });
     const again = await runCli(["reconcile", dir, "--quiet"], fixture.env);
-    expect(again).toMatchObject({ code: 0, stdout: "Apply complete: 0 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n", stderr: "" });
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: "Apply complete: 0 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n",
+      stderr: "",
+    });
 
     const managed = manifestDir({ "s.yaml": set("other", ["quiet-1@example.com"]) });
     const refused = await runCli(["plan", managed, "--quiet"], fixture.env);
@@ -80,7 +107,11 @@ describe("CLI comforts", () => {
 
     // destroy too: no plan lines (25 of them) and no progress, only the summary line.
     const destroyed = await runCli(["destroy", "--set", "quiet", "--max-deletes", "all", "--quiet"], fixture.env);
-    expect(destroyed).toMatchObject({ code: 0, stdout: "Apply complete: 0 created, 0 updated, 0 adopted, 25 deleted, 0 failed.\n", stderr: "" });
+    expect(destroyed).toMatchObject({
+      code: 0,
+      stdout: "Apply complete: 0 created, 0 updated, 0 adopted, 25 deleted, 0 failed.\n",
+      stderr: "",
+    });
   });
 
   describe("colour", () => {
@@ -108,7 +139,11 @@ describe("CLI comforts", () => {
     });
 
     it("writes no ANSI code into a pipe, on plan, apply and errors", async () => {
-      for (const args of [["plan", dir], ["apply", dir], ["plan", "/nonexistent-dir"]]) {
+      for (const args of [
+        ["plan", dir],
+        ["apply", dir],
+        ["plan", "/nonexistent-dir"],
+      ]) {
         const result = await runCli(args, fixture.env);
         expect(result.stdout + result.stderr).not.toContain(ANSI);
       }

@@ -17,7 +17,10 @@ let manifests: string;
 beforeAll(async () => {
   ({ kratos, proxy } = fixture);
   env = { ORY_ADMIN_URL: kratos.adminUrl };
-  const staff = setYaml("staff", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }\n  - traits: { email: b@example.com }");
+  const staff = setYaml(
+    "staff",
+    "key: traits.email\nidentities:\n  - traits: { email: a@example.com }\n  - traits: { email: b@example.com }",
+  );
   const ops = setYaml("ops", "key: traits.email\nidentities:\n  - traits: { email: c@example.com }");
   manifests = manifestDir({ "staff.yaml": staff, "ops.yaml": ops });
   expect((await runCli(["apply", manifests], env)).code).toBe(0);
@@ -25,18 +28,25 @@ beforeAll(async () => {
 });
 
 describe("ORY_ADMIN_URL", () => {
-  it.each(["/admin", "/admin/", "/admin/identities", "/admin/identities/"])("ending in %s names the same server", async (suffix) => {
-    proxy.clear();
-    const planned = await runCli(["plan", manifests, "--detailed-exitcode"], { ORY_ADMIN_URL: `${proxy.url}${suffix}` });
-    expect(planned.stderr).toBe("");
-    expect(planned.code).toBe(0);
-    expect(proxy.requests.map((r) => r.path).filter((path) => path.startsWith("/admin/admin"))).toEqual([]);
-  });
+  it.each(["/admin", "/admin/", "/admin/identities", "/admin/identities/"])(
+    "ending in %s names the same server",
+    async (suffix) => {
+      proxy.clear();
+      const planned = await runCli(["plan", manifests, "--detailed-exitcode"], {
+        ORY_ADMIN_URL: `${proxy.url}${suffix}`,
+      });
+      expect(planned.stderr).toBe("");
+      expect(planned.code).toBe(0);
+      expect(proxy.requests.map((r) => r.path).filter((path) => path.startsWith("/admin/admin"))).toEqual([]);
+    },
+  );
 
   it("that is no admin API gets a hint to give the base URL", async () => {
     const planned = await runCli(["plan", manifests], { ORY_ADMIN_URL: `${kratos.adminUrl}/identities` });
     expect(planned.code).toBe(1);
-    expect(planned.stderr).toContain("\n  hint: this endpoint is no Ory admin API: give the base URL, e.g. http://127.0.0.1:4434");
+    expect(planned.stderr).toContain(
+      "\n  hint: this endpoint is no Ory admin API: give the base URL, e.g. http://127.0.0.1:4434",
+    );
     expect(planned.stderr).not.toContain("internal error");
   });
 });
@@ -62,14 +72,18 @@ describe("export --set", () => {
     const typo = await runCli(["export", "--set", "staff", "--set", "opz"], env);
     expect(typo.code).toBe(1);
     expect(typo.stdout).toBe("");
-    expect(typo.stderr).toBe('Error: no live identity belongs to set "opz"; nothing was exported\n  hint: check the name; the sets found are: imported, ops, staff\n');
+    expect(typo.stderr).toBe(
+      'Error: no live identity belongs to set "opz"; nothing was exported\n  hint: check the name; the sets found are: imported, ops, staff\n',
+    );
   });
 
   it("that matches no set is an error naming the sets there are, and writes nothing", async () => {
     const out = join(manifestDir({}), "exported");
     const result = await runCli(["export", "--set", "staf", "--out", out], env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('Error: no live identity belongs to set "staf"; nothing was exported\n  hint: check the name; the sets found are: imported, ops, staff\n');
+    expect(result.stderr).toBe(
+      'Error: no live identity belongs to set "staf"; nothing was exported\n  hint: check the name; the sets found are: imported, ops, staff\n',
+    );
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -98,11 +112,31 @@ describe("files the system refuses are the user's to fix", () => {
   const scratch = () => manifestDir({ "file.txt": "x" });
 
   it.each([
-    ["a missing directory", (d: string) => join(d, "no-such-dir", "plan.json"), "no such file or directory (ENOENT)", "create the directory first, or choose another path"],
+    [
+      "a missing directory",
+      (d: string) => join(d, "no-such-dir", "plan.json"),
+      "no such file or directory (ENOENT)",
+      "create the directory first, or choose another path",
+    ],
     ["a directory", (d: string) => d, "illegal operation on a directory (EISDIR)", "name a file, not a directory"],
-    ["a path through a file", (d: string) => join(d, "file.txt", "plan.json"), "not a directory (ENOTDIR)", "a part of the path is a file, not a directory"],
-    ["a full disk", () => "/dev/full", "no space left on device (ENOSPC)", "free some disk space, or choose another path"],
-    ["a read-only place", () => "/sys/ory-reconcile-plan.json", "permission denied (EACCES)", "check the permissions, or choose another path"],
+    [
+      "a path through a file",
+      (d: string) => join(d, "file.txt", "plan.json"),
+      "not a directory (ENOTDIR)",
+      "a part of the path is a file, not a directory",
+    ],
+    [
+      "a full disk",
+      () => "/dev/full",
+      "no space left on device (ENOSPC)",
+      "free some disk space, or choose another path",
+    ],
+    [
+      "a read-only place",
+      () => "/sys/ory-reconcile-plan.json",
+      "permission denied (EACCES)",
+      "check the permissions, or choose another path",
+    ],
   ])("plan --out into %s", async (_what, path, reason, hint) => {
     const out = path(scratch());
     const planned = await runCli(["plan", manifests, "--out", out], env);
@@ -126,6 +160,8 @@ describe("files the system refuses are the user's to fix", () => {
     mkdirSync(join(out, "staff.yaml"));
     const exported = await runCli(["export", "--set", "staff", "--out", out], env);
     expect(exported.code).toBe(1);
-    expect(exported.stderr).toBe(`Error: cannot write ${join(out, "staff.yaml")}: illegal operation on a directory (EISDIR)\n  hint: name a file, not a directory\n`);
+    expect(exported.stderr).toBe(
+      `Error: cannot write ${join(out, "staff.yaml")}: illegal operation on a directory (EISDIR)\n  hint: name a file, not a directory\n`,
+    );
   });
 });

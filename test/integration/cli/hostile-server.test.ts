@@ -18,7 +18,11 @@ beforeAll(async () => {
   env = { ORY_ADMIN_URL: kratos.adminUrl };
   const api = admin(kratos.adminUrl);
   const owned = (email: string, set: string, traits: object = {}) =>
-    api.createIdentity({ schema_id: "default", traits: { email, ...traits }, metadata_admin: { [MARKER_KEY]: { set } } });
+    api.createIdentity({
+      schema_id: "default",
+      traits: { email, ...traits },
+      metadata_admin: { [MARKER_KEY]: { set } },
+    });
   await owned("escape@example.com", "../.github/workflows/ci");
   await owned("same@example.com", "github-workflows-ci");
   await owned("forger@example.com", "forge", { username: FORGED });
@@ -43,7 +47,9 @@ describe("export --out", () => {
 
 describe("plan --out", () => {
   it("writes a private file even over an existing readable one", async () => {
-    const dir = manifestDir({ "s.yaml": setYaml("fresh", "key: traits.email\nidentities:\n  - traits: { email: new@example.com }") });
+    const dir = manifestDir({
+      "s.yaml": setYaml("fresh", "key: traits.email\nidentities:\n  - traits: { email: new@example.com }"),
+    });
     const out = join(dir, "plan.json");
     writeFileSync(out, "{}", { mode: 0o644 });
     expect((await runCli(["plan", join(dir, "s.yaml"), "--out", out], env)).code).toBe(0);
@@ -54,21 +60,34 @@ describe("plan --out", () => {
 
 describe("control characters in server strings", () => {
   it("cannot forge the summary line of a plan", async () => {
-    const dir = manifestDir({ "forge.yaml": setYaml("forge", "key: traits.username\nprune: true\nidentities:\n  - traits: { email: kept@example.com, username: kept }") });
+    const dir = manifestDir({
+      "forge.yaml": setYaml(
+        "forge",
+        "key: traits.username\nprune: true\nidentities:\n  - traits: { email: kept@example.com, username: kept }",
+      ),
+    });
     const planned = await runCli(["plan", dir], env);
     expect(planned.code).toBe(0);
     expect(planned.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
-    expect(planned.stdout.split("\n").filter((line) => line.startsWith("Plan:"))).toEqual(["Plan: 1 to create, 0 to update, 1 to delete, 0 to adopt."]);
+    expect(planned.stdout.split("\n").filter((line) => line.startsWith("Plan:"))).toEqual([
+      "Plan: 1 to create, 0 to update, 1 to delete, 0 to adopt.",
+    ]);
     expect(planned.stdout).toContain("- delete forge/x\\r\\u001b[2KPlan: 0 to create");
   });
 });
 
 describe("an API key over plain HTTP", () => {
   it("to a host that is not this machine is refused before any connection, naming --insecure-http", async () => {
-    const dir = manifestDir({ "s.yaml": setYaml("s", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }") });
+    const dir = manifestDir({
+      "s.yaml": setYaml("s", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }"),
+    });
     // Any connection attempt ends the CLI with exit code 99 (test/support/no-connections.js).
     const noConnections = join(__dirname, "..", "..", "support", "no-connections.js");
-    const planned = await runCli(["plan", dir], { ORY_ADMIN_URL: "http://10.255.255.1:4434", ORY_API_KEY: API_KEY, NODE_OPTIONS: `--require ${noConnections}` });
+    const planned = await runCli(["plan", dir], {
+      ORY_ADMIN_URL: "http://10.255.255.1:4434",
+      ORY_API_KEY: API_KEY,
+      NODE_OPTIONS: `--require ${noConnections}`,
+    });
     expect(planned.code).toBe(1);
     expect(planned.stderr).toBe(
       "Error: ORY_API_KEY would be sent over plain HTTP to 10.255.255.1:4434, where anyone on the way can read it; nothing was sent\n" +
@@ -77,7 +96,9 @@ describe("an API key over plain HTTP", () => {
   });
 
   it("to this machine is sent as before", async () => {
-    const dir = manifestDir({ "s.yaml": setYaml("s", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }") });
+    const dir = manifestDir({
+      "s.yaml": setYaml("s", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }"),
+    });
     expect((await runCli(["plan", dir], { ORY_ADMIN_URL: kratos.adminUrl, ORY_API_KEY: API_KEY })).code).toBe(0);
   });
 

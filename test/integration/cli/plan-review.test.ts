@@ -30,10 +30,22 @@ describeServers("all", "plans for review", (server) => {
     ({ kratos, proxy } = fixture);
     env = { ...ENV, ORY_ADMIN_URL: proxy.url };
     const api = admin(kratos.adminUrl);
-    await api.createIdentity({ schema_id: "default", traits: { email: "drift@example.com", username: "drift" }, metadata_admin: managed });
-    await api.createIdentity({ schema_id: "default", traits: { email: "hostile@example.com", username: HOSTILE }, metadata_public: { [HOSTILE]: "|</details>" }, metadata_admin: managed });
+    await api.createIdentity({
+      schema_id: "default",
+      traits: { email: "drift@example.com", username: "drift" },
+      metadata_admin: managed,
+    });
+    await api.createIdentity({
+      schema_id: "default",
+      traits: { email: "hostile@example.com", username: HOSTILE },
+      metadata_public: { [HOSTILE]: "|</details>" },
+      metadata_admin: managed,
+    });
     await api.createIdentity({ schema_id: "default", traits: { email: "gone@example.com" }, metadata_admin: managed });
-    await api.createIdentity({ schema_id: "default", traits: { email: "stranger-1@example.com", username: "stranger-1" } });
+    await api.createIdentity({
+      schema_id: "default",
+      traits: { email: "stranger-1@example.com", username: "stranger-1" },
+    });
     await api.createIdentity({ schema_id: "default", traits: { email: "stranger-2@example.com" } });
     dir = manifestDir({
       "team.yaml": setYaml(
@@ -65,7 +77,9 @@ generate:
     // drift, hostile (its username and metadata key are HTML), new, the 300 copies (one block), gone.
     expect(md.match(/<details>/g)).toHaveLength(5);
     expect(md.match(/<\/details>/g)).toHaveLength(5);
-    expect(md).toContain("<summary><code>&#43; create team/load-1&#64;example&#46;test … team/load-300&#64;example&#46;test &#40;300 identities from spec&#46;generate&#91;0&#93;&#41;</code></summary>");
+    expect(md).toContain(
+      "<summary><code>&#43; create team/load-1&#64;example&#46;test … team/load-300&#64;example&#46;test &#40;300 identities from spec&#46;generate&#91;0&#93;&#41;</code></summary>",
+    );
     expect(md).toContain("differs per copy: /traits/email");
     expect(md).not.toContain("<img");
     expect(md).toContain("&lt;img src=x onerror=alert(1)&gt;|`x`");
@@ -81,10 +95,14 @@ generate:
     const json = await runCli(["plan", dir, "--output", "json"], env);
     expect([text.code, verbose.code, json.code]).toEqual([0, 0, 0]);
     expect(text.stdout.split("\n").length).toBeLessThan(25);
-    expect(text.stdout).toContain("+ create team/load-1@example.test … team/load-300@example.test (300 identities from spec.generate[0])\n");
+    expect(text.stdout).toContain(
+      "+ create team/load-1@example.test … team/load-300@example.test (300 identities from spec.generate[0])\n",
+    );
     expect(verbose.stdout.split("\n").filter((line) => line.startsWith("+ create team/load-"))).toHaveLength(300);
     const plan = JSON.parse(json.stdout);
-    expect(plan.sets[0].actions.filter((a: { generate?: string }) => a.generate === "spec.generate[0]")).toHaveLength(300);
+    expect(plan.sets[0].actions.filter((a: { generate?: string }) => a.generate === "spec.generate[0]")).toHaveLength(
+      300,
+    );
     expectNoSecrets(text.stdout, verbose.stdout, json.stdout, text.stderr, verbose.stderr);
   });
 
@@ -107,14 +125,19 @@ generate:
 });
 
 describeOn("v26.2.0", "the cost estimate on Ory Network (emulator)", () => {
-  describe.each<[HeaderStyle]>([["documented"], ["per-window"]])("with %s rate-limit headers", (headers) => costEstimate(headers));
+  describe.each<[HeaderStyle]>([["documented"], ["per-window"]])("with %s rate-limit headers", (headers) =>
+    costEstimate(headers),
+  );
 });
 
 function costEstimate(headers: HeaderStyle): void {
   let kratos: Kratos;
   let emulator: Emulator;
   let proxy: Proxy;
-  const LIMITS = [{ limit: 4, windowMs: 1000 }, { limit: 200, windowMs: 60000 }];
+  const LIMITS = [
+    { limit: 4, windowMs: 1000 },
+    { limit: 200, windowMs: 60000 },
+  ];
 
   beforeAll(async () => {
     kratos = await startKratos({ server: "v26.2.0" });
@@ -122,7 +145,11 @@ function costEstimate(headers: HeaderStyle): void {
     proxy = await startProxy({ target: emulator.url });
     const api = admin(kratos.adminUrl);
     for (const name of ["a", "b", "c", "d", "gone-1", "gone-2"]) {
-      await api.createIdentity({ schema_id: "default", traits: { email: `${name}@example.com` }, metadata_admin: managed });
+      await api.createIdentity({
+        schema_id: "default",
+        traits: { email: `${name}@example.com` },
+        metadata_admin: managed,
+      });
     }
     await api.createIdentity({ schema_id: "default", traits: { email: "stranger@example.com" } });
   });
@@ -169,7 +196,10 @@ generate:
     expect(json.stderr).toBe("");
     const plan = JSON.parse(json.stdout);
     expect(plan.summary).toEqual({ create: 30, update: 4, delete: 2, adopt: 1, noop: 0 });
-    const windows = [{ limit: 4, window_seconds: 1 }, { limit: 200, window_seconds: 60 }];
+    const windows = [
+      { limit: 4, window_seconds: 1 },
+      { limit: 200, window_seconds: 60 },
+    ];
     expect(plan.estimate.limits).toEqual({ default: windows, "kratos-admin-medium": windows });
     const text = await runCli(["plan", dir], env);
     expect(text.stdout).toContain("Estimate (rate limits the server announced):\n    kratos-admin-medium: ");

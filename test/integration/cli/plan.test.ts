@@ -7,7 +7,11 @@ import { kratosBehindProxy } from "../../support/fixture";
 import type { Proxy } from "../../support/proxy";
 import { describeServers } from "../../support/servers";
 
-const seedBody = (email: string, extra: Record<string, unknown> = {}) => ({ schema_id: "default", traits: { email }, ...extra });
+const seedBody = (email: string, extra: Record<string, unknown> = {}) => ({
+  schema_id: "default",
+  traits: { email },
+  ...extra,
+});
 
 describeServers("all", "plan", (server) => {
   const fixture = kratosBehindProxy(server);
@@ -18,16 +22,21 @@ describeServers("all", "plan", (server) => {
   beforeAll(async () => {
     ({ kratos, proxy } = fixture);
     const api = admin(kratos.adminUrl);
-    const seed = async (email: string, extra: Record<string, unknown> = {}) => (ids[email] = (await api.createIdentity(seedBody(email, extra))).id);
+    const seed = async (email: string, extra: Record<string, unknown> = {}) =>
+      (ids[email] = (await api.createIdentity(seedBody(email, extra))).id);
     await seed("same@example.com", { metadata_admin: { [MARKER_KEY]: { set: "staff" } } });
-    await seed("drift@example.com", { traits: { email: "drift@example.com", name: { first: "Old" } }, metadata_admin: { [MARKER_KEY]: { set: "staff" }, team: "a" } });
+    await seed("drift@example.com", {
+      traits: { email: "drift@example.com", name: { first: "Old" } },
+      metadata_admin: { [MARKER_KEY]: { set: "staff" }, team: "a" },
+    });
     await seed("handmade@example.com", { metadata_public: { note: "by hand" } });
     await seed("gone@example.com", { metadata_admin: { [MARKER_KEY]: { set: "staff" } } });
     await seed("stranger@example.com");
   });
 
   /** The credential types the server holds for a seeded identity (it may add some of its own, e.g. `code`). */
-  const credentialTypes = async (email: string) => Object.keys((await admin(kratos.adminUrl).getIdentity(ids[email])).credentials ?? {}).sort();
+  const credentialTypes = async (email: string) =>
+    Object.keys((await admin(kratos.adminUrl).getIdentity(ids[email])).credentials ?? {}).sort();
 
   const staff = setYaml(
     "staff",
@@ -45,7 +54,10 @@ identities:
 
   it("prints the exact JSON plan: create, update, adopt, delete, noop counted", async () => {
     const dir = manifestDir({ "staff.yaml": staff });
-    const result = await runCli(["plan", dir, "--output", "json", "--adopt"], { ORY_ADMIN_URL: kratos.adminUrl, NEW_PASSWORD: "pa55-word-new" });
+    const result = await runCli(["plan", dir, "--output", "json", "--adopt"], {
+      ORY_ADMIN_URL: kratos.adminUrl,
+      NEW_PASSWORD: "pa55-word-new",
+    });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -71,7 +83,9 @@ identities:
         action: "adopt",
         key: "handmade@example.com",
         id: ids["handmade@example.com"],
-        patch: [{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: "(sensitive)" } } }],
+        patch: [
+          { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: "(sensitive)" } } },
+        ],
         holds: { credentials: await credentialTypes("handmade@example.com"), providers: [], verified_addresses: [] },
         changes: [],
         revoke_sessions: ["adopt"],
@@ -96,7 +110,10 @@ identities:
 
   it("renders the text plan and honours --detailed-exitcode", async () => {
     const dir = manifestDir({ "staff.yaml": staff });
-    const result = await runCli(["plan", dir, "--detailed-exitcode", "--adopt"], { ORY_ADMIN_URL: kratos.adminUrl, NEW_PASSWORD: "pa55-word-new" });
+    const result = await runCli(["plan", dir, "--detailed-exitcode", "--adopt"], {
+      ORY_ADMIN_URL: kratos.adminUrl,
+      NEW_PASSWORD: "pa55-word-new",
+    });
     expect(result.code).toBe(2);
     const types = await credentialTypes("handmade@example.com");
     expect(result.stdout).toBe(
@@ -130,7 +147,10 @@ identities:
   it("makes ceil(N/page_size)+O(1) requests for a no-op plan of N identities", async () => {
     const n = 2300;
     const dir = manifestDir({
-      "bulk.yaml": setYaml("bulk", `key: traits.email\ngenerate:\n  - count: ${n}\n    template: { traits: { email: "bulk-{{i}}@example.test" } }`),
+      "bulk.yaml": setYaml(
+        "bulk",
+        `key: traits.email\ngenerate:\n  - count: ${n}\n    template: { traits: { email: "bulk-{{i}}@example.test" } }`,
+      ),
     });
     const applied = await runCli(["apply", dir], { ORY_ADMIN_URL: kratos.adminUrl });
     expect(applied.code).toBe(0);
@@ -140,13 +160,20 @@ identities:
     const total = n + Object.keys(ids).length;
     const listCalls = proxy.count((r) => r.method === "GET" && r.path.startsWith("/admin/identities"));
     expect(listCalls).toBe(Math.ceil(total / (server === "v1.3.1" ? 1000 : 500)));
-    expect(proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => !r.startsWith("GET /admin/identities"))).toEqual([
-      "GET /admin/version",
-    ]);
+    expect(
+      proxy.requests
+        .map((r) => `${r.method} ${r.path.split("?")[0]}`)
+        .filter((r) => !r.startsWith("GET /admin/identities")),
+    ).toEqual(["GET /admin/version"]);
   });
 
   it("validate is offline: bad input sends no request at all and names file:line:col", async () => {
-    const dir = manifestDir({ "bad.yaml": setYaml("bad", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }\n    stat: active") });
+    const dir = manifestDir({
+      "bad.yaml": setYaml(
+        "bad",
+        "key: traits.email\nidentities:\n  - traits: { email: a@example.com }\n    stat: active",
+      ),
+    });
     proxy.clear();
     const validate = await runCli(["validate", dir], { ORY_ADMIN_URL: proxy.url });
     expect(validate.code).toBe(1);
@@ -167,7 +194,12 @@ identities:
   });
 
   it("key: external_id is refused before reading identities on v1.3.1, and planned by lookups on newer servers", async () => {
-    const dir = manifestDir({ "svc.yaml": setYaml("svc", "key: external_id\nidentities:\n  - external_id: svc-1\n    traits: { email: svc@example.com }") });
+    const dir = manifestDir({
+      "svc.yaml": setYaml(
+        "svc",
+        "key: external_id\nidentities:\n  - external_id: svc-1\n    traits: { email: svc@example.com }",
+      ),
+    });
     proxy.clear();
     const result = await runCli(["plan", dir], { ORY_ADMIN_URL: proxy.url });
     if (server === "v1.3.1") {

@@ -31,7 +31,8 @@ interface Job {
 type Recipe = { name: string; file: string; jobs: (platform: Record<string, string>) => { plan: Job; apply: Job } };
 
 /** Strings only: workflow variables hold text (`node-version: 20` aside, never needed here). */
-const strings = (vars: Record<string, unknown> = {}) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
+const strings = (vars: Record<string, unknown> = {}) =>
+  Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
 
 /** GitHub: `${{ … }}` in the workflow's env is replaced from `expressions`; an expression the test does not know fails it. */
 function githubJobs(file: string, expressions: Record<string, string>): { plan: Job; apply: Job } {
@@ -41,17 +42,26 @@ function githubJobs(file: string, expressions: Record<string, string>): { plan: 
       Object.entries(vars).map(([k, v]) => [
         k,
         v.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_m, expression: string) => {
-          if (!(expression in expressions)) throw new Error(`the test does not know the expression \${{ ${expression} }} of ${k}`);
+          if (!(expression in expressions))
+            throw new Error(`the test does not know the expression \${{ ${expression} }} of ${k}`);
           return expressions[expression];
         }),
       ]),
     );
-  const shell = workflow.defaults?.run?.shell === "bash" ? ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"] : ["bash", "-e", "-c"];
+  const shell =
+    workflow.defaults?.run?.shell === "bash"
+      ? ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+      : ["bash", "-e", "-c"];
   const job = (name: string): Job => {
     const spec = workflow.jobs[name];
     const env = resolve({ ...strings(workflow.env), ...strings(spec.env) });
     const result: Job = { commands: [], keeps: [], getsArtifact: false, shell };
-    for (const step of spec.steps as Array<{ run?: string; uses?: string; env?: Record<string, unknown>; with?: { path?: string; script?: string } }>) {
+    for (const step of spec.steps as Array<{
+      run?: string;
+      uses?: string;
+      env?: Record<string, unknown>;
+      with?: { path?: string; script?: string };
+    }>) {
       if (step.run !== undefined) {
         expect(step.run).not.toContain("${{"); // expressions in scripts are an injection risk: pass them through env
         result.commands.push({ script: step.run, env: { ...env, ...resolve(strings(step.env)) } });
@@ -69,9 +79,11 @@ function gitlabJobs(file: string, platform: Record<string, string>): { plan: Job
   const job = (name: string): Job => {
     const spec = pipeline[name];
     // GitLab takes only strings there (an unquoted `key: value` in a line would be a mapping, and the job invalid).
-    for (const part of ["before_script", "script", "after_script"]) for (const line of spec[part] ?? []) expect(typeof line).toBe("string");
+    for (const part of ["before_script", "script", "after_script"])
+      for (const line of spec[part] ?? []) expect(typeof line).toBe("string");
     // before_script/after_script are not run here (they talk to GitLab), but they must be valid shell.
-    for (const line of [...(spec.before_script ?? []), ...(spec.after_script ?? [])]) expect(spawnSync("bash", ["-n", "-c", line]).status).toBe(0);
+    for (const line of [...(spec.before_script ?? []), ...(spec.after_script ?? [])])
+      expect(spawnSync("bash", ["-n", "-c", line]).status).toBe(0);
     const env = { ...platform, ...strings(pipeline.variables), ...strings(spec.variables) };
     return {
       commands: [{ script: (spec.script as string[]).join("\n"), env }],
@@ -88,7 +100,12 @@ function gitlabJobs(file: string, platform: Record<string, string>): { plan: Job
 function runJob(job: Job, dir: string) {
   let last = { code: 0 as number | null, stdout: "", stderr: "" };
   for (const command of job.commands) {
-    const result = spawnSync(job.shell[0], [...job.shell.slice(1), command.script], { cwd: dir, env: cleanEnv(command.env), encoding: "utf8", timeout: 180000 });
+    const result = spawnSync(job.shell[0], [...job.shell.slice(1), command.script], {
+      cwd: dir,
+      env: cleanEnv(command.env),
+      encoding: "utf8",
+      timeout: 180000,
+    });
     outputs.push(result.stdout, result.stderr);
     last = { code: result.status, stdout: result.stdout, stderr: result.stderr };
     if (result.status !== 0) break;
@@ -108,11 +125,24 @@ beforeAll(async () => {
   // The user's repository: package.json and package-lock.json pinning ory-reconcile (here: the packed tarball).
   root = mkdtempSync(join(tmpdir(), "ory-reconcile-recipes-"));
   mkdirSync(join(root, "repo"));
-  writeFileSync(join(root, "repo", "package.json"), JSON.stringify({ name: "identities", private: true, devDependencies: { "ory-reconcile": `file:${tarball}` } }, null, 2));
-  const lock = spawnSync("npm", ["install", "--package-lock-only", "--prefer-offline"], { cwd: join(root, "repo"), env: cleanEnv(), encoding: "utf8" });
+  writeFileSync(
+    join(root, "repo", "package.json"),
+    JSON.stringify(
+      { name: "identities", private: true, devDependencies: { "ory-reconcile": `file:${tarball}` } },
+      null,
+      2,
+    ),
+  );
+  const lock = spawnSync("npm", ["install", "--package-lock-only", "--prefer-offline"], {
+    cwd: join(root, "repo"),
+    env: cleanEnv(),
+    encoding: "utf8",
+  });
   if (lock.status !== 0) throw new Error(lock.stderr);
   // `plan --output markdown` is made in parallel with these recipes: until it exists, they are run with text.
-  const help = spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), "plan", "--help"], { encoding: "utf8" });
+  const help = spawnSync(process.execPath, [join(REPO, "dist", "cli", "main.js"), "plan", "--help"], {
+    encoding: "utf8",
+  });
   markdown = help.stdout.includes('"markdown"');
 });
 afterAll(async () => {
@@ -138,7 +168,11 @@ const recipes: Recipe[] = [
   {
     name: "GitHub Actions",
     file: join(REPO, "examples", "github-actions", "ory-reconcile.yml"),
-    jobs: (platform) => githubJobs(join(REPO, "examples", "github-actions", "ory-reconcile.yml"), { "vars.ORY_ADMIN_URL": platform.ORY_ADMIN_URL, "secrets.ORY_API_KEY": platform.ORY_API_KEY }),
+    jobs: (platform) =>
+      githubJobs(join(REPO, "examples", "github-actions", "ory-reconcile.yml"), {
+        "vars.ORY_ADMIN_URL": platform.ORY_ADMIN_URL,
+        "secrets.ORY_API_KEY": platform.ORY_API_KEY,
+      }),
   },
   {
     name: "GitLab CI",
@@ -159,7 +193,12 @@ describe.each(recipes)("$name recipe", ({ name, jobs }) => {
     writeFileSync(join(dir, "identities", "staff.yaml"), manifest(set, emails));
     return dir;
   };
-  const platform = () => ({ ORY_ADMIN_URL: kratos.adminUrl, ORY_API_KEY: API_KEY, STAFF_PASSWORD: PASSWORD, GITLAB_API_TOKEN: "unused-here" });
+  const platform = () => ({
+    ORY_ADMIN_URL: kratos.adminUrl,
+    ORY_API_KEY: API_KEY,
+    STAFF_PASSWORD: PASSWORD,
+    GITLAB_API_TOKEN: "unused-here",
+  });
   const jobsOf = () => {
     const { plan, apply } = jobs(platform());
     // The recipes ask for markdown; until the CLI has it they are run with text (PLAN_FORMAT is theirs to set).
@@ -190,7 +229,11 @@ describe.each(recipes)("$name recipe", ({ name, jobs }) => {
     expect(readable).toContain(`ann@${set}.example`);
     expect(readable).toMatch(markdown ? /create/ : /Plan: 1 to create, 0 to update, 0 to delete, 0 to adopt\./);
     expect(statSync(join(planDir, "plan.json")).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(join(planDir, "plan.json"), "utf8")).summary).toMatchObject({ create: 1, update: 0, delete: 0 });
+    expect(JSON.parse(readFileSync(join(planDir, "plan.json"), "utf8")).summary).toMatchObject({
+      create: 1,
+      update: 0,
+      delete: 0,
+    });
     expect(applied).toMatchObject({ code: 0 });
     expect(applied.stdout).toContain("Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
     expect((await liveByEmail(kratos.adminUrl)).has(`ann@${set}.example`)).toBe(true);
@@ -199,10 +242,16 @@ describe.each(recipes)("$name recipe", ({ name, jobs }) => {
   it("refuses the reviewed plan on main when the live identities changed since, writing nothing", async () => {
     const emails = [`dan@${set}.example`, `eve@${set}.example`];
     // dan is already managed by the set; the reviewed plan creates eve.
-    const dan = await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: emails[0] }, metadata_admin: { [MARKER_KEY]: { set } } });
+    const dan = await admin(kratos.adminUrl).createIdentity({
+      schema_id: "default",
+      traits: { email: emails[0] },
+      metadata_admin: { [MARKER_KEY]: { set } },
+    });
     const { planned, applied } = await planThenApply(emails, async () => {
       // Someone changes dan by hand between the review and the merge.
-      await admin(kratos.adminUrl).patchIdentity(dan.id, [{ op: "add", path: "/metadata_public", value: { changed: "by hand" } }]);
+      await admin(kratos.adminUrl).patchIdentity(dan.id, [
+        { op: "add", path: "/metadata_public", value: { changed: "by hand" } },
+      ]);
     });
     expect(planned).toMatchObject({ code: 0 });
     expect(applied.code).toBe(1);

@@ -25,7 +25,11 @@ interface Session {
 async function submit(action: string, body: Record<string, unknown>, token?: string): Promise<Response> {
   return fetch(action, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json", ...(token ? { "x-session-token": token } : {}) },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(token ? { "x-session-token": token } : {}),
+    },
     body: JSON.stringify(body),
   });
 }
@@ -37,7 +41,9 @@ async function logInTwice(publicUrl: string, email: string, second: Record<strin
   expect(answer.status).toBe(200);
   const session = (await answer.json()) as Session;
   expect(session.session.authenticator_assurance_level).toBe("aal1");
-  const flow = await fetch(`${publicUrl}/self-service/login/api?aal=aal2`, { headers: { "x-session-token": session.session_token, accept: "application/json" } });
+  const flow = await fetch(`${publicUrl}/self-service/login/api?aal=aal2`, {
+    headers: { "x-session-token": session.session_token, accept: "application/json" },
+  });
   expect(flow.status).toBe(200);
   const aal2 = (await flow.json()) as { ui: { action: string } };
   return submit(aal2.ui.action, second, session.session_token);
@@ -65,20 +71,31 @@ identities:
     const dir = manifestDir({ "mfa.yaml": v1 });
     const planFile = join(dir, "plan.json");
     const planned = await runCli(["plan", dir, "--out", planFile], env());
-    expect(planned.stdout).toContain(`    + /credentials/totp: "(sensitive)"\n    + /credentials/lookup_secret: "(sensitive)"\n`);
+    expect(planned.stdout).toContain(
+      `    + /credentials/totp: "(sensitive)"\n    + /credentials/lookup_secret: "(sensitive)"\n`,
+    );
     const created = await runCli(["apply", dir], env());
     expect(created.code).toBe(0);
     expect(created.stdout).toContain("Apply complete: 2 created");
 
     const live = await liveByEmail(fixture.kratos.adminUrl);
     const tiaId = live.get("tia@example.com")!.id;
-    const wrong = await logInTwice(fixture.kratos.publicUrl, "tia@example.com", { method: "totp", totp_code: "000000" === tia.generate() ? "111111" : "000000" });
+    const wrong = await logInTwice(fixture.kratos.publicUrl, "tia@example.com", {
+      method: "totp",
+      totp_code: "000000" === tia.generate() ? "111111" : "000000",
+    });
     expect(wrong.status).toBe(400);
-    const byTotp = await logInTwice(fixture.kratos.publicUrl, "tia@example.com", { method: "totp", totp_code: tia.generate() });
+    const byTotp = await logInTwice(fixture.kratos.publicUrl, "tia@example.com", {
+      method: "totp",
+      totp_code: tia.generate(),
+    });
     expect(byTotp.status).toBe(200);
     const session = (await byTotp.json()) as Session;
     expect([session.session.authenticator_assurance_level, session.session.identity.id]).toEqual(["aal2", tiaId]);
-    const byLookup = await logInTwice(fixture.kratos.publicUrl, "tia@example.com", { method: "lookup_secret", lookup_secret: LOOKUP[1] });
+    const byLookup = await logInTwice(fixture.kratos.publicUrl, "tia@example.com", {
+      method: "lookup_secret",
+      lookup_secret: LOOKUP[1],
+    });
     expect(byLookup.status).toBe(200);
     expect(((await byLookup.json()) as Session).session.authenticator_assurance_level).toBe("aal2");
     // Declared again unchanged: the types are present, so nothing is planned.
@@ -100,24 +117,49 @@ identities:
     );
     const dir2 = manifestDir({ "mfa.yaml": v2 });
     const plan2 = await runCli(["plan", dir2, "--output", "json"], env());
-    const actions = JSON.parse(plan2.stdout).sets[0].actions as Array<{ key: string; changes: unknown[]; remove?: string[]; credentials?: unknown }>;
-    expect(actions.map((a) => ({ key: a.key, changes: a.changes, remove: a.remove, credentials: a.credentials }))).toEqual([
-      { key: "tia@example.com", changes: [{ path: "/credentials/lookup_secret", before: "(sensitive)" }], remove: ["lookup_secret"], credentials: undefined },
-      { key: "tom@example.com", changes: [{ path: "/credentials/totp", after: "(sensitive)" }], remove: undefined, credentials: { imported: { totp: { config: "(sensitive)" } } } },
+    const actions = JSON.parse(plan2.stdout).sets[0].actions as Array<{
+      key: string;
+      changes: unknown[];
+      remove?: string[];
+      credentials?: unknown;
+    }>;
+    expect(
+      actions.map((a) => ({ key: a.key, changes: a.changes, remove: a.remove, credentials: a.credentials })),
+    ).toEqual([
+      {
+        key: "tia@example.com",
+        changes: [{ path: "/credentials/lookup_secret", before: "(sensitive)" }],
+        remove: ["lookup_secret"],
+        credentials: undefined,
+      },
+      {
+        key: "tom@example.com",
+        changes: [{ path: "/credentials/totp", after: "(sensitive)" }],
+        remove: undefined,
+        credentials: { imported: { totp: { config: "(sensitive)" } } },
+      },
     ]);
     const updated = await runCli(["apply", dir2], env());
     expect(updated.code).toBe(0);
     expect(updated.stdout).toContain("Apply complete: 0 created, 2 updated");
     const tiaNow = await admin(fixture.kratos.adminUrl).getIdentity(tiaId);
     // (master also lists the `code` credential that the identity schema derives from the e-mail.)
-    expect(Object.keys(tiaNow.credentials ?? {}).filter((type) => type !== "code").sort()).toEqual(["password", "totp"]);
-    const tomLogin = await logInTwice(fixture.kratos.publicUrl, "tom@example.com", { method: "totp", totp_code: tom.generate() });
+    expect(
+      Object.keys(tiaNow.credentials ?? {})
+        .filter((type) => type !== "code")
+        .sort(),
+    ).toEqual(["password", "totp"]);
+    const tomLogin = await logInTwice(fixture.kratos.publicUrl, "tom@example.com", {
+      method: "totp",
+      totp_code: tom.generate(),
+    });
     expect(tomLogin.status).toBe(200);
     expect((await runCli(["plan", dir2, "--detailed-exitcode"], env())).code).toBe(0);
 
     // The secrets are in no output and not in the plan file.
     const outputs = [...allOutputs, readFileSync(planFile, "utf8")].join("\n");
-    for (const secret of [tia.toString(), tia.secret.base32, tom.secret.base32, ...LOOKUP, PASSWORD]) expect(outputs).not.toContain(secret);
+    for (const secret of [tia.toString(), tia.secret.base32, tom.secret.base32, ...LOOKUP, PASSWORD])
+      expect(outputs).not.toContain(secret);
   });
 });
 
@@ -140,7 +182,9 @@ identities:
       const refused = await runCli(["apply", dir], { ...fixture.env, TIA_TOTP: totp.toString() });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(`${join(dir, "mfa.yaml")}:8:7`);
-      expect(refused.stderr).toContain(`mfa/tia@example.com declares credentials.totp, but the server (kratos ${server}) does not import totp credentials (it answers 400 unknown field "totp")`);
+      expect(refused.stderr).toContain(
+        `mfa/tia@example.com declares credentials.totp, but the server (kratos ${server}) does not import totp credentials (it answers 400 unknown field "totp")`,
+      );
       // Only reads and the probe (a create of a schema that does not exist, answered 400) reached the server.
       const sent = fixture.proxy.requests.filter((r) => r.method !== "GET");
       expect(sent.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /admin/identities 400"]);
@@ -170,17 +214,22 @@ identities:
       const first = await runCli(["apply", manifestDir({ "saml.yaml": manifest(["subj-a1", "subj-b2"]) })], env);
       expect(first.code).toBe(0);
       const id = (await liveByEmail(fixture.kratos.adminUrl)).get("sam@example.com")!.id;
-      const links = async () => [...((await admin(fixture.kratos.adminUrl).getIdentity(id)).credentials?.saml?.identifiers ?? [])].sort();
+      const links = async () =>
+        [...((await admin(fixture.kratos.adminUrl).getIdentity(id)).credentials?.saml?.identifiers ?? [])].sort();
       expect(await links()).toEqual(["corp:subj-a1", "corp:subj-b2"]);
 
       const dir = manifestDir({ "saml.yaml": manifest(["subj-b2", "subj-c3"]) });
       const planned = await runCli(["plan", dir], env);
-      expect(planned.stdout).toContain(`~ update saml/sam@example.com (${id})\n    + /credentials/saml: "(sensitive)"\n    ~ /credentials/saml/providers: "(sensitive)" -> "(sensitive)"\n`);
+      expect(planned.stdout).toContain(
+        `~ update saml/sam@example.com (${id})\n    + /credentials/saml: "(sensitive)"\n    ~ /credentials/saml/providers: "(sensitive)" -> "(sensitive)"\n`,
+      );
       const applied = await runCli(["apply", dir], env);
       // The new link is added; the undeclared one stays: Kratos refuses to delete it, since without a SAML strategy
       // (open-source Kratos has none) it counts no SAML link as a first factor, and the password alone is "the last".
       expect(applied.code).toBe(1);
-      expect(applied.stdout).toContain(`! failed saml/sam@example.com (${id}): cannot remove a SAML link: DELETE /admin/identities/${id}/credentials/saml failed with 400: You cannot remove the last first factor credential.`);
+      expect(applied.stdout).toContain(
+        `! failed saml/sam@example.com (${id}): cannot remove a SAML link: DELETE /admin/identities/${id}/credentials/saml failed with 400: You cannot remove the last first factor credential.`,
+      );
       expect(await links()).toEqual(["corp:subj-a1", "corp:subj-b2", "corp:subj-c3"]);
       const outputs = allOutputs.join("\n");
       for (const subject of ["subj-a1", "subj-b2", "subj-c3"]) expect(outputs).not.toContain(subject);

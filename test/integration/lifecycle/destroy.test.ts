@@ -10,17 +10,26 @@ import { MARKER_KEY } from "../../../src/reconcile/core/marker";
 const PASSWORD = "dst-Secret-5150q";
 
 function seeded(name: string, count: number, prune = false): string {
-  const generate = count > 0 ? `generate:\n  - count: ${count}\n    template:\n      traits: { email: "${name}-{{i}}@example.test" }\n      credentials: { password: { password: "\${env:DST_PASSWORD}" } }` : "identities: []";
+  const generate =
+    count > 0
+      ? `generate:\n  - count: ${count}\n    template:\n      traits: { email: "${name}-{{i}}@example.test" }\n      credentials: { password: { password: "\${env:DST_PASSWORD}" } }`
+      : "identities: []";
   return manifestDir({ [`${name}.yaml`]: setYaml(name, `key: traits.email\nprune: ${prune}\n${generate}`) });
 }
 
 describe("destroy and the delete cap", () => {
-  const fixture = kratosBehindProxy(process.env.KRATOS_VERSION || "v1.3.1", (f) => ({ ORY_ADMIN_URL: f.proxy.url, DST_PASSWORD: PASSWORD }));
+  const fixture = kratosBehindProxy(process.env.KRATOS_VERSION || "v1.3.1", (f) => ({
+    ORY_ADMIN_URL: f.proxy.url,
+    DST_PASSWORD: PASSWORD,
+  }));
   const client = () => admin(fixture.kratos.adminUrl);
   /** Every live identity as `set:email` (`-:email` when unmanaged), sorted. */
   const inventory = async () =>
     (await client().listIdentities({ pageSize: 1000 }))
-      .map((i) => `${((i.metadata_admin as Record<string, { set?: string }> | null)?.[MARKER_KEY]?.set) ?? "-"}:${(i.traits as { email: string }).email}`)
+      .map(
+        (i) =>
+          `${(i.metadata_admin as Record<string, { set?: string }> | null)?.[MARKER_KEY]?.set ?? "-"}:${(i.traits as { email: string }).email}`,
+      )
       .sort();
   const deletes = () => fixture.proxy.requests.filter((r) => r.method === "DELETE");
   const run = async (args: string[]) => {
@@ -42,10 +51,14 @@ describe("destroy and the delete cap", () => {
     );
     expect(refused.stdout).toContain("- delete seed/seed-1@example.test (");
     // The reason is data in the plan, and the text says it: the set is destroyed, whatever the manifests declare.
-    expect(refused.stdout).toMatch(/^- delete seed\/seed-1@example\.test \([0-9a-f-]+\)\n {4}because its set is destroyed\n/m);
+    expect(refused.stdout).toMatch(
+      /^- delete seed\/seed-1@example\.test \([0-9a-f-]+\)\n {4}because its set is destroyed\n/m,
+    );
     expect(refused.stdout).toContain("Plan: 0 to create, 0 to update, 25 to delete, 0 to adopt.");
     expect(deletes()).toEqual([]);
-    expect((await run(["destroy", "--set", "seed", "--max-deletes", "24"])).stderr).toContain("more than --max-deletes 24; nothing was written");
+    expect((await run(["destroy", "--set", "seed", "--max-deletes", "24"])).stderr).toContain(
+      "more than --max-deletes 24; nothing was written",
+    );
     expect(deletes()).toEqual([]);
   });
 
@@ -56,21 +69,36 @@ describe("destroy and the delete cap", () => {
     expect(done.stderr.trim().split("\n").pop()).toBe("destroy: 25/25 (100%)");
     expect(done.stdout).toContain("Apply complete: 0 created, 0 updated, 0 adopted, 25 deleted, 0 failed.\n");
     expect(deletes()).toHaveLength(25);
-    expect(await inventory()).toEqual(["-:self@example.test", "other:other-1@example.test", "other:other-2@example.test"]);
+    expect(await inventory()).toEqual([
+      "-:self@example.test",
+      "other:other-1@example.test",
+      "other:other-2@example.test",
+    ]);
 
     const again = await run(["destroy", "--set", "seed"]);
-    expect([again.code, again.stdout, again.stderr]).toEqual([0, "Nothing to destroy: no identity is managed by set seed.\n", ""]);
+    expect([again.code, again.stdout, again.stderr]).toEqual([
+      0,
+      "Nothing to destroy: no identity is managed by set seed.\n",
+      "",
+    ]);
     expect(fixture.proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
 
     const json = await run(["destroy", "--set", "other", "--set", "seed", "--output", "json"]);
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout);
     expect(out.plan.summary).toEqual({ create: 0, update: 0, delete: 2, adopt: 0, noop: 0 });
-    expect(out.plan.sets.flatMap((set: { actions: Array<{ action: string; reason: string; changes?: unknown }> }) => set.actions.map((a) => [a.action, a.reason, a.changes]))).toEqual([
+    expect(
+      out.plan.sets.flatMap((set: { actions: Array<{ action: string; reason: string; changes?: unknown }> }) =>
+        set.actions.map((a) => [a.action, a.reason, a.changes]),
+      ),
+    ).toEqual([
       ["delete", "destroy", undefined],
       ["delete", "destroy", undefined],
     ]);
-    expect(out.outcomes.map((o: { subject: string; result: string }) => `${o.subject} ${o.result}`).sort()).toEqual(["other/other-1@example.test deleted", "other/other-2@example.test deleted"]);
+    expect(out.outcomes.map((o: { subject: string; result: string }) => `${o.subject} ${o.result}`).sort()).toEqual([
+      "other/other-1@example.test deleted",
+      "other/other-2@example.test deleted",
+    ]);
     expect(await inventory()).toEqual(["-:self@example.test"]);
   });
 

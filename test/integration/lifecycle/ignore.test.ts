@@ -6,7 +6,12 @@ import { kratosBehindProxy } from "../../support/fixture";
 
 function manifest(role: string): string {
   const identity = `  - traits: { email: ign@example.com, name: { first: Ign } }\n    metadata_public: { role: ${role}, prefs: { theme: light } }`;
-  return manifestDir({ "people.yaml": setYaml("people", `key: traits.email\nignore: [traits.name, metadata_public.prefs]\nidentities:\n${identity}`) });
+  return manifestDir({
+    "people.yaml": setYaml(
+      "people",
+      `key: traits.email\nignore: [traits.name, metadata_public.prefs]\nidentities:\n${identity}`,
+    ),
+  });
 }
 
 describe("spec.ignore", () => {
@@ -25,7 +30,10 @@ describe("spec.ignore", () => {
       { op: "replace", path: "/metadata_public/prefs", value: { theme: "dark", lang: "de" } },
     ]);
     const plan = await runCli(["plan", manifest("dev"), "--detailed-exitcode"], fixture.env);
-    expect([plan.code, plan.stdout]).toEqual([0, "1 identity is unchanged.\nPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n"]);
+    expect([plan.code, plan.stdout]).toEqual([
+      0,
+      "1 identity is unchanged.\nPlan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n",
+    ]);
 
     // A change of a field that is not ignored is written, and the ignored ones are kept.
     fixture.proxy.clear();
@@ -37,4 +45,3 @@ describe("spec.ignore", () => {
     expect(after.metadata_public).toEqual({ role: "lead", prefs: { theme: "dark", lang: "de" } });
   });
 });
-

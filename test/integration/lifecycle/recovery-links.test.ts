@@ -37,8 +37,10 @@ interface Entry {
 
 // The plan asks whether each recovery method it needs is enabled with a POST for an identity that does not exist,
 // which the server answers 400/404 without storing anything: every other request that is not a GET is a write.
-const isProbe = (r: { path: string; status?: number }) => r.path.startsWith("/admin/recovery/") && (r.status === 400 || r.status === 404);
-const writes = (requests: Array<{ method: string; path: string; status?: number }>) => requests.filter((r) => r.method !== "GET" && !isProbe(r)).length;
+const isProbe = (r: { path: string; status?: number }) =>
+  r.path.startsWith("/admin/recovery/") && (r.status === 400 || r.status === 404);
+const writes = (requests: Array<{ method: string; path: string; status?: number }>) =>
+  requests.filter((r) => r.method !== "GET" && !isProbe(r)).length;
 
 describeServers("all", "recovery (invite) links", (server) => {
   const fixture = kratosBehindProxy(server);
@@ -49,7 +51,9 @@ describeServers("all", "recovery (invite) links", (server) => {
     fixture.proxy.requests.length = 0;
     const refused = await runCli(["apply", dir], env());
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("the plan creates 2 identities with recovery: (invite links or codes), and they need a file to go to: pass --recovery-out FILE; nothing was written");
+    expect(refused.stderr).toContain(
+      "the plan creates 2 identities with recovery: (invite links or codes), and they need a file to go to: pass --recovery-out FILE; nothing was written",
+    );
     expect(writes(fixture.proxy.requests)).toBe(0);
 
     const out = join(dir, "invites.json");
@@ -70,7 +74,9 @@ describeServers("all", "recovery (invite) links", (server) => {
       { set: "invited", key: "ike@example.com", id: live.get("ike@example.com")!.id, method: "code" },
     ]);
     const [ivy, ike] = entries;
-    expect(ivy.link).toMatch(new RegExp(`^${fixture.kratos.publicUrl}/self-service/recovery\\?flow=[0-9a-f-]+&token=\\w+$`));
+    expect(ivy.link).toMatch(
+      new RegExp(`^${fixture.kratos.publicUrl}/self-service/recovery\\?flow=[0-9a-f-]+&token=\\w+$`),
+    );
     expect(ivy.code).toBeUndefined();
     expect(ike.code).toMatch(/^\d{6}$/);
     expect(ike.link).toMatch(/\?flow=[0-9a-f-]+$/);
@@ -83,12 +89,17 @@ describeServers("all", "recovery (invite) links", (server) => {
     expect(visit.status).toBe(303);
     const settingsFlow = new URL(visit.headers.get("location")!).searchParams.get("flow");
     expect(settingsFlow).toMatch(/^[0-9a-f-]{36}$/);
-    const cookie = visit.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = visit.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     expect(cookie).toContain("ory_kratos_session=");
     const whoami = await fetch(`${fixture.kratos.publicUrl}/sessions/whoami`, { headers: { cookie } });
     expect(whoami.status).toBe(200);
     expect(((await whoami.json()) as { identity: { id: string } }).identity.id).toBe(ivy.id);
-    const flow = await fetch(`${fixture.kratos.publicUrl}/self-service/settings/flows?id=${settingsFlow}`, { headers: { cookie, accept: "application/json" } });
+    const flow = await fetch(`${fixture.kratos.publicUrl}/self-service/settings/flows?id=${settingsFlow}`, {
+      headers: { cookie, accept: "application/json" },
+    });
     expect(flow.status).toBe(200);
     expect(((await flow.json()) as { identity: { id: string } }).identity.id).toBe(ivy.id);
 
@@ -144,7 +155,9 @@ identities:
     const refusal =
       "invited.yaml:9:7: recovery.method: invited/liv@example.com declares recovery: {method: link} (as do 1 more identities this plan creates in the set), but the server refuses to issue recovery links: This endpoint was disabled by system administrator.";
     expect(planned.stderr).toContain(refusal);
-    expect(planned.stderr).toContain("hint: enable selfservice.methods.link on the server, use method: code if that one is enabled, or remove recovery:");
+    expect(planned.stderr).toContain(
+      "hint: enable selfservice.methods.link on the server, use method: code if that one is enabled, or remove recovery:",
+    );
     proxy.requests.length = 0;
     const applied = await runCli(["apply", dir, "--recovery-out", out], env);
     expect(applied.code).toBe(1);
@@ -155,7 +168,10 @@ identities:
     expect(existsSync(out)).toBe(false);
 
     // method: code is enabled: the same identities are created and get their codes.
-    writeFileSync(join(dir, "invited.yaml"), readFileSync(join(dir, "invited.yaml"), "utf8").replace(/method: link/g, "method: code"));
+    writeFileSync(
+      join(dir, "invited.yaml"),
+      readFileSync(join(dir, "invited.yaml"), "utf8").replace(/method: link/g, "method: code"),
+    );
     const coded = await runCli(["apply", dir, "--recovery-out", out], env);
     expect(coded.code).toBe(0);
     expect((JSON.parse(readFileSync(out, "utf8")) as Entry[]).map((e) => [e.key, e.method])).toEqual([

@@ -41,8 +41,12 @@ describeServers("all", "sessions", (server) => {
     expect([result.code, result.stderr]).toEqual([0, ""]);
     return result;
   };
-  const idOf = async (email: string) => (await admin(fixture.kratos.adminUrl).listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!.id;
-  const sessionDeletes = () => fixture.proxy.requests.filter((r) => r.method === "DELETE").map((r) => `${r.method} ${r.path}`);
+  const idOf = async (email: string) =>
+    (await admin(fixture.kratos.adminUrl).listIdentities({ pageSize: 1000 })).find(
+      (i) => (i.traits as { email?: string }).email === email,
+    )!.id;
+  const sessionDeletes = () =>
+    fixture.proxy.requests.filter((r) => r.method === "DELETE").map((r) => `${r.method} ${r.path}`);
 
   it("deactivating by manifest revokes the sessions: reactivated, the old token stays dead", async () => {
     await apply(manifest("ses@example.com", "active"));
@@ -52,13 +56,18 @@ describeServers("all", "sessions", (server) => {
 
     const inactive = manifest("ses@example.com", "inactive");
     const plan = await runCli(["plan", inactive], fixture.env);
-    expect(plan.stdout).toContain(`~ update people/ses@example.com (${id})\n    ~ /state: "active" -> "inactive"\n    sessions: revoke (deactivate)\n`);
+    expect(plan.stdout).toContain(
+      `~ update people/ses@example.com (${id})\n    ~ /state: "active" -> "inactive"\n    sessions: revoke (deactivate)\n`,
+    );
     const json = JSON.parse((await runCli(["plan", inactive, "--output", "json"], fixture.env)).stdout);
     expect(json.sets[0].actions[0]).toMatchObject({ action: "update", revoke_sessions: ["deactivate"] });
 
     await apply(inactive);
     // Before the write and after it (a login in between would otherwise keep a session).
-    expect(sessionDeletes()).toEqual([`DELETE /admin/identities/${id}/sessions`, `DELETE /admin/identities/${id}/sessions`]);
+    expect(sessionDeletes()).toEqual([
+      `DELETE /admin/identities/${id}/sessions`,
+      `DELETE /admin/identities/${id}/sessions`,
+    ]);
     expect(await whoami(publicUrl(), token)).toBe(401);
 
     const reactivate = await apply(manifest("ses@example.com", "active"));
@@ -93,12 +102,19 @@ describeServers("all", "sessions", (server) => {
   });
 
   it("adopting an identity revokes its sessions (someone who registered first is logged out)", async () => {
-    const created = await admin(fixture.kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "early@example.com" }, credentials: { password: { config: { password: PASSWORD } } } });
+    const created = await admin(fixture.kratos.adminUrl).createIdentity({
+      schema_id: "default",
+      traits: { email: "early@example.com" },
+      credentials: { password: { config: { password: PASSWORD } } },
+    });
     const token = await logIn(publicUrl(), "early@example.com");
     const result = await apply(manifest("early@example.com", "active", "adopt: true\n"));
     expect(result.stdout).toContain(`> adopt people/early@example.com (${created.id})`);
     expect(result.stdout).toContain("    sessions: revoke (adopt)\n");
-    expect(sessionDeletes()).toEqual([`DELETE /admin/identities/${created.id}/sessions`, `DELETE /admin/identities/${created.id}/sessions`]);
+    expect(sessionDeletes()).toEqual([
+      `DELETE /admin/identities/${created.id}/sessions`,
+      `DELETE /admin/identities/${created.id}/sessions`,
+    ]);
     expect(await whoami(publicUrl(), token)).toBe(401);
   });
 

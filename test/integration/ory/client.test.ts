@@ -3,7 +3,14 @@
 import { inspect } from "node:util";
 import { freePort, Kratos, startKratos } from "../../../src/dev/kratos";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import { createOryClient, OryApiError, OryClient, RequestEvent, ServerUnreachableError, UncertainWriteError } from "../../../src/ory";
+import {
+  createOryClient,
+  OryApiError,
+  OryClient,
+  RequestEvent,
+  ServerUnreachableError,
+  UncertainWriteError,
+} from "../../../src/ory";
 import type { JsonObject } from "../../../src/reconcile/core/types";
 import { Proxy, startProxy } from "../../support/proxy";
 
@@ -14,12 +21,22 @@ let kratos: Kratos;
 let ory: OryClient;
 let events: RequestEvent[] = [];
 
-const person = (email: string, extra: JsonObject = {}): JsonObject => ({ schema_id: "default", traits: { email }, ...extra });
-const gets = () => events.filter((event) => event.method === "GET" && new URL(event.url).pathname === "/admin/identities");
+const person = (email: string, extra: JsonObject = {}): JsonObject => ({
+  schema_id: "default",
+  traits: { email },
+  ...extra,
+});
+const gets = () =>
+  events.filter((event) => event.method === "GET" && new URL(event.url).pathname === "/admin/identities");
 
 beforeAll(async () => {
   kratos = await startKratos();
-  ory = createOryClient({ endpoint: kratos.adminUrl, apiKey: KEY, retry: NO_WAIT, onRequest: (event) => events.push(event) });
+  ory = createOryClient({
+    endpoint: kratos.adminUrl,
+    apiKey: KEY,
+    retry: NO_WAIT,
+    onRequest: (event) => events.push(event),
+  });
 });
 
 afterAll(async () => {
@@ -42,7 +59,15 @@ describe("reads (fresh server)", () => {
     expect(listed.map((identity) => identity.id).sort()).toEqual([...created].sort());
     // Kratos fetches page_size + 1 rows to decide whether to send rel="next": 7 pages of 4,4,4,4,4,4,1.
     expect(gets()).toHaveLength(Math.ceil(25 / 4));
-    expect(gets().map((event) => new URL(event.url).searchParams.has("page_token"))).toEqual([false, true, true, true, true, true, true]);
+    expect(gets().map((event) => new URL(event.url).searchParams.has("page_token"))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it("needs no extra request when the total is a multiple of the page size", async () => {
@@ -94,7 +119,11 @@ describe("capabilities", () => {
 describe("single writes", () => {
   it("creates, patches, puts and deletes one identity", async () => {
     const created = await ory.createIdentity(person("single@write.test", { metadata_admin: { team: "a" } }));
-    expect(created).toMatchObject({ traits: { email: "single@write.test" }, metadata_admin: { team: "a" }, state: "active" });
+    expect(created).toMatchObject({
+      traits: { email: "single@write.test" },
+      metadata_admin: { team: "a" },
+      state: "active",
+    });
 
     const patched = await ory.patchIdentity(created.id, [
       { op: "replace", path: "/traits/email", value: "patched@write.test" },
@@ -102,7 +131,11 @@ describe("single writes", () => {
       { op: "replace", path: "/metadata_public", value: { role: "admin" } },
       { op: "remove", path: "/metadata_admin/team" },
     ]);
-    expect(patched).toMatchObject({ traits: { email: "patched@write.test", name: { first: "Pat" } }, metadata_public: { role: "admin" }, metadata_admin: {} });
+    expect(patched).toMatchObject({
+      traits: { email: "patched@write.test", name: { first: "Pat" } },
+      metadata_public: { role: "admin" },
+      metadata_admin: {},
+    });
 
     const put = await ory.putIdentity(created.id, {
       schema_id: "default",
@@ -112,8 +145,16 @@ describe("single writes", () => {
       metadata_admin: { owner: "x" },
       credentials: { password: { config: { password: "a-long-enough-passw0rd!" } } },
     });
-    expect(put).toMatchObject({ id: created.id, traits: { email: "put@write.test" }, state: "inactive", metadata_public: null, metadata_admin: { owner: "x" } });
-    expect((await ory.getIdentity(created.id, ["password"])).credentials?.password?.identifiers).toEqual(["put@write.test"]);
+    expect(put).toMatchObject({
+      id: created.id,
+      traits: { email: "put@write.test" },
+      state: "inactive",
+      metadata_public: null,
+      metadata_admin: { owner: "x" },
+    });
+    expect((await ory.getIdentity(created.id, ["password"])).credentials?.password?.identifiers).toEqual([
+      "put@write.test",
+    ]);
 
     expect(await ory.deleteIdentity(created.id)).toBe("deleted");
     expect(await ory.deleteIdentity(created.id)).toBe("already-gone");
@@ -124,7 +165,13 @@ describe("single writes", () => {
     await ory.createIdentity(person("dup@write.test"));
     const error = await ory.createIdentity(person("dup@write.test")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OryApiError);
-    expect(error).toMatchObject({ status: 409, retriable: false, method: "POST", path: "/admin/identities", reason: "This identity conflicts with another identity that already exists." });
+    expect(error).toMatchObject({
+      status: 409,
+      retriable: false,
+      method: "POST",
+      path: "/admin/identities",
+      reason: "This identity conflicts with another identity that already exists.",
+    });
     expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(KEY);
     expect(events.filter((event) => event.method === "POST")).toHaveLength(2);
   });
@@ -132,8 +179,12 @@ describe("single writes", () => {
 
 describe("batch create (PATCH /admin/identities) on Kratos v1.3.1", () => {
   it("creates every item of a clean batch", async () => {
-    const results = await ory.batchCreate(["a", "b", "c"].map((key) => ({ patchId: key, body: person(`${key}@clean.batch.test`) })));
-    expect(results.map(({ patchId, ok }) => ({ patchId, ok }))).toEqual(["a", "b", "c"].map((patchId) => ({ patchId, ok: true })));
+    const results = await ory.batchCreate(
+      ["a", "b", "c"].map((key) => ({ patchId: key, body: person(`${key}@clean.batch.test`) })),
+    );
+    expect(results.map(({ patchId, ok }) => ({ patchId, ok }))).toEqual(
+      ["a", "b", "c"].map((patchId) => ({ patchId, ok: true })),
+    );
     const ids = results.flatMap((result) => (result.ok ? [result.id] : []));
     expect((await ory.listIdentitiesByIds(ids)).map((identity) => identity.id).sort()).toEqual([...ids].sort());
   });
@@ -147,7 +198,12 @@ describe("batch create (PATCH /admin/identities) on Kratos v1.3.1", () => {
     ]);
     expect(results).toEqual([
       { patchId: "first", ok: true, id: expect.any(String) },
-      { patchId: "taken", ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already" },
+      {
+        patchId: "taken",
+        ok: false,
+        status: 409,
+        reason: "Unable to insert or update resource because a resource with that value exists already",
+      },
       { patchId: "third", ok: true, id: expect.any(String) },
     ]);
     // The reported ids do not exist: Kratos v1.3.1 returned the partial-conflict error from inside its
@@ -156,7 +212,9 @@ describe("batch create (PATCH /admin/identities) on Kratos v1.3.1", () => {
     expect(await ory.listIdentitiesByIds(reported)).toEqual([]);
     await expect(ory.getIdentity(reported[0])).rejects.toMatchObject({ status: 404 });
     const emails = (await ory.listIdentities()).map((identity) => identity.traits?.email);
-    expect(emails.filter((email) => String(email).endsWith("@conflict.batch.test"))).toEqual(["taken@conflict.batch.test"]);
+    expect(emails.filter((email) => String(email).endsWith("@conflict.batch.test"))).toEqual([
+      "taken@conflict.batch.test",
+    ]);
   });
 
   it("rolls back the same way for two conflicting items inside one batch", async () => {
@@ -175,34 +233,64 @@ describe("batch create (PATCH /admin/identities) on Kratos v1.3.1", () => {
     ]);
     expect(results).toEqual([
       { patchId: "valid", ok: true, id: expect.any(String) },
-      { patchId: "invalid", ok: false, status: 400, reason: "The request was malformed or contained invalid parameters" },
+      {
+        patchId: "invalid",
+        ok: false,
+        status: 400,
+        reason: "The request was malformed or contained invalid parameters",
+      },
     ]);
     const [valid] = results;
-    expect((await ory.listIdentitiesByIds([(valid as { id: string }).id])).map((identity) => identity.traits?.email)).toEqual(["valid@invalid.batch.test"]);
+    expect(
+      (await ory.listIdentitiesByIds([(valid as { id: string }).id])).map((identity) => identity.traits?.email),
+    ).toEqual(["valid@invalid.batch.test"]);
   });
 
   it("answers 409 for the whole request when every item conflicts: each item is reported failed", async () => {
     await ory.createIdentity(person("only@allfail.batch.test"));
     expect(await ory.batchCreate([{ patchId: "only", body: person("only@allfail.batch.test") }])).toEqual([
-      { patchId: "only", ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already", whole: true },
+      {
+        patchId: "only",
+        ok: false,
+        status: 409,
+        reason: "Unable to insert or update resource because a resource with that value exists already",
+        whole: true,
+      },
     ]);
   });
 
   it("refuses a field the server does not know (external_id on v1.3.1) for the whole batch", async () => {
-    const results = await ory.batchCreate([{ patchId: "x", body: person("x@unknown.batch.test", { external_id: "x" }) }]);
-    expect(results).toEqual([{ patchId: "x", ok: false, status: 400, reason: 'json: unknown field "external_id"', whole: true }]);
+    const results = await ory.batchCreate([
+      { patchId: "x", body: person("x@unknown.batch.test", { external_id: "x" }) },
+    ]);
+    expect(results).toEqual([
+      { patchId: "x", ok: false, status: 400, reason: 'json: unknown field "external_id"', whole: true },
+    ]);
   });
 
   it("refuses more than 2000 items", async () => {
-    const items = Array.from({ length: 2001 }, (_, i) => ({ patchId: String(i), body: person(`limit-${i}@limit.batch.test`) }));
+    const items = Array.from({ length: 2001 }, (_, i) => ({
+      patchId: String(i),
+      body: person(`limit-${i}@limit.batch.test`),
+    }));
     const results = await ory.batchCreate(items);
     expect(new Set(results.map((result) => JSON.stringify({ ...result, patchId: undefined })))).toEqual(
-      new Set([JSON.stringify({ ok: false, status: 400, reason: "The maximum number of identities that can be created or deleted at once is 2000.", whole: true })]),
+      new Set([
+        JSON.stringify({
+          ok: false,
+          status: 400,
+          reason: "The maximum number of identities that can be created or deleted at once is 2000.",
+          whole: true,
+        }),
+      ]),
     );
   });
 
   it("creates 1005 identities in one batch, then lists them with page_size 1000 (v1.3.1 does not cap it at 500)", async () => {
-    const items = Array.from({ length: 1005 }, (_, i) => ({ patchId: String(i), body: person(`bulk-${i}@bulk.batch.test`) }));
+    const items = Array.from({ length: 1005 }, (_, i) => ({
+      patchId: String(i),
+      body: person(`bulk-${i}@bulk.batch.test`),
+    }));
     const results = await ory.batchCreate(items);
     expect(results.every((result) => result.ok)).toBe(true);
     const pages: number[] = [];
@@ -243,8 +331,13 @@ describe("through a faulty network (proxy in front of Kratos)", () => {
   it("retries a POST answered 429 and creates the identity once", async () => {
     proxy.setFaults({ rate429: 1, match: only("POST", "/admin/identities") });
     const created = await viaProxy.createIdentity(person("ratelimited@proxy.test"));
-    expect(proxy.requests.map((r) => [r.method, r.status])).toEqual([["POST", 429], ["POST", 201]]);
-    expect((await ory.listIdentitiesByIds([created.id])).map((identity) => identity.traits?.email)).toEqual(["ratelimited@proxy.test"]);
+    expect(proxy.requests.map((r) => [r.method, r.status])).toEqual([
+      ["POST", 429],
+      ["POST", 201],
+    ]);
+    expect((await ory.listIdentitiesByIds([created.id])).map((identity) => identity.traits?.email)).toEqual([
+      "ratelimited@proxy.test",
+    ]);
   });
 
   it("does not repeat a POST whose answer was lost; the identity exists", async () => {
@@ -259,7 +352,9 @@ describe("through a faulty network (proxy in front of Kratos)", () => {
 
   it("does not repeat a batch PATCH whose answer was lost", async () => {
     proxy.setFaults({ resetAfter: 1, match: only("PATCH", "/admin/identities") });
-    await expect(viaProxy.batchCreate([{ patchId: "a", body: person("lostbatch@proxy.test") }])).rejects.toThrow(UncertainWriteError);
+    await expect(viaProxy.batchCreate([{ patchId: "a", body: person("lostbatch@proxy.test") }])).rejects.toThrow(
+      UncertainWriteError,
+    );
     expect(proxy.count((r) => r.method === "PATCH")).toBe(1);
   });
 
@@ -273,7 +368,9 @@ describe("through a faulty network (proxy in front of Kratos)", () => {
   it("repeats a PATCH of one identity whose answer was lost", async () => {
     const created = await ory.createIdentity(person("repatch@proxy.test"));
     proxy.setFaults({ resetAfter: 1, match: only("PATCH", `/admin/identities/${created.id}`) });
-    const patched = await viaProxy.patchIdentity(created.id, [{ op: "replace", path: "/metadata_public", value: { n: 1 } }]);
+    const patched = await viaProxy.patchIdentity(created.id, [
+      { op: "replace", path: "/metadata_public", value: { n: 1 } },
+    ]);
     expect(patched.metadata_public).toEqual({ n: 1 });
     expect(proxy.count((r) => r.method === "PATCH")).toBe(2);
   });

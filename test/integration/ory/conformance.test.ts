@@ -49,7 +49,10 @@ identities:
 ${extra ? "" : "  - traits: { email: cat@example.com }\n    state: inactive\n"}`,
       );
     // 1. The CLI, with passwords hashed locally: version, schemas, list, batch create, verify read.
-    const first = await runCli(["apply", manifestDir({ "staff.yaml": staff("BEN_PASSWORD") }), "--prehash-passwords", "--bcrypt-cost", "5"], { ...ENV, ORY_ADMIN_URL: proxy.url });
+    const first = await runCli(
+      ["apply", manifestDir({ "staff.yaml": staff("BEN_PASSWORD") }), "--prehash-passwords", "--bcrypt-cost", "5"],
+      { ...ENV, ORY_ADMIN_URL: proxy.url },
+    );
     expect([first.code, first.stderr]).toEqual([0, ""]);
     expect(first.stdout).toContain("Apply complete: 3 created");
     expect(await canLogIn(kratos.publicUrl, "ann@example.com", ENV.ANN_PASSWORD)).toBe(true);
@@ -61,7 +64,9 @@ ${extra ? "" : "  - traits: { email: cat@example.com }\n    state: inactive\n"}`
     const client = createOryClient({ endpoint: proxy.url, retry: { minDelayMs: 0, maxDelayMs: 0 } });
     const second = await reconcile(load({ "staff.yaml": staff("BEN_NEW_PASSWORD", "na") }), client);
     // Updates run in parallel: their outcomes come in the order they finish.
-    const outcomes = second.result.outcomes.map((o) => [o.subject, o.result, o.reason ?? "no reason"]).sort((a, b) => a[0].localeCompare(b[0]));
+    const outcomes = second.result.outcomes
+      .map((o) => [o.subject, o.result, o.reason ?? "no reason"])
+      .sort((a, b) => a[0].localeCompare(b[0]));
     expect(outcomes).toEqual([
       ["staff/ann@example.com", "configured", "no reason"],
       ["staff/ben@example.com", "configured", "no reason"],
@@ -71,22 +76,51 @@ ${extra ? "" : "  - traits: { email: cat@example.com }\n    state: inactive\n"}`
 
     // 3. An identity created after the plan read the live state (an earlier run, finished late): the batch answers
     // 409 for it; it is looked up by its credential identifier, found managed by the set, and recorded as present.
-    const { plan } = await planSets(load({ "late.yaml": setYaml("late", "key: traits.email\nidentities:\n  - traits: { email: dan@example.com }") }), client);
-    const dan = await admin(kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email: "dan@example.com" }, metadata_admin: { [MARKER_KEY]: { set: "late" } } });
+    const { plan } = await planSets(
+      load({ "late.yaml": setYaml("late", "key: traits.email\nidentities:\n  - traits: { email: dan@example.com }") }),
+      client,
+    );
+    const dan = await admin(kratos.adminUrl).createIdentity({
+      schema_id: "default",
+      traits: { email: "dan@example.com" },
+      metadata_admin: { [MARKER_KEY]: { set: "late" } },
+    });
     const third = await applyPlan(plan, client);
     // Created by someone else meanwhile, found as declared: "present", nothing written for it.
-    expect(third.outcomes.map((o) => [o.subject, o.result, o.id])).toEqual([["late/dan@example.com", "present", dan.id]]);
+    expect(third.outcomes.map((o) => [o.subject, o.result, o.id])).toEqual([
+      ["late/dan@example.com", "present", dan.id],
+    ]);
     expect(proxy.requests.filter((r) => r.path.includes("credentials_identifier=")).length).toBe(1);
 
     // Kratos serves the identity schemas on its public port only: its admin port answers `GET /schemas` with 307 to
     // `/admin/schemas`, which answers 307 to the public URL. Those hops are the server's, not requests the tool chose.
-    const hops = proxy.requests.filter((r, i) => r.path.startsWith("/admin/schemas") && proxy.requests[i - 1]?.path.startsWith("/schemas") && proxy.requests[i - 1].status === 307);
+    const hops = proxy.requests.filter(
+      (r, i) =>
+        r.path.startsWith("/admin/schemas") &&
+        proxy.requests[i - 1]?.path.startsWith("/schemas") &&
+        proxy.requests[i - 1].status === 307,
+    );
     expect(hops.every((r) => r.status === 307)).toBe(true);
     const requests = proxy.requests.filter((r) => !hops.includes(r)).map(sentRequest);
     expect(requests.flatMap((r) => conformance(KRATOS_V1_DOC, r))).toEqual([]);
     expect(new Set(requests.map((r) => operationName(KRATOS_V1_DOC, r)))).toEqual(
-      new Set(["getVersion", "listIdentitySchemas", "listIdentities", "listIdentities?ids", "batchPatchIdentities", "listIdentities?credentials_identifier", "patchIdentity", "getIdentity", "updateIdentity", "deleteIdentity"]),
+      new Set([
+        "getVersion",
+        "listIdentitySchemas",
+        "listIdentities",
+        "listIdentities?ids",
+        "batchPatchIdentities",
+        "listIdentities?credentials_identifier",
+        "patchIdentity",
+        "getIdentity",
+        "updateIdentity",
+        "deleteIdentity",
+      ]),
     );
-    expect(proxy.requests.filter((r) => r.path.startsWith("/admin/identities?ids=")).every((r) => r.path.includes("consistency=strong"))).toBe(true);
+    expect(
+      proxy.requests
+        .filter((r) => r.path.startsWith("/admin/identities?ids="))
+        .every((r) => r.path.includes("consistency=strong")),
+    ).toBe(true);
   });
 });

@@ -8,7 +8,11 @@ import { Emulator, startEmulator } from "../../support/network-emulator";
 import { describeOn } from "../../support/servers";
 
 const ORG = "7a7b3b48-4f8e-4a8c-9a4e-52f1a8f6d0c2";
-const PATCH_IDS = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"];
+const PATCH_IDS = [
+  "11111111-1111-4111-8111-111111111111",
+  "22222222-2222-4222-8222-222222222222",
+  "33333333-3333-4333-8333-333333333333",
+];
 
 /** One request; `{a}` and `{b}` are the ids this replay's server gave the first and the second identity. */
 interface Step {
@@ -25,7 +29,14 @@ const SEQUENCE: Step[] = [
     name: "create one",
     method: "POST",
     path: "/admin/identities",
-    body: { schema_id: "default", traits: { email: "a@example.com", name: { first: "A" } }, external_id: "diff-a", organization_id: ORG, metadata_public: { role: "admin" }, credentials: { password: { config: { password: "diff-Secret-111" } } } },
+    body: {
+      schema_id: "default",
+      traits: { email: "a@example.com", name: { first: "A" } },
+      external_id: "diff-a",
+      organization_id: ORG,
+      metadata_public: { role: "admin" },
+      credentials: { password: { config: { password: "diff-Secret-111" } } },
+    },
   },
   {
     name: "batch create, one item with a taken external_id",
@@ -33,9 +44,18 @@ const SEQUENCE: Step[] = [
     path: "/admin/identities",
     body: {
       identities: [
-        { patch_id: PATCH_IDS[0], create: { schema_id: "default", traits: { email: "b@example.com" }, external_id: "diff-b" } },
-        { patch_id: PATCH_IDS[1], create: { schema_id: "default", traits: { email: "c@example.com" }, metadata_admin: { team: "core" } } },
-        { patch_id: PATCH_IDS[2], create: { schema_id: "default", traits: { email: "d@example.com" }, external_id: "diff-a" } },
+        {
+          patch_id: PATCH_IDS[0],
+          create: { schema_id: "default", traits: { email: "b@example.com" }, external_id: "diff-b" },
+        },
+        {
+          patch_id: PATCH_IDS[1],
+          create: { schema_id: "default", traits: { email: "c@example.com" }, metadata_admin: { team: "core" } },
+        },
+        {
+          patch_id: PATCH_IDS[2],
+          create: { schema_id: "default", traits: { email: "d@example.com" }, external_id: "diff-a" },
+        },
       ],
     },
   },
@@ -55,16 +75,33 @@ const SEQUENCE: Step[] = [
     name: "PUT with external_id and a new password",
     method: "PUT",
     path: "/admin/identities/{a}",
-    body: { schema_id: "default", state: "active", traits: { email: "a@example.com" }, external_id: "diff-a", metadata_public: { role: "owner" }, credentials: { password: { config: { password: "diff-Secret-222" } } } },
+    body: {
+      schema_id: "default",
+      state: "active",
+      traits: { email: "a@example.com" },
+      external_id: "diff-a",
+      metadata_public: { role: "owner" },
+      credentials: { password: { config: { password: "diff-Secret-222" } } },
+    },
   },
-  { name: "PUT without external_id", method: "PUT", path: "/admin/identities/{b}", body: { schema_id: "default", state: "inactive", traits: { email: "b@example.com" } } },
+  {
+    name: "PUT without external_id",
+    method: "PUT",
+    path: "/admin/identities/{b}",
+    body: { schema_id: "default", state: "inactive", traits: { email: "b@example.com" } },
+  },
   { name: "by external_id, present", method: "GET", path: "/admin/identities/by/external/diff-a" },
   { name: "by external_id, cleared by the PUT", method: "GET", path: "/admin/identities/by/external/diff-b" },
   { name: "by external_id, absent", method: "GET", path: "/admin/identities/by/external/nobody" },
   { name: "delete", method: "DELETE", path: "/admin/identities/{b}" },
   { name: "get the deleted one", method: "GET", path: "/admin/identities/{b}" },
   { name: "delete it again", method: "DELETE", path: "/admin/identities/{b}" },
-  { name: "list after the delete", method: "GET", path: "/admin/identities?page_size=2&consistency=strong", walk: true },
+  {
+    name: "list after the delete",
+    method: "GET",
+    path: "/admin/identities?page_size=2&consistency=strong",
+    walk: true,
+  },
 ];
 
 /** The headers a client reads (not rate-limit headers: the emulator adds those). */
@@ -93,7 +130,12 @@ async function replay(url: string): Promise<Answer[]> {
       })
       .replace(TIME, "<time>")
       .replace(HOST, "http://<host>");
-  const headersOf = (response: Response) => Object.fromEntries(COMPARED_HEADERS.flatMap((name) => (response.headers.has(name) ? [[name, normalize(response.headers.get(name) ?? "")]] : [])));
+  const headersOf = (response: Response) =>
+    Object.fromEntries(
+      COMPARED_HEADERS.flatMap((name) =>
+        response.headers.has(name) ? [[name, normalize(response.headers.get(name) ?? "")]] : [],
+      ),
+    );
   const answers: Answer[] = [];
   for (const step of SEQUENCE) {
     const path = step.path.replace(/\{(\w+)\}/g, (_, ref: string) => refs[ref]);
@@ -101,30 +143,43 @@ async function replay(url: string): Promise<Answer[]> {
       fetch(new URL(target, url), {
         method: step.method,
         redirect: "manual",
-        headers: { accept: "application/json", ...(step.body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          accept: "application/json",
+          ...(step.body === undefined ? {} : { "content-type": "application/json" }),
+        },
         body: step.body === undefined ? undefined : JSON.stringify(step.body),
       });
     if (!step.walk) {
       const response = await send(path);
       const text = await response.text();
       if (step.name === "create one") refs.a = (JSON.parse(text) as { id: string }).id;
-      if (step.name.startsWith("batch create")) refs.b = (JSON.parse(text) as { identities: Array<{ identity: string }> }).identities[0].identity;
+      if (step.name.startsWith("batch create"))
+        refs.b = (JSON.parse(text) as { identities: Array<{ identity: string }> }).identities[0].identity;
       answers.push({ step: step.name, status: response.status, headers: headersOf(response), body: normalize(text) });
       continue;
     }
     // Pages hold identities in id order, and ids are random: compare the walk, not each page.
     const pages: Array<{ status: number; size: number; rels: string[] }> = [];
     const items: Array<{ traits: { email: string } }> = [];
-    for (let next: string | undefined = path; next; ) {
+    for (let next: string | undefined = path; next;) {
       const response = await send(next);
       const page = (await response.json()) as Array<{ traits: { email: string } }>;
       const link = response.headers.get("link") ?? "";
-      pages.push({ status: response.status, size: page.length, rels: [...link.matchAll(/rel="?(\w+)"?/g)].map((m) => m[1]) });
+      pages.push({
+        status: response.status,
+        size: page.length,
+        rels: [...link.matchAll(/rel="?(\w+)"?/g)].map((m) => m[1]),
+      });
       items.push(...page);
       next = /<([^>]+)>;\s*rel="?next"?/.exec(link)?.[1];
     }
     items.sort((x, y) => (x.traits.email < y.traits.email ? -1 : 1));
-    answers.push({ step: step.name, status: pages[0].status, headers: {}, body: normalize(JSON.stringify({ pages, items })) });
+    answers.push({
+      step: step.name,
+      status: pages[0].status,
+      headers: {},
+      body: normalize(JSON.stringify({ pages, items })),
+    });
   }
   return answers;
 }
@@ -140,7 +195,13 @@ describeOn("v26.2.0", TITLE, () => {
     [bare, fronted] = await Promise.all([startKratos({ server: "v26.2.0" }), startKratos({ server: "v26.2.0" })]);
     emulator = await startEmulator({
       target: fronted.adminUrl,
-      rateLimit: { windows: [{ limit: 1000, windowMs: 1000 }, { limit: 100000, windowMs: 60000 }], headers: "per-window" },
+      rateLimit: {
+        windows: [
+          { limit: 1000, windowMs: 1000 },
+          { limit: 100000, windowMs: 60000 },
+        ],
+        headers: "per-window",
+      },
       eventualReads: { lagMs: 1500 },
     });
   });
@@ -178,7 +239,11 @@ describeOn("v26.2.0", TITLE, () => {
       ["create", undefined],
       ["error", 409],
     ]);
-    const walk = (answer: Answer) => JSON.parse(answer.body) as { pages: Array<{ size: number; rels: string[] }>; items: Array<{ traits: { email: string } }> };
+    const walk = (answer: Answer) =>
+      JSON.parse(answer.body) as {
+        pages: Array<{ size: number; rels: string[] }>;
+        items: Array<{ traits: { email: string } }>;
+      };
     expect(walk(direct[2]).pages.map((page) => [page.size, page.rels])).toEqual([
       [2, ["first", "next"]],
       [1, ["first"]],

@@ -48,7 +48,16 @@ afterAll(async () => {
 
 it("ships the CLI (both bins), the library and the schema, and nothing of src/dev or the tests", () => {
   const files = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
-  expect(files).toEqual(expect.arrayContaining(["package/dist/cli/main.js", "package/dist/index.js", "package/dist/index.d.ts", "package/dist/resources/runtime.js", "package/schema/identity-set.schema.json", "package/README.md"]));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      "package/dist/cli/main.js",
+      "package/dist/index.js",
+      "package/dist/index.d.ts",
+      "package/dist/resources/runtime.js",
+      "package/schema/identity-set.schema.json",
+      "package/README.md",
+    ]),
+  );
   expect(files.filter((f) => /^package\/(dist\/dev|src|test|scripts\/(?!prepare\.js))/.test(f))).toEqual([]);
   const pkg = JSON.parse(execFileSync("tar", ["xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
   expect(pkg.bin).toEqual({ "ory-reconcile": "dist/cli/main.js", reconcile: "dist/cli/main.js" });
@@ -74,7 +83,11 @@ it("installs for the CLI alone (no Pulumi), and `npx ory-reconcile` / `npx recon
   expect(plan.stdout).toContain('    + /credentials/password: "(sensitive)"\n');
   expect(plan.stdout).toContain("Plan: 1 to create, 0 to update, 0 to delete, 0 to adopt.\n");
   const apply = sh(dir, "npx --no-install reconcile manifests/ --quiet", env);
-  expect(apply).toMatchObject({ code: 0, stdout: "Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n", stderr: "" });
+  expect(apply).toMatchObject({
+    code: 0,
+    stdout: "Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.\n",
+    stderr: "",
+  });
   expect(sh(dir, "npx --no-install ory-reconcile plan manifests/ --detailed-exitcode", env).code).toBe(0);
 });
 
@@ -110,8 +123,20 @@ it("installs with @pulumi/pulumi, and a Pulumi program importing IdentitySet and
   writeFileSync(join(dir, "manifests", "staff.yaml"), manifest.replace("ann@example.com", "pam@example.com"));
   writeFileSync(join(dir, "index.js"), PROGRAM);
   // The Pulumi CLI (built into the tool cache) and the dynamic-provider plugin of the installed @pulumi/pulumi.
-  const path = [dirname(join(dir, "node_modules", "@pulumi", "pulumi", "package.json")), join(cacheDir(), "bin"), process.env.PATH].join(":");
-  const env = { PATH: path, ORY_ADMIN_URL: kratos.adminUrl, ANN_PASSWORD: PASSWORD, PULUMI_CONFIG_PASSPHRASE: "consumer-test", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true", PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true" };
+  const path = [
+    dirname(join(dir, "node_modules", "@pulumi", "pulumi", "package.json")),
+    join(cacheDir(), "bin"),
+    process.env.PATH,
+  ].join(":");
+  const env = {
+    PATH: path,
+    ORY_ADMIN_URL: kratos.adminUrl,
+    ANN_PASSWORD: PASSWORD,
+    PULUMI_CONFIG_PASSPHRASE: "consumer-test",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+  };
 
   const preview = sh(dir, "node index.js preview", env);
   expect(preview).toMatchObject({ code: 0, stderr: "" });
@@ -122,7 +147,11 @@ it("installs with @pulumi/pulumi, and a Pulumi program importing IdentitySet and
   const live = await liveByEmail(kratos.adminUrl);
   expect([live.has("pam@example.com"), live.has("solo@example.com")]).toEqual([true, true]);
   // The stack's state keeps the password only encrypted.
-  const state = execFileSync("bash", ["-c", `cat ${JSON.stringify(join(dir, ".state"))}/.pulumi/stacks/consumer/dev.json`], { encoding: "utf8" });
+  const state = execFileSync(
+    "bash",
+    ["-c", `cat ${JSON.stringify(join(dir, ".state"))}/.pulumi/stacks/consumer/dev.json`],
+    { encoding: "utf8" },
+  );
   expect(state).toContain("pam@example.com");
   outputs.push(state);
 });
@@ -131,13 +160,24 @@ it("`prepare` builds the package in a fresh clone (what `npm install <git URL>` 
   // The files a clone of this commit would hold: tracked and new, not ignored (no dist/, no node_modules).
   const clone = mkdtempSync(join(tmpdir(), "ory-reconcile-clone-"));
   made.push(clone);
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(Boolean);
-  for (const file of files) if (existsSync(join(REPO, file))) cpSync(join(REPO, file), join(clone, file), { recursive: true });
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter(Boolean);
+  for (const file of files)
+    if (existsSync(join(REPO, file))) cpSync(join(REPO, file), join(clone, file), { recursive: true });
   expect(existsSync(join(clone, "dist"))).toBe(false);
   symlinkSync(join(REPO, "node_modules"), join(clone, "node_modules"));
   const prepare = sh(clone, "npm run -s prepare");
   expect(prepare).toMatchObject({ code: 0, stderr: "" });
-  expect(JSON.parse(readFileSync(join(clone, "dist", "schema", "identity-set.schema.json"), "utf8")).title).toBeDefined();
+  expect(
+    JSON.parse(readFileSync(join(clone, "dist", "schema", "identity-set.schema.json"), "utf8")).title,
+  ).toBeDefined();
   expect(sh(clone, "node dist/cli/main.js validate manifests/").stdout).toMatch(/^Valid: \d+ sets?, \d+ identit/);
-  expect(sh(clone, "node -e 'const m = require(\"./dist/index.js\"); console.log(typeof m.IdentitySet, typeof m.Identity)'").stdout).toBe("function function\n");
+  expect(
+    sh(clone, "node -e 'const m = require(\"./dist/index.js\"); console.log(typeof m.IdentitySet, typeof m.Identity)'")
+      .stdout,
+  ).toBe("function function\n");
 });

@@ -12,17 +12,28 @@ describe("Pulumi IdentitySet check failures", () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    t = await projectStack("check", async () => {
-      const identity = (email: string, password: pulumi.Input<string>) => ({ traits: { email }, state: "bogus", credentials: { password: { password } } });
-      new IdentitySet("eight", {
-        set: {
-          apiVersion: "ory-reconcile/v1",
-          kind: "IdentitySet",
-          metadata: { name: "eight" },
-          spec: { key: "traits.email", identities: [identity("a@eight.test", pulumi.secret(SECRET)), identity("b@eight.test", LITERAL)] },
-        },
-      } as never);
-    }, { ORY_ADMIN_URL: "http://127.0.0.1:9" }); // check sends nothing
+    t = await projectStack(
+      "check",
+      async () => {
+        const identity = (email: string, password: pulumi.Input<string>) => ({
+          traits: { email },
+          state: "bogus",
+          credentials: { password: { password } },
+        });
+        new IdentitySet("eight", {
+          set: {
+            apiVersion: "ory-reconcile/v1",
+            kind: "IdentitySet",
+            metadata: { name: "eight" },
+            spec: {
+              key: "traits.email",
+              identities: [identity("a@eight.test", pulumi.secret(SECRET)), identity("b@eight.test", LITERAL)],
+            },
+          },
+        } as never);
+      },
+      { ORY_ADMIN_URL: "http://127.0.0.1:9" },
+    ); // check sends nothing
   });
 
   afterAll(async () => {

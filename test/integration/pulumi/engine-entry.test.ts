@@ -10,7 +10,10 @@ import { adminApi, ensureBuilt, projectStack, ProjectStack } from "./project";
 import { describeServers } from "../../support/servers";
 
 /** A full listing of the tenant: `GET /admin/identities` without an `ids` or `credentials_identifier` filter. */
-const isListing = (r: Recorded) => r.method === "GET" && r.path.split("?")[0] === "/admin/identities" && !/[?&](ids|credentials_identifier)=/.test(r.path);
+const isListing = (r: Recorded) =>
+  r.method === "GET" &&
+  r.path.split("?")[0] === "/admin/identities" &&
+  !/[?&](ids|credentials_identifier)=/.test(r.path);
 
 describeServers("all", "Pulumi providers through the engine's entry points", (server) => {
   let kratos: Kratos;
@@ -19,7 +22,12 @@ describeServers("all", "Pulumi providers through the engine's entry points", (se
   let api: ReturnType<typeof adminApi>;
 
   let alice: IdentityArgs = { traits: { email: "alice@entry.test", name: { first: "Alice" } } };
-  let team = { apiVersion: "ory-reconcile/v1", kind: "IdentitySet", metadata: { name: "team" }, spec: { key: "traits.email", identities: [{ traits: { email: "bob@entry.test" } }] } };
+  let team = {
+    apiVersion: "ory-reconcile/v1",
+    kind: "IdentitySet",
+    metadata: { name: "team" },
+    spec: { key: "traits.email", identities: [{ traits: { email: "bob@entry.test" } }] },
+  };
 
   beforeAll(async () => {
     await ensureBuilt();
@@ -27,10 +35,14 @@ describeServers("all", "Pulumi providers through the engine's entry points", (se
     api = adminApi(kratos.adminUrl);
     proxy = await startProxy({ target: kratos.adminUrl });
     await api.create({ schema_id: "default", traits: { email: "outsider@entry.test" } });
-    t = await projectStack("entry", async () => {
-      const set = new IdentitySet("team", { set: team });
-      return { alice: new Identity("alice", alice).id, ids: set.ids };
-    }, { ORY_ADMIN_URL: proxy.url });
+    t = await projectStack(
+      "entry",
+      async () => {
+        const set = new IdentitySet("team", { set: team });
+        return { alice: new Identity("alice", alice).id, ids: set.ids };
+      },
+      { ORY_ADMIN_URL: proxy.url },
+    );
   });
 
   afterAll(async () => {
@@ -39,7 +51,8 @@ describeServers("all", "Pulumi providers through the engine's entry points", (se
     await kratos?.stop();
   });
 
-  const writes = () => proxy.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.split("?")[0]}`);
+  const writes = () =>
+    proxy.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.split("?")[0]}`);
 
   it("up creates both resources", async () => {
     const up = await t.stack.up();
@@ -48,7 +61,10 @@ describeServers("all", "Pulumi providers through the engine's entry points", (se
   });
 
   it("an up that changes the IdentitySet lists the tenant once in diff and once in update (three times before)", async () => {
-    team = { ...team, spec: { ...team.spec, identities: [...team.spec.identities, { traits: { email: "carol@entry.test" } }] } };
+    team = {
+      ...team,
+      spec: { ...team.spec, identities: [...team.spec.identities, { traits: { email: "carol@entry.test" } }] },
+    };
     proxy.clear();
     const up = await t.stack.up();
     expect(up.summary.resourceChanges).toEqual({ same: 2, update: 1 }); // the stack, the Identity; the set
@@ -93,6 +109,10 @@ describeServers("all", "Pulumi providers through the engine's entry points", (se
   it("destroy releases the set and deletes the Identity", async () => {
     const destroy = await t.stack.destroy();
     expect(destroy.summary.result).toBe("succeeded");
-    expect((await api.list()).map((i) => i.traits?.email).sort()).toEqual(["bob@entry.test", "carol@entry.test", "outsider@entry.test"]);
+    expect((await api.list()).map((i) => i.traits?.email).sort()).toEqual([
+      "bob@entry.test",
+      "carol@entry.test",
+      "outsider@entry.test",
+    ]);
   });
 });

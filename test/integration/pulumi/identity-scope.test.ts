@@ -35,14 +35,18 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
   /** A stack whose program declares `declared[name]`, and exports each Identity's id and scope. */
   async function stack(name: string): Promise<ProjectStack> {
     declared[name] = {};
-    const t = await projectStack(name, async () => {
-      const out: Record<string, unknown> = {};
-      for (const [resource, args] of Object.entries(declared[name])) {
-        const identity = new Identity(resource, args);
-        out[resource] = { id: identity.id, set: identity.set };
-      }
-      return out;
-    }, { ORY_ADMIN_URL: kratos.adminUrl });
+    const t = await projectStack(
+      name,
+      async () => {
+        const out: Record<string, unknown> = {};
+        for (const [resource, args] of Object.entries(declared[name])) {
+          const identity = new Identity(resource, args);
+          out[resource] = { id: identity.id, set: identity.set };
+        }
+        return out;
+      },
+      { ORY_ADMIN_URL: kratos.adminUrl },
+    );
     stacks.push(t);
     return t;
   }
@@ -64,7 +68,10 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
 
   it("an Identity declaring the key of a CLI-managed identity fails naming it and its owner; nothing is written", async () => {
     const before = await api.get((await api.byEmail("shared@scope.test"))!.id);
-    expect(readMarker(before.metadata_admin)).toEqual({ set: "pulumi", key: keyDigest("shared@scope.test", EMAIL_KEY) });
+    expect(readMarker(before.metadata_admin)).toEqual({
+      set: "pulumi",
+      key: keyDigest("shared@scope.test", EMAIL_KEY),
+    });
     const t = await stack("scope-claim");
     declared["scope-claim"] = { shared: { traits: { email: "shared@scope.test" } } };
     await expect(t.stack.up()).rejects.toThrow(`live identity ${before.id} is managed by set pulumi`);
@@ -86,8 +93,14 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
     const [memberA, memberB] = [upA.outputs.member.value, upB.outputs.member.value];
     expect(memberA.set).toMatch(/^ory-reconcile-test-scope-a-member-[0-9a-f]{8}$/);
     expect(memberB.set).toMatch(/^ory-reconcile-test-scope-b-member-[0-9a-f]{8}$/);
-    expect(readMarker((await api.get(memberA.id)).metadata_admin)).toEqual({ set: memberA.set, key: expect.stringMatching(/^traits\.email:/) });
-    expect(readMarker((await api.get(memberB.id)).metadata_admin)).toEqual({ set: memberB.set, key: expect.stringMatching(/^traits\.email:/) });
+    expect(readMarker((await api.get(memberA.id)).metadata_admin)).toEqual({
+      set: memberA.set,
+      key: expect.stringMatching(/^traits\.email:/),
+    });
+    expect(readMarker((await api.get(memberB.id)).metadata_admin)).toEqual({
+      set: memberB.set,
+      key: expect.stringMatching(/^traits\.email:/),
+    });
     expect((await a.stack.destroy()).summary.resourceChanges).toEqual({ delete: 2 });
     expect((await api.list()).map((i) => i.id)).not.toContain(memberA.id);
     expect((await api.get(memberB.id)).traits).toEqual({ email: "b@scope.test" });
@@ -106,13 +119,19 @@ describeServers("all", "Pulumi Identity ownership scope", (server) => {
       delete resource.outputs.defaultSet;
     }
     await t.stack.importStack(state);
-    declared["scope-legacy"] = { old: { traits: { email: "old@scope.test" } }, fresh: { traits: { email: "fresh@scope.test" } } };
+    declared["scope-legacy"] = {
+      old: { traits: { email: "old@scope.test" } },
+      fresh: { traits: { email: "fresh@scope.test" } },
+    };
     const preview = await t.stack.preview();
     expect(preview.changeSummary).toEqual({ same: 2, create: 1 });
     const up = await t.stack.up();
     expect(up.summary.resourceChanges).toEqual({ same: 2, create: 1 });
     expect(up.outputs.old.value).toEqual({ id, set: "pulumi" });
-    expect(readMarker((await api.get(id)).metadata_admin)).toEqual({ set: "pulumi", key: expect.stringMatching(/^traits\.email:/) });
+    expect(readMarker((await api.get(id)).metadata_admin)).toEqual({
+      set: "pulumi",
+      key: expect.stringMatching(/^traits\.email:/),
+    });
     expect(up.outputs.fresh.value.set).toMatch(/^ory-reconcile-test-scope-legacy-fresh-[0-9a-f]{8}$/);
     const again = await t.stack.preview({ diff: true });
     if (process.env.DEBUG_PREVIEW) console.log(again.stdout);

@@ -37,10 +37,14 @@ describeServers("all", "Pulumi IdentitySet", (server) => {
     dir = mkdtempSync(join(tmpdir(), "ory-reconcile-set-"));
     file = join(dir, "team.yaml");
     writeFileSync(file, manifest("Bob"));
-    t = await projectStack("set", async () => {
-      const team = new IdentitySet("team", { manifest: file });
-      return { ids: team.ids, counts: team.counts };
-    }, { ORY_ADMIN_URL: kratos.adminUrl });
+    t = await projectStack(
+      "set",
+      async () => {
+        const team = new IdentitySet("team", { manifest: file });
+        return { ids: team.ids, counts: team.counts };
+      },
+      { ORY_ADMIN_URL: kratos.adminUrl },
+    );
   });
 
   afterAll(async () => {
@@ -86,7 +90,10 @@ describeServers("all", "Pulumi IdentitySet", (server) => {
       const up = await t.stack.up();
       expect(up.summary.resourceChanges).toEqual({ same: 1, update: 1 });
       expect(up.outputs.ids.value).toEqual(ids); // the same identities: nothing replaced
-      expect((await api.get(ids["bob@team.test"])).traits).toEqual({ email: "bob@team.test", name: { first: "Robert" } });
+      expect((await api.get(ids["bob@team.test"])).traits).toEqual({
+        email: "bob@team.test",
+        name: { first: "Robert" },
+      });
     });
 
     it("an out-of-band change shows up on refresh, and the next up reverts it", async () => {
@@ -112,7 +119,9 @@ describeServers("all", "Pulumi IdentitySet", (server) => {
     it("destroy without prune releases exactly the identities the set manages: kept, marker removed", async () => {
       const destroy = await t.stack.destroy();
       expect(destroy.summary.resourceChanges).toEqual({ delete: 2 });
-      expect((await api.list()).map((i) => [i.id, readMarker(i.metadata_admin)]).sort()).toEqual([...Object.values(ids), unmanagedId].map((id) => [id, undefined]).sort());
+      expect((await api.list()).map((i) => [i.id, readMarker(i.metadata_admin)]).sort()).toEqual(
+        [...Object.values(ids), unmanagedId].map((id) => [id, undefined]).sort(),
+      );
     });
   });
 });

@@ -35,11 +35,15 @@ describeServers("all", "Pulumi Identity", (server) => {
     ({ kratos, proxy } = fixture);
     api = adminApi(kratos.adminUrl);
     unmanagedId = (await api.create({ schema_id: "default", traits: { email: "dave@pulumi.test" } })).id;
-    t = await projectStack("identity", async () => {
-      const ids: Record<string, unknown> = {};
-      for (const [name, args] of Object.entries(declared)) ids[name] = new Identity(name, args).id;
-      return ids;
-    }, { ORY_ADMIN_URL: proxy.url });
+    t = await projectStack(
+      "identity",
+      async () => {
+        const ids: Record<string, unknown> = {};
+        for (const [name, args] of Object.entries(declared)) ids[name] = new Identity(name, args).id;
+        return ids;
+      },
+      { ORY_ADMIN_URL: proxy.url },
+    );
   });
 
   afterAll(async () => {
@@ -59,14 +63,20 @@ describeServers("all", "Pulumi Identity", (server) => {
 
   /**
    * A preview, and the properties it names as changed per Identity: the provider's own line (`Identity <key>: changes
- * a, b`) and the CLI's `[diff: ~a]` column must agree.
+   * a, b`) and the CLI's `[diff: ~a]` column must agree.
    */
   async function previewChanges(): Promise<{ summary: Record<string, number>; provider: string[]; display: string[] }> {
     const preview = await t.stack.preview();
     if (process.env.DEBUG_PREVIEW) console.log(preview.stdout);
     const provider = [...preview.stdout.matchAll(/^\s*Identity (\S+): changes (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
-    const display = [...preview.stdout.matchAll(/dynamic\/ory-reconcile:Identity (\w+) update \[diff: ([^\]]*)\]/g)].map((m) => `${m[1]}: ${m[2]}`);
-    return { summary: preview.changeSummary as Record<string, number>, provider: [...new Set(provider)], display: [...new Set(display)] };
+    const display = [
+      ...preview.stdout.matchAll(/dynamic\/ory-reconcile:Identity (\w+) update \[diff: ([^\]]*)\]/g),
+    ].map((m) => `${m[1]}: ${m[2]}`);
+    return {
+      summary: preview.changeSummary as Record<string, number>,
+      provider: [...new Set(provider)],
+      display: [...new Set(display)],
+    };
   }
 
   describe("Identity", () => {
@@ -81,10 +91,22 @@ describeServers("all", "Pulumi Identity", (server) => {
       ids = { alice: up.outputs.alice.value, bob: up.outputs.bob.value };
       const alice = await api.get(ids.alice);
       expect(alice.traits).toEqual({ email: "alice@pulumi.test", name: { first: "Alice" } });
-      expect(alice.verifiable_addresses?.[0]).toMatchObject({ value: "alice@pulumi.test", verified: true, status: "completed" });
-      const scope = (name: string) => expect.stringMatching(new RegExp(`^ory-reconcile-test-identity-${name}-[0-9a-f]{8}$`));
-      expect(readMarker(alice.metadata_admin)).toEqual({ set: scope("alice"), key: keyDigest("alice@pulumi.test", EMAIL_KEY), password: expect.stringMatching(/^s3:/) });
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: scope("bob"), key: keyDigest("bob@pulumi.test", EMAIL_KEY) } });
+      expect(alice.verifiable_addresses?.[0]).toMatchObject({
+        value: "alice@pulumi.test",
+        verified: true,
+        status: "completed",
+      });
+      const scope = (name: string) =>
+        expect.stringMatching(new RegExp(`^ory-reconcile-test-identity-${name}-[0-9a-f]{8}$`));
+      expect(readMarker(alice.metadata_admin)).toEqual({
+        set: scope("alice"),
+        key: keyDigest("alice@pulumi.test", EMAIL_KEY),
+        password: expect.stringMatching(/^s3:/),
+      });
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({
+        team: "ops",
+        ory_reconcile: { set: scope("bob"), key: keyDigest("bob@pulumi.test", EMAIL_KEY) },
+      });
       const session = await login(kratos.publicUrl, "alice@pulumi.test", "first-Password-1");
       expect(session.status).toBe(200);
       expect(session.session?.identity?.id).toBe(ids.alice);
@@ -98,7 +120,9 @@ describeServers("all", "Pulumi Identity", (server) => {
       const saved = declared;
       declared = { ...declared, carol: { traits: { email: "carol@pulumi.test" }, state: "actve" as "active" } };
       try {
-        await expect(t.stack.preview()).rejects.toThrow(/has a problem: state: unexpected value .{1,2}actve.{1,2}: expected one of active, inactive\s+hint: did you mean/);
+        await expect(t.stack.preview()).rejects.toThrow(
+          /has a problem: state: unexpected value .{1,2}actve.{1,2}: expected one of active, inactive\s+hint: did you mean/,
+        );
       } finally {
         declared = saved;
       }
@@ -123,7 +147,9 @@ describeServers("all", "Pulumi Identity", (server) => {
       await api.patch(ids.bob, [{ op: "add", path: "/metadata_public", value: { vip: true } }]);
       const refresh = await t.stack.refresh();
       expect(refresh.summary.resourceChanges).toEqual({ same: 2, update: 1 });
-      const bob = (await t.stack.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::bob"));
+      const bob = (await t.stack.exportStack()).deployment.resources.find((r: { urn: string }) =>
+        r.urn.endsWith("::bob"),
+      );
       expect(bob.outputs.metadataPublic).toEqual({ vip: true });
       const preview = await previewChanges();
       expect(preview.provider).toEqual(["bob@pulumi.test: metadataPublic"]);
@@ -161,7 +187,10 @@ describeServers("all", "Pulumi Identity", (server) => {
       expect(up.summary.resourceChanges).toEqual({ same: 2, update: 1 });
       expect(up.outputs.bob.value).toBe(ids.bob);
       // The key update before rewrote the key digest (the marker records robert@, not bob@).
-      expect((await api.get(ids.bob)).metadata_admin).toEqual({ team: "ops", ory_reconcile: { set: "moved", key: keyDigest("robert@pulumi.test", EMAIL_KEY) } });
+      expect((await api.get(ids.bob)).metadata_admin).toEqual({
+        team: "ops",
+        ory_reconcile: { set: "moved", key: keyDigest("robert@pulumi.test", EMAIL_KEY) },
+      });
     });
 
     it("takes over an existing identity only with adopt: true", async () => {
@@ -171,7 +200,9 @@ describeServers("all", "Pulumi Identity", (server) => {
         () => "",
         (error: Error) => error.message,
       );
-      expect(refused).toContain(`/carol@pulumi.test: live identity ${carolId} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for`);
+      expect(refused).toContain(
+        `/carol@pulumi.test: live identity ${carolId} has this key but is not managed by ory-reconcile (no ownership marker), and adoption was not asked for`,
+      );
       expect(refused).toContain("hint: set adopt: true on the Identity resource to take it over");
       expect(readMarker((await api.get(carolId)).metadata_admin)).toBeUndefined(); // untouched
       change("carol", { adopt: true });

@@ -48,21 +48,31 @@ export async function ensureBuilt(): Promise<void> {
 /** Direct admin API calls, independent of the code under test. */
 export function adminApi(adminUrl: string) {
   const json = async (path: string, init?: RequestInit) => {
-    const response = await fetch(`${adminUrl}${path}`, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
+    const response = await fetch(`${adminUrl}${path}`, {
+      ...init,
+      headers: { "content-type": "application/json", ...init?.headers },
+    });
     if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${path}: ${response.status} ${await response.text()}`);
     return response.status === 204 ? undefined : ((await response.json()) as unknown);
   };
   return {
     list: async () => (await json("/admin/identities?page_size=1000")) as LiveIdentity[],
     get: async (id: string) => (await json(`/admin/identities/${id}`)) as LiveIdentity,
-    create: async (body: object) => (await json("/admin/identities", { method: "POST", body: JSON.stringify(body) })) as LiveIdentity,
-    patch: async (id: string, ops: object[]) => (await json(`/admin/identities/${id}`, { method: "PATCH", body: JSON.stringify(ops) })) as LiveIdentity,
-    byEmail: async (email: string) => ((await json("/admin/identities?page_size=1000")) as LiveIdentity[]).find((i) => i.traits?.email === email),
+    create: async (body: object) =>
+      (await json("/admin/identities", { method: "POST", body: JSON.stringify(body) })) as LiveIdentity,
+    patch: async (id: string, ops: object[]) =>
+      (await json(`/admin/identities/${id}`, { method: "PATCH", body: JSON.stringify(ops) })) as LiveIdentity,
+    byEmail: async (email: string) =>
+      ((await json("/admin/identities?page_size=1000")) as LiveIdentity[]).find((i) => i.traits?.email === email),
   };
 }
 
 /** Kratos' API login flow: GET the flow, POST the password method. Returns the HTTP status of the POST. */
-export async function login(publicUrl: string, identifier: string, password: string): Promise<{ status: number; session?: { identity?: { id: string } } }> {
+export async function login(
+  publicUrl: string,
+  identifier: string,
+  password: string,
+): Promise<{ status: number; session?: { identity?: { id: string } } }> {
   const flow = (await (await fetch(`${publicUrl}/self-service/login/api`)).json()) as { ui: { action: string } };
   const response = await fetch(flow.ui.action, {
     method: "POST",

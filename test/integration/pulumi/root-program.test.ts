@@ -29,8 +29,17 @@ afterAll(async () => {
 });
 
 async function program(command: string): Promise<string> {
-  const env = { ...process.env, ORY_ADMIN_URL: kratos.adminUrl, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "root-test" };
-  const { stdout } = await run("node", [join(REPO, "dist/dev/run-program.js"), command, "--stack", STACK], { cwd: REPO, env, maxBuffer: 64 << 20 });
+  const env = {
+    ...process.env,
+    ORY_ADMIN_URL: kratos.adminUrl,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_CONFIG_PASSPHRASE: "root-test",
+  };
+  const { stdout } = await run("node", [join(REPO, "dist/dev/run-program.js"), command, "--stack", STACK], {
+    cwd: REPO,
+    env,
+    maxBuffer: 64 << 20,
+  });
   return stdout;
 }
 
@@ -47,6 +56,10 @@ it("previews, deploys and destroys every set of manifests/ (deleting what prunes
   expect(await program("preview")).toMatch(new RegExp(`${loaded.sets.length + 1} unchanged`));
   expect(await program("destroy")).toMatch(new RegExp(`- ${loaded.sets.length + 1} deleted`));
   // Sets that prune delete their identities; the others release them (kept, marker removed).
-  const released = loaded.sets.filter((set) => !set.prune).flatMap((set) => set.identities.map((i) => `undefined/${i.key}`));
-  expect((await api.list()).map((i) => `${readMarker(i.metadata_admin)?.set}/${i.traits?.email}`).sort()).toEqual(released.sort());
+  const released = loaded.sets
+    .filter((set) => !set.prune)
+    .flatMap((set) => set.identities.map((i) => `undefined/${i.key}`));
+  expect((await api.list()).map((i) => `${readMarker(i.metadata_admin)?.set}/${i.traits?.email}`).sort()).toEqual(
+    released.sort(),
+  );
 });

@@ -17,7 +17,10 @@ const ENV_KEY = "ory_pat_DUMMY_ENV_KEY_123456";
 const CONFIG_KEY = "ory_pat_DUMMY_CONFIG_KEY_654321";
 const EMAIL_KEY = { kind: "trait" as const, path: ["email"] };
 /** What the ownership markers on the server hold: never in the state either (a fingerprint is a guessing oracle). */
-const MARKER_VALUES = [passwordFingerprint("sam@state.test", PASSWORD, ""), ...["sam", "kim", "ina"].map((name) => keyDigest(`${name}@state.test`, EMAIL_KEY))];
+const MARKER_VALUES = [
+  passwordFingerprint("sam@state.test", PASSWORD, ""),
+  ...["sam", "kim", "ina"].map((name) => keyDigest(`${name}@state.test`, EMAIL_KEY)),
+];
 
 const fixture = kratosBehindProxy(defaultServer());
 let kratos: Kratos;
@@ -27,18 +30,27 @@ let t: ProjectStack;
 beforeAll(async () => {
   await ensureBuilt();
   ({ kratos, proxy } = fixture);
-  t = await projectStack("state", async () => {
-    new Identity("sam", { traits: { email: "sam@state.test" }, password: PASSWORD, passwordPolicy: "enforce" });
-    new Identity("kim", { traits: { email: "kim@state.test" } });
-    new IdentitySet("inline", {
-      set: {
-        apiVersion: "ory-reconcile/v1",
-        kind: "IdentitySet",
-        metadata: { name: "inline" },
-        spec: { key: "traits.email", identities: [{ traits: { email: "ina@state.test" }, credentials: { password: { password: INLINE_PASSWORD } } }] },
-      },
-    });
-  }, { ORY_ADMIN_URL: proxy.url, ORY_API_KEY: ENV_KEY });
+  t = await projectStack(
+    "state",
+    async () => {
+      new Identity("sam", { traits: { email: "sam@state.test" }, password: PASSWORD, passwordPolicy: "enforce" });
+      new Identity("kim", { traits: { email: "kim@state.test" } });
+      new IdentitySet("inline", {
+        set: {
+          apiVersion: "ory-reconcile/v1",
+          kind: "IdentitySet",
+          metadata: { name: "inline" },
+          spec: {
+            key: "traits.email",
+            identities: [
+              { traits: { email: "ina@state.test" }, credentials: { password: { password: INLINE_PASSWORD } } },
+            ],
+          },
+        },
+      });
+    },
+    { ORY_ADMIN_URL: proxy.url, ORY_API_KEY: ENV_KEY },
+  );
 });
 
 afterAll(async () => {
@@ -84,8 +96,14 @@ describe("state", () => {
 
     // The state file itself (and its backups and history) holds them only as ciphertext.
     const files = stateFiles(t.dir);
-    expect(files.map((f) => f.path)).toContainEqual(expect.stringMatching(/\/stacks\/ory-reconcile-test\/state\.json$/));
-    for (const file of files) expect({ file: file.path, found: [PASSWORD, INLINE_PASSWORD, ENV_KEY, ...MARKER_VALUES].filter((s) => file.text.includes(s)) }).toEqual({ file: file.path, found: [] });
+    expect(files.map((f) => f.path)).toContainEqual(
+      expect.stringMatching(/\/stacks\/ory-reconcile-test\/state\.json$/),
+    );
+    for (const file of files)
+      expect({
+        file: file.path,
+        found: [PASSWORD, INLINE_PASSWORD, ENV_KEY, ...MARKER_VALUES].filter((s) => file.text.includes(s)),
+      }).toEqual({ file: file.path, found: [] });
     // The Automation API's exportStack() decrypts (`pulumi stack export --show-secrets`): there, each value may
     // appear only inside a Pulumi secret envelope.
     const exported = JSON.stringify(withoutSecrets(await t.stack.exportStack()));
@@ -112,14 +130,16 @@ describe("state", () => {
     expect((await t.stack.refresh()).summary.result).toBe("succeeded");
     expect(keysSent()).toEqual([`Bearer ${CONFIG_KEY}`]);
     expect(JSON.stringify(withoutSecrets(await t.stack.exportStack()))).not.toContain(CONFIG_KEY);
-    for (const file of stateFiles(t.dir)) expect({ file: file.path, found: file.text.includes(CONFIG_KEY) }).toEqual({ file: file.path, found: false });
+    for (const file of stateFiles(t.dir))
+      expect({ file: file.path, found: file.text.includes(CONFIG_KEY) }).toEqual({ file: file.path, found: false });
     const config = readFileSync(join(t.dir, "Pulumi.state.yaml"), "utf8");
     expect(config).toMatch(/ory-reconcile:apiKey:\s+secure: v1:/);
   });
 
   it("stores one small, credential-free provider per resource type", async () => {
     const all = await resources();
-    const providerOf = (type: string) => new Set(all.filter((r) => r.type.endsWith(`:${type}`)).map((r) => r.inputs?.__provider as string));
+    const providerOf = (type: string) =>
+      new Set(all.filter((r) => r.type.endsWith(`:${type}`)).map((r) => r.inputs?.__provider as string));
     const identity = providerOf("Identity");
     const identitySet = providerOf("IdentitySet");
     expect(identity.size).toBe(1); // sam and kim share the one Identity provider
@@ -127,8 +147,11 @@ describe("state", () => {
     for (const text of [...identity, ...identitySet]) {
       expect(Buffer.byteLength(text)).toBeLessThan(MAX_PROVIDER_BYTES);
       expect(text).toContain(RUNTIME_SPECIFIER);
-      for (const name of [...ENGINE_NAMES, proxy.url, kratos.adminUrl, ENV_KEY, CONFIG_KEY, PASSWORD]) expect(text).not.toContain(name);
+      for (const name of [...ENGINE_NAMES, proxy.url, kratos.adminUrl, ENV_KEY, CONFIG_KEY, PASSWORD])
+        expect(text).not.toContain(name);
     }
-    console.log(`serialized providers: Identity ${Buffer.byteLength([...identity][0])} bytes, IdentitySet ${Buffer.byteLength([...identitySet][0])} bytes`);
+    console.log(
+      `serialized providers: Identity ${Buffer.byteLength([...identity][0])} bytes, IdentitySet ${Buffer.byteLength([...identitySet][0])} bytes`,
+    );
   });
 });

@@ -12,9 +12,12 @@ import { describeServers } from "../../support/servers";
 describeServers("all", "declared addresses in another form", (server) => {
   const fixture = kratosBehindProxy(server);
   const byEmail = async (email: string): Promise<LiveIdentity> =>
-    (await admin(fixture.kratos.adminUrl).listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!;
+    (await admin(fixture.kratos.adminUrl).listIdentities({ pageSize: 1000 })).find(
+      (i) => (i.traits as { email?: string }).email === email,
+    )!;
   // Every write request, without its query.
-  const writes = () => fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => !r.startsWith("GET "));
+  const writes = () =>
+    fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => !r.startsWith("GET "));
 
   it("keeps a verified address declared with surrounding spaces on create, and converges in one apply", async () => {
     const dir = manifestDir({
@@ -31,11 +34,15 @@ describeServers("all", "declared addresses in another form", (server) => {
     });
     fixture.proxy.clear();
     const applied = await runCli(["apply", dir], fixture.env);
-    expect(applied.stdout + applied.stderr).toContain("Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
+    expect(applied.stdout + applied.stderr).toContain(
+      "Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.",
+    );
     expect(applied.code).toBe(0);
     expect(writes()).toEqual(["PATCH /admin/identities"]);
     const ida = await byEmail("Ida@Example.com");
-    expect(ida.verifiable_addresses?.map((a) => ({ value: a.value, verified: a.verified, status: a.status }))).toEqual([{ value: "ida@example.com", verified: true, status: "completed" }]);
+    expect(ida.verifiable_addresses?.map((a) => ({ value: a.value, verified: a.verified, status: a.status }))).toEqual([
+      { value: "ida@example.com", verified: true, status: "completed" },
+    ]);
     expect(ida.recovery_addresses?.map((a) => a.value)).toEqual(["ida@example.com"]);
 
     fixture.proxy.clear();

@@ -12,12 +12,19 @@ describeServers("all", "declared addresses", (server) => {
 
   const client = () => admin(fixture.kratos.adminUrl);
   // Every request but the capability probe (`GET /admin/version`), without its query.
-  const requests = () => fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => r !== "GET /admin/version");
+  const requests = () =>
+    fixture.proxy.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`).filter((r) => r !== "GET /admin/version");
   // Kratos v1.x answers `GET /schemas` on its admin port with a redirect (to /admin/schemas here).
   const schemaReads = () => (server === "v1.3.1" ? ["GET /schemas", "GET /admin/schemas"] : ["GET /schemas"]);
-  const byEmail = async (email: string): Promise<LiveIdentity> => (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!;
+  const byEmail = async (email: string): Promise<LiveIdentity> =>
+    (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!;
   const addresses = (identity: LiveIdentity) => ({
-    verifiable: (identity.verifiable_addresses ?? []).map((a) => ({ value: a.value, via: a.via, verified: a.verified, status: a.status })),
+    verifiable: (identity.verifiable_addresses ?? []).map((a) => ({
+      value: a.value,
+      via: a.via,
+      verified: a.verified,
+      status: a.status,
+    })),
     recovery: (identity.recovery_addresses ?? []).map((a) => ({ value: a.value, via: a.via })),
   });
 
@@ -49,13 +56,32 @@ describeServers("all", "declared addresses", (server) => {
       const result = await runCli([command, dir], fixture.env);
       const out = result.stdout + result.stderr;
       expect(result.code).toBe(1);
-      const rule = (via: string) => `is not the value of a trait that identity schema "default" marks for verification via ${via}`;
-      expect(out).toMatch(new RegExp(`addr\\.yaml:8:7: impossible/alma@example\\.com: verifiable_addresses\\[1\\] \\(via email\\) ${rule("email")}: traits\\.email;`));
-      expect(out).toMatch(new RegExp(`addr\\.yaml:10:7: impossible/bert@example\\.com: verifiable_addresses\\[0\\] \\(via sms\\) ${rule("sms")}: none;`));
-      expect(out).toMatch(/addr\.yaml:10:7: impossible\/bert@example\.com: verifiable_addresses leaves out the address of traits\.email \(via email\)/);
-      expect(out).toMatch(new RegExp(`addr\\.yaml:12:7: impossible/cleo@example\\.com: verifiable_addresses\\[1\\] \\(via email\\) ${rule("email")}: traits\\.email;`));
-      expect(out).toMatch(/addr\.yaml:14:7: impossible\/dirk@example\.com: recovery_addresses\[1\] \(via email\) is not the value of a trait that identity schema "default" marks for recovery via email: traits\.email;/);
-      expect(out).toMatch(/addr\.yaml:16:7: impossible\/edda@example\.com: verifiable_addresses leaves out the address of traits\.email \(via email\), which identity schema "default" marks for verification; the server adds it/);
+      const rule = (via: string) =>
+        `is not the value of a trait that identity schema "default" marks for verification via ${via}`;
+      expect(out).toMatch(
+        new RegExp(
+          `addr\\.yaml:8:7: impossible/alma@example\\.com: verifiable_addresses\\[1\\] \\(via email\\) ${rule("email")}: traits\\.email;`,
+        ),
+      );
+      expect(out).toMatch(
+        new RegExp(
+          `addr\\.yaml:10:7: impossible/bert@example\\.com: verifiable_addresses\\[0\\] \\(via sms\\) ${rule("sms")}: none;`,
+        ),
+      );
+      expect(out).toMatch(
+        /addr\.yaml:10:7: impossible\/bert@example\.com: verifiable_addresses leaves out the address of traits\.email \(via email\)/,
+      );
+      expect(out).toMatch(
+        new RegExp(
+          `addr\\.yaml:12:7: impossible/cleo@example\\.com: verifiable_addresses\\[1\\] \\(via email\\) ${rule("email")}: traits\\.email;`,
+        ),
+      );
+      expect(out).toMatch(
+        /addr\.yaml:14:7: impossible\/dirk@example\.com: recovery_addresses\[1\] \(via email\) is not the value of a trait that identity schema "default" marks for recovery via email: traits\.email;/,
+      );
+      expect(out).toMatch(
+        /addr\.yaml:16:7: impossible\/edda@example\.com: verifiable_addresses leaves out the address of traits\.email \(via email\), which identity schema "default" marks for verification; the server adds it/,
+      );
       expect(out).not.toContain("Finn@Example.com: ");
       expect(out).toContain("mark the trait that holds this address with");
     }
@@ -65,16 +91,31 @@ describeServers("all", "declared addresses", (server) => {
 
   it("makes the status follow from the manifest on create and on update, whatever the address went through", async () => {
     const seed = (email: string, verified: boolean, status: string) =>
-      client().createIdentity({ schema_id: "default", traits: { email }, verifiable_addresses: [{ value: email, via: "email", verified, status }] } as never);
+      client().createIdentity({
+        schema_id: "default",
+        traits: { email },
+        verifiable_addresses: [{ value: email, via: "email", verified, status }],
+      } as never);
     // Live states a manifest's `verified` alone never reached: verified but pending, unverified but completed, …
     const gus = await seed("gus@example.com", true, "pending");
     const hana = await seed("hana@example.com", false, "completed");
     const ike = await seed("ike@example.com", true, "completed");
     const jo = await seed("jo@example.com", false, "sent");
     const yaml = ["key: traits.email", "identities:"];
-    const entry = (email: string, verified: boolean) => `  - traits: { email: ${email} }\n    verifiable_addresses: [{ value: ${email}, via: email, verified: ${verified} }]`;
+    const entry = (email: string, verified: boolean) =>
+      `  - traits: { email: ${email} }\n    verifiable_addresses: [{ value: ${email}, via: email, verified: ${verified} }]`;
     const dir = manifestDir({
-      "status.yaml": setYaml("status", [...yaml, entry("gus@example.com", true), entry("hana@example.com", false), entry("ike@example.com", false), entry("jo@example.com", false), entry("kai@example.com", true)].join("\n")),
+      "status.yaml": setYaml(
+        "status",
+        [
+          ...yaml,
+          entry("gus@example.com", true),
+          entry("hana@example.com", false),
+          entry("ike@example.com", false),
+          entry("jo@example.com", false),
+          entry("kai@example.com", true),
+        ].join("\n"),
+      ),
     });
 
     fixture.proxy.clear();
@@ -84,9 +125,20 @@ describeServers("all", "declared addresses", (server) => {
     expect(applied.stdout).toContain("Apply complete: 1 created, 0 updated, 4 adopted, 0 deleted, 0 failed.");
     const writes = requests().filter((r) => !r.startsWith("GET "));
     // Each adoption also revokes the sessions before and after its write (revoke_on defaults to [deactivate, adopt]).
-    expect(writes.sort()).toEqual(["PATCH /admin/identities", ...[gus, hana, ike, jo].flatMap((i) => [`PATCH /admin/identities/${i.id}`, ...Array(2).fill(`DELETE /admin/identities/${i.id}/sessions`)])].sort());
+    expect(writes.sort()).toEqual(
+      [
+        "PATCH /admin/identities",
+        ...[gus, hana, ike, jo].flatMap((i) => [
+          `PATCH /admin/identities/${i.id}`,
+          ...Array(2).fill(`DELETE /admin/identities/${i.id}/sessions`),
+        ]),
+      ].sort(),
+    );
 
-    const expected = (email: string, verified: boolean, status: string) => ({ verifiable: [{ value: email, via: "email", verified, status }], recovery: [{ value: email, via: "email" }] });
+    const expected = (email: string, verified: boolean, status: string) => ({
+      verifiable: [{ value: email, via: "email", verified, status }],
+      recovery: [{ value: email, via: "email" }],
+    });
     expect(addresses(await client().getIdentity(gus.id))).toEqual(expected("gus@example.com", true, "completed"));
     expect(addresses(await client().getIdentity(hana.id))).toEqual(expected("hana@example.com", false, "pending"));
     const ikeAfter = await client().getIdentity(ike.id);
@@ -101,17 +153,35 @@ describeServers("all", "declared addresses", (server) => {
     expect(requests()).toEqual(["GET /admin/identities"]);
 
     // The same address turned verified by the manifest later ends where a create with it starts.
-    const later = manifestDir({ "status.yaml": setYaml("status", [...yaml, entry("gus@example.com", true), entry("hana@example.com", true), entry("ike@example.com", true), entry("jo@example.com", true), entry("kai@example.com", true)].join("\n")) });
+    const later = manifestDir({
+      "status.yaml": setYaml(
+        "status",
+        [
+          ...yaml,
+          entry("gus@example.com", true),
+          entry("hana@example.com", true),
+          entry("ike@example.com", true),
+          entry("jo@example.com", true),
+          entry("kai@example.com", true),
+        ].join("\n"),
+      ),
+    });
     const again = await runCli(["apply", later], fixture.env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("Apply complete: 0 created, 3 updated, 0 adopted, 0 deleted, 0 failed.");
-    for (const identity of [hana, ike, jo]) expect(addresses(await client().getIdentity(identity.id)).verifiable).toEqual([expect.objectContaining({ verified: true, status: "completed" })]);
+    for (const identity of [hana, ike, jo])
+      expect(addresses(await client().getIdentity(identity.id)).verifiable).toEqual([
+        expect.objectContaining({ verified: true, status: "completed" }),
+      ]);
     expect((await runCli(["plan", later, "--detailed-exitcode"], fixture.env)).code).toBe(0);
   });
 
   it("reports addresses the server did not keep as failures when the schemas cannot be checked first", async () => {
     const dir = manifestDir({
-      "kept.yaml": setYaml("kept", "key: traits.email\nidentities:\n  - schema_id: default\n    traits: { email: lena@example.com }\n    verifiable_addresses: [{ value: lena@example.com, via: email, verified: true }, { value: lena.other@example.com, via: email, verified: true }]"),
+      "kept.yaml": setYaml(
+        "kept",
+        "key: traits.email\nidentities:\n  - schema_id: default\n    traits: { email: lena@example.com }\n    verifiable_addresses: [{ value: lena@example.com, via: email, verified: true }, { value: lena.other@example.com, via: email, verified: true }]",
+      ),
     });
     // The identity schemas cannot be read: the plan-time check is skipped and the server decides.
     fixture.proxy.setFaults({ rate404: 1, match: (method, path) => method === "GET" && path.endsWith("/schemas") });
@@ -119,24 +189,36 @@ describeServers("all", "declared addresses", (server) => {
       fixture.proxy.clear();
       const created = await runCli(["apply", dir], fixture.env);
       expect(created.code).toBe(1);
-      expect(created.stdout + created.stderr).toContain("not kept by the server: verifiable_addresses: lena.other@example.com (via email, verified, status completed)");
+      expect(created.stdout + created.stderr).toContain(
+        "not kept by the server: verifiable_addresses: lena.other@example.com (via email, verified, status completed)",
+      );
       const lena = await byEmail("lena@example.com");
       expect(requests().filter((r) => !r.startsWith("GET "))).toEqual(["PATCH /admin/identities"]);
       // The listing, the batch's read-back, and the read-back of what it declared.
-      expect(requests().filter((r) => r.startsWith("GET /admin/identities"))).toEqual(["GET /admin/identities", "GET /admin/identities", "GET /admin/identities"]);
+      expect(requests().filter((r) => r.startsWith("GET /admin/identities"))).toEqual([
+        "GET /admin/identities",
+        "GET /admin/identities",
+        "GET /admin/identities",
+      ]);
 
       fixture.proxy.clear();
       const updated = await runCli(["apply", dir], fixture.env);
       expect(updated.code).toBe(1);
-      expect(updated.stdout + updated.stderr).toContain("not kept by the server: verifiable_addresses: lena.other@example.com (via email, verified, status completed)");
+      expect(updated.stdout + updated.stderr).toContain(
+        "not kept by the server: verifiable_addresses: lena.other@example.com (via email, verified, status completed)",
+      );
       expect(requests().filter((r) => !r.startsWith("GET "))).toEqual([`PATCH /admin/identities/${lena.id}`]);
-      expect(addresses(await client().getIdentity(lena.id)).verifiable).toEqual([{ value: "lena@example.com", via: "email", verified: true, status: "completed" }]);
+      expect(addresses(await client().getIdentity(lena.id)).verifiable).toEqual([
+        { value: "lena@example.com", via: "email", verified: true, status: "completed" },
+      ]);
     } finally {
       fixture.proxy.setFaults(undefined);
     }
     // With the schemas readable the plan refuses the list instead.
     const refused = await runCli(["plan", dir, "--detailed-exitcode"], fixture.env);
     expect(refused.code).toBe(1);
-    expect(refused.stdout + refused.stderr).toMatch(/kept\.yaml:\d+:\d+: kept\/lena@example\.com: verifiable_addresses\[1\]/);
+    expect(refused.stdout + refused.stderr).toMatch(
+      /kept\.yaml:\d+:\d+: kept\/lena@example\.com: verifiable_addresses\[1\]/,
+    );
   });
 });

@@ -28,7 +28,10 @@ describeServers("all", "an identity's default state", (server) => {
 
     // The engine's PUT: the state goes on the wire, and a traits change keeps the identity inactive.
     f.proxy.requests.length = 0;
-    await ory.putIdentity(created.id, putBody(inactive, [{ op: "replace", path: "/traits/email", value: "state-2@example.com" }], undefined));
+    await ory.putIdentity(
+      created.id,
+      putBody(inactive, [{ op: "replace", path: "/traits/email", value: "state-2@example.com" }], undefined),
+    );
     const put = f.proxy.requests.find((r) => r.method === "PUT");
     expect(JSON.parse(put?.body ?? "{}").state).toBe("inactive");
     const after = await ory.getIdentity(created.id);

@@ -19,7 +19,11 @@ describeServers("all", "integers beyond 2^53 held by the server", (server) => {
   const engine = () => createOryClient({ endpoint: fixture.proxy.url });
   /** Creates an identity from JSON text (so that the server gets the digits as written); its id. */
   const createRaw = async (json: string): Promise<string> => {
-    const response = await fetch(`${fixture.kratos.adminUrl}/admin/identities`, { method: "POST", headers: { "content-type": "application/json" }, body: json });
+    const response = await fetch(`${fixture.kratos.adminUrl}/admin/identities`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: json,
+    });
     expect(response.status).toBe(201);
     return ((await response.json()) as { id: string }).id;
   };
@@ -44,8 +48,10 @@ describeServers("all", "integers beyond 2^53 held by the server", (server) => {
     expect((await planSets(sets, engine())).plan.summary).toMatchObject({ update: 0, noop: 1 });
   });
 
-  it("a declared object { digits: \"12345678901234567890\" } is not the server's number: drift, not a false no-op", async () => {
-    await createRaw(`{"schema_id":"default","traits":{"email":"obj@numbers.test"},"metadata_public":{"big":${HELD}},"metadata_admin":${JSON.stringify({ [MARKER_KEY]: { set: "objects" } })}}`);
+  it('a declared object { digits: "12345678901234567890" } is not the server\'s number: drift, not a false no-op', async () => {
+    await createRaw(
+      `{"schema_id":"default","traits":{"email":"obj@numbers.test"},"metadata_public":{"big":${HELD}},"metadata_admin":${JSON.stringify({ [MARKER_KEY]: { set: "objects" } })}}`,
+    );
     const sets = [set("objects", [desired("obj@numbers.test", { metadata_public: { big: { digits: HELD } } })])];
     const { plan } = await planSets(sets, engine());
     expect([plan.issues, plan.summary]).toEqual([[], { create: 0, update: 1, delete: 0, adopt: 0, noop: 0 }]);

@@ -54,8 +54,14 @@ interface Setup {
 }
 
 const isBatch = (r: Recorded) => r.method === "PATCH" && r.path === "/admin/identities";
-const listReads = (proxy: Proxy) => proxy.requests.filter((r) => r.method === "GET" && r.path.startsWith("/admin/identities?") && !r.path.includes("ids="));
-const idsReads = (proxy: Proxy) => proxy.requests.filter((r) => r.method === "GET" && r.path.startsWith("/admin/identities?") && r.path.includes("ids="));
+const listReads = (proxy: Proxy) =>
+  proxy.requests.filter(
+    (r) => r.method === "GET" && r.path.startsWith("/admin/identities?") && !r.path.includes("ids="),
+  );
+const idsReads = (proxy: Proxy) =>
+  proxy.requests.filter(
+    (r) => r.method === "GET" && r.path.startsWith("/admin/identities?") && r.path.includes("ids="),
+  );
 
 /** external_id keys: creates with external_id and organization_id, lookups instead of lists, a PUT that keeps external_id. */
 async function externalIdScenario({ kratos, proxy, client }: Setup): Promise<void> {
@@ -68,14 +74,24 @@ async function externalIdScenario({ kratos, proxy, client }: Setup): Promise<voi
   ]);
   // Read back from the server itself (not through the proxy or the emulator).
   const stored = async () =>
-    Promise.all(["svc-1", "svc-2", "svc-3"].map(async (id) => (({ external_id, organization_id }) => ({ external_id, organization_id }))((await direct.getIdentityByExternalId(id))!)));
+    Promise.all(
+      ["svc-1", "svc-2", "svc-3"].map(async (id) =>
+        (({ external_id, organization_id }) => ({ external_id, organization_id }))(
+          (await direct.getIdentityByExternalId(id))!,
+        ),
+      ),
+    );
   expect(await stored()).toEqual([
     { external_id: "svc-1", organization_id: ORG_A },
     { external_id: "svc-2", organization_id: null },
     { external_id: "svc-3", organization_id: null },
   ]);
   expect(await canLogIn(kratos.publicUrl, "svc-1@example.com", ENV.SVC_PASSWORD)).toBe(true);
-  expect((await planSets(load("svc", services("SVC_PASSWORD", ORG_A, "reader")), client)).plan.summary).toMatchObject({ noop: 3, create: 0, update: 0 });
+  expect((await planSets(load("svc", services("SVC_PASSWORD", ORG_A, "reader")), client)).plan.summary).toMatchObject({
+    noop: 3,
+    create: 0,
+    update: 0,
+  });
 
   // A new password (PUT of the whole identity), a new organization (PATCH after the PUT), a metadata change.
   const second = await reconcile(load("svc", services("SVC_NEW_PASSWORD", ORG_B, "writer")), client);
@@ -91,7 +107,9 @@ async function externalIdScenario({ kratos, proxy, client }: Setup): Promise<voi
   expect(put).toHaveLength(1);
   expect(JSON.parse(put[0].body ?? "{}")).toMatchObject({ external_id: "svc-1" });
   expect(await canLogIn(kratos.publicUrl, "svc-1@example.com", ENV.SVC_NEW_PASSWORD)).toBe(true);
-  expect((await planSets(load("svc", services("SVC_NEW_PASSWORD", ORG_B, "writer")), client)).plan.summary).toMatchObject({ noop: 3, create: 0, update: 0 });
+  expect(
+    (await planSets(load("svc", services("SVC_NEW_PASSWORD", ORG_B, "writer")), client)).plan.summary,
+  ).toMatchObject({ noop: 3, create: 0, update: 0 });
   expect(listReads(proxy)).toEqual([]);
 }
 
@@ -103,7 +121,8 @@ async function externalIdScenario({ kratos, proxy, client }: Setup): Promise<voi
  */
 async function clashScenario({ proxy, client }: Setup): Promise<void> {
   const before = proxy.requests.length;
-  const clash = "key: external_id\nidentities:\n  - { external_id: clash-1, traits: { email: svc-1@example.com } }\n  - { external_id: clash-2, traits: { email: svc-2@example.com } }";
+  const clash =
+    "key: external_id\nidentities:\n  - { external_id: clash-1, traits: { email: svc-1@example.com } }\n  - { external_id: clash-2, traits: { email: svc-2@example.com } }";
   const { result } = await reconcile(load("clash", clash), client);
   const outcomes = [...result.outcomes].sort((a, b) => a.subject.localeCompare(b.subject)); // in the order they settled
   expect(outcomes.map((o) => [o.subject, o.result])).toEqual([
@@ -115,9 +134,19 @@ async function clashScenario({ proxy, client }: Setup): Promise<void> {
   // Never re-sent one by one: the conflicts are looked up by external_id (as the plan looked the keys up before),
   // no identity has these keys, and the failures say what the server refused.
   expect(sent.filter((r) => r.method === "POST")).toEqual([]);
-  expect(sent.filter((r) => r.path.startsWith("/admin/identities/by/external/clash-")).map((r) => r.status)).toEqual([404, 404, 404, 404]);
+  expect(sent.filter((r) => r.path.startsWith("/admin/identities/by/external/clash-")).map((r) => r.status)).toEqual([
+    404, 404, 404, 404,
+  ]);
   // Each failure names what clashed: the field, the value, the live identity and the set that manages it.
-  expect(outcomes.map((o) => o.reason)).toEqual([1, 2].map((n) => expect.stringMatching(new RegExp(`traits\\.email "svc-${n}@example\\.com" is already held by live identity [0-9a-f-]{36} \\(managed by set svc\\)`))));
+  expect(outcomes.map((o) => o.reason)).toEqual(
+    [1, 2].map((n) =>
+      expect.stringMatching(
+        new RegExp(
+          `traits\\.email "svc-${n}@example\\.com" is already held by live identity [0-9a-f-]{36} \\(managed by set svc\\)`,
+        ),
+      ),
+    ),
+  );
 }
 
 /** Identities created with passwords hashed locally: one batch carrying bcrypt hashes, never the password. */
@@ -142,7 +171,16 @@ function checkConformance(proxy: Proxy, file: string, operations: string[]): voi
   expect(listReads(proxy).every((r) => /[?&]page_size=500(&|$)/.test(r.path))).toBe(true);
 }
 
-const OPERATIONS = ["getIdentityByExternalID", "listIdentitySchemas", "listIdentities", "listIdentities?ids", "batchPatchIdentities", "getIdentity", "updateIdentity", "patchIdentity"];
+const OPERATIONS = [
+  "getIdentityByExternalID",
+  "listIdentitySchemas",
+  "listIdentities",
+  "listIdentities?ids",
+  "batchPatchIdentities",
+  "getIdentity",
+  "updateIdentity",
+  "patchIdentity",
+];
 
 describeServers("newer", "external_id, organization_id and batch creates", (server) => {
   const setup = {} as Setup;
@@ -153,16 +191,23 @@ describeServers("newer", "external_id, organization_id and batch creates", (serv
     setup.client = createOryClient({ endpoint: setup.proxy.url, retry: { minDelayMs: 0, maxDelayMs: 0 } });
   });
 
-  it("external_id: creates with it, finds identities by lookups (never a list), and a PUT keeps it", () => externalIdScenario(setup));
+  it("external_id: creates with it, finds identities by lookups (never a list), and a PUT keeps it", () =>
+    externalIdScenario(setup));
 
-  it("a batch whose every item clashes: 200 with a 409 per item, looked up, reported, never re-sent alone", () => clashScenario(setup));
+  it("a batch whose every item clashes: 200 with a 409 per item, looked up, reported, never re-sent alone", () =>
+    clashScenario(setup));
 
-  it("pre-hashed passwords: one batch of bcrypt hashes, read back with consistency=strong, and they log in", () => prehashScenario(setup, 6));
+  it("pre-hashed passwords: one batch of bcrypt hashes, read back with consistency=strong, and they log in", () =>
+    prehashScenario(setup, 6));
 
   it("refuses a second identity with the same external_id (409), alone and in a batch", async () => {
     const direct = admin(setup.kratos.adminUrl);
-    await expect(direct.createIdentity({ schema_id: "default", traits: { email: "dup@example.com" }, external_id: "svc-1" })).rejects.toMatchObject({ status: 409 });
-    const [result] = await direct.batchCreate([{ patchId: "dup", body: { schema_id: "default", traits: { email: "dup@example.com" }, external_id: "svc-1" } }]);
+    await expect(
+      direct.createIdentity({ schema_id: "default", traits: { email: "dup@example.com" }, external_id: "svc-1" }),
+    ).rejects.toMatchObject({ status: 409 });
+    const [result] = await direct.batchCreate([
+      { patchId: "dup", body: { schema_id: "default", traits: { email: "dup@example.com" }, external_id: "svc-1" } },
+    ]);
     expect(result).toMatchObject({ ok: false, status: 409 });
   });
 
@@ -188,7 +233,11 @@ describeOn("v26.2.0", NETWORK_TITLE, () => {
 
     beforeAll(async () => {
       setup.kratos = await startKratos({ server: "v26.2.0" });
-      emulator = await startEmulator({ target: setup.kratos.adminUrl, rateLimit: { windows: LIMITS, headers }, eventualReads: { lagMs: LAG_MS } });
+      emulator = await startEmulator({
+        target: setup.kratos.adminUrl,
+        rateLimit: { windows: LIMITS, headers },
+        eventualReads: { lagMs: LAG_MS },
+      });
       setup.proxy = await startProxy({ target: emulator.url, concurrentWrites429: true });
       setup.client = createOryClient({ endpoint: setup.proxy.url, retry: { minDelayMs: 0, maxDelayMs: 0 } });
     });
@@ -198,9 +247,11 @@ describeOn("v26.2.0", NETWORK_TITLE, () => {
       await setup.kratos?.stop();
     });
 
-    it("external_id: creates with it, finds identities by lookups (never a list), and a PUT keeps it", () => externalIdScenario(setup));
+    it("external_id: creates with it, finds identities by lookups (never a list), and a PUT keeps it", () =>
+      externalIdScenario(setup));
 
-    it("a batch whose every item clashes: 200 with a 409 per item, looked up, reported, never re-sent alone", () => clashScenario(setup));
+    it("a batch whose every item clashes: 200 with a 409 per item, looked up, reported, never re-sent alone", () =>
+      clashScenario(setup));
 
     it("a full apply under 6 writes per second: creates verified despite eventual reads, then updates and deletes, no 429", async () => {
       await prehashScenario(setup, 24);
@@ -218,7 +269,11 @@ describeOn("v26.2.0", NETWORK_TITLE, () => {
       expect(second.result.outcomes.filter((o) => o.result === "deleted")).toHaveLength(4);
       expect(second.result.failed).toBe(0);
       const live = await admin(setup.kratos.adminUrl).listIdentities({ pageSize: 500 });
-      expect(live.filter((i) => String((i.traits as { email: string }).email).startsWith("load-")).map((i) => (i.metadata_admin as { team?: string }).team)).toEqual(Array(20).fill("b"));
+      expect(
+        live
+          .filter((i) => String((i.traits as { email: string }).email).startsWith("load-"))
+          .map((i) => (i.metadata_admin as { team?: string }).team),
+      ).toEqual(Array(20).fill("b"));
     });
 
     it("sent no request twice to a busy path, met no rate limit, and every request conforms to Ory Network's document", () => {

@@ -25,7 +25,12 @@ function providers(...links: string[]): string {
 /** A set `links` of one identity that declares these OIDC links (and maybe a password). */
 function manifest(email: string, links: string[], password = false): string {
   const credentials = `{ ${password ? `password: { password: "\${env:PAT_PASSWORD}" }, ` : ""}oidc: { providers: ${providers(...links)} } }`;
-  return manifestDir({ "links.yaml": setYaml("links", `key: traits.email\nidentities:\n  - traits: { email: ${email} }\n    credentials: ${credentials}`) });
+  return manifestDir({
+    "links.yaml": setYaml(
+      "links",
+      `key: traits.email\nidentities:\n  - traits: { email: ${email} }\n    credentials: ${credentials}`,
+    ),
+  });
 }
 
 describeServers("all", "OIDC links", (server) => {
@@ -33,10 +38,16 @@ describeServers("all", "OIDC links", (server) => {
 
   const client = () => admin(fixture.kratos.adminUrl);
   /** The links as the server holds them, sorted. */
-  const links = async (id: string) => [...((await client().getIdentity(id)).credentials?.oidc?.identifiers ?? [])].sort();
-  const idOf = async (email: string) => (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!.id;
+  const links = async (id: string) =>
+    [...((await client().getIdentity(id)).credentials?.oidc?.identifiers ?? [])].sort();
+  const idOf = async (email: string) =>
+    (await client().listIdentities({ pageSize: 1000 })).find((i) => (i.traits as { email?: string }).email === email)!
+      .id;
   // Every request but the capability probe, with its query decoded.
-  const requests = () => fixture.proxy.requests.map((r) => `${r.method} ${decodeURIComponent(r.path)}`).filter((r) => r !== "GET /admin/version");
+  const requests = () =>
+    fixture.proxy.requests
+      .map((r) => `${r.method} ${decodeURIComponent(r.path)}`)
+      .filter((r) => r !== "GET /admin/version");
   const writes = () => requests().filter((r) => !r.startsWith("GET "));
   const lists = () => requests().filter((r) => r.startsWith("GET /admin/identities?"));
   const planJson = async (dir: string): Promise<JsonPlanOut> => {
@@ -69,7 +80,13 @@ describeServers("all", "OIDC links", (server) => {
     const plan = await planJson(both);
     expect(plan.summary).toEqual({ create: 0, update: 1, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions).toEqual([
-      expect.objectContaining({ action: "update", id, patch: [], credentials: { oidc: { providers: [{ provider: "github", subject: "gh-1" }] } }, changes: [linkChange(["google:g-1"], ["google:g-1", "github:gh-1"])] }),
+      expect.objectContaining({
+        action: "update",
+        id,
+        patch: [],
+        credentials: { oidc: { providers: [{ provider: "github", subject: "gh-1" }] } },
+        changes: [linkChange(["google:g-1"], ["google:g-1", "github:gh-1"])],
+      }),
     ]);
     // One list, which names `link_recovery` (identifiers, no config) and never `oidc` (every linked user's tokens).
     expect(lists()).toHaveLength(1);
@@ -85,7 +102,15 @@ describeServers("all", "OIDC links", (server) => {
 
     const githubOnly = manifest("ada@example.com", ["github:gh-1"]);
     const removal = await planJson(githubOnly);
-    expect(removal.sets[0].actions).toEqual([expect.objectContaining({ action: "update", id, patch: [], unlink: ["google:g-1"], changes: [linkChange(["github:gh-1", "google:g-1"], ["github:gh-1"])] })]);
+    expect(removal.sets[0].actions).toEqual([
+      expect.objectContaining({
+        action: "update",
+        id,
+        patch: [],
+        unlink: ["google:g-1"],
+        changes: [linkChange(["github:gh-1", "google:g-1"], ["github:gh-1"])],
+      }),
+    ]);
     expect(removal.sets[0].actions[0]).not.toHaveProperty("credentials");
     const applied = await apply(githubOnly);
     expect(applied.stdout).toContain("Apply complete: 0 created, 1 updated, 0 adopted, 0 deleted, 0 failed.");
@@ -110,7 +135,11 @@ describeServers("all", "OIDC links", (server) => {
     const moved = manifest("bea@example.com", ["github:b-3"]);
     const plan = await planJson(moved);
     expect(plan.sets[0].actions).toEqual([
-      expect.objectContaining({ credentials: { oidc: { providers: [{ provider: "github", subject: "b-3" }] } }, unlink: ["github:b-1", "github:b-2"], changes: [linkChange(["github:b-1", "github:b-2"], ["github:b-3"])] }),
+      expect.objectContaining({
+        credentials: { oidc: { providers: [{ provider: "github", subject: "b-3" }] } },
+        unlink: ["github:b-1", "github:b-2"],
+        changes: [linkChange(["github:b-1", "github:b-2"], ["github:b-3"])],
+      }),
     ]);
     await apply(moved);
     expect(writes()).toEqual([
@@ -136,7 +165,9 @@ describeServers("all", "OIDC links", (server) => {
     await apply(manifest("sol@example.com", ["google:s-1"]));
     const id = await idOf("sol@example.com");
     const none = manifest("sol@example.com", []);
-    expect((await planJson(none)).sets[0].actions).toEqual([expect.objectContaining({ action: "update", unlink: ["google:s-1"] })]);
+    expect((await planJson(none)).sets[0].actions).toEqual([
+      expect.objectContaining({ action: "update", unlink: ["google:s-1"] }),
+    ]);
     fixture.proxy.clear();
     const result = await runCli(["apply", none], fixture.env);
     expect(writes()).toEqual([`DELETE /admin/identities/${id}/credentials/oidc?identifier=google:s-1`]);
@@ -159,11 +190,22 @@ describeServers("all", "OIDC links", (server) => {
     fixture.proxy.clear();
     const exported = await runCli(["export", "--set", "links", "--key", "traits.email", "--out", out], fixture.env);
     expect(exported.code).toBe(0);
-    expect(lists().every((list) => list.includes("include_credential=link_recovery") && !list.includes("include_credential=oidc"))).toBe(true);
+    expect(
+      lists().every(
+        (list) => list.includes("include_credential=link_recovery") && !list.includes("include_credential=oidc"),
+      ),
+    ).toBe(true);
     const yaml = readFileSync(join(out, "links.yaml"), "utf8");
-    const identities = (parse(yaml) as { spec: { identities: Array<{ traits: { email: string }; credentials?: unknown }> } }).spec.identities;
+    const identities = (
+      parse(yaml) as { spec: { identities: Array<{ traits: { email: string }; credentials?: unknown }> } }
+    ).spec.identities;
     expect(identities.find((i) => i.traits.email === "eve@example.com")?.credentials).toEqual({
-      oidc: { providers: [{ provider: "github", subject: "e-2" }, { provider: "google", subject: "e-1" }] },
+      oidc: {
+        providers: [
+          { provider: "github", subject: "e-2" },
+          { provider: "google", subject: "e-1" },
+        ],
+      },
     });
     expect(yaml).not.toContain("password");
     await expectNoop(out);
@@ -174,7 +216,9 @@ describeServers("all", "OIDC links", (server) => {
     fixture.proxy.clear();
     const result = await runCli(["apply", twice], fixture.env);
     expect(result.code).toBe(1);
-    expect(result.stdout + result.stderr).toMatch(/links\.yaml:\d+:\d+: .*duplicate OIDC link google:d-1: also declared at providers\[0\]/);
+    expect(result.stdout + result.stderr).toMatch(
+      /links\.yaml:\d+:\d+: .*duplicate OIDC link google:d-1: also declared at providers\[0\]/,
+    );
     expect(requests()).toEqual([]);
   });
 

@@ -25,8 +25,16 @@ const SCHEMA = {
     traits: {
       type: "object",
       properties: {
-        email: { type: "string", format: "email", "ory.sh/kratos": { credentials: { password: { identifier: true } } } },
-        phone: { type: "string", format: "tel", "ory.sh/kratos": { credentials: { code: { identifier: true, via: "sms" } }, verification: { via: "sms" } } },
+        email: {
+          type: "string",
+          format: "email",
+          "ory.sh/kratos": { credentials: { password: { identifier: true } } },
+        },
+        phone: {
+          type: "string",
+          format: "tel",
+          "ory.sh/kratos": { credentials: { code: { identifier: true, via: "sms" } }, verification: { via: "sms" } },
+        },
       },
       required: ["email"],
       additionalProperties: false,
@@ -34,12 +42,24 @@ const SCHEMA = {
   },
 };
 
-const person = (email: string, phone: string, key = email): DesiredIdentity => ({ key, body: { traits: { email, phone } } });
+const person = (email: string, phone: string, key = email): DesiredIdentity => ({
+  key,
+  body: { traits: { email, phone } },
+});
 
 describeServers("all", "phone-number traits", (server) => {
   const dir = mkdtempSync(join(tmpdir(), "ory-reconcile-phone-"));
   writeFileSync(join(dir, "phone.schema.json"), JSON.stringify(SCHEMA));
-  const fixture = kratosBehindProxy(server, undefined, { kratos: { config: { identity: { default_schema_id: "default", schemas: [{ id: "default", url: `file://${join(dir, "phone.schema.json")}` }] } } } });
+  const fixture = kratosBehindProxy(server, undefined, {
+    kratos: {
+      config: {
+        identity: {
+          default_schema_id: "default",
+          schemas: [{ id: "default", url: `file://${join(dir, "phone.schema.json")}` }],
+        },
+      },
+    },
+  });
   let kratos: Kratos;
   let proxy: Proxy;
   beforeAll(() => {
@@ -55,22 +75,42 @@ describeServers("all", "phone-number traits", (server) => {
     const stored = (await direct().getIdentity(result.outcomes[0].id!)).traits as { phone: string };
     expect(stored.phone).toBe(server === "master" ? "+14155552671" : "+1 415-555-2671");
     const again = await planSets(sets, engine());
-    expect([again.plan.issues, again.plan.summary]).toEqual([[], { create: 0, update: 0, delete: 0, adopt: 0, noop: 1 }]);
+    expect([again.plan.issues, again.plan.summary]).toEqual([
+      [],
+      { create: 0, update: 0, delete: 0, adopt: 0, noop: 1 },
+    ]);
   });
 
   it("a set keyed by the phone pairs a registered +14155552672 with a declared +1 (415) 555-2672", async () => {
-    const registered = await direct().createIdentity({ schema_id: "default", traits: { email: "registered@phones.test", phone: "+14155552672" } });
-    const sets = [set("by-phone", [person("registered@phones.test", "+1 (415) 555-2672", "+1 (415) 555-2672")], { key: { kind: "trait", path: ["phone"] }, adopt: true })];
+    const registered = await direct().createIdentity({
+      schema_id: "default",
+      traits: { email: "registered@phones.test", phone: "+14155552672" },
+    });
+    const sets = [
+      set("by-phone", [person("registered@phones.test", "+1 (415) 555-2672", "+1 (415) 555-2672")], {
+        key: { kind: "trait", path: ["phone"] },
+        adopt: true,
+      }),
+    ];
     const { plan } = await planSets(sets, engine());
-    expect([plan.issues, plan.sets[0].actions.map((a) => [a.action, "id" in a ? a.id : undefined])]).toEqual([[], [["adopt", registered.id]]]);
+    expect([plan.issues, plan.sets[0].actions.map((a) => [a.action, "id" in a ? a.id : undefined])]).toEqual([
+      [],
+      [["adopt", registered.id]],
+    ]);
     const { result } = await reconcile(sets, engine());
     expect(result.failed).toBe(0);
     expect((await planSets(sets, engine())).plan.summary).toMatchObject({ create: 0, update: 0, adopt: 0, noop: 1 });
   });
 
   it("a number another set's identity holds in another form is a plan error naming it", async () => {
-    const theirs = await direct().createIdentity({ schema_id: "default", traits: { email: "theirs@phones.test", phone: "+14155552673" }, metadata_admin: { [MARKER_KEY]: { set: "theirs" } } });
+    const theirs = await direct().createIdentity({
+      schema_id: "default",
+      traits: { email: "theirs@phones.test", phone: "+14155552673" },
+      metadata_admin: { [MARKER_KEY]: { set: "theirs" } },
+    });
     const { plan } = await planSets([set("ours", [person("ours@phones.test", "+1 415 555 2673")])], engine());
-    expect(plan.issues.map((i) => i.message)).toEqual([expect.stringContaining(`already held by live identity ${theirs.id} (managed by set theirs)`)]);
+    expect(plan.issues.map((i) => i.message)).toEqual([
+      expect.stringContaining(`already held by live identity ${theirs.id} (managed by set theirs)`),
+    ]);
   });
 });

@@ -59,7 +59,9 @@ describeServers("all", "what Kratos accepts, the CLI creates", (server) => {
 
     const applied = await runCli(["apply", dir], env);
     expect(applied.stderr).toBe("");
-    expect(applied.stdout).toContain(`Apply complete: ${emails.length} created, 0 updated, 0 adopted, 0 deleted, 0 failed.`);
+    expect(applied.stdout).toContain(
+      `Apply complete: ${emails.length} created, 0 updated, 0 adopted, 0 deleted, 0 failed.`,
+    );
     expect(applied.code).toBe(0);
     const live = await admin(kratos.adminUrl).listIdentities();
     expect(live.map((i) => (i.traits as { email: string }).email).sort()).toEqual([...emails].sort());
@@ -81,12 +83,18 @@ describeServers("all", "what Kratos accepts, the CLI creates", (server) => {
       ["big", 1e21],
       ["login", "alice@example.com"],
     ];
-    const identities = variants.map(([field, value], i) => `  - { schema_id: rules, traits: { name: v${i}, ${field}: ${JSON.stringify(value)} } }`).join("\n");
+    const identities = variants
+      .map(
+        ([field, value], i) => `  - { schema_id: rules, traits: { name: v${i}, ${field}: ${JSON.stringify(value)} } }`,
+      )
+      .join("\n");
     const dir = manifestDir({ "rules.yaml": setYaml("rules", `key: traits.name\nidentities:\n${identities}`) });
 
     const applied = await runCli(["apply", dir], env);
     expect(applied.stderr).toBe("");
-    expect(applied.stdout).toContain(`Apply complete: ${variants.length} created, 0 updated, 0 adopted, 0 deleted, 0 failed.`);
+    expect(applied.stdout).toContain(
+      `Apply complete: ${variants.length} created, 0 updated, 0 adopted, 0 deleted, 0 failed.`,
+    );
     expect(applied.code).toBe(0);
     expect((await runCli(["plan", dir, "--detailed-exitcode"], env)).code).toBe(0);
   });

@@ -17,12 +17,20 @@ describeServers("all", "creates another run completed first", (server) => {
 
   it("are counted as already present, apart from the identities this run created", async () => {
     const engine = createOryClient({ endpoint: fixture.proxy.url });
-    const sets = [set("present", [desired("first@present.test"), desired("second@present.test"), desired("third@present.test")])];
+    const sets = [
+      set("present", [desired("first@present.test"), desired("second@present.test"), desired("third@present.test")]),
+    ];
     const { plan } = await planSets(sets, engine);
     expect(plan.summary.create).toBe(3);
     // Another run creates two of them, as declared, after this plan read the live state.
     const others = await Promise.all(
-      ["first@present.test", "second@present.test"].map((email) => admin(fixture.kratos.adminUrl).createIdentity({ schema_id: "default", traits: { email }, metadata_admin: { [MARKER_KEY]: { set: "present" } } })),
+      ["first@present.test", "second@present.test"].map((email) =>
+        admin(fixture.kratos.adminUrl).createIdentity({
+          schema_id: "default",
+          traits: { email },
+          metadata_admin: { [MARKER_KEY]: { set: "present" } },
+        }),
+      ),
     );
     fixture.proxy.clear();
     const result = await applyPlan(plan, engine);
@@ -32,9 +40,20 @@ describeServers("all", "creates another run completed first", (server) => {
       ["second@present.test", "present", others[1].id],
       ["third@present.test", "created", expect.any(String)],
     ]);
-    expect(summarize(result.outcomes)).toBe("Apply complete: 1 created, 2 already present, 0 updated, 0 adopted, 0 deleted, 0 failed.");
-    expect(outcomeCounts(result.outcomes)).toEqual({ created: 1, present: 2, updated: 0, adopted: 0, deleted: 0, failed: 0 });
+    expect(summarize(result.outcomes)).toBe(
+      "Apply complete: 1 created, 2 already present, 0 updated, 0 adopted, 0 deleted, 0 failed.",
+    );
+    expect(outcomeCounts(result.outcomes)).toEqual({
+      created: 1,
+      present: 2,
+      updated: 0,
+      adopted: 0,
+      deleted: 0,
+      failed: 0,
+    });
     // Nothing was written for the two: no PATCH or PUT of a single identity.
-    expect(fixture.proxy.requests.filter((r) => r.method !== "GET" && r.path.startsWith("/admin/identities/"))).toEqual([]);
+    expect(fixture.proxy.requests.filter((r) => r.method !== "GET" && r.path.startsWith("/admin/identities/"))).toEqual(
+      [],
+    );
   });
 });

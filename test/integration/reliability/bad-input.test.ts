@@ -16,8 +16,14 @@ const SECRETS = [API_KEY, PASSWORD, BAD_TOKEN, URL_SECRET];
 describe("bad input: exit 1, a precise message, and no write (no request at all when the check is offline)", () => {
   const fixture = kratosBehindProxy(defaultServer(), undefined, { proxy: { rejectTokens: [BAD_TOKEN] } });
   const tried: string[] = [];
-  const env = (extra: Record<string, string | undefined> = {}) => ({ ORY_ADMIN_URL: fixture.proxy.url, ORY_API_KEY: API_KEY, RELIABILITY_PASSWORD: PASSWORD, ...extra });
-  const run = (args: string[], extra?: Record<string, string | undefined>) => runCli(args, env(extra), { cwd: FIXTURES });
+  const env = (extra: Record<string, string | undefined> = {}) => ({
+    ORY_ADMIN_URL: fixture.proxy.url,
+    ORY_API_KEY: API_KEY,
+    RELIABILITY_PASSWORD: PASSWORD,
+    ...extra,
+  });
+  const run = (args: string[], extra?: Record<string, string | undefined>) =>
+    runCli(args, env(extra), { cwd: FIXTURES });
   const writes = () => fixture.proxy.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
 
   // Every server case, and one offline case end to end (the others: test/unit/cli/bad-input.test.ts).
@@ -55,9 +61,17 @@ describe("bad input: exit 1, a precise message, and no write (no request at all 
       tried.push(c.name);
       proxy.clear();
       const result = await run(c.args, c.env);
-      expect({ case: c.name, code: result.code, stderr: result.stderr }).toEqual({ case: c.name, code: 1, stderr: expect.stringContaining(c.says) });
-      expect({ case: c.name, internal: result.stderr.includes("internal error") }).toEqual({ case: c.name, internal: false });
-      if (c.requests === "none") expect({ case: c.name, requests: proxy.requests.length }).toEqual({ case: c.name, requests: 0 });
+      expect({ case: c.name, code: result.code, stderr: result.stderr }).toEqual({
+        case: c.name,
+        code: 1,
+        stderr: expect.stringContaining(c.says),
+      });
+      expect({ case: c.name, internal: result.stderr.includes("internal error") }).toEqual({
+        case: c.name,
+        internal: false,
+      });
+      if (c.requests === "none")
+        expect({ case: c.name, requests: proxy.requests.length }).toEqual({ case: c.name, requests: 0 });
       else expect({ case: c.name, writes: writes() }).toEqual({ case: c.name, writes: [] });
       // The wrong key did reach the proxy, which answered 401 (and echoed the key: the CLI did not repeat it).
       if (c.env?.ORY_API_KEY === BAD_TOKEN) expect(proxy.requests.length).toBeGreaterThan(0);
@@ -77,7 +91,13 @@ describe("bad input: exit 1, a precise message, and no write (no request at all 
         message: 'team/bad-1@example.com: traits.name.first must be string, got integer (identity schema "default")',
         hint: `change the traits to match the server's identity schema "default", or choose another schema_id`,
       },
-      { file: "schema-three-bad.yaml", line: 11, col: 7, message: 'team/bad-2@example.com: traits.nickname is not allowed by identity schema "default"', hint: "remove it; allowed here: email, name, username, groups" },
+      {
+        file: "schema-three-bad.yaml",
+        line: 11,
+        col: 7,
+        message: 'team/bad-2@example.com: traits.nickname is not allowed by identity schema "default"',
+        hint: "remove it; allowed here: email, name, username, groups",
+      },
       {
         file: "schema-three-bad.yaml",
         line: 12,
@@ -93,13 +113,18 @@ describe("bad input: exit 1, a precise message, and no write (no request at all 
     // Reads only: per run the version, one list of identities, and the schemas once.
     expect(writes()).toEqual([]);
     const paths = proxy.requests.map((r) => r.path.split("?")[0]);
-    expect([paths.filter((p) => p === "/admin/identities").length, paths.filter((p) => p === "/schemas").length]).toEqual([2, 2]);
+    expect([
+      paths.filter((p) => p === "/admin/identities").length,
+      paths.filter((p) => p === "/schemas").length,
+    ]).toEqual([2, 2]);
     expect(await admin(kratos.adminUrl).listIdentities()).toEqual([]);
   });
 
   it("figures; no secret in any output", () => {
     // eslint-disable-next-line no-console
-    console.log(`bad inputs tried here: ${tried.length} (${manifests.length} manifests, ${tried.length - manifests.length} flag/environment cases)`);
+    console.log(
+      `bad inputs tried here: ${tried.length} (${manifests.length} manifests, ${tried.length - manifests.length} flag/environment cases)`,
+    );
     expect(tried.length).toBe(manifests.length + 1);
     const text = allOutputs.join("\n");
     expect(SECRETS.filter((secret) => text.includes(secret))).toEqual([]);

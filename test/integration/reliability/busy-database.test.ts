@@ -43,50 +43,60 @@ async function holdWriteLock(path: string): Promise<{ release: () => Promise<voi
 }
 
 const reason = unavailable();
-(reason ? describe.skip : describe)(`a DELETE that meets a locked database${reason ? ` (skipped: ${reason})` : ""}`, () => {
-  describeServers("all", "apply retries a DELETE the busy database refused", (server) => {
-    const fixture = kratosBehindProxy(server, (f) => ({ ORY_ADMIN_URL: f.proxy.url, ORY_API_KEY: API_KEY }));
+(reason ? describe.skip : describe)(
+  `a DELETE that meets a locked database${reason ? ` (skipped: ${reason})` : ""}`,
+  () => {
+    describeServers("all", "apply retries a DELETE the busy database refused", (server) => {
+      const fixture = kratosBehindProxy(server, (f) => ({ ORY_ADMIN_URL: f.proxy.url, ORY_API_KEY: API_KEY }));
 
-    it("the server refuses the first DELETE (500 on v1.3.1 and v26.2.0, 400 'concurrent update' on master); apply retries it and the identity is deleted", async () => {
-      const { kratos, proxy, env } = fixture;
-      const declared = manifestDir({ "busy.yaml": setYaml("busy", "key: traits.email\nprune: true\nidentities:\n  - traits: { email: busy@busy.test }") });
-      const none = manifestDir({ "busy.yaml": setYaml("busy", "key: traits.email\nprune: true\nidentities: []") });
-      const created = await runCli(["apply", declared], env);
-      expect(outcome(created)).toBe("exit 0: Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
-      const [identity] = (await admin(kratos.adminUrl).listIdentities({ pageSize: 1000 })).filter((i) => markerSet(i) === "busy");
-
-      // The lock is taken when the first DELETE reaches the proxy, before it is forwarded, and freed HOLD_MS later.
-      let lock: Promise<{ release: () => Promise<void> }> | undefined;
-      proxy.setHook(async (request, stage) => {
-        if (lock || stage !== "received" || !isDelete(request)) return;
-        lock = holdWriteLock(join(kratos.dir, "db.sqlite"));
-        const held = await lock;
-        setTimeout(() => void held.release(), HOLD_MS);
-      });
-      const from = proxy.requests.length;
-      try {
-        const pruned = await runCli(["apply", none, "--max-deletes", "all"], env);
-        const deletes = proxy.requests.slice(from).filter(isDelete);
-        // What the real server answered to the first and the last attempt, and what apply made of it.
-        expect({
-          first: deletes[0]?.status,
-          last: deletes[deletes.length - 1]?.status,
-          paths: [...new Set(deletes.map((d) => d.path))],
-          outcome: outcome(pruned),
-          failures: pruned.stdout.split("\n").filter((line) => line.startsWith("! ")),
-        }).toEqual({
-          first: server === "master" ? 400 : 500,
-          last: 204,
-          paths: [`/admin/identities/${identity.id}`],
-          outcome: "exit 0: Apply complete: 0 created, 0 updated, 0 adopted, 1 deleted, 0 failed.",
-          failures: [],
+      it("the server refuses the first DELETE (500 on v1.3.1 and v26.2.0, 400 'concurrent update' on master); apply retries it and the identity is deleted", async () => {
+        const { kratos, proxy, env } = fixture;
+        const declared = manifestDir({
+          "busy.yaml": setYaml(
+            "busy",
+            "key: traits.email\nprune: true\nidentities:\n  - traits: { email: busy@busy.test }",
+          ),
         });
-      } finally {
-        proxy.setHook(undefined);
-        await (await lock)?.release();
-      }
-      expect(await admin(kratos.adminUrl).listIdentitiesByIds([identity.id])).toEqual([]);
-      for (const text of allOutputs) expect(text).not.toContain(API_KEY);
+        const none = manifestDir({ "busy.yaml": setYaml("busy", "key: traits.email\nprune: true\nidentities: []") });
+        const created = await runCli(["apply", declared], env);
+        expect(outcome(created)).toBe("exit 0: Apply complete: 1 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
+        const [identity] = (await admin(kratos.adminUrl).listIdentities({ pageSize: 1000 })).filter(
+          (i) => markerSet(i) === "busy",
+        );
+
+        // The lock is taken when the first DELETE reaches the proxy, before it is forwarded, and freed HOLD_MS later.
+        let lock: Promise<{ release: () => Promise<void> }> | undefined;
+        proxy.setHook(async (request, stage) => {
+          if (lock || stage !== "received" || !isDelete(request)) return;
+          lock = holdWriteLock(join(kratos.dir, "db.sqlite"));
+          const held = await lock;
+          setTimeout(() => void held.release(), HOLD_MS);
+        });
+        const from = proxy.requests.length;
+        try {
+          const pruned = await runCli(["apply", none, "--max-deletes", "all"], env);
+          const deletes = proxy.requests.slice(from).filter(isDelete);
+          // What the real server answered to the first and the last attempt, and what apply made of it.
+          expect({
+            first: deletes[0]?.status,
+            last: deletes[deletes.length - 1]?.status,
+            paths: [...new Set(deletes.map((d) => d.path))],
+            outcome: outcome(pruned),
+            failures: pruned.stdout.split("\n").filter((line) => line.startsWith("! ")),
+          }).toEqual({
+            first: server === "master" ? 400 : 500,
+            last: 204,
+            paths: [`/admin/identities/${identity.id}`],
+            outcome: "exit 0: Apply complete: 0 created, 0 updated, 0 adopted, 1 deleted, 0 failed.",
+            failures: [],
+          });
+        } finally {
+          proxy.setHook(undefined);
+          await (await lock)?.release();
+        }
+        expect(await admin(kratos.adminUrl).listIdentitiesByIds([identity.id])).toEqual([]);
+        for (const text of allOutputs) expect(text).not.toContain(API_KEY);
+      });
     });
-  });
-});
+  },
+);

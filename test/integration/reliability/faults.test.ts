@@ -51,7 +51,10 @@ ${entries.join("\n")}`,
 }
 
 function svcYaml(name: string, count: number): string {
-  return setYaml(name, `key: traits.username\ngenerate:\n  - count: ${count}\n    template: { schema_id: service, traits: { username: "${name}-{{i}}" } }`);
+  return setYaml(
+    name,
+    `key: traits.username\ngenerate:\n  - count: ${count}\n    template: { schema_id: service, traits: { username: "${name}-{{i}}" } }`,
+  );
 }
 
 interface PhaseFigure {
@@ -76,28 +79,48 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
   });
 
   /** Applies `dir` under `faults` until a run exits 0 (at most MAX_RUNS), then checks without faults. */
-  async function convergeUnderFaults(phase: string, dir: string, faults: Faults, set: { name: string; trait: string; expected: string[] }): Promise<PhaseFigure> {
+  async function convergeUnderFaults(
+    phase: string,
+    dir: string,
+    faults: Faults,
+    set: { name: string; trait: string; expected: string[] },
+  ): Promise<PhaseFigure> {
     proxy.clear();
     proxy.setFaults(faults);
     const runs: CliResult[] = [];
     try {
-      while (runs.length < MAX_RUNS && (runs.length === 0 || runs[runs.length - 1].code !== 0)) runs.push(await runCli(["apply", dir, "--max-deletes", "all"], env()));
+      while (runs.length < MAX_RUNS && (runs.length === 0 || runs[runs.length - 1].code !== 0))
+        runs.push(await runCli(["apply", dir, "--max-deletes", "all"], env()));
     } finally {
       proxy.setFaults(undefined);
     }
-    const figure = { phase, runs: runs.map(outcome), faulted: proxy.count((r) => r.fault !== undefined), requests: proxy.count() };
+    const figure = {
+      phase,
+      runs: runs.map(outcome),
+      faulted: proxy.count((r) => r.fault !== undefined),
+      requests: proxy.count(),
+    };
     figures.push(figure);
-    expect({ phase, last: figure.runs[figure.runs.length - 1] }).toEqual({ phase, last: expect.stringMatching(/^exit 0: Apply complete: .* 0 failed\.$/) });
+    expect({ phase, last: figure.runs[figure.runs.length - 1] }).toEqual({
+      phase,
+      last: expect.stringMatching(/^exit 0: Apply complete: .* 0 failed\.$/),
+    });
     // A failure is allowed only for what the engine cannot know (a create whose answer was lost) or cannot outlast (an
     // injected fault on every one of a request's 7 attempts: at 30 %, 0.3^7 per request, which thousands of requests
     // meet now and then, depending on how the workers interleave with the proxy's seeded draws). Nothing else.
     for (const run of runs) {
-      for (const line of run.stdout.split("\n").filter((l) => l.startsWith("! failed"))) expect(line).toMatch(/no reliable answer .*re-run to converge$|failed with (429|50[0-4]): injected$/);
+      for (const line of run.stdout.split("\n").filter((l) => l.startsWith("! failed")))
+        expect(line).toMatch(/no reliable answer .*re-run to converge$|failed with (429|50[0-4]): injected$/);
     }
     const plan = await runCli(["plan", dir, "--detailed-exitcode"], env());
     expect({ phase, plan: plan.code }).toEqual({ phase, plan: 0 });
     const all = await listAll(kratos.adminUrl);
-    expect(all.filter((i) => markerSet(i) === set.name).map((i) => trait(i, set.trait)).sort()).toEqual([...set.expected].sort());
+    expect(
+      all
+        .filter((i) => markerSet(i) === set.name)
+        .map((i) => trait(i, set.trait))
+        .sort(),
+    ).toEqual([...set.expected].sort());
     expect(duplicates(all.map((i) => trait(i, set.trait)).filter((v) => v !== "undefined"))).toEqual([]);
     expect(await bystanderState(kratos.adminUrl, bystanders.ids)).toEqual(bystanders.before);
     return figure;
@@ -105,17 +128,39 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
 
   it("2,000 identities: create, update (JSON Patch removes) and prune each converge within 5 runs", async () => {
     const all = [...emails("a", A), ...emails("b", B)];
-    const create = await convergeUnderFaults("create 2000", manifestDir({ "bulk.yaml": bulkYaml("v1") }), THIRTY_PERCENT, { name: "bulk", trait: "email", expected: all });
+    const create = await convergeUnderFaults(
+      "create 2000",
+      manifestDir({ "bulk.yaml": bulkYaml("v1") }),
+      THIRTY_PERCENT,
+      { name: "bulk", trait: "email", expected: all },
+    );
     expect(create.faulted / create.requests).toBeGreaterThan(0.2);
-    await convergeUnderFaults("update 200", manifestDir({ "bulk.yaml": bulkYaml("v2") }), THIRTY_PERCENT, { name: "bulk", trait: "email", expected: all });
-    await convergeUnderFaults("prune 200", manifestDir({ "bulk.yaml": bulkYaml("v3") }), THIRTY_PERCENT, { name: "bulk", trait: "email", expected: emails("b", B) });
+    await convergeUnderFaults("update 200", manifestDir({ "bulk.yaml": bulkYaml("v2") }), THIRTY_PERCENT, {
+      name: "bulk",
+      trait: "email",
+      expected: all,
+    });
+    await convergeUnderFaults("prune 200", manifestDir({ "bulk.yaml": bulkYaml("v3") }), THIRTY_PERCENT, {
+      name: "bulk",
+      trait: "email",
+      expected: emails("b", B),
+    });
   });
 
   it("a non-unique key under the same faults, and under 429s plus resets before and after forwarding", async () => {
     const svc = (name: string) => Array.from({ length: 300 }, (_, i) => `${name}-${i + 1}`);
-    await convergeUnderFaults("non-unique key, 30%", manifestDir({ "s.yaml": svcYaml("svca", 300) }), THIRTY_PERCENT, { name: "svca", trait: "username", expected: svc("svca") });
+    await convergeUnderFaults("non-unique key, 30%", manifestDir({ "s.yaml": svcYaml("svca", 300) }), THIRTY_PERCENT, {
+      name: "svca",
+      trait: "username",
+      expected: svc("svca"),
+    });
     const other: Faults = { rate429: 0.15, resetBefore: 0.1, resetAfter: 0.1 };
-    await convergeUnderFaults("non-unique key, resets before/after", manifestDir({ "s.yaml": svcYaml("svcb", 300) }), other, { name: "svcb", trait: "username", expected: svc("svcb") });
+    await convergeUnderFaults(
+      "non-unique key, resets before/after",
+      manifestDir({ "s.yaml": svcYaml("svcb", 300) }),
+      other,
+      { name: "svcb", trait: "username", expected: svc("svcb") },
+    );
   });
 
   it("a lost batch answer is not sent again: its items fail with 're-run to converge', and the re-run creates none twice", async () => {
@@ -134,18 +179,30 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
     expect(proxy.count(isBatchCreate)).toBe(1); // never resent
     const rerun = await runCli(["apply", dir], env());
     expect(outcome(rerun)).toBe("exit 0: Apply complete: 0 created, 0 updated, 0 adopted, 0 deleted, 0 failed.");
-    const names = (await listAll(kratos.adminUrl)).filter((i) => markerSet(i) === "lost").map((i) => trait(i, "username"));
+    const names = (await listAll(kratos.adminUrl))
+      .filter((i) => markerSet(i) === "lost")
+      .map((i) => trait(i, "username"));
     expect(names.length).toBe(250);
     expect(duplicates(names)).toEqual([]);
   });
 
   it("a PATCH whose answer is lost is retried, and the retry succeeds although the first attempt removed the member", async () => {
     // Before the fix the retry of `remove /traits/name` failed with Kratos' 400 "unable to remove nonexistent key".
-    const yaml = (traits: string) => setYaml("retry", `key: traits.email\nidentities:\n  - traits: ${traits}\n    metadata_public: { keep: 1 }`);
-    expect((await runCli(["apply", manifestDir({ "r.yaml": yaml("{ email: retry@faults.test, name: { first: R } }") })], env())).code).toBe(0);
+    const yaml = (traits: string) =>
+      setYaml("retry", `key: traits.email\nidentities:\n  - traits: ${traits}\n    metadata_public: { keep: 1 }`);
+    expect(
+      (
+        await runCli(
+          ["apply", manifestDir({ "r.yaml": yaml("{ email: retry@faults.test, name: { first: R } }") })],
+          env(),
+        )
+      ).code,
+    ).toBe(0);
     proxy.clear();
     let dropped = 0;
-    proxy.setHook((request, stage) => (stage === "answered" && isIdentityPatch(request) && dropped++ === 0 ? "drop" : undefined));
+    proxy.setHook((request, stage) =>
+      stage === "answered" && isIdentityPatch(request) && dropped++ === 0 ? "drop" : undefined,
+    );
     let result: CliResult;
     try {
       result = await runCli(["apply", manifestDir({ "r.yaml": yaml("{ email: retry@faults.test }") })], env());
@@ -167,14 +224,19 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
         "keys",
         `key: traits.email\nidentities:\n  - traits: { email: enforced@faults.test }\n    credentials: { password: { password: "\${env:${password}}", policy: enforce } }`,
       );
-    const direct = { ORY_ADMIN_URL: kratos.adminUrl, ORY_API_KEY: API_KEY, FIRST: PASSWORD, SECOND: `${PASSWORD}-rotated` };
+    const direct = {
+      ORY_ADMIN_URL: kratos.adminUrl,
+      ORY_API_KEY: API_KEY,
+      FIRST: PASSWORD,
+      SECOND: `${PASSWORD}-rotated`,
+    };
     const dir = manifestDir({ "k.yaml": yaml("FIRST") });
     const created = await runCli(["plan", dir, "--out", `${dir}/create.json`, "--output", "json"], direct);
     expect(created.code).toBe(0);
     expect((await runCli(["apply", dir, "--plan", `${dir}/create.json`, "--output", "json"], direct)).code).toBe(0);
     const rotated = manifestDir({ "k.yaml": yaml("SECOND") });
     const update = await runCli(["plan", rotated, "--out", `${rotated}/update.json`], direct);
-    expect(update.stdout).toContain('~ update keys/enforced@faults.test');
+    expect(update.stdout).toContain("~ update keys/enforced@faults.test");
     expect(update.stdout).toContain('+ /credentials/password: "(sensitive)"');
     const applied = await runCli(["apply", rotated, "--output", "json"], direct);
     expect(applied.code).toBe(0);
@@ -189,7 +251,10 @@ describeServers("all", "faults on 30% of requests: bounded re-runs converge with
     // eslint-disable-next-line no-console
     console.log(
       `fault phases:\n${figures
-        .map((f) => `  ${f.phase}: ${f.faulted}/${f.requests} requests faulted (${Math.round((100 * f.faulted) / f.requests)}%), ${f.runs.length} run(s): ${f.runs.join(" | ")}`)
+        .map(
+          (f) =>
+            `  ${f.phase}: ${f.faulted}/${f.requests} requests faulted (${Math.round((100 * f.faulted) / f.requests)}%), ${f.runs.length} run(s): ${f.runs.join(" | ")}`,
+        )
         .join("\n")}`,
     );
     expect(figures.length).toBe(5);

@@ -42,22 +42,43 @@ describeServers("all", "apply cancelled while the server does not answer", (serv
       return n >= 9 ? silence : undefined;
     });
     const started = Date.now();
-    const stopped = await runCli(["apply", manifestDir({ "hung.yaml": yaml(2) }), "--concurrency", "2"], env(), { onSpawn: (c) => (child = c) });
+    const stopped = await runCli(["apply", manifestDir({ "hung.yaml": yaml(2) }), "--concurrency", "2"], env(), {
+      onSpawn: (c) => (child = c),
+    });
     const seconds = (Date.now() - started) / 1000;
     release("drop"); // the held requests are dropped, never forwarded
     fixture.proxy.setHook(undefined);
     await fixture.proxy.settled();
 
-    const unknown = stopped.stdout.split("\n").filter((line) => line.startsWith("! failed hung/") && line.endsWith(`: its write had no answer ${CANCEL_GRACE_MS / 1000} s after the run was cancelled; it may have been made: re-run to converge`));
+    const unknown = stopped.stdout
+      .split("\n")
+      .filter(
+        (line) =>
+          line.startsWith("! failed hung/") &&
+          line.endsWith(
+            `: its write had no answer ${CANCEL_GRACE_MS / 1000} s after the run was cancelled; it may have been made: re-run to converge`,
+          ),
+      );
     const notAttempted = stopped.stdout.split("\n").filter((line) => line.startsWith("! not attempted hung/"));
-    console.log(`${server}: exit ${stopped.code} after ${seconds.toFixed(1)} s; ${unknown.length} outcome unknown, ${notAttempted.length} not attempted`);
-    expect({ code: stopped.code, signal: stopped.signal, unknown: unknown.length, notAttempted: notAttempted.length }).toEqual({ code: 1, signal: null, unknown: 2, notAttempted: COUNT - 10 });
-    expect(stopped.stdout).toContain(`Apply complete: 0 created, 8 updated, 0 adopted, 0 deleted, 2 failed, ${COUNT - 10} not attempted.\n`);
+    console.log(
+      `${server}: exit ${stopped.code} after ${seconds.toFixed(1)} s; ${unknown.length} outcome unknown, ${notAttempted.length} not attempted`,
+    );
+    expect({
+      code: stopped.code,
+      signal: stopped.signal,
+      unknown: unknown.length,
+      notAttempted: notAttempted.length,
+    }).toEqual({ code: 1, signal: null, unknown: 2, notAttempted: COUNT - 10 });
+    expect(stopped.stdout).toContain(
+      `Apply complete: 0 created, 8 updated, 0 adopted, 0 deleted, 2 failed, ${COUNT - 10} not attempted.\n`,
+    );
     expect(stopped.stderr).toContain("Error: the apply was cancelled: no write was started after that\n");
     expect(seconds).toBeGreaterThanOrEqual(CANCEL_GRACE_MS / 1000);
 
     // The server holds exactly the 8 answered writes; a re-run writes the rest.
-    const written = (await listAll(fixture.kratos.adminUrl)).filter((i) => markerSet(i) === "hung" && (i.metadata_public as { v?: number } | null)?.v === 2);
+    const written = (await listAll(fixture.kratos.adminUrl)).filter(
+      (i) => markerSet(i) === "hung" && (i.metadata_public as { v?: number } | null)?.v === 2,
+    );
     expect(written.length).toBe(8);
     const rerun = await runCli(["apply", manifestDir({ "hung.yaml": yaml(2) })], env());
     expect(rerun.stdout).toContain(`Apply complete: 0 created, ${COUNT - 8} updated, 0 adopted, 0 deleted, 0 failed.`);

@@ -12,9 +12,16 @@ import { isBatchCreate } from "../../support/reliability";
  * Runs the CLI with its stdout left unread for a while (until the process exits, or `lagMs` passed: a fixed CLI
  * waits for its reader), then reads all of it.
  */
-function runWithSlowReader(args: string[], env: Record<string, string>, lagMs = 2000): Promise<{ code: number | null; stdout: string }> {
+function runWithSlowReader(
+  args: string[],
+  env: Record<string, string>,
+  lagMs = 2000,
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     child.stdout.pause();
     let stdout = "";
     let code: number | null = null;
@@ -49,10 +56,15 @@ describe("output through a pipe that is read slowly", () => {
 
   it("keeps every one of 1,000 failure lines and the summary after them", async () => {
     // The batch's answer is lost: every item is reported failed, one line each (many small writes).
-    const dir = manifestDir({ "lost.yaml": setYaml("lost", `key: traits.email
+    const dir = manifestDir({
+      "lost.yaml": setYaml(
+        "lost",
+        `key: traits.email
 generate:
   - count: 1000
-    template: { traits: { email: "lost-{{i}}@output.test" } }`) });
+    template: { traits: { email: "lost-{{i}}@output.test" } }`,
+      ),
+    });
     proxy.setHook((request, stage) => (stage === "answered" && isBatchCreate(request) ? "drop" : undefined));
     try {
       const result = await runCli(["apply", dir], { ORY_ADMIN_URL: proxy.url });
@@ -67,10 +79,15 @@ generate:
 
   it("keeps every line of a 2,000-identity plan, the summary last", async () => {
     const dir = manifestDir({
-      "big.yaml": setYaml("big", `key: traits.email\ngenerate:\n  - count: 2000\n    template: { traits: { email: "big-{{i}}@output.test", name: { first: "Big", last: "Output" } } }`),
+      "big.yaml": setYaml(
+        "big",
+        `key: traits.email\ngenerate:\n  - count: 2000\n    template: { traits: { email: "big-{{i}}@output.test", name: { first: "Big", last: "Output" } } }`,
+      ),
     });
     // --verbose: every copy of the generate entry on its own line (without it they are summarized in one).
-    const { code, stdout } = await runWithSlowReader(["plan", dir, "--detailed-exitcode", "--verbose"], { ORY_ADMIN_URL: kratos.adminUrl });
+    const { code, stdout } = await runWithSlowReader(["plan", dir, "--detailed-exitcode", "--verbose"], {
+      ORY_ADMIN_URL: kratos.adminUrl,
+    });
     expect(stdout.length).toBeGreaterThan(200_000); // several times what a pipe buffers
     expect(code).toBe(2);
     expect(stdout.split("\n").filter((line) => line.startsWith("+ create big/")).length).toBe(2000);

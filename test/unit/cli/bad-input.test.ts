@@ -44,10 +44,18 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
   let stdout = "";
   let stderr = "";
   const given = { ORY_ADMIN_URL: endpoint, ORY_API_KEY: API_KEY, RELIABILITY_PASSWORD: PASSWORD, ...env };
-  process.env = { PATH: saved.PATH, HOME: saved.HOME, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) } as NodeJS.ProcessEnv;
+  process.env = {
+    PATH: saved.PATH,
+    HOME: saved.HOME,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  } as NodeJS.ProcessEnv;
   globalThis.fetch = (...request: Parameters<typeof fetch>) => (fetches++, realFetch(...request));
-  const out = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const out = jest
+    .spyOn(process.stdout, "write")
+    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = jest
+    .spyOn(process.stderr, "write")
+    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
   try {
     const code = await main(args);
     outputs.push(stdout, stderr);
@@ -73,7 +81,9 @@ describe("bad manifests refused offline: exit 1, file:line:col and the message, 
   const offline = MANIFESTS.filter((m) => m.check === "offline");
 
   it("the corpus covers every fixture; 31 of its manifests are refused offline", () => {
-    const files = readdirSync(BAD_INPUTS).filter((f) => f !== "valid" && (f.endsWith(".yaml") || statSync(join(BAD_INPUTS, f)).isDirectory()));
+    const files = readdirSync(BAD_INPUTS).filter(
+      (f) => f !== "valid" && (f.endsWith(".yaml") || statSync(join(BAD_INPUTS, f)).isDirectory()),
+    );
     expect(files.sort()).toEqual([...MANIFESTS.map((m) => m.file), "schema-three-bad.yaml"].sort());
     expect(offline.length).toBe(31);
     expect(MANIFESTS.length + flagCases("", "").length).toBeGreaterThanOrEqual(40);
@@ -81,7 +91,11 @@ describe("bad manifests refused offline: exit 1, file:line:col and the message, 
 
   it.each(offline.map((m) => [m.file, m] as const))("%s", async (_file, m) => {
     const validate = await run(["validate", m.file]);
-    expect({ code: validate.code, stdout: validate.stdout, fetches: validate.fetches }).toEqual({ code: 1, stdout: "", fetches: 0 });
+    expect({ code: validate.code, stdout: validate.stdout, fetches: validate.fetches }).toEqual({
+      code: 1,
+      stdout: "",
+      fetches: 0,
+    });
     expect(validate.stderr).toContain(whereOf(m));
     expect(validate.stderr).toContain(m.says);
     expect(validate.stderr).toMatch(/^Error: \d+ problems? in the manifests; nothing was sent to the server\n/);
@@ -94,7 +108,11 @@ describe("bad manifests refused offline: exit 1, file:line:col and the message, 
 });
 
 describe("bad flags and environment refused before any request to the server: exit 1 and a precise message", () => {
-  it.each(flagCases("", "").filter((c) => c.requests === "none").map((c) => [c.name] as const))("%s", async (name) => {
+  it.each(
+    flagCases("", "")
+      .filter((c) => c.requests === "none")
+      .map((c) => [c.name] as const),
+  )("%s", async (name) => {
     const c = flagCases(endpoint, unreachable).find((f) => f.name === name)!;
     const result = await run(c.args, c.env);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: expect.stringContaining(c.says) });

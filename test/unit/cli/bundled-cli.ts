@@ -46,7 +46,12 @@ export function bundleCli(): BundledCli {
         encoding: "utf8",
         timeout: 60000,
       });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr, fetches: Number(readFileSync(countFile, "utf8")) };
+      return {
+        code: result.status,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        fetches: Number(readFileSync(countFile, "utf8")),
+      };
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -9,7 +9,11 @@ let bundled: BundledCli;
 beforeAll(() => {
   bundled = bundleCli();
   // What `npm install` puts on PATH: an `ory-reconcile` executable (the completion script calls it by name).
-  writeFileSync(join(bundled.dir, "ory-reconcile"), `#!/bin/sh\nexec "${process.execPath}" "${join(bundled.dir, "dist", "cli", "main.js")}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(
+    join(bundled.dir, "ory-reconcile"),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(bundled.dir, "dist", "cli", "main.js")}" "$@"\n`,
+    { mode: 0o755 },
+  );
 });
 afterAll(() => bundled.remove());
 
@@ -21,7 +25,10 @@ function complete(words: string[]): string[] {
 COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}
 _ory-reconcile_yargs_completions
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const result = spawnSync("bash", ["-c", script], { env: { PATH: `${bundled.dir}:${process.env.PATH}`, HOME: process.env.HOME }, encoding: "utf8" });
+  const result = spawnSync("bash", ["-c", script], {
+    env: { PATH: `${bundled.dir}:${process.env.PATH}`, HOME: process.env.HOME },
+    encoding: "utf8",
+  });
   expect(result.stderr).toBe("");
   return result.stdout.split("\n").filter(Boolean);
 }
@@ -37,8 +44,13 @@ describe("completion", () => {
   it("prints bash's script by default and zsh's for `completion zsh` or a zsh $SHELL", () => {
     const bash = bundled.run(["completion"], { SHELL: "/bin/bash" });
     expect(bash).toMatchObject({ code: 0, stderr: "", fetches: 0 });
-    expect(bash.stdout).toContain("complete -o bashdefault -o default -F _ory-reconcile_yargs_completions ory-reconcile\n");
-    for (const [args, env] of [[["completion", "zsh"], { SHELL: "/bin/bash" }], [["completion"], { SHELL: "/usr/bin/zsh" }]] as const) {
+    expect(bash.stdout).toContain(
+      "complete -o bashdefault -o default -F _ory-reconcile_yargs_completions ory-reconcile\n",
+    );
+    for (const [args, env] of [
+      [["completion", "zsh"], { SHELL: "/bin/bash" }],
+      [["completion"], { SHELL: "/usr/bin/zsh" }],
+    ] as const) {
       const zsh = bundled.run([...args], env);
       expect(zsh).toMatchObject({ code: 0, stderr: "" });
       expect(zsh.stdout).toMatch(/^#compdef ory-reconcile\n/);

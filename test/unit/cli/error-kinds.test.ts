@@ -24,15 +24,25 @@ function report(error: unknown, env: Record<string, string | undefined> = {}): {
 
 describe("reportError", () => {
   it("a user error: message and hint", () => {
-    expect(report(new UserError("the plan has 1 error(s); nothing was written", [], "fix it"))).toEqual({ code: 1, text: "Error: the plan has 1 error(s); nothing was written\n  hint: fix it\n" });
+    expect(report(new UserError("the plan has 1 error(s); nothing was written", [], "fix it"))).toEqual({
+      code: 1,
+      text: "Error: the plan has 1 error(s); nothing was written\n  hint: fix it\n",
+    });
   });
 
   it("a terminal API error: the server's reason, no word of a bug", () => {
     const refused = new OryApiError({ method: "PATCH", path: "/admin/identities/x" }, 403, "forbidden");
-    const unreachable = new ServerUnreachableError("http://127.0.0.1:9/admin/identities", { code: "ECONNREFUSED", reason: "connection refused", hint: "is the server running?", terminal: true }, 1);
+    const unreachable = new ServerUnreachableError(
+      "http://127.0.0.1:9/admin/identities",
+      { code: "ECONNREFUSED", reason: "connection refused", hint: "is the server running?", terminal: true },
+      1,
+    );
     expect([report(refused), report(unreachable)]).toEqual([
       { code: 1, text: "Error: PATCH /admin/identities/x failed with 403: forbidden\n" },
-      { code: 1, text: "Error: server unreachable at http://127.0.0.1:9/admin/identities: connection refused (ECONNREFUSED); is the server running?\n" },
+      {
+        code: 1,
+        text: "Error: server unreachable at http://127.0.0.1:9/admin/identities: connection refused (ECONNREFUSED); is the server running?\n",
+      },
     ]);
   });
 
@@ -44,7 +54,9 @@ describe("reportError", () => {
       text: "Error: internal error (a bug in ory-reconcile, please report it): Cannot read properties of undefined (token (sensitive))\n  (set ORY_RECONCILE_DEBUG=1 to print its stack for the report)\n",
     });
     const debug = report(bug, { [DEBUG_ENV]: "1" });
-    expect(debug.text).toMatch(/^Error: internal error \(a bug in ory-reconcile, please report it\): .*\nTypeError: Cannot read properties of undefined \(token \(sensitive\)\)\n\s+at /);
+    expect(debug.text).toMatch(
+      /^Error: internal error \(a bug in ory-reconcile, please report it\): .*\nTypeError: Cannot read properties of undefined \(token \(sensitive\)\)\n\s+at /,
+    );
     expect(report(bug, { [DEBUG_ENV]: "0" }).text).toBe(plain.text);
     expect([plain.text, debug.text].filter((t) => t.includes(API_KEY))).toEqual([]);
   });

@@ -25,6 +25,8 @@ describe("completionShell", () => {
   });
 
   it("refuses another shell (yargs would print bash's script first, then fail)", () => {
-    expect(() => completionShell(["completion", "fish"])).toThrow('completion: no script for the shell "fish"; bash and zsh are supported');
+    expect(() => completionShell(["completion", "fish"])).toThrow(
+      'completion: no script for the shell "fish"; bash and zsh are supported',
+    );
   });
 });

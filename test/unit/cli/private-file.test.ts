@@ -18,7 +18,9 @@ describe("writePrivateFile", () => {
 
 describe("safeFileNames", () => {
   it("keeps names from the server inside the folder, distinct", () => {
-    expect(safeFileNames(["staff", "../.github/workflows/ci", "..", "", "Staff", "a/b", "a-b", "x\r\u001b[2K"], ".yaml")).toEqual([
+    expect(
+      safeFileNames(["staff", "../.github/workflows/ci", "..", "", "Staff", "a/b", "a-b", "x\r\u001b[2K"], ".yaml"),
+    ).toEqual([
       "staff.yaml",
       "github-workflows-ci.yaml",
       "set.yaml",

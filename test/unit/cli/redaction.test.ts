@@ -18,11 +18,22 @@ describe("redactText after hideSensitive", () => {
     "    - traits: { email: c@example.com }",
     "      credentials: { password: { password: 'x9' } }",
   );
-  hideSensitive(setsOf(parseManifests([{ file: "users.yaml", text }], { env: { PW: "Hunter2Password", SHORT: "ab" }, readFile: () => undefined })));
+  hideSensitive(
+    setsOf(
+      parseManifests([{ file: "users.yaml", text }], {
+        env: { PW: "Hunter2Password", SHORT: "ab" },
+        readFile: () => undefined,
+      }),
+    ),
+  );
 
   it("hides every password and hash of the loaded sets, also one the server echoes", () => {
-    const out = redactText("400 Bad Request: {'password':'Hunter2Password'} {'hashed_password':'$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'} {'password':'x9'}");
-    expect(out).toBe("400 Bad Request: {'password':'(sensitive)'} {'hashed_password':'(sensitive)'} {'password':'(sensitive)'}");
+    const out = redactText(
+      "400 Bad Request: {'password':'Hunter2Password'} {'hashed_password':'$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'} {'password':'x9'}",
+    );
+    expect(out).toBe(
+      "400 Bad Request: {'password':'(sensitive)'} {'hashed_password':'(sensitive)'} {'password':'(sensitive)'}",
+    );
   });
 
   it("hides a short sensitive value where it is quoted, and leaves the words around it whole", () => {
@@ -43,7 +54,9 @@ describe("values that output escapes", () => {
     "    - traits: { email: a@example.com, name: '${env:NEWLINE}', note: '${file:quoted.txt}' }",
     "      credentials: { password: { password: '${env:CONTROL}' } }",
   );
-  hideSensitive(setsOf(parseManifests([{ file: "escapes.yaml", text }], { env: { NEWLINE, CONTROL }, readFile: () => QUOTED })));
+  hideSensitive(
+    setsOf(parseManifests([{ file: "escapes.yaml", text }], { env: { NEWLINE, CONTROL }, readFile: () => QUOTED })),
+  );
 
   const reported = (error: unknown) => {
     let out = "";
@@ -53,8 +66,15 @@ describe("values that output escapes", () => {
   const forms = (value: string) => [value, printable(value), JSON.stringify(value), JSON.stringify(value).slice(1, -1)];
 
   it.each([
-    ["a user error", (v: string) => new UserError(`bad value ${v}`, [{ message: `also ${v}`, hint: `not ${v}` }], `hint ${v}`)],
-    ["a server message quoting the value as JSON", (v: string) => new OryApiError({ method: "POST", path: "/admin/identities" }, 400, `invalid: {"name":${JSON.stringify(v)}}`)],
+    [
+      "a user error",
+      (v: string) => new UserError(`bad value ${v}`, [{ message: `also ${v}`, hint: `not ${v}` }], `hint ${v}`),
+    ],
+    [
+      "a server message quoting the value as JSON",
+      (v: string) =>
+        new OryApiError({ method: "POST", path: "/admin/identities" }, 400, `invalid: {"name":${JSON.stringify(v)}}`),
+    ],
     ["an internal error", (v: string) => new Error(`boom ${v}`)],
   ])("hides them in %s, in every form", (_what, make) => {
     for (const secret of [NEWLINE, QUOTED, CONTROL]) {

@@ -26,7 +26,7 @@ describe("quietPlanText", () => {
       "+ create staff/a@example.com",
       "    + /traits: {}",
       "~ update staff/b@example.com (id-b)",
-      "    ~ /state: \"active\" -> \"inactive\"",
+      '    ~ /state: "active" -> "inactive"',
       "Error: s.yaml:3:5: two identities have the key c@example.com",
       "  hint: remove one of them",
       "2 identities are unchanged.",
@@ -34,11 +34,18 @@ describe("quietPlanText", () => {
       "",
     ].join("\n");
     expect(quietPlanText(text)).toBe(
-      ["Error: s.yaml:3:5: two identities have the key c@example.com", "  hint: remove one of them", "Plan: 1 to create, 1 to update, 0 to delete, 0 to adopt.", ""].join("\n"),
+      [
+        "Error: s.yaml:3:5: two identities have the key c@example.com",
+        "  hint: remove one of them",
+        "Plan: 1 to create, 1 to update, 0 to delete, 0 to adopt.",
+        "",
+      ].join("\n"),
     );
   });
 
   it("keeps only the summary of a plan without errors", () => {
-    expect(quietPlanText("Plan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n")).toBe("Plan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n");
+    expect(quietPlanText("Plan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n")).toBe(
+      "Plan: 0 to create, 0 to update, 0 to delete, 0 to adopt.\n",
+    );
   });
 });

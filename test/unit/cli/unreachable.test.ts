@@ -10,7 +10,9 @@ let manifests: string;
 
 beforeAll(() => {
   bundled = bundleCli();
-  manifests = manifestDir({ "s.yaml": setYaml("staff", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }") });
+  manifests = manifestDir({
+    "s.yaml": setYaml("staff", "key: traits.email\nidentities:\n  - traits: { email: a@example.com }"),
+  });
 });
 afterAll(() => bundled.remove());
 
@@ -35,7 +37,9 @@ async function withServer<T>(onConnection: string, use: (port: string) => T | Pr
   const program = `require("net").createServer((c) => { c.on("error", () => {}); ${onConnection}; }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })`;
   const server = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const port = await new Promise<string>((done) => server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+    const port = await new Promise<string>((done) =>
+      server.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())),
+    );
     return await use(port);
   } finally {
     server.kill();
@@ -47,7 +51,8 @@ describe("the CLI on an endpoint it cannot reach", () => {
     const result = plan("http://127.0.0.1:9");
     expect(result).toEqual({
       code: 1,
-      stderr: 'Error: server unreachable at http://127.0.0.1:9/admin/version: fetch refuses port 9 (a "bad port" in the fetch standard); use another port\n',
+      stderr:
+        'Error: server unreachable at http://127.0.0.1:9/admin/version: fetch refuses port 9 (a "bad port" in the fetch standard); use another port\n',
       fetches: 1,
     });
   });
@@ -72,9 +77,18 @@ describe("the CLI on an endpoint it cannot reach", () => {
 
   it("never exits 0 when the server accepts connections and closes them without an answer (a port-forward to nothing)", async () => {
     // In its own process: the CLI runs synchronously here, so this process could not accept its connections.
-    const closer = spawn(process.execPath, ["-e", 'require("net").createServer((c) => { c.on("error", () => {}); c.destroy(); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })'], { stdio: ["ignore", "pipe", "inherit"] });
+    const closer = spawn(
+      process.execPath,
+      [
+        "-e",
+        'require("net").createServer((c) => { c.on("error", () => {}); c.destroy(); }).listen(0, "127.0.0.1", function () { console.log(this.address().port); })',
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     try {
-      const port = await new Promise<string>((done) => closer.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())));
+      const port = await new Promise<string>((done) =>
+        closer.stdout.once("data", (chunk: Buffer) => done(chunk.toString().trim())),
+      );
       // Whether Node's fetch reports the closed connection or leaves the request pending forever depends on timing:
       // try a few times; every run must fail, naming the server.
       for (let run = 0; run < 4; run++) {
@@ -89,12 +103,15 @@ describe("the CLI on an endpoint it cannot reach", () => {
   });
 
   it("an answer cut off in its body is a network error naming the URL, not an internal error", () =>
-    withServer('c.once("data", () => { c.write("HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 100\\r\\n\\r\\n{\\"ver"); setTimeout(() => c.destroy(), 20); })', (port) => {
-      const result = plan(`http://127.0.0.1:${port}`);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`http://127.0.0.1:${port}/admin/version`);
-      expect(result.stderr).not.toContain("internal error");
-    }));
+    withServer(
+      'c.once("data", () => { c.write("HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: 100\\r\\n\\r\\n{\\"ver"); setTimeout(() => c.destroy(), 20); })',
+      (port) => {
+        const result = plan(`http://127.0.0.1:${port}`);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`http://127.0.0.1:${port}/admin/version`);
+        expect(result.stderr).not.toContain("internal error");
+      },
+    ));
 
   it("fails at once on a port that answers something other than HTTP (an SSH server), naming the URL and how to fix it", () =>
     withServer('c.write("SSH-2.0-OpenSSH_9.6\\r\\n")', (port) =>
@@ -106,11 +123,13 @@ describe("the CLI on an endpoint it cannot reach", () => {
     ));
 
   it("fails at once on a TLS port given as http:// (Go's answer to plain HTTP), naming the URL and how to fix it", () =>
-    withServer('c.once("data", () => c.end("HTTP/1.0 400 Bad Request\\r\\n\\r\\nClient sent an HTTP request to an HTTPS server.\\n"))', (port) =>
-      expect(plan(`http://127.0.0.1:${port}`)).toEqual({
-        code: 1,
-        stderr: `Error: server unreachable at http://127.0.0.1:${port}/admin/version: the server speaks TLS (it answered that it got an HTTP request on an HTTPS port); use https://\n`,
-        fetches: 1,
-      }),
+    withServer(
+      'c.once("data", () => c.end("HTTP/1.0 400 Bad Request\\r\\n\\r\\nClient sent an HTTP request to an HTTPS server.\\n"))',
+      (port) =>
+        expect(plan(`http://127.0.0.1:${port}`)).toEqual({
+          code: 1,
+          stderr: `Error: server unreachable at http://127.0.0.1:${port}/admin/version: the server speaks TLS (it answered that it got an HTTP request on an HTTPS port); use https://\n`,
+          fetches: 1,
+        }),
     ));
 });

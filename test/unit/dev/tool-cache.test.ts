@@ -2,7 +2,18 @@
 // clone, and a clone finds the Pulumi plugin in its own node_modules. Runs the script on a scratch cache whose
 // binaries are stand-ins that only answer `version` (no build, no network).
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { cacheDir } from "../../../src/dev/kratos";
@@ -21,13 +32,19 @@ function scratchCache(): string {
 }
 
 const run = (cache: string, args: string[], env: Record<string, string> = {}) =>
-  spawnSync("bash", [SCRIPT, ...args], { encoding: "utf8", env: { ...process.env, ORY_RECONCILE_CACHE: cache, ...env } });
+  spawnSync("bash", [SCRIPT, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ORY_RECONCILE_CACHE: cache, ...env },
+  });
 
 describe("the shared tool cache", () => {
   it("holds no link into a clone: the plugin link an older install made is removed", () => {
     const cache = scratchCache();
     try {
-      symlinkSync("/gone/clone/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs", join(cache, "bin", "pulumi-resource-pulumi-nodejs"));
+      symlinkSync(
+        "/gone/clone/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs",
+        join(cache, "bin", "pulumi-resource-pulumi-nodejs"),
+      );
       const result = run(cache, ["pulumi"]);
       expect(result.status).toBe(0);
       const links = readdirSync(join(cache, "bin"))
@@ -53,7 +70,9 @@ describe("the shared tool cache", () => {
     try {
       const result = run(cache, ["kratos-sources"], { KRATOS_SOURCES: join(cache, "no-such-folder") });
       expect(result.status).toBe(0);
-      expect(result.stderr.trim().split("\n")).toEqual([`[install-tools] no Kratos source tarballs in ${join(cache, "no-such-folder")}: Kratos v26.2.0 and master are not built (tests skip the servers missing from ${join(cache, "bin")})`]);
+      expect(result.stderr.trim().split("\n")).toEqual([
+        `[install-tools] no Kratos source tarballs in ${join(cache, "no-such-folder")}: Kratos v26.2.0 and master are not built (tests skip the servers missing from ${join(cache, "bin")})`,
+      ]);
       expect(existsSync(join(cache, "bin", "kratos-master"))).toBe(false);
     } finally {
       rmSync(cache, { recursive: true, force: true });
@@ -96,7 +115,10 @@ describe("the shared tool cache", () => {
     try {
       mkdirSync(join(sources, "tree"), { recursive: true });
       writeFileSync(join(sources, "tree", "go.mod"), "module example.com/hello\n\ngo 1.21\n");
-      writeFileSync(join(sources, "tree", "main.go"), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("Version: v26.9.0 hello") }\n');
+      writeFileSync(
+        join(sources, "tree", "main.go"),
+        'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("Version: v26.9.0 hello") }\n',
+      );
       const tarball = join(sources, "kratos-v26.9.0.tar.gz");
       expect(spawnSync("tar", ["-czf", tarball, "-C", join(sources, "tree"), "go.mod", "main.go"]).status).toBe(0);
       const cached = join(cache, "bin", "kratos-v26.9.0");
@@ -104,7 +126,9 @@ describe("the shared tool cache", () => {
       chmodSync(cached, 0o755);
       const result = run(cache, ["kratos-sources"], { KRATOS_SOURCES: sources, GOFLAGS: "-mod=mod", GOPROXY: "off" });
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain("FAILED at step 'kratos-v26.9.0-verify': the binary built from kratos-v26.9.0.tar.gz is not Kratos");
+      expect(result.stderr).toContain(
+        "FAILED at step 'kratos-v26.9.0-verify': the binary built from kratos-v26.9.0.tar.gz is not Kratos",
+      );
       expect(spawnSync(cached, [], { encoding: "utf8" }).stdout).toBe("the good one\n");
       expect(existsSync(`${cached}.sha256`)).toBe(false);
     } finally {

@@ -31,7 +31,9 @@ const imports: Import[] = sourceFiles(SRC).flatMap((file) =>
   preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles.map(({ fileName }) => ({
     file,
     spec: fileName,
-    folder: fileName.startsWith(".") ? folderOf(normalize(join(dirname(file), fileName, fileName.endsWith(".ts") ? "" : "x"))) : undefined,
+    folder: fileName.startsWith(".")
+      ? folderOf(normalize(join(dirname(file), fileName, fileName.endsWith(".ts") ? "" : "x")))
+      : undefined,
   })),
 );
 
@@ -67,7 +69,8 @@ function findCycle(graph: Map<string, Set<string>>): string | undefined {
   return undefined;
 }
 
-const IO_MODULES = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline|process)$|^@ory\/client|^@pulumi\//;
+const IO_MODULES =
+  /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|dns|child_process|cluster|worker_threads|readline|process)$|^@ory\/client|^@pulumi\//;
 
 describe("folder layout", () => {
   it("the pure core imports only itself and packages without I/O", () => {
@@ -86,12 +89,28 @@ describe("folder layout", () => {
   });
 
   it("finds a cycle when there is one (the check itself)", () => {
-    expect(findCycle(new Map([["a", new Set(["b"])], ["b", new Set(["a"])]]))).toBe("a -> b -> a");
-    expect(findCycle(new Map([["a", new Set(["b"])], ["b", new Set<string>()]]))).toBeUndefined();
+    expect(
+      findCycle(
+        new Map([
+          ["a", new Set(["b"])],
+          ["b", new Set(["a"])],
+        ]),
+      ),
+    ).toBe("a -> b -> a");
+    expect(
+      findCycle(
+        new Map([
+          ["a", new Set(["b"])],
+          ["b", new Set<string>()],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it("no product module imports the dev harness", () => {
-    const bad = imports.filter(({ file, folder }) => folderOf(file) !== "dev" && folder === "dev").map(({ file, spec }) => `${relative(SRC, file)} imports ${spec}`);
+    const bad = imports
+      .filter(({ file, folder }) => folderOf(file) !== "dev" && folder === "dev")
+      .map(({ file, spec }) => `${relative(SRC, file)} imports ${spec}`);
     expect(bad).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@ import { fingerprintOf, passwordFingerprint } from "../../../src/reconcile/core/
 import { brief, issuesOf, setsOf, setYaml } from "./helpers";
 
 function load(name: string, ...spec: string[]) {
-  return parseManifests([{ file: `${name}.yaml`, text: setYaml(name, ...spec) }], { env: { PW: "from-env" }, readFile: () => undefined });
+  return parseManifests([{ file: `${name}.yaml`, text: setYaml(name, ...spec) }], {
+    env: { PW: "from-env" },
+    readFile: () => undefined,
+  });
 }
 
 describe("spec.defaults", () => {
@@ -42,17 +45,45 @@ describe("spec.defaults", () => {
   });
 
   it("lets an identity clear a default object with null", () => {
-    const [set] = setsOf(load("s", "  key: traits.email", "  defaults: { metadata_admin: { team: x } }", "  identities:", "    - { traits: { email: a@x }, metadata_admin: null }"));
+    const [set] = setsOf(
+      load(
+        "s",
+        "  key: traits.email",
+        "  defaults: { metadata_admin: { team: x } }",
+        "  identities:",
+        "    - { traits: { email: a@x }, metadata_admin: null }",
+      ),
+    );
     expect(set.identities[0].body).toEqual({ traits: { email: "a@x" }, metadata_admin: null });
   });
 
   it("can supply traits, and is itself validated once", () => {
-    const [set] = setsOf(load("s", "  defaults: { traits: { email: shared@x } }", "  identities:", "    - external_id: e1", "    - external_id: e2"));
+    const [set] = setsOf(
+      load(
+        "s",
+        "  defaults: { traits: { email: shared@x } }",
+        "  identities:",
+        "    - external_id: e1",
+        "    - external_id: e2",
+      ),
+    );
     expect(set.identities.map((i) => [i.key, i.body.traits])).toEqual([
       ["e1", { email: "shared@x" }],
       ["e2", { email: "shared@x" }],
     ]);
-    expect(brief(issuesOf(load("s", "  defaults: { metadata_admin: { ory_reconcile: x } }", "  identities:", "    - { external_id: e1, traits: {} }", "    - { external_id: e2, traits: {} }")))).toEqual([
+    expect(
+      brief(
+        issuesOf(
+          load(
+            "s",
+            "  defaults: { metadata_admin: { ory_reconcile: x } }",
+            "  identities:",
+            "    - { external_id: e1, traits: {} }",
+            "    - { external_id: e2, traits: {} }",
+          ),
+        ),
+      ),
+    ).toEqual([
       '6:33 spec.defaults.metadata_admin.ory_reconcile "ory_reconcile" in metadata_admin is reserved for the ownership marker',
     ]);
   });
@@ -87,7 +118,10 @@ describe("spec.generate", () => {
     expect(set.identities.map((i) => ({ key: i.key, body: i.body, source: i.source }))).toEqual([
       {
         key: "first@x",
-        body: { traits: { email: "first@x", note: "literal {{i}}" }, metadata_public: { batch: "b-{{i}}", fixed: ["x"] } },
+        body: {
+          traits: { email: "first@x", note: "literal {{i}}" },
+          metadata_public: { batch: "b-{{i}}", fixed: ["x"] },
+        },
         source: { file: "load.yaml", line: 10, col: 7 },
       },
       ...[1, 2, 3].map((i) => ({
@@ -108,7 +142,15 @@ describe("spec.generate", () => {
   });
 
   it("shares unchanged parts between copies and returns frozen values", () => {
-    const [set] = setsOf(load("load", "  key: traits.email", "  generate:", "    - count: 2", "      template: { traits: { email: 'u{{i}}@x' }, metadata_public: { big: [1, 2, 3] } }"));
+    const [set] = setsOf(
+      load(
+        "load",
+        "  key: traits.email",
+        "  generate:",
+        "    - count: 2",
+        "      template: { traits: { email: 'u{{i}}@x' }, metadata_public: { big: [1, 2, 3] } }",
+      ),
+    );
     const [a, b] = set.identities;
     expect(a.body.metadata_public).toBe(b.body.metadata_public);
     expect(a.body.traits).not.toBe(b.body.traits);
@@ -118,19 +160,47 @@ describe("spec.generate", () => {
   });
 
   it("checks a template once, not once per copy", () => {
-    expect(brief(issuesOf(load("load", "  key: traits.email", "  generate:", "    - count: 1000", "      template: { traits: { name: x } }")))).toEqual([
-      '9:27 spec.generate[0].template.traits.email missing key field "traits.email" (spec.key)',
-    ]);
-    expect(brief(issuesOf(load("load", "  key: traits.email", "  generate:", "    - count: 1000", "      template: { traits: { email: same@x } }")))).toEqual([
-      '9:36 spec.generate[0].template.traits.email generated copies 1 and 2 have the same key "same@x"',
-    ]);
+    expect(
+      brief(
+        issuesOf(
+          load(
+            "load",
+            "  key: traits.email",
+            "  generate:",
+            "    - count: 1000",
+            "      template: { traits: { name: x } }",
+          ),
+        ),
+      ),
+    ).toEqual(['9:27 spec.generate[0].template.traits.email missing key field "traits.email" (spec.key)']);
+    expect(
+      brief(
+        issuesOf(
+          load(
+            "load",
+            "  key: traits.email",
+            "  generate:",
+            "    - count: 1000",
+            "      template: { traits: { email: same@x } }",
+          ),
+        ),
+      ),
+    ).toEqual(['9:36 spec.generate[0].template.traits.email generated copies 1 and 2 have the same key "same@x"']);
   });
 
   it("reports a collision between two generate entries once", () => {
     const issues = issuesOf(
-      load("load", "  key: traits.email", "  generate:", "    - { count: 5, template: { traits: { email: 'u{{i}}@x' } } }", "    - { count: 9, template: { traits: { email: 'u{{i}}@x' } } }"),
+      load(
+        "load",
+        "  key: traits.email",
+        "  generate:",
+        "    - { count: 5, template: { traits: { email: 'u{{i}}@x' } } }",
+        "    - { count: 9, template: { traits: { email: 'u{{i}}@x' } } }",
+      ),
     );
-    expect(brief(issues)).toEqual(['9:48 spec.generate[1].template.traits.email duplicate key "u1@x": also declared at load.yaml:8:48 (spec.generate[0], copy 1)']);
+    expect(brief(issues)).toEqual([
+      '9:48 spec.generate[1].template.traits.email duplicate key "u1@x": also declared at load.yaml:8:48 (spec.generate[0], copy 1)',
+    ]);
   });
 
   it("loads 100,000 generated identities", () => {
@@ -150,27 +220,44 @@ describe("spec.generate", () => {
     expect(new Set(set.identities.map((i) => i.key)).size).toBe(100000);
     expect(set.identities[99999]).toEqual({
       key: "load-100000@example.test",
-      body: { schema_id: "default", traits: { email: "load-100000@example.test", name: { first: "Load", last: "100000" } }, metadata_public: { tier: "load" } },
+      body: {
+        schema_id: "default",
+        traits: { email: "load-100000@example.test", name: { first: "Load", last: "100000" } },
+        metadata_public: { tier: "load" },
+      },
       credentials: { password: { kind: "password", value: expect.anything(), policy: "initial" } },
       source: { file: "load.yaml", line: 9, col: 7 },
       generate: "spec.generate[0]",
     });
-    expect(set.identities[41].body.traits).toEqual({ email: "load-42@example.test", name: { first: "Load", last: "42" } });
+    expect(set.identities[41].body.traits).toEqual({
+      email: "load-42@example.test",
+      name: { first: "Load", last: "42" },
+    });
   });
 });
 
 describe("password declarations", () => {
-  const identity = (password: string) => ["  key: traits.email", "  identities:", `    - { traits: { email: a@x }, credentials: { password: ${password} } }`];
+  const identity = (password: string) => [
+    "  key: traits.email",
+    "  identities:",
+    `    - { traits: { email: a@x }, credentials: { password: ${password} } }`,
+  ];
   const decl = (password: string) => setsOf(load("s", ...identity(password)))[0].identities[0].credentials?.password;
 
   it("defaults the policy to initial; the engine fingerprints enforce (the migration hook by a fixed word)", () => {
-    expect(decl("{ password: '${env:PW}' }")).toEqual({ kind: "password", value: expect.anything(), policy: "initial" });
+    expect(decl("{ password: '${env:PW}' }")).toEqual({
+      kind: "password",
+      value: expect.anything(),
+      policy: "initial",
+    });
     expect(decl("{ password: '${env:PW}', policy: enforce }")).toEqual({
       kind: "password",
       value: expect.anything(),
       policy: "enforce",
     });
-    expect(fingerprintOf("a@x", decl("{ password: '${env:PW}', policy: enforce }")!)).toBe(passwordFingerprint("a@x", "from-env"));
+    expect(fingerprintOf("a@x", decl("{ password: '${env:PW}', policy: enforce }")!)).toBe(
+      passwordFingerprint("a@x", "from-env"),
+    );
     expect(decl("{ hashed_password: '$2a$04$h', policy: enforce }")).toEqual({
       kind: "hashed_password",
       value: expect.anything(),
@@ -184,7 +271,9 @@ describe("password declarations", () => {
       kind: "migration_hook",
       policy: "enforce",
     });
-    expect(fingerprintOf("a@x", decl("{ use_password_migration_hook: true, policy: enforce }")!)).toBe(passwordFingerprint("a@x", "migration-hook"));
+    expect(fingerprintOf("a@x", decl("{ use_password_migration_hook: true, policy: enforce }")!)).toBe(
+      passwordFingerprint("a@x", "migration-hook"),
+    );
   });
 
   it("rejects the hook together with a password", () => {

@@ -6,14 +6,21 @@ import { closest, levenshtein } from "../../../src/manifest/suggest";
 describe("formatIssue", () => {
   it("renders position, path, message and hint", () => {
     expect(
-      formatIssue({ pos: { file: "m/staff.yaml", line: 9, col: 14 }, path: "spec.identities[0].state", message: 'unexpected value "actve"', hint: 'did you mean "active"?' }),
+      formatIssue({
+        pos: { file: "m/staff.yaml", line: 9, col: 14 },
+        path: "spec.identities[0].state",
+        message: 'unexpected value "actve"',
+        hint: 'did you mean "active"?',
+      }),
     ).toBe('m/staff.yaml:9:14: spec.identities[0].state: unexpected value "actve"\n  hint: did you mean "active"?');
   });
 
   it("leaves out what an issue does not have", () => {
     expect(formatIssue({ message: 'no such file or directory: "x.yaml"' })).toBe('no such file or directory: "x.yaml"');
     expect(formatIssue({ path: "traits", message: "m" })).toBe("traits: m");
-    expect(formatIssue({ pos: { file: "a.yaml", line: 1, col: 1 }, message: "m", hint: "h" })).toBe("a.yaml:1:1: m\n  hint: h");
+    expect(formatIssue({ pos: { file: "a.yaml", line: 1, col: 1 }, message: "m", hint: "h" })).toBe(
+      "a.yaml:1:1: m\n  hint: h",
+    );
   });
 
   it("renders a list one issue after the other", () => {

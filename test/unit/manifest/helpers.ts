@@ -35,7 +35,8 @@ export function issuesOf(result: LoadResult): Issue[] {
 }
 
 export function setsOf(result: LoadResult) {
-  if (!result.ok) throw new Error(`expected valid sets, got issues:\n${result.issues.map((i) => JSON.stringify(i)).join("\n")}`);
+  if (!result.ok)
+    throw new Error(`expected valid sets, got issues:\n${result.issues.map((i) => JSON.stringify(i)).join("\n")}`);
   return result.sets;
 }
 

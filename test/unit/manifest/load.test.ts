@@ -66,19 +66,46 @@ describe("loadManifests", () => {
 
   it("defaults the key to external_id and prune to false, and accepts a set without identities", () => {
     const sets = setsOf(parseManifests([{ file: "a.yaml", text: setYaml("empty", "  prune: true") }], noFiles));
-    expect(sets).toEqual([{ name: "empty", key: { kind: "external_id" }, prune: true, identities: [], source: { file: "a.yaml", line: 1, col: 1 } }]);
-    const external = setsOf(parseManifests([{ file: "b.yaml", text: setYaml("ext", "  identities:", "    - { traits: { email: a@x }, external_id: ext-1 }") }], noFiles));
+    expect(sets).toEqual([
+      {
+        name: "empty",
+        key: { kind: "external_id" },
+        prune: true,
+        identities: [],
+        source: { file: "a.yaml", line: 1, col: 1 },
+      },
+    ]);
+    const external = setsOf(
+      parseManifests(
+        [
+          {
+            file: "b.yaml",
+            text: setYaml("ext", "  identities:", "    - { traits: { email: a@x }, external_id: ext-1 }"),
+          },
+        ],
+        noFiles,
+      ),
+    );
     expect(external[0].identities.map((i) => i.key)).toEqual(["ext-1"]);
   });
 
   it("reads spec.adopt (absent unless true) and refuses a value that is not a boolean, naming where", () => {
-    const sets = setsOf(parseManifests([{ file: "a.yaml", text: `${setYaml("yes", "  adopt: true")}---\n${setYaml("no", "  adopt: false")}` }], noFiles));
+    const sets = setsOf(
+      parseManifests(
+        [{ file: "a.yaml", text: `${setYaml("yes", "  adopt: true")}---\n${setYaml("no", "  adopt: false")}` }],
+        noFiles,
+      ),
+    );
     expect(sets.map((set) => [set.name, set.adopt])).toEqual([
       ["yes", true],
       ["no", undefined],
     ]);
-    expect(brief(issuesOf(parseManifests([{ file: "b.yaml", text: setYaml("bad", "  adopt: yes") }], noFiles)))).toEqual(["6:10 spec.adopt expected boolean, got string"]);
-    expect(issuesOf(parseManifests([{ file: "b.yaml", text: setYaml("bad", "  adopt: yes") }], noFiles))[0].hint).toBe("write true or false (YAML 1.2 reads yes, no, on and off as strings)");
+    expect(
+      brief(issuesOf(parseManifests([{ file: "b.yaml", text: setYaml("bad", "  adopt: yes") }], noFiles))),
+    ).toEqual(["6:10 spec.adopt expected boolean, got string"]);
+    expect(issuesOf(parseManifests([{ file: "b.yaml", text: setYaml("bad", "  adopt: yes") }], noFiles))[0].hint).toBe(
+      "write true or false (YAML 1.2 reads yes, no, on and off as strings)",
+    );
   });
 
   it("reads every document of a multi-document file and skips empty ones", () => {
@@ -95,7 +122,7 @@ describe("loadManifests", () => {
     expect(brief(issuesOf(parseManifests([{ file: "m.yaml", text }], noFiles)))).toEqual([
       "6:10 spec.prune expected boolean, got string",
       "9:1 - YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]",
-      "13:9 metadata.name invalid value \"Two\": expected lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 63 characters",
+      '13:9 metadata.name invalid value "Two": expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
     ]);
   });
 
@@ -119,14 +146,19 @@ describe("loadManifests", () => {
 
   it("loads files and directories together, each file once", () => {
     const root = tempTree({ "m/one.yaml": setYaml("one"), "two.yaml": setYaml("two") });
-    const sets = setsOf(loadManifests(["two.yaml", "m", "m/one.yaml", join(root, "m", "one.yaml")], { cwd: root, env: {} }));
+    const sets = setsOf(
+      loadManifests(["two.yaml", "m", "m/one.yaml", join(root, "m", "one.yaml")], { cwd: root, env: {} }),
+    );
     expect(sets.map((s) => s.name)).toEqual(["two", "one"]);
   });
 
   it("reports a missing path and still checks the others", () => {
     const root = tempTree({ "ok.yaml": setYaml("Bad") });
     const issues = issuesOf(loadManifests(["nope.yaml", "ok.yaml"], { cwd: root, env: {} }));
-    expect(issues[0]).toEqual({ message: 'no such file or directory: "nope.yaml"', hint: `check the path (relative paths start at ${root})` });
+    expect(issues[0]).toEqual({
+      message: 'no such file or directory: "nope.yaml"',
+      hint: `check the path (relative paths start at ${root})`,
+    });
     expect(brief(issues.slice(1))).toEqual([
       '4:9 metadata.name invalid value "Bad": expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
     ]);
@@ -183,8 +215,19 @@ describe("loadManifests", () => {
 
   it("does not take a foreign document's name for a set name", () => {
     const k8s = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: staff", ""].join("\n");
-    const issues = issuesOf(parseManifests([{ file: "a.yaml", text: setYaml("staff") }, { file: "cm.yaml", text: k8s }], noFiles));
-    expect(brief(issues)).toEqual(['1:13 apiVersion unsupported apiVersion "v1": expected "ory-reconcile/v1"', '2:7 kind unsupported kind "ConfigMap": expected "IdentitySet"']);
+    const issues = issuesOf(
+      parseManifests(
+        [
+          { file: "a.yaml", text: setYaml("staff") },
+          { file: "cm.yaml", text: k8s },
+        ],
+        noFiles,
+      ),
+    );
+    expect(brief(issues)).toEqual([
+      '1:13 apiVersion unsupported apiVersion "v1": expected "ory-reconcile/v1"',
+      '2:7 kind unsupported kind "ConfigMap": expected "IdentitySet"',
+    ]);
   });
 
   it("collects the issues of all files instead of stopping at the first", () => {
@@ -214,7 +257,9 @@ describe("the example manifests", () => {
       ["bob@example.com", { role: "admin" }, { team: "security" }],
       ["carol@example.com", { role: "admin" }, { team: "support" }],
     ]);
-    expect(staff.identities[0].body.verifiable_addresses).toEqual([{ value: "alice@example.com", via: "email", verified: true, status: "completed" }]);
+    expect(staff.identities[0].body.verifiable_addresses).toEqual([
+      { value: "alice@example.com", via: "email", verified: true, status: "completed" },
+    ]);
     expect(testUsers.identities[24].key).toBe("user-25@example.test");
     const password = testUsers.identities[0].credentials?.password;
     expect(password?.kind).toBe("hashed_password");

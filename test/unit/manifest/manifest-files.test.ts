@@ -27,7 +27,9 @@ describe("manifest files", () => {
     symlinkSync("/dev/zero", join(root, "manifests", "z.yaml"));
     const result = readManifestFiles(["manifests"], root);
     expect(result.files.map((f) => f.file)).toEqual(["manifests/a.yaml"]);
-    expect(result.issues.map((i) => [i.message, i.hint])).toEqual([['cannot read "manifests/z.yaml": not a regular file (a device)', "a manifest must be a regular file"]]);
+    expect(result.issues.map((i) => [i.message, i.hint])).toEqual([
+      ['cannot read "manifests/z.yaml": not a regular file (a device)', "a manifest must be a regular file"],
+    ]);
   });
 
   it("follows a symlink to a regular file elsewhere, and refuses one larger than 8 MiB naming its path", () => {
@@ -39,7 +41,9 @@ describe("manifest files", () => {
     const result = readManifestFiles(["manifests"], root);
     expect(result.files).toEqual([{ file: "manifests/staff.yaml", text: staff }]);
     expect(result.issues.map((i) => i.message)).toEqual(['cannot read "manifests/huge.yaml": larger than 8 MiB']);
-    expect(setsOf(loadManifests(["manifests/staff.yaml"], { cwd: root, env: {} })).map((s) => s.name)).toEqual(["staff"]);
+    expect(setsOf(loadManifests(["manifests/staff.yaml"], { cwd: root, env: {} })).map((s) => s.name)).toEqual([
+      "staff",
+    ]);
   });
 
   it("scans a directory with a symlink loop once, without looping", () => {

@@ -5,9 +5,15 @@ import { brief, issuesOf, removeTempTrees, setsOf, setYaml, tempTree } from "./h
 
 afterAll(removeTempTrees);
 
-const load = (spec: string[]) => loadManifests(["s.yaml"], { cwd: tempTree({ "s.yaml": setYaml("staff", ...spec) }), env: {} });
-const identity = (fields: string) => ["  key: traits.email", "  identities:", `    - { traits: { email: a@example.com }, ${fields} }`];
-const MESSAGE = "this number cannot be kept exactly: JSON numbers here are 64-bit floats (integers up to 2^53, about 17 digits)";
+const load = (spec: string[]) =>
+  loadManifests(["s.yaml"], { cwd: tempTree({ "s.yaml": setYaml("staff", ...spec) }), env: {} });
+const identity = (fields: string) => [
+  "  key: traits.email",
+  "  identities:",
+  `    - { traits: { email: a@example.com }, ${fields} }`,
+];
+const MESSAGE =
+  "this number cannot be kept exactly: JSON numbers here are 64-bit floats (integers up to 2^53, about 17 digits)";
 
 describe("numbers in manifests", () => {
   it.each([

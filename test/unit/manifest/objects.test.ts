@@ -10,7 +10,13 @@ const header = { apiVersion: "ory-reconcile/v1", kind: "IdentitySet", metadata: 
 describe("parseSetObject", () => {
   it("builds the same set as YAML would, without positions", () => {
     const result = parseSetObject(
-      { ...header, spec: { key: "traits.email", identities: [{ traits: { email: "a@x" }, credentials: { password: { password: "${env:PW}" } } }] } },
+      {
+        ...header,
+        spec: {
+          key: "traits.email",
+          identities: [{ traits: { email: "a@x" }, credentials: { password: { password: "${env:PW}" } } }],
+        },
+      },
       "Pulumi.ts",
       { env: { PW: "pw" } },
     );
@@ -21,7 +27,13 @@ describe("parseSetObject", () => {
           name: "inline",
           key: { kind: "trait", path: ["email"] },
           prune: false,
-          identities: [{ key: "a@x", body: { traits: { email: "a@x" } }, credentials: { password: { kind: "password", value: expect.any(Secret), policy: "initial" } } }],
+          identities: [
+            {
+              key: "a@x",
+              body: { traits: { email: "a@x" } },
+              credentials: { password: { kind: "password", value: expect.any(Secret), policy: "initial" } },
+            },
+          ],
         },
       ],
     });
@@ -29,13 +41,24 @@ describe("parseSetObject", () => {
 
   it("reports issues with their field paths", () => {
     const result = parseSetObject(
-      { ...header, spec: { key: "traits.email", identities: [{ traits: { email: "a@x" }, stat: "active" }, { traits: { email: 5 } }], extra: 1 } },
+      {
+        ...header,
+        spec: {
+          key: "traits.email",
+          identities: [{ traits: { email: "a@x" }, stat: "active" }, { traits: { email: 5 } }],
+          extra: 1,
+        },
+      },
       "inline",
     );
     expect(result).toEqual({
       ok: false,
       issues: [
-        { path: "spec.extra", message: 'unknown field "extra"', hint: "allowed fields here: key, prune, adopt, sessions, ignore, defaults, identities, generate" },
+        {
+          path: "spec.extra",
+          message: 'unknown field "extra"',
+          hint: "allowed fields here: key, prune, adopt, sessions, ignore, defaults, identities, generate",
+        },
         { path: "spec.identities[0].stat", message: 'unknown field "stat"', hint: 'did you mean "state"?' },
       ],
     });
@@ -43,7 +66,12 @@ describe("parseSetObject", () => {
 
   it("resolves ${file:…} relative to the given file name, or takes strings literally on request", () => {
     const root = tempTree({ "infra/pw.txt": "file-pw\n" });
-    const doc = { ...header, spec: { identities: [{ external_id: "e", traits: {}, credentials: { password: { password: "${file:pw.txt}" } } }] } };
+    const doc = {
+      ...header,
+      spec: {
+        identities: [{ external_id: "e", traits: {}, credentials: { password: { password: "${file:pw.txt}" } } }],
+      },
+    };
     const reveal = (result: ReturnType<typeof parseSetObject>) => {
       const password = result.ok ? result.sets[0].identities[0].credentials?.password : undefined;
       return password && "value" in password ? password.value.reveal() : undefined;
@@ -53,7 +81,15 @@ describe("parseSetObject", () => {
   });
 
   it("never throws on garbage", () => {
-    for (const doc of [undefined, null, 42, "text", [], { apiVersion: 1 }, { ...header, spec: { identities: [null, 1, "x"] } }]) {
+    for (const doc of [
+      undefined,
+      null,
+      42,
+      "text",
+      [],
+      { apiVersion: 1 },
+      { ...header, spec: { identities: [null, 1, "x"] } },
+    ]) {
       const result = parseSetObject(doc, "x");
       expect(result.ok).toBe(false);
     }
@@ -63,7 +99,16 @@ describe("parseSetObject", () => {
 describe("validateIdentityObject / parseIdentityObject", () => {
   it("accepts a valid identity and builds it", () => {
     expect(validateIdentityObject({ traits: { email: "a@x" }, external_id: "a" })).toEqual([]);
-    expect(parseIdentityObject({ traits: { email: "a@x" }, state: "inactive", credentials: { password: { password: "pw", policy: "enforce" } } }, { key: "traits.email", set: "s" })).toEqual({
+    expect(
+      parseIdentityObject(
+        {
+          traits: { email: "a@x" },
+          state: "inactive",
+          credentials: { password: { password: "pw", policy: "enforce" } },
+        },
+        { key: "traits.email", set: "s" },
+      ),
+    ).toEqual({
       ok: true,
       identity: {
         key: "a@x",
@@ -74,11 +119,22 @@ describe("validateIdentityObject / parseIdentityObject", () => {
   });
 
   it("gives the CLI's messages, with paths relative to the identity (or a given base)", () => {
-    expect(validateIdentityObject({ traits: { email: "a@x" }, metadataPublic: {}, state: "actve" }, { key: "traits.email" })).toEqual([
+    expect(
+      validateIdentityObject({ traits: { email: "a@x" }, metadataPublic: {}, state: "actve" }, { key: "traits.email" }),
+    ).toEqual([
       { path: "metadataPublic", message: 'unknown field "metadataPublic"', hint: 'did you mean "metadata_public"?' },
-      { path: "state", message: 'unexpected value "actve": expected one of active, inactive', hint: 'did you mean "active"?' },
+      {
+        path: "state",
+        message: 'unexpected value "actve": expected one of active, inactive',
+        hint: 'did you mean "active"?',
+      },
     ]);
-    expect(validateIdentityObject({ traits: {}, metadata_admin: { ory_reconcile: {} } }, { key: "traits.email", base: ["identities", 3] })).toEqual([
+    expect(
+      validateIdentityObject(
+        { traits: {}, metadata_admin: { ory_reconcile: {} } },
+        { key: "traits.email", base: ["identities", 3] },
+      ),
+    ).toEqual([
       {
         path: "identities[3].metadata_admin.ory_reconcile",
         message: '"ory_reconcile" in metadata_admin is reserved for the ownership marker',
@@ -93,13 +149,25 @@ describe("validateIdentityObject / parseIdentityObject", () => {
   });
 
   it("reports a missing traits, a missing external_id key and a bad key option", () => {
-    expect(validateIdentityObject({ state: "active" }).map((i) => i.message)).toEqual(['missing required field "traits"']);
-    expect(validateIdentityObject({ traits: {} }).map((i) => i.message)).toEqual(['missing key field "external_id" (spec.key defaults to external_id)']);
-    expect(validateIdentityObject({ traits: {} }, { key: "email" }).map((i) => i.message)).toEqual(['invalid key "email": expected external_id or traits.<dotted.path>']);
+    expect(validateIdentityObject({ state: "active" }).map((i) => i.message)).toEqual([
+      'missing required field "traits"',
+    ]);
+    expect(validateIdentityObject({ traits: {} }).map((i) => i.message)).toEqual([
+      'missing key field "external_id" (spec.key defaults to external_id)',
+    ]);
+    expect(validateIdentityObject({ traits: {} }, { key: "email" }).map((i) => i.message)).toEqual([
+      'invalid key "email": expected external_id or traits.<dotted.path>',
+    ]);
   });
 
   it("keeps secrets out of issues", () => {
-    const issues = validateIdentityObject({ traits: { email: "a@x" }, credentials: { password: { password: "top-secret", hashed_password: "also-secret" } } }, { key: "traits.email" });
+    const issues = validateIdentityObject(
+      {
+        traits: { email: "a@x" },
+        credentials: { password: { password: "top-secret", hashed_password: "also-secret" } },
+      },
+      { key: "traits.email" },
+    );
     expect(issues).toEqual([
       {
         path: "credentials.password",

@@ -7,7 +7,10 @@ import { brief, issuesOf, setsOf, setYaml, tempTree, removeTempTrees } from "./h
 afterAll(removeTempTrees);
 
 function load(env: Record<string, string>, ...spec: string[]) {
-  return parseManifests([{ file: "m/refs.yaml", text: setYaml("refs", "  key: traits.email", ...spec) }], { env, readFile: () => undefined });
+  return parseManifests([{ file: "m/refs.yaml", text: setYaml("refs", "  key: traits.email", ...spec) }], {
+    env,
+    readFile: () => undefined,
+  });
 }
 
 describe("references in strings", () => {
@@ -18,8 +21,8 @@ describe("references in strings", () => {
         "  identities:",
         '    - traits: { email: "alice@${env:DOMAIN}", name: { first: "${env:FIRST}", last: "${env:FIRST}-${env:TEAM}" } }',
         '      metadata_admin: { team: "${env:TEAM}" }',
-      "      metadata_public:",
-      "        team: ${env:TEAM}",
+        "      metadata_public:",
+        "        team: ${env:TEAM}",
       ),
     );
     expect(sets[0].identities[0]).toMatchObject({
@@ -33,7 +36,15 @@ describe("references in strings", () => {
   });
 
   it("accepts an empty variable but reports a missing one at the string's position", () => {
-    expect(setsOf(load({ TEAM: "" }, "  identities:", "    - { traits: { email: a@x }, metadata_admin: { team: '${env:TEAM}' } }"))[0].identities[0].body.metadata_admin).toEqual({ team: "" });
+    expect(
+      setsOf(
+        load(
+          { TEAM: "" },
+          "  identities:",
+          "    - { traits: { email: a@x }, metadata_admin: { team: '${env:TEAM}' } }",
+        ),
+      )[0].identities[0].body.metadata_admin,
+    ).toEqual({ team: "" });
     expect(issuesOf(load({}, "  identities:", "    - traits:", "        email: ${env:ALICE_EMAIL}"))).toEqual([
       {
         pos: { file: "m/refs.yaml", line: 9, col: 16 },
@@ -45,7 +56,15 @@ describe("references in strings", () => {
   });
 
   it("reports every missing variable, also when other checks fail", () => {
-    const issues = issuesOf(load({}, "  identities:", "    - traits: { email: '${env:A}', x: '${env:B} ${env:C}' }", "    - traits: { email: b@x }", "      state: gone"));
+    const issues = issuesOf(
+      load(
+        {},
+        "  identities:",
+        "    - traits: { email: '${env:A}', x: '${env:B} ${env:C}' }",
+        "    - traits: { email: b@x }",
+        "      state: gone",
+      ),
+    );
     expect(brief(issues)).toEqual([
       "8:24 spec.identities[0].traits.email environment variable A is not set",
       "8:39 spec.identities[0].traits.x environment variable B is not set",
@@ -55,12 +74,20 @@ describe("references in strings", () => {
   });
 
   it("takes $${ as a literal ${ and leaves other dollars alone", () => {
-    const sets = setsOf(load({ X: "x" }, "  identities:", "    - traits: { email: a@x, note: 'cost: $$5, literal $${env:X}, $$${env:X}, $${}, ${env:X}' }"));
+    const sets = setsOf(
+      load(
+        { X: "x" },
+        "  identities:",
+        "    - traits: { email: a@x, note: 'cost: $$5, literal $${env:X}, $$${env:X}, $${}, ${env:X}' }",
+      ),
+    );
     expect(sets[0].identities[0].body.traits.note).toBe("cost: $$5, literal ${env:X}, $${env:X}, ${}, x");
   });
 
   it("reports unknown and unterminated references", () => {
-    expect(brief(issuesOf(load({}, "  identities:", "    - traits: { email: a@x, a: '${HOME}', b: '${env:X' }")))).toEqual([
+    expect(
+      brief(issuesOf(load({}, "  identities:", "    - traits: { email: a@x, a: '${HOME}', b: '${env:X' }"))),
+    ).toEqual([
       '8:32 spec.identities[0].traits.a unknown reference "${HOME}"',
       '8:46 spec.identities[0].traits.b unterminated "${"',
     ]);
@@ -86,7 +113,14 @@ describe("references in strings", () => {
   });
 
   it("reports a missing file at the string's position", () => {
-    const root = tempTree({ "sets/staff.yaml": setYaml("staff", "  key: traits.email", "  identities:", "    - traits: { email: '${file:nope.txt}' }") });
+    const root = tempTree({
+      "sets/staff.yaml": setYaml(
+        "staff",
+        "  key: traits.email",
+        "  identities:",
+        "    - traits: { email: '${file:nope.txt}' }",
+      ),
+    });
     expect(issuesOf(loadManifests(["sets"], { cwd: root, env: {} }))).toEqual([
       {
         pos: { file: "sets/staff.yaml", line: 8, col: 24 },
@@ -100,7 +134,14 @@ describe("references in strings", () => {
   it("uses process.env when no env is given", () => {
     process.env.ORY_RECONCILE_MANIFEST_TEST_DOMAIN = "from-process.test";
     try {
-      const root = tempTree({ "a.yaml": setYaml("a", "  key: traits.email", "  identities:", "    - traits: { email: 'a@${env:ORY_RECONCILE_MANIFEST_TEST_DOMAIN}' }") });
+      const root = tempTree({
+        "a.yaml": setYaml(
+          "a",
+          "  key: traits.email",
+          "  identities:",
+          "    - traits: { email: 'a@${env:ORY_RECONCILE_MANIFEST_TEST_DOMAIN}' }",
+        ),
+      });
       expect(setsOf(loadManifests(["a.yaml"], { cwd: root }))[0].identities[0].key).toBe("a@from-process.test");
     } finally {
       delete process.env.ORY_RECONCILE_MANIFEST_TEST_DOMAIN;
@@ -137,16 +178,37 @@ describe("secrets", () => {
       { kind: "password", value: expect.any(Secret), policy: "initial" },
     ]);
     expect(identities.map(revealed)).toEqual(["default-pw-secret", "literal-b-secret", "gen-1-secret", "gen-2-secret"]);
-    const hashed = setsOf(load({ HASH: "$2a$04$hash" }, "  identities:", "    - traits: { email: a@x }", "      credentials: { password: { hashed_password: '${env:HASH}' } }"));
-    expect(hashed[0].identities[0].credentials?.password).toEqual({ kind: "hashed_password", value: expect.any(Secret), policy: "initial" });
+    const hashed = setsOf(
+      load(
+        { HASH: "$2a$04$hash" },
+        "  identities:",
+        "    - traits: { email: a@x }",
+        "      credentials: { password: { hashed_password: '${env:HASH}' } }",
+      ),
+    );
+    expect(hashed[0].identities[0].credentials?.password).toEqual({
+      kind: "hashed_password",
+      value: expect.any(Secret),
+      policy: "initial",
+    });
     expect(revealed(hashed[0].identities[0])).toBe("$2a$04$hash");
   });
 
   it("never shows a secret in JSON, inspect or string output", () => {
     const result = load(env, ...spec);
-    const text = JSON.stringify(result) + inspect(result, { depth: null }) + setsOf(result)[0].identities.map((i) => `${i.credentials?.password && "value" in i.credentials.password ? i.credentials.password.value : ""}`).join();
-    for (const secret of ["default-pw-secret", "literal-b-secret", "gen-1-secret", "secret"]) expect(text).not.toContain(secret);
-    expect(JSON.parse(JSON.stringify(setsOf(result)[0].identities[2].credentials))).toEqual({ password: { kind: "password", value: "(sensitive)", policy: "initial" } });
+    const text =
+      JSON.stringify(result) +
+      inspect(result, { depth: null }) +
+      setsOf(result)[0]
+        .identities.map(
+          (i) => `${i.credentials?.password && "value" in i.credentials.password ? i.credentials.password.value : ""}`,
+        )
+        .join();
+    for (const secret of ["default-pw-secret", "literal-b-secret", "gen-1-secret", "secret"])
+      expect(text).not.toContain(secret);
+    expect(JSON.parse(JSON.stringify(setsOf(result)[0].identities[2].credentials))).toEqual({
+      password: { kind: "password", value: "(sensitive)", policy: "initial" },
+    });
   });
 
   it("never shows a secret in an issue about it", () => {
@@ -183,7 +245,8 @@ describe("secrets", () => {
 
 describe("values from ${env:…} and ${file:…} in issues", () => {
   const env = { SEC: "s3cr3tvalue", S: "ab" };
-  const shown = (issues: Array<{ message: string; hint?: string }>) => issues.map((i) => `${i.message} | ${i.hint ?? ""}`).join("\n");
+  const shown = (issues: Array<{ message: string; hint?: string }>) =>
+    issues.map((i) => `${i.message} | ${i.hint ?? ""}`).join("\n");
 
   it("are never quoted by a validation message, whatever the field", () => {
     const result = load(
@@ -222,11 +285,27 @@ describe("values from ${env:…} and ${file:…} in issues", () => {
     const text = "apiVersion: ory-reconcile/v1\nkind: IdentitySet\nmetadata:\n  name: '${env:SEC}'\nspec: {}\n";
     const issues = issuesOf(parseManifests([{ file: "m/n.yaml", text }], { env, readFile: () => undefined }));
     expect(issues).toEqual([
-      { pos: { file: "m/n.yaml", line: 4, col: 9 }, path: "metadata.name", message: "a set name is public: use a literal or ${var:NAME}", hint: expect.any(String) },
+      {
+        pos: { file: "m/n.yaml", line: 4, col: 9 },
+        path: "metadata.name",
+        message: "a set name is public: use a literal or ${var:NAME}",
+        hint: expect.any(String),
+      },
     ]);
     expect(JSON.stringify(issues)).not.toContain("s3cr3t");
-    const fromFile = parseManifests([{ file: "m/n.yaml", text: text.replace("${env:SEC}", "${file:name.txt}") }], { env, readFile: () => "s3cr3tvalue" });
+    const fromFile = parseManifests([{ file: "m/n.yaml", text: text.replace("${env:SEC}", "${file:name.txt}") }], {
+      env,
+      readFile: () => "s3cr3tvalue",
+    });
     expect(issuesOf(fromFile).map((i) => i.message)).toEqual(["a set name is public: use a literal or ${var:NAME}"]);
-    expect(setsOf(parseManifests([{ file: "m/n.yaml", text: text.replace("${env:SEC}", "${var:team}") }], { env, vars: { team: "ops" }, readFile: () => undefined }))[0].name).toBe("ops");
+    expect(
+      setsOf(
+        parseManifests([{ file: "m/n.yaml", text: text.replace("${env:SEC}", "${var:team}") }], {
+          env,
+          vars: { team: "ops" },
+          readFile: () => undefined,
+        }),
+      )[0].name,
+    ).toBe("ops");
   });
 });

@@ -17,7 +17,10 @@ describe("schema/identity-set.schema.json", () => {
   it("is refused by the same check when broken", () => {
     const ajv = new Ajv({ strict: true, allowUnionTypes: true });
     ajv.addKeyword("patternErrorMessage");
-    const broken = { ...schema, definitions: { ...schema.definitions, identity: { ...schema.definitions.identity, type: "no-such-type" } } };
+    const broken = {
+      ...schema,
+      definitions: { ...schema.definitions, identity: { ...schema.definitions.identity, type: "no-such-type" } },
+    };
     expect(ajv.validateSchema(broken)).toBe(false);
   });
 });

@@ -12,8 +12,17 @@ const load = (...spec: string[]) => {
 
 describe("an unknown YAML tag", () => {
   it("as an unquoted password is an error that does not repeat it (it used to become an empty password)", () => {
-    const issues = issuesOf(load("  key: traits.email", "  identities:", "    - traits: { email: a@x }", "      credentials: { password: { password: !Hunter2 } }"));
-    expect(brief(issues)).toEqual(['9:44 - unknown YAML tag (a word after "!"; not shown: it may be part of a secret)']);
+    const issues = issuesOf(
+      load(
+        "  key: traits.email",
+        "  identities:",
+        "    - traits: { email: a@x }",
+        "      credentials: { password: { password: !Hunter2 } }",
+      ),
+    );
+    expect(brief(issues)).toEqual([
+      '9:44 - unknown YAML tag (a word after "!"; not shown: it may be part of a secret)',
+    ]);
     expect(issues[0].pos?.file).toMatch(/s\.yaml$/);
     expect(issues[0].hint).toBe('quote a value that starts with "!" (e.g. password: "!…"), or remove the tag');
     expect(JSON.stringify(issues) + formatIssues(issues)).not.toContain("Hunter2");
@@ -21,7 +30,9 @@ describe("an unknown YAML tag", () => {
 
   it("anywhere else is an error too", () => {
     const issues = issuesOf(load("  key: traits.email", "  identities:", "    - traits: { email: !custom a@x }"));
-    expect(brief(issues)).toEqual(['8:24 - unknown YAML tag (a word after "!"; not shown: it may be part of a secret)']);
+    expect(brief(issues)).toEqual([
+      '8:24 - unknown YAML tag (a word after "!"; not shown: it may be part of a secret)',
+    ]);
   });
 
   it("is not one of the tags YAML itself defines", () => {
@@ -31,12 +42,23 @@ describe("an unknown YAML tag", () => {
 
 describe("an alias without an anchor", () => {
   it("under credentials is an error that does not repeat its name", () => {
-    const issues = issuesOf(load("  key: traits.email", "  identities:", "    - traits: { email: a@x }", "      credentials: { password: { password: *Hunter2 } }"));
-    expect(brief(issues)).toEqual(["9:44 spec.identities[0].credentials.password.password unknown alias (not shown: under credentials it may be a secret)"]);
+    const issues = issuesOf(
+      load(
+        "  key: traits.email",
+        "  identities:",
+        "    - traits: { email: a@x }",
+        "      credentials: { password: { password: *Hunter2 } }",
+      ),
+    );
+    expect(brief(issues)).toEqual([
+      "9:44 spec.identities[0].credentials.password.password unknown alias (not shown: under credentials it may be a secret)",
+    ]);
     expect(JSON.stringify(issues) + formatIssues(issues)).not.toContain("Hunter2");
   });
 
   it("elsewhere names the alias", () => {
-    expect(brief(issuesOf(load("  key: traits.email", "  identities:", "    - traits: { email: *mail }")))).toEqual(['8:24 spec.identities[0].traits.email unknown alias "*mail"']);
+    expect(brief(issuesOf(load("  key: traits.email", "  identities:", "    - traits: { email: *mail }")))).toEqual([
+      '8:24 spec.identities[0].traits.email unknown alias "*mail"',
+    ]);
   });
 });

@@ -4,15 +4,39 @@ import { createOryClient } from "../../../src/ory/client";
 import { kratosCapabilities, kratosMajor } from "../../../src/ory/capabilities";
 import { fakeFetch, Handler, instantPolicy, json } from "./fake";
 
-const NEWER = { flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false, passwordChanges: true };
-const V1 = { flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false, passwordChanges: false };
+const NEWER = {
+  flavor: "kratos",
+  externalId: true,
+  organizationId: true,
+  batchCreateLimit: 1000,
+  batchCreateLimitWithPassword: 200,
+  pageSizeMax: 500,
+  idsFilterMax: 500,
+  identifierRules: "lower",
+  hashCostLimits: false,
+  passwordChanges: true,
+};
+const V1 = {
+  flavor: "kratos",
+  externalId: false,
+  organizationId: false,
+  batchCreateLimit: 2000,
+  batchCreateLimitWithPassword: 200,
+  pageSizeMax: 1000,
+  idsFilterMax: 500,
+  identifierRules: "lower",
+  hashCostLimits: false,
+  passwordChanges: false,
+};
 /** A dev build of a server without the route: the limits every server accepts, no external_id. */
 const UNKNOWN_OLD = { ...NEWER, externalId: false, organizationId: false, passwordChanges: false };
 
 /** What Kratos' router answers for a path it has no route for (seen on v1.3.1 and v26.2.0). */
-const routerNotFound = () => new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+const routerNotFound = () =>
+  new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
 /** What the by-external-id handler of Kratos >= v25 answers for an id nobody has (seen on v26.2.0). */
-const handlerNotFound = () => json(404, { error: { code: 404, status: "Not Found", message: "Unable to locate the resource" } });
+const handlerNotFound = () =>
+  json(404, { error: { code: 404, status: "Not Found", message: "Unable to locate the resource" } });
 
 function server(version: unknown, byExternal: () => Response): { handler: Handler } {
   return {
@@ -27,7 +51,10 @@ function server(version: unknown, byExternal: () => Response): { handler: Handle
 async function detect(version: unknown, byExternal: () => Response = routerNotFound) {
   const fake = fakeFetch(server(version, byExternal).handler);
   const ory = createOryClient({ endpoint: "http://kratos.test:4434", fetch: fake.fetch, retry: instantPolicy() });
-  return { capabilities: await ory.capabilities(), paths: fake.calls.map((call) => call.url.pathname.replace(/probe-[-0-9a-f]+$/, "probe-<uuid>")) };
+  return {
+    capabilities: await ory.capabilities(),
+    paths: fake.calls.map((call) => call.url.pathname.replace(/probe-[-0-9a-f]+$/, "probe-<uuid>")),
+  };
 }
 
 describe("capabilities from the server's answers", () => {
@@ -46,7 +73,10 @@ describe("capabilities from the server's answers", () => {
 
   it("a git-describe build of master is a newer Kratos, without any probe", async () => {
     const rules = { identifierRules: "precis", hashCostLimits: true };
-    expect(await detect("v26.2.0-202-gb86338da0")).toEqual({ capabilities: { version: "v26.2.0-202-gb86338da0", ...NEWER, ...rules }, paths: ["/admin/version"] });
+    expect(await detect("v26.2.0-202-gb86338da0")).toEqual({
+      capabilities: { version: "v26.2.0-202-gb86338da0", ...NEWER, ...rules },
+      paths: ["/admin/version"],
+    });
   });
 
   it("a release below v25 gets the v1.x limits, without any probe", async () => {

@@ -49,7 +49,8 @@ function identityList(total: number, lastPageHasNext = false): Handler {
     const page = all.filter((identity) => String(identity.id) > token).slice(0, size);
     const links = [`</admin/identities?page_size=${size}&page_token=${uuid(0)}>; rel="first"`];
     const more = all.length > 0 && page.length > 0 && page[page.length - 1].id !== all[all.length - 1].id;
-    if (more || (lastPageHasNext && page.length > 0)) links.push(`</admin/identities?page_size=${size}&page_token=${page[page.length - 1].id}>; rel="next"`);
+    if (more || (lastPageHasNext && page.length > 0))
+      links.push(`</admin/identities?page_size=${size}&page_token=${page[page.length - 1].id}>; rel="next"`);
     return json(200, page, { link: links.join(",") });
   };
 }
@@ -70,21 +71,31 @@ describe("createOryClient: endpoint and credentials", () => {
   });
 
   it("refuses credentials in the endpoint without repeating them", () => {
-    expect(() => normalizeEndpoint(`https://user:${KEY}@p.projects.oryapis.com`)).toThrow(/must not contain credentials/);
+    expect(() => normalizeEndpoint(`https://user:${KEY}@p.projects.oryapis.com`)).toThrow(
+      /must not contain credentials/,
+    );
     try {
       normalizeEndpoint(`https://user:${KEY}@p.projects.oryapis.com`);
     } catch (error) {
       expect(inspect(error)).not.toContain(KEY);
     }
     expect(() => normalizeEndpoint(`not a url ${KEY}`)).toThrow(/^invalid endpoint: expected a URL/);
-    expect(() => normalizeEndpoint("ftp://h.test")).toThrow("invalid endpoint: the scheme ftp: is not supported, use http or https");
-    expect(() => normalizeEndpoint("http://127.0.0.1:0")).toThrow("invalid endpoint: port 0 cannot be connected to, use the port the server listens on");
+    expect(() => normalizeEndpoint("ftp://h.test")).toThrow(
+      "invalid endpoint: the scheme ftp: is not supported, use http or https",
+    );
+    expect(() => normalizeEndpoint("http://127.0.0.1:0")).toThrow(
+      "invalid endpoint: port 0 cannot be connected to, use the port the server listens on",
+    );
   });
 
   it("sends the API key as a bearer token and a user agent", async () => {
     const { ory, calls } = client(identityList(1), { apiKey: KEY });
     await ory.listIdentities();
-    expect(calls[0].headers).toMatchObject({ authorization: `Bearer ${KEY}`, "user-agent": "ory-reconcile", accept: "application/json" });
+    expect(calls[0].headers).toMatchObject({
+      authorization: `Bearer ${KEY}`,
+      "user-agent": "ory-reconcile",
+      accept: "application/json",
+    });
   });
 
   it("keeps the API key out of every error and event", async () => {
@@ -120,7 +131,11 @@ describe("listIdentities", () => {
   });
 
   it("keeps going after a short page that has a next link, and stops only without one", async () => {
-    const pages = [json(200, [live(1)], { link: '</admin/identities?page_size=3&page_token=t1>; rel="next"' }), json(200, [], { link: '</admin/identities?page_size=3&page_token=t2>; rel="next"' }), json(200, [live(2)])];
+    const pages = [
+      json(200, [live(1)], { link: '</admin/identities?page_size=3&page_token=t1>; rel="next"' }),
+      json(200, [], { link: '</admin/identities?page_size=3&page_token=t2>; rel="next"' }),
+      json(200, [live(2)]),
+    ];
     const { ory, calls } = client(sequence(...pages));
     expect((await ory.listIdentities({ pageSize: 3 })).map((identity) => identity.id)).toEqual([uuid(1), uuid(2)]);
     expect(calls).toHaveLength(3);
@@ -138,7 +153,14 @@ describe("listIdentities", () => {
       },
     });
     const { ory, calls } = client((_call, index) => {
-      if (index === 0) return new Response(firstBody, { status: 200, headers: { "content-type": "application/json", link: '</admin/identities?page_size=1&page_token=t1>; rel="next"' } });
+      if (index === 0)
+        return new Response(firstBody, {
+          status: 200,
+          headers: {
+            "content-type": "application/json",
+            link: '</admin/identities?page_size=1&page_token=t1>; rel="next"',
+          },
+        });
       secondAsked();
       return json(200, [live(2)]);
     });
@@ -148,7 +170,9 @@ describe("listIdentities", () => {
 
   it("cancels the page read ahead when the current page turns out bad", async () => {
     const { ory, calls } = client((_call, index) =>
-      index === 0 ? json(200, { not: "a list" }, { link: '</admin/identities?page_size=1&page_token=t1>; rel="next"' }) : new Promise<Response>(() => undefined),
+      index === 0
+        ? json(200, { not: "a list" }, { link: '</admin/identities?page_size=1&page_token=t1>; rel="next"' })
+        : new Promise<Response>(() => undefined),
     );
     await expect(ory.listIdentities({ pageSize: 1 })).rejects.toThrow(/expected a JSON array/);
     expect(calls).toHaveLength(2);
@@ -208,7 +232,15 @@ describe("listIdentitiesByIds", () => {
 
   it("filters by ids in chunks of at most 100 distinct ids (Kratos echoes the filter in its Link headers)", async () => {
     const ids = Array.from({ length: 250 }, (_, i) => uuid(i));
-    const { ory, calls } = client((call) => json(200, call.url.searchParams.getAll("ids").slice(0, 1).map((id) => ({ ...live(0), id }))));
+    const { ory, calls } = client((call) =>
+      json(
+        200,
+        call.url.searchParams
+          .getAll("ids")
+          .slice(0, 1)
+          .map((id) => ({ ...live(0), id })),
+      ),
+    );
     const found = await ory.listIdentitiesByIds([...ids, ids[0]]);
     expect(found.map((identity) => identity.id)).toEqual([uuid(0), uuid(100), uuid(200)]);
     expect(calls.map((call) => call.url.searchParams.getAll("ids").length)).toEqual([100, 100, 50]);
@@ -225,7 +257,11 @@ describe("getIdentity and listSchemas", () => {
 
   it("throws a 404 for an unknown id", async () => {
     const { ory } = client(() => kratosError(404, "Unable to locate the resource"));
-    await expect(ory.getIdentity(uuid(9))).rejects.toMatchObject({ status: 404, method: "GET", path: `/admin/identities/${uuid(9)}` });
+    await expect(ory.getIdentity(uuid(9))).rejects.toMatchObject({
+      status: 404,
+      method: "GET",
+      path: `/admin/identities/${uuid(9)}`,
+    });
   });
 
   it("lists schemas as {id, schema}", async () => {
@@ -257,7 +293,19 @@ describe("capabilities", () => {
 
   it("reads the Kratos version once per client", async () => {
     const { ory, calls } = client(() => json(200, { version: "v1.3.1" }));
-    const expected = { version: "v1.3.1", flavor: "kratos", externalId: false, organizationId: false, batchCreateLimit: 2000, batchCreateLimitWithPassword: 200, pageSizeMax: 1000, idsFilterMax: 500, identifierRules: "lower", hashCostLimits: false, passwordChanges: false };
+    const expected = {
+      version: "v1.3.1",
+      flavor: "kratos",
+      externalId: false,
+      organizationId: false,
+      batchCreateLimit: 2000,
+      batchCreateLimitWithPassword: 200,
+      pageSizeMax: 1000,
+      idsFilterMax: 500,
+      identifierRules: "lower",
+      hashCostLimits: false,
+      passwordChanges: false,
+    };
     expect(await ory.capabilities()).toEqual(expected);
     expect(await ory.capabilities()).toEqual(expected);
     expect(calls.map((call) => call.url.pathname)).toEqual(["/admin/version"]);
@@ -265,7 +313,16 @@ describe("capabilities", () => {
 
   it("gives newer Kratos external_id and the newer limits", async () => {
     const { ory } = client(() => json(200, { version: "v26.2.0" }));
-    expect(await ory.capabilities()).toMatchObject({ version: "v26.2.0", flavor: "kratos", externalId: true, organizationId: true, batchCreateLimit: 1000, batchCreateLimitWithPassword: 200, pageSizeMax: 500, idsFilterMax: 500 });
+    expect(await ory.capabilities()).toMatchObject({
+      version: "v26.2.0",
+      flavor: "kratos",
+      externalId: true,
+      organizationId: true,
+      batchCreateLimit: 1000,
+      batchCreateLimitWithPassword: 200,
+      pageSizeMax: 500,
+      idsFilterMax: 500,
+    });
   });
 
   it("treats a server without /admin/version as Ory Network", async () => {
@@ -274,7 +331,14 @@ describe("capabilities", () => {
   });
 
   it("does not cache a failure", async () => {
-    const { ory, calls } = client(sequence(networkError("ECONNREFUSED"), networkError("ECONNREFUSED"), networkError("ECONNREFUSED"), json(200, { version: "v1.3.1" })));
+    const { ory, calls } = client(
+      sequence(
+        networkError("ECONNREFUSED"),
+        networkError("ECONNREFUSED"),
+        networkError("ECONNREFUSED"),
+        json(200, { version: "v1.3.1" }),
+      ),
+    );
     await expect(ory.capabilities()).rejects.toThrow(ServerUnreachableError);
     expect(await ory.capabilities()).toMatchObject({ version: "v1.3.1" });
     expect(calls).toHaveLength(4);
@@ -300,36 +364,69 @@ describe("batchCreate", () => {
   }
 
   it("sends one PATCH with the bodies as given and a UUID patch_id per item", async () => {
-    const { ory, calls } = client(batchServer((ids) => ({ identities: ids.map((patch_id, i) => ({ action: "create", identity: uuid(i), patch_id })) })));
-    await ory.batchCreate([{ patchId: "staff/a", body: body("a@example.test") }, { patchId: "staff/b", body: body("b@example.test") }]);
+    const { ory, calls } = client(
+      batchServer((ids) => ({
+        identities: ids.map((patch_id, i) => ({ action: "create", identity: uuid(i), patch_id })),
+      })),
+    );
+    await ory.batchCreate([
+      { patchId: "staff/a", body: body("a@example.test") },
+      { patchId: "staff/b", body: body("b@example.test") },
+    ]);
     expect(calls).toHaveLength(1);
     expect(calls[0].method).toBe("PATCH");
     const sent = (calls[0].body as { identities: Array<{ patch_id: string; create: unknown }> }).identities;
     expect(sent.map((item) => item.create)).toEqual([body("a@example.test"), body("b@example.test")]);
-    sent.forEach((item) => expect(item.patch_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/));
+    sent.forEach((item) =>
+      expect(item.patch_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+    );
   });
 
   it("maps results back by the echoed patch_id, whatever their order", async () => {
     const { ory } = client(
       batchServer(([first, second, third]) => ({
         identities: [
-          { action: "error", patch_id: second, error: { code: 409, status: "Conflict", message: "Unable to insert or update resource because a resource with that value exists already" } },
+          {
+            action: "error",
+            patch_id: second,
+            error: {
+              code: 409,
+              status: "Conflict",
+              message: "Unable to insert or update resource because a resource with that value exists already",
+            },
+          },
           { action: "create", identity: uuid(3), patch_id: third },
           { action: "create", identity: uuid(1), patch_id: first },
         ],
       })),
     );
-    const results = await ory.batchCreate(["a", "b", "c"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })));
+    const results = await ory.batchCreate(
+      ["a", "b", "c"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })),
+    );
     expect(results).toEqual([
       { patchId: "a", ok: true, id: uuid(1) },
-      { patchId: "b", ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already" },
+      {
+        patchId: "b",
+        ok: false,
+        status: 409,
+        reason: "Unable to insert or update resource because a resource with that value exists already",
+      },
       { patchId: "c", ok: true, id: uuid(3) },
     ]);
   });
 
   it("maps by position when the server echoes no patch_id", async () => {
-    const { ory } = client(batchServer(() => ({ identities: [{ action: "create", identity: uuid(1) }, { action: "error", error: { code: 400, reason: "invalid traits" } }] })));
-    const results = await ory.batchCreate(["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })));
+    const { ory } = client(
+      batchServer(() => ({
+        identities: [
+          { action: "create", identity: uuid(1) },
+          { action: "error", error: { code: 400, reason: "invalid traits" } },
+        ],
+      })),
+    );
+    const results = await ory.batchCreate(
+      ["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })),
+    );
     expect(results).toEqual([
       { patchId: "a", ok: true, id: uuid(1) },
       { patchId: "b", ok: false, status: 400, reason: "invalid traits" },
@@ -337,23 +434,50 @@ describe("batchCreate", () => {
   });
 
   it("reports a missing result as a failure of that item", async () => {
-    const { ory } = client(batchServer(([first]) => ({ identities: [{ action: "create", identity: uuid(1), patch_id: first }] })));
-    const results = await ory.batchCreate(["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })));
+    const { ory } = client(
+      batchServer(([first]) => ({ identities: [{ action: "create", identity: uuid(1), patch_id: first }] })),
+    );
+    const results = await ory.batchCreate(
+      ["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })),
+    );
     expect(results[1]).toEqual({ patchId: "b", ok: false, reason: "the server's answer has no result for this item" });
   });
 
   it("turns a whole-batch 409 (every item failed) into a failure per item", async () => {
-    const { ory } = client(() => json(409, { error: { code: 409, status: "Conflict", message: "Unable to insert or update resource because a resource with that value exists already" } }));
-    const results = await ory.batchCreate(["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })));
-    expect(results).toEqual(["a", "b"].map((patchId) => ({ patchId, ok: false, status: 409, reason: "Unable to insert or update resource because a resource with that value exists already", whole: true })));
+    const { ory } = client(() =>
+      json(409, {
+        error: {
+          code: 409,
+          status: "Conflict",
+          message: "Unable to insert or update resource because a resource with that value exists already",
+        },
+      }),
+    );
+    const results = await ory.batchCreate(
+      ["a", "b"].map((key) => ({ patchId: key, body: body(`${key}@example.test`) })),
+    );
+    expect(results).toEqual(
+      ["a", "b"].map((patchId) => ({
+        patchId,
+        ok: false,
+        status: 409,
+        reason: "Unable to insert or update resource because a resource with that value exists already",
+        whole: true,
+      })),
+    );
   });
 
   it("throws for other failures and never repeats after a lost connection", async () => {
     const down = client(sequence(json(500, {})));
-    await expect(down.ory.batchCreate([{ patchId: "a", body: body("a@example.test") }])).rejects.toMatchObject({ status: 500, retriable: true });
+    await expect(down.ory.batchCreate([{ patchId: "a", body: body("a@example.test") }])).rejects.toMatchObject({
+      status: 500,
+      retriable: true,
+    });
     expect(down.calls).toHaveLength(1);
     const reset = client(sequence(networkError("ECONNRESET")));
-    await expect(reset.ory.batchCreate([{ patchId: "a", body: body("a@example.test") }])).rejects.toThrow(UncertainWriteError);
+    await expect(reset.ory.batchCreate([{ patchId: "a", body: body("a@example.test") }])).rejects.toThrow(
+      UncertainWriteError,
+    );
     expect(reset.calls).toHaveLength(1);
   });
 
@@ -383,14 +507,29 @@ describe("single writes", () => {
     ];
     const { ory, calls } = client(() => json(200, live(1)));
     await ory.patchIdentity(uuid(1), ops);
-    expect([calls[0].method, calls[0].url.pathname, calls[0].body]).toEqual(["PATCH", `/admin/identities/${uuid(1)}`, ops]);
+    expect([calls[0].method, calls[0].url.pathname, calls[0].body]).toEqual([
+      "PATCH",
+      `/admin/identities/${uuid(1)}`,
+      ops,
+    ]);
   });
 
   it("puts the full body", async () => {
-    const put = { schema_id: "default", traits: { email: "a@example.test" }, state: "inactive", metadata_public: { a: 1 }, metadata_admin: { b: 2 }, credentials: { password: { config: { hashed_password: "$2a$04$abc" } } } };
+    const put = {
+      schema_id: "default",
+      traits: { email: "a@example.test" },
+      state: "inactive",
+      metadata_public: { a: 1 },
+      metadata_admin: { b: 2 },
+      credentials: { password: { config: { hashed_password: "$2a$04$abc" } } },
+    };
     const { ory, calls } = client(() => json(200, live(1)));
     await ory.putIdentity(uuid(1), put);
-    expect([calls[0].method, calls[0].url.pathname, calls[0].body]).toEqual(["PUT", `/admin/identities/${uuid(1)}`, put]);
+    expect([calls[0].method, calls[0].url.pathname, calls[0].body]).toEqual([
+      "PUT",
+      `/admin/identities/${uuid(1)}`,
+      put,
+    ]);
   });
 
   it("deletes, and counts a 404 as already gone", async () => {
@@ -402,25 +541,38 @@ describe("single writes", () => {
 
   it("throws the server's reason for other errors", async () => {
     const { ory } = client(() => kratosError(400, "traits.email: must be an email"));
-    const error = await ory.patchIdentity(uuid(1), [{ op: "replace", path: "/traits/email", value: "x" }]).catch((e: unknown) => e);
+    const error = await ory
+      .patchIdentity(uuid(1), [{ op: "replace", path: "/traits/email", value: "x" }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OryApiError);
-    expect((error as Error).message).toBe(`PATCH /admin/identities/${uuid(1)} failed with 400: traits.email: must be an email`);
+    expect((error as Error).message).toBe(
+      `PATCH /admin/identities/${uuid(1)} failed with 400: traits.email: must be an email`,
+    );
   });
 });
 
 describe("newer servers (Ory Network, Kratos >= v25)", () => {
   it("looks an identity up by external_id, and answers undefined for an unknown one", async () => {
-    const { ory, calls } = client(sequence(json(200, { ...live(1), external_id: "ext/1 ü" }), kratosError(404, "Unable to locate the resource")));
+    const { ory, calls } = client(
+      sequence(json(200, { ...live(1), external_id: "ext/1 ü" }), kratosError(404, "Unable to locate the resource")),
+    );
     expect(await ory.getIdentityByExternalId("ext/1 ü")).toEqual({ ...live(1), external_id: "ext/1 ü" });
     expect(await ory.getIdentityByExternalId("nobody")).toBeUndefined();
-    expect(calls.map((call) => call.url.pathname)).toEqual(["/admin/identities/by/external/ext%2F1%20%C3%BC", "/admin/identities/by/external/nobody"]);
+    expect(calls.map((call) => call.url.pathname)).toEqual([
+      "/admin/identities/by/external/ext%2F1%20%C3%BC",
+      "/admin/identities/by/external/nobody",
+    ]);
   });
 
   it("sends consistency=strong on every page of an ids-filtered read when asked", async () => {
     const { ory, calls } = client(identityList(3));
     await ory.listIdentitiesByIds([uuid(1), uuid(2)], { consistency: "strong" });
     await ory.listIdentitiesByIds([uuid(1)]);
-    const query = (call: { url: URL }) => [call.url.searchParams.get("consistency"), call.url.searchParams.getAll("ids").length, call.url.searchParams.has("page_token")];
+    const query = (call: { url: URL }) => [
+      call.url.searchParams.get("consistency"),
+      call.url.searchParams.getAll("ids").length,
+      call.url.searchParams.has("page_token"),
+    ];
     expect(calls.map(query)).toEqual([
       ["strong", 2, false],
       ["strong", 2, true],
@@ -439,7 +591,11 @@ describe("newer servers (Ory Network, Kratos >= v25)", () => {
       const page = all.filter((identity) => String(identity.id) > token).slice(0, size);
       const last = page[page.length - 1];
       const more = last && last.id !== all[all.length - 1].id;
-      return json(200, page, more ? { link: `</admin/identities?page_size=${size}&page_token=${last.id}>; rel="next"` } : {});
+      return json(
+        200,
+        page,
+        more ? { link: `</admin/identities?page_size=${size}&page_token=${last.id}>; rel="next"` } : {},
+      );
     };
     const { ory, calls } = client(capped);
     expect(await ory.listIdentities({ pageSize: 1000 })).toHaveLength(1203);
@@ -454,11 +610,15 @@ describe("every request conforms to Ory's OpenAPI documents", () => {
   /** A server answering every operation of the client, flavoured as Kratos v1.3.1 or as Ory Network. */
   function server(version?: string): Handler {
     return (call) => {
-      if (call.url.pathname === "/admin/version") return version ? json(200, { version }) : json(404, { error: { code: 404, message: "Not Found" } });
+      if (call.url.pathname === "/admin/version")
+        return version ? json(200, { version }) : json(404, { error: { code: 404, message: "Not Found" } });
       if (call.method === "PATCH" && call.url.pathname === "/admin/identities") return json(200, { identities: [] });
       if (call.method === "DELETE") return json(204, null);
       if (call.url.pathname === "/schemas") return json(200, []);
-      return json(call.method === "POST" ? 201 : 200, call.method === "GET" && !/\/identities\/./.test(call.url.pathname) ? [] : live(1));
+      return json(
+        call.method === "POST" ? 201 : 200,
+        call.method === "GET" && !/\/identities\/./.test(call.url.pathname) ? [] : live(1),
+      );
     };
   }
   const body = (extra: JsonObject = {}): JsonObject => ({
@@ -467,7 +627,10 @@ describe("every request conforms to Ory's OpenAPI documents", () => {
     state: "active",
     metadata_public: { a: 1 },
     metadata_admin: { b: 2 },
-    credentials: { password: { config: { password: "pw-1234567890" } }, oidc: { config: { providers: [{ provider: "google", subject: "1" }] } } },
+    credentials: {
+      password: { config: { password: "pw-1234567890" } },
+      oidc: { config: { providers: [{ provider: "google", subject: "1" }] } },
+    },
     verifiable_addresses: [{ value: "a@example.test", via: "email", verified: true, status: "completed" }],
     recovery_addresses: [{ value: "a@example.test", via: "email" }],
     ...extra,
@@ -481,9 +644,25 @@ describe("every request conforms to Ory's OpenAPI documents", () => {
     await ory.getIdentity(uuid(1), ["password"]);
     await ory.listSchemas();
     await ory.batchCreate([{ patchId: "a", body: body(extra) }]);
-    await ory.createIdentity(body({ ...extra, credentials: { password: { config: { hashed_password: "$2b$04$abcdefghijklmnopqrstuu5Ywd1rR7J0gk1Yg2oQ0O1mEpCxQ6gT2" } } } }));
-    await ory.patchIdentity(uuid(1), [{ op: "replace", path: "/state", value: "inactive" }, { op: "add", path: "/metadata_admin", value: null }, { op: "remove", path: "/metadata_admin" }]);
-    await ory.putIdentity(uuid(1), { schema_id: "default", traits: { email: "a@example.test" }, state: "active", ...(extra.external_id ? { external_id: extra.external_id } : {}) });
+    await ory.createIdentity(
+      body({
+        ...extra,
+        credentials: {
+          password: { config: { hashed_password: "$2b$04$abcdefghijklmnopqrstuu5Ywd1rR7J0gk1Yg2oQ0O1mEpCxQ6gT2" } },
+        },
+      }),
+    );
+    await ory.patchIdentity(uuid(1), [
+      { op: "replace", path: "/state", value: "inactive" },
+      { op: "add", path: "/metadata_admin", value: null },
+      { op: "remove", path: "/metadata_admin" },
+    ]);
+    await ory.putIdentity(uuid(1), {
+      schema_id: "default",
+      traits: { email: "a@example.test" },
+      state: "active",
+      ...(extra.external_id ? { external_id: extra.external_id } : {}),
+    });
     await ory.deleteIdentity(uuid(1));
     return calls;
   }
@@ -506,7 +685,10 @@ describe("every request conforms to Ory's OpenAPI documents", () => {
   });
 
   it("for Ory Network and Kratos v26.2.0 (external_id, organization_id, lookups by external_id), against both documents", async () => {
-    const calls = await everyOperation(undefined, { external_id: "ext-1", organization_id: "7a7b3b48-4f8e-4a8c-9a4e-52f1a8f6d0c2" });
+    const calls = await everyOperation(undefined, {
+      external_id: "ext-1",
+      organization_id: "7a7b3b48-4f8e-4a8c-9a4e-52f1a8f6d0c2",
+    });
     const { ory, calls: lookups } = client(server());
     await ory.getIdentityByExternalId("ext-1");
     for (const file of [NETWORK_DOC, KRATOS_V26_DOC]) {
@@ -528,22 +710,41 @@ describe("every request conforms to Ory's OpenAPI documents", () => {
   });
 
   it("the checker itself catches what a server would refuse", () => {
-    const request = (method: string, path: string, body?: unknown) => ({ method, url: new URL(`http://x${path}`), body });
-    expect(conformance(KRATOS_V1_DOC, request("POST", "/admin/identities", { schema_id: "default", traits: {}, external_id: "x" }))).toEqual([
-      "kratos-v1.3.1.json: POST /admin/identities body must NOT have additional properties: external_id",
-    ]);
-    expect(conformance(NETWORK_DOC, request("PUT", `/admin/identities/${uuid(1)}`, { traits: {}, state: "active", organization_id: null }))).toEqual([
+    const request = (method: string, path: string, body?: unknown) => ({
+      method,
+      url: new URL(`http://x${path}`),
+      body,
+    });
+    expect(
+      conformance(
+        KRATOS_V1_DOC,
+        request("POST", "/admin/identities", { schema_id: "default", traits: {}, external_id: "x" }),
+      ),
+    ).toEqual(["kratos-v1.3.1.json: POST /admin/identities body must NOT have additional properties: external_id"]);
+    expect(
+      conformance(
+        NETWORK_DOC,
+        request("PUT", `/admin/identities/${uuid(1)}`, { traits: {}, state: "active", organization_id: null }),
+      ),
+    ).toEqual([
       `ory-network-client-v1.22.43.json: PUT /admin/identities/${uuid(1)} body must have required property 'schema_id'`,
       `ory-network-client-v1.22.43.json: PUT /admin/identities/${uuid(1)} body must NOT have additional properties: organization_id`,
     ]);
-    expect(conformance(NETWORK_DOC, request("GET", "/admin/identities?page_size=1000&consistency=maybe&per_page=1&per_page=2&foo=1"))).toEqual([
+    expect(
+      conformance(
+        NETWORK_DOC,
+        request("GET", "/admin/identities?page_size=1000&consistency=maybe&per_page=1&per_page=2&foo=1"),
+      ),
+    ).toEqual([
       "ory-network-client-v1.22.43.json: GET /admin/identities repeats the query parameter per_page, which takes one value",
       "ory-network-client-v1.22.43.json: GET /admin/identities query page_size must be <= 500",
       "ory-network-client-v1.22.43.json: GET /admin/identities query consistency must be equal to one of the allowed values",
       "ory-network-client-v1.22.43.json: GET /admin/identities has undeclared query parameter foo",
     ]);
     expect(conformance(KRATOS_V1_DOC, request("GET", "/admin/identities?page_size=1000"))).toEqual([]);
-    expect(conformance(KRATOS_V1_DOC, request("GET", "/admin/identities/by/external/x"))).toEqual(["kratos-v1.3.1.json: no operation GET /admin/identities/by/external/x"]);
+    expect(conformance(KRATOS_V1_DOC, request("GET", "/admin/identities/by/external/x"))).toEqual([
+      "kratos-v1.3.1.json: no operation GET /admin/identities/by/external/x",
+    ]);
     expect(conformance(KRATOS_V26_DOC, request("DELETE", `/admin/identities/${uuid(1)}`, {}))).toEqual([
       `kratos-v26.2.0.json: DELETE /admin/identities/${uuid(1)} has a body, but the operation takes none`,
     ]);
@@ -558,7 +759,12 @@ describe("OIDC links", () => {
   });
 
   it("removes one link with DELETE /admin/identities/{id}/credentials/oidc?identifier=provider:subject; a 404 is already gone", async () => {
-    const { ory, calls } = client(sequence(new Response(null, { status: 204 }), kratosError(404, "The identifier `google:1` was not found among OIDC credentials.")));
+    const { ory, calls } = client(
+      sequence(
+        new Response(null, { status: 204 }),
+        kratosError(404, "The identifier `google:1` was not found among OIDC credentials."),
+      ),
+    );
     expect(await ory.deleteCredentialIdentifier(uuid(1), "oidc", "google:1")).toBe("deleted");
     expect(await ory.deleteCredentialIdentifier(uuid(1), "oidc", "google:1")).toBe("already-gone");
     expect(calls.map((c) => `${c.method} ${c.url.pathname} ${c.url.searchParams.get("identifier")}`)).toEqual([

@@ -2,7 +2,8 @@ import { ExactInteger, parseJsonExact, restoreExactIntegers } from "../../../src
 
 describe("parseJsonExact", () => {
   it("reads integers a double would change as ExactInteger, everything else as JSON.parse does", () => {
-    const text = '{"big":12345678901234567890,"neg":-98765432109876543210,"kept":12345678901234567000,"safe":9007199254740991,"float":1.2345678901234567890,"s":"12345678901234567890","a":[1,12345678901234567891]}';
+    const text =
+      '{"big":12345678901234567890,"neg":-98765432109876543210,"kept":12345678901234567000,"safe":9007199254740991,"float":1.2345678901234567890,"s":"12345678901234567890","a":[1,12345678901234567891]}';
     const value = parseJsonExact(text) as Record<string, unknown>;
     expect(value).toEqual({
       big: new ExactInteger("12345678901234567890"),

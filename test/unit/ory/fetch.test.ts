@@ -49,12 +49,22 @@ describe("createRetryingFetch", () => {
 
   it("sends the same body again on a retry", async () => {
     const { retrying, calls } = setup(sequence(json(503, {}), json(200, {})));
-    await retrying(`${ENDPOINT}/admin/identities/x`, { method: "PATCH", body: JSON.stringify([{ op: "remove", path: "/a" }]) });
+    await retrying(`${ENDPOINT}/admin/identities/x`, {
+      method: "PATCH",
+      body: JSON.stringify([{ op: "remove", path: "/a" }]),
+    });
     expect(calls.map((call) => call.body)).toEqual([[{ op: "remove", path: "/a" }], [{ op: "remove", path: "/a" }]]);
   });
 
   it("repeats a DELETE that Kratos refused for a concurrent update (400), and no other 400", async () => {
-    const concurrent = () => json(400, { error: { code: 400, status: "Bad Request", message: "Unable to serialize access due to a concurrent update in another session" } });
+    const concurrent = () =>
+      json(400, {
+        error: {
+          code: 400,
+          status: "Bad Request",
+          message: "Unable to serialize access due to a concurrent update in another session",
+        },
+      });
     const deleted = setup(sequence(concurrent, concurrent, () => json(204, null)));
     expect((await deleted.retrying(`${ENDPOINT}/admin/identities/x`, { method: "DELETE" })).status).toBe(204);
     expect(deleted.calls.map((call) => call.method)).toEqual(["DELETE", "DELETE", "DELETE"]);
@@ -63,15 +73,32 @@ describe("createRetryingFetch", () => {
     // Retries used up: the caller reads the server's answer, body and all.
     const refused = setup(sequence(concurrent), { retries: 2 });
     const answer = await refused.retrying(`${ENDPOINT}/admin/identities/x`, { method: "DELETE" });
-    expect({ status: answer.status, body: await answer.json(), calls: refused.calls.length }).toEqual({ status: 400, body: { error: expect.objectContaining({ message: expect.stringContaining("concurrent update") }) }, calls: 3 });
+    expect({ status: answer.status, body: await answer.json(), calls: refused.calls.length }).toEqual({
+      status: 400,
+      body: { error: expect.objectContaining({ message: expect.stringContaining("concurrent update") }) },
+      calls: 3,
+    });
 
-    const bad = setup(sequence(() => json(400, { error: { code: 400, message: "The request was malformed or contained invalid parameters" } }), () => json(204, null)));
+    const bad = setup(
+      sequence(
+        () => json(400, { error: { code: 400, message: "The request was malformed or contained invalid parameters" } }),
+        () => json(204, null),
+      ),
+    );
     expect((await bad.retrying(`${ENDPOINT}/admin/identities/x`, { method: "DELETE" })).status).toBe(400);
     expect(bad.calls).toHaveLength(1);
   });
 
   it("does not repeat a POST that Kratos refused for a concurrent update", async () => {
-    const { retrying, calls } = setup(sequence(() => json(400, { error: { code: 400, message: "Unable to serialize access due to a concurrent update in another session" } }), () => json(201, {})));
+    const { retrying, calls } = setup(
+      sequence(
+        () =>
+          json(400, {
+            error: { code: 400, message: "Unable to serialize access due to a concurrent update in another session" },
+          }),
+        () => json(201, {}),
+      ),
+    );
     expect((await retrying(`${ENDPOINT}/admin/identities`, post)).status).toBe(400);
     expect(calls).toHaveLength(1);
   });
@@ -84,7 +111,9 @@ describe("createRetryingFetch", () => {
 
   it("does not repeat a batch PATCH whose gateway timed out", async () => {
     const { retrying, calls } = setup(sequence(json(504, {}), json(200, {})));
-    const error = await retrying(`${ENDPOINT}/admin/identities`, { method: "PATCH", body: "{}" }).catch((e: unknown) => e);
+    const error = await retrying(`${ENDPOINT}/admin/identities`, { method: "PATCH", body: "{}" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UncertainWriteError);
     expect((error as UncertainWriteError).detail).toBe("HTTP 504");
     expect(calls).toHaveLength(1);
@@ -104,7 +133,9 @@ describe("createRetryingFetch", () => {
     const error = await retrying(`${ENDPOINT}/admin/identities`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OryNetworkError);
     expect(error).toMatchObject({ method: "GET", path: "/admin/identities", code: "ECONNRESET", attempts: 7 });
-    expect((error as Error).message).toBe(`GET ${ENDPOINT}/admin/identities: connection reset (ECONNRESET) after 7 attempts`);
+    expect((error as Error).message).toBe(
+      `GET ${ENDPOINT}/admin/identities: connection reset (ECONNRESET) after 7 attempts`,
+    );
     expect(calls).toHaveLength(7);
   });
 
@@ -139,7 +170,9 @@ describe("createRetryingFetch", () => {
       controller.abort();
       return Object.assign(new Error("aborted"), { name: "AbortError" });
     });
-    await expect(retrying(`${ENDPOINT}/admin/identities`, { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(retrying(`${ENDPOINT}/admin/identities`, { signal: controller.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
     expect(calls).toHaveLength(1);
   });
 
@@ -147,9 +180,27 @@ describe("createRetryingFetch", () => {
     const { retrying, events } = setup(sequence(json(503, {}), networkError("ECONNRESET"), json(200, [])));
     await retrying("http://user:pw@kratos.test:4434/admin/identities?page_size=2");
     expect(events.map(({ durationMs, ...rest }) => rest)).toEqual([
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 1, status: 503, bucket: "kratos-admin-medium" },
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 2, error: "ECONNRESET", bucket: "kratos-admin-medium" },
-      { method: "GET", url: "http://kratos.test:4434/admin/identities?page_size=2", attempt: 3, status: 200, bucket: "kratos-admin-medium" },
+      {
+        method: "GET",
+        url: "http://kratos.test:4434/admin/identities?page_size=2",
+        attempt: 1,
+        status: 503,
+        bucket: "kratos-admin-medium",
+      },
+      {
+        method: "GET",
+        url: "http://kratos.test:4434/admin/identities?page_size=2",
+        attempt: 2,
+        error: "ECONNRESET",
+        bucket: "kratos-admin-medium",
+      },
+      {
+        method: "GET",
+        url: "http://kratos.test:4434/admin/identities?page_size=2",
+        attempt: 3,
+        status: 200,
+        bucket: "kratos-admin-medium",
+      },
     ]);
     expect(events.every((event) => event.durationMs === 0)).toBe(true);
   });
@@ -176,7 +227,9 @@ describe("createRetryingFetch: failures no retry can cure", () => {
   it("fails at once on a scheme fetch does not support", async () => {
     const { retrying, events } = real();
     const error = await retrying("ftp://127.0.0.1:4434/admin/version").catch((e: unknown) => e);
-    expect((error as Error).message).toBe("server unreachable at ftp://127.0.0.1:4434/admin/version: fetch does not support ftp: URLs; use http or https");
+    expect((error as Error).message).toBe(
+      "server unreachable at ftp://127.0.0.1:4434/admin/version: fetch does not support ftp: URLs; use http or https",
+    );
     expect(events).toHaveLength(1);
   });
 
@@ -192,8 +245,12 @@ describe("createRetryingFetch: failures no retry can cure", () => {
   });
 
   it("fails at once on a host name that does not exist, also for a POST and without the URL's credentials", async () => {
-    const { retrying, calls } = setup(sequence(networkError("ENOTFOUND", "getaddrinfo ENOTFOUND kratos.test"), json(201, {})));
-    const error = await retrying("http://user:pw@kratos.test:4434/admin/identities?page_size=1", post).catch((e: unknown) => e);
+    const { retrying, calls } = setup(
+      sequence(networkError("ENOTFOUND", "getaddrinfo ENOTFOUND kratos.test"), json(201, {})),
+    );
+    const error = await retrying("http://user:pw@kratos.test:4434/admin/identities?page_size=1", post).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ServerUnreachableError);
     expect((error as Error).message).toBe(
       "server unreachable at http://kratos.test:4434/admin/identities: no such host kratos.test (ENOTFOUND); check the host name of the endpoint",
@@ -231,7 +288,11 @@ describe("withoutCredentials", () => {
 describe("createRetryingFetch: rate limits per Ory Network bucket", () => {
   it("a spent bucket holds back only its own requests: a list still goes at once after a get spent kratos-admin-high", async () => {
     const { retrying, delays, events } = setup(
-      sequence(json(200, {}, { "x-ratelimit-limit": "5, 5;w=1", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "5" }), json(200, [], { "x-ratelimit-limit": "9, 9;w=1", "x-ratelimit-remaining": "8", "x-ratelimit-reset": "1" }), json(200, {})),
+      sequence(
+        json(200, {}, { "x-ratelimit-limit": "5, 5;w=1", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "5" }),
+        json(200, [], { "x-ratelimit-limit": "9, 9;w=1", "x-ratelimit-remaining": "8", "x-ratelimit-reset": "1" }),
+        json(200, {}),
+      ),
     );
     await retrying(`${ENDPOINT}/admin/identities/3f1c9a52-0000-4000-8000-000000000001`);
     await retrying(`${ENDPOINT}/admin/identities`);

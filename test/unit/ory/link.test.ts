@@ -14,7 +14,7 @@ describe("parseLinkHeader", () => {
   });
 
   it("reads unquoted, upper-case and multi-valued rels", () => {
-    expect(parseLinkHeader("<a>; rel=next, <b>; REL=\"Last Prev\"")).toEqual([
+    expect(parseLinkHeader('<a>; rel=next, <b>; REL="Last Prev"')).toEqual([
       { url: "a", rels: ["next"] },
       { url: "b", rels: ["last", "prev"] },
     ]);
@@ -34,7 +34,8 @@ describe("parseLinkHeader", () => {
 
 describe("nextLink", () => {
   it("resolves a relative next link against the request URL", () => {
-    const header = '</admin/identities?page_size=3&page_token=t1>; rel="first",</admin/identities?page_size=3&page_token=t2>; rel="next"';
+    const header =
+      '</admin/identities?page_size=3&page_token=t1>; rel="first",</admin/identities?page_size=3&page_token=t2>; rel="next"';
     expect(nextLink(header, BASE)).toBe("http://127.0.0.1:4434/admin/identities?page_size=3&page_token=t2");
   });
 
@@ -45,14 +46,19 @@ describe("nextLink", () => {
   });
 
   it("is undefined on the last page (only rel=first)", () => {
-    expect(nextLink('</admin/identities?page_size=3&page_token=00000000-0000-0000-0000-000000000000>; rel="first"', BASE)).toBeUndefined();
+    expect(
+      nextLink('</admin/identities?page_size=3&page_token=00000000-0000-0000-0000-000000000000>; rel="first"', BASE),
+    ).toBeUndefined();
     expect(nextLink(null, BASE)).toBeUndefined();
   });
 });
 
 describe("pageQueryOf", () => {
   it("reads keyset and legacy pagination parameters", () => {
-    expect(pageQueryOf("http://h/admin/identities?page_size=3&page_token=abc%3D")).toEqual({ pageSize: 3, pageToken: "abc=" });
+    expect(pageQueryOf("http://h/admin/identities?page_size=3&page_token=abc%3D")).toEqual({
+      pageSize: 3,
+      pageToken: "abc=",
+    });
     expect(pageQueryOf("http://h/schemas?page=0&page_size=1&page_token=eyJ9&per_page=1")).toEqual({
       page: 0,
       pageSize: 1,

@@ -20,9 +20,15 @@ function fakeClock() {
 }
 
 const headers = (values: Record<string, string>) => new Headers(values);
-const limited = (remaining: number, resetSeconds: number) => headers({ "x-ratelimit-remaining": String(remaining), "x-ratelimit-reset": String(resetSeconds) });
+const limited = (remaining: number, resetSeconds: number) =>
+  headers({ "x-ratelimit-remaining": String(remaining), "x-ratelimit-reset": String(resetSeconds) });
 /** One value per window in each header, e.g. ("0, 0, 299", "1, 1, 45"). */
-const windows = (remaining: string, reset: string) => headers({ "x-ratelimit-limit": "10, 10;w=1, 300;w=60", "x-ratelimit-remaining": remaining, "x-ratelimit-reset": reset });
+const windows = (remaining: string, reset: string) =>
+  headers({
+    "x-ratelimit-limit": "10, 10;w=1, 300;w=60",
+    "x-ratelimit-remaining": remaining,
+    "x-ratelimit-reset": reset,
+  });
 
 /** Resolves once every pending promise callback has run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -131,7 +137,9 @@ describe("RatePacer", () => {
   it("reads Ory Network's documented form: a list in x-ratelimit-limit, one remaining and one reset", async () => {
     const clock = fakeClock();
     const pacer = new RatePacer(clock, 60000);
-    (await pacer.acquire("write"))(headers({ "x-ratelimit-limit": "10, 10;w=1, 300;w=60", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" }));
+    (await pacer.acquire("write"))(
+      headers({ "x-ratelimit-limit": "10, 10;w=1, 300;w=60", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" }),
+    );
     await pacer.acquire("write");
     expect(clock.sleeps).toEqual([1000]);
   });
@@ -197,10 +205,22 @@ describe("a client against a rate-limited server", () => {
       }
       used++;
       answers.push(200);
-      return json(200, { id: "x" }, { "x-ratelimit-limit": "5", "x-ratelimit-remaining": String(5 - used), "x-ratelimit-reset": resetSeconds });
+      return json(
+        200,
+        { id: "x" },
+        { "x-ratelimit-limit": "5", "x-ratelimit-remaining": String(5 - used), "x-ratelimit-reset": resetSeconds },
+      );
     });
-    const ory = createOryClient({ endpoint: "http://kratos.test", fetch: server.fetch, retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }) });
-    await Promise.all(Array.from({ length: 40 }, (_, i) => ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }])));
+    const ory = createOryClient({
+      endpoint: "http://kratos.test",
+      fetch: server.fetch,
+      retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }),
+    });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }]),
+      ),
+    );
     expect(answers).toHaveLength(40);
     expect(answers.filter((status) => status === 429)).toEqual([]);
   });
@@ -209,7 +229,10 @@ describe("a client against a rate-limited server", () => {
     const clock = fakeClock();
     clock.t = T0 + 400;
     const limit = 5;
-    const buckets = [{ limit, ms: 1000 }, { limit: 100, ms: 60000 }].map((bucket) => ({ ...bucket, start: 0, used: 0 }));
+    const buckets = [
+      { limit, ms: 1000 },
+      { limit: 100, ms: 60000 },
+    ].map((bucket) => ({ ...bucket, start: 0, used: 0 }));
     const answers: number[] = [];
     const server = fakeFetch(() => {
       for (const bucket of buckets) {
@@ -228,8 +251,16 @@ describe("a client against a rate-limited server", () => {
       };
       return ok ? json(200, { id: "x" }, lists) : new Response(null, { status: 429, headers: lists });
     });
-    const ory = createOryClient({ endpoint: "http://kratos.test", fetch: server.fetch, retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }) });
-    await Promise.all(Array.from({ length: 40 }, (_, i) => ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }])));
+    const ory = createOryClient({
+      endpoint: "http://kratos.test",
+      fetch: server.fetch,
+      retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }),
+    });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }]),
+      ),
+    );
     expect(answers.filter((status) => status === 429)).toEqual([]);
     expect(answers).toHaveLength(40);
     expect(clock.sleeps.every((ms) => ms > 0)).toBe(true);
@@ -237,7 +268,10 @@ describe("a client against a rate-limited server", () => {
 
   it("paces 60 concurrent writes through a burst (4 per 1 s) and a sustained (10 per 5 s) window given as lists", async () => {
     const clock = fakeClock();
-    const buckets = [{ limit: 4, ms: 1000 }, { limit: 10, ms: 5000 }].map((bucket) => ({ ...bucket, start: T0, used: 0 }));
+    const buckets = [
+      { limit: 4, ms: 1000 },
+      { limit: 10, ms: 5000 },
+    ].map((bucket) => ({ ...bucket, start: T0, used: 0 }));
     const answers: number[] = [];
     const server = fakeFetch(() => {
       for (const bucket of buckets) {
@@ -251,11 +285,22 @@ describe("a client against a rate-limited server", () => {
       const remaining = buckets.map((bucket) => bucket.limit - bucket.used);
       const reset = buckets.map((bucket) => Math.ceil((bucket.start + bucket.ms - clock.t) / 1000));
       const first = remaining.indexOf(Math.min(...remaining));
-      const lists = { "x-ratelimit-remaining": [remaining[first], ...remaining].join(", "), "x-ratelimit-reset": [reset[first], ...reset].join(", ") };
+      const lists = {
+        "x-ratelimit-remaining": [remaining[first], ...remaining].join(", "),
+        "x-ratelimit-reset": [reset[first], ...reset].join(", "),
+      };
       return ok ? json(200, { id: "x" }, lists) : new Response(null, { status: 429, headers: lists });
     });
-    const ory = createOryClient({ endpoint: "http://kratos.test", fetch: server.fetch, retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }) });
-    await Promise.all(Array.from({ length: 60 }, (_, i) => ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }])));
+    const ory = createOryClient({
+      endpoint: "http://kratos.test",
+      fetch: server.fetch,
+      retry: retryPolicy({ now: clock.now, sleep: clock.sleep, random: () => 0.5 }),
+    });
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        ory.patchIdentity(`id-${i}`, [{ op: "replace", path: "/state", value: "active" }]),
+      ),
+    );
     expect(answers.filter((status) => status === 429)).toEqual([]);
     expect(answers).toHaveLength(60);
   });

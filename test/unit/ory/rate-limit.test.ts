@@ -1,9 +1,19 @@
-import { parseRateLimitReset, parseRetryAfter, rateLimitWindow, rateLimitWindows, serverDelayMs, tightestWindow } from "../../../src/ory/rate-limit";
+import {
+  parseRateLimitReset,
+  parseRetryAfter,
+  rateLimitWindow,
+  rateLimitWindows,
+  serverDelayMs,
+  tightestWindow,
+} from "../../../src/ory/rate-limit";
 
 const NOW = Date.parse("2025-01-01T12:00:00Z");
 
 const limits = (remaining: string | undefined, reset: string | undefined) =>
-  new Headers({ ...(remaining === undefined ? {} : { "x-ratelimit-remaining": remaining }), ...(reset === undefined ? {} : { "x-ratelimit-reset": reset }) });
+  new Headers({
+    ...(remaining === undefined ? {} : { "x-ratelimit-remaining": remaining }),
+    ...(reset === undefined ? {} : { "x-ratelimit-reset": reset }),
+  });
 
 describe("parseRetryAfter", () => {
   it("reads delay-seconds", () => {
@@ -89,11 +99,13 @@ describe("rateLimitWindows", () => {
   });
 
   it("drops parameters and whitespace, and only the windows it cannot read", () => {
-    expect(rateLimitWindows(" 10;w=1 ,  300;w=60;name=\"sustained\" ", " 1 ,60 ", NOW)).toEqual([
+    expect(rateLimitWindows(' 10;w=1 ,  300;w=60;name="sustained" ', " 1 ,60 ", NOW)).toEqual([
       { remaining: 10, resetInMs: 1000 },
       { remaining: 300, resetInMs: 60000 },
     ]);
-    expect(rateLimitWindows("many, 5, -1, 2.5, 7", "1, 2, 3, 4, soon", NOW)).toEqual([{ remaining: 5, resetInMs: 2000 }]);
+    expect(rateLimitWindows("many, 5, -1, 2.5, 7", "1, 2, 3, 4, soon", NOW)).toEqual([
+      { remaining: 5, resetInMs: 2000 },
+    ]);
     expect(rateLimitWindows("1, 2, 3", "4, 5", NOW)).toEqual([
       { remaining: 1, resetInMs: 4000 },
       { remaining: 2, resetInMs: 5000 },
@@ -110,9 +122,25 @@ describe("rateLimitWindows", () => {
 
 describe("tightestWindow", () => {
   it("is the window with the least remaining, of equals the one that resets last", () => {
-    expect(tightestWindow([{ remaining: 9, resetInMs: 1000 }, { remaining: 299, resetInMs: 45000 }])).toEqual({ remaining: 9, resetInMs: 1000 });
-    expect(tightestWindow([{ remaining: 9, resetInMs: 0 }, { remaining: 0, resetInMs: 30000 }])).toEqual({ remaining: 0, resetInMs: 30000 });
-    expect(tightestWindow([{ remaining: 0, resetInMs: 1000 }, { remaining: 0, resetInMs: 45000 }, { remaining: 0, resetInMs: 2000 }])).toEqual({ remaining: 0, resetInMs: 45000 });
+    expect(
+      tightestWindow([
+        { remaining: 9, resetInMs: 1000 },
+        { remaining: 299, resetInMs: 45000 },
+      ]),
+    ).toEqual({ remaining: 9, resetInMs: 1000 });
+    expect(
+      tightestWindow([
+        { remaining: 9, resetInMs: 0 },
+        { remaining: 0, resetInMs: 30000 },
+      ]),
+    ).toEqual({ remaining: 0, resetInMs: 30000 });
+    expect(
+      tightestWindow([
+        { remaining: 0, resetInMs: 1000 },
+        { remaining: 0, resetInMs: 45000 },
+        { remaining: 0, resetInMs: 2000 },
+      ]),
+    ).toEqual({ remaining: 0, resetInMs: 45000 });
     expect(tightestWindow([])).toBeUndefined();
   });
 });

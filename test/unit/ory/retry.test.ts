@@ -1,13 +1,38 @@
-import { backoffMs, CONCURRENT_UPDATE_MESSAGE, decide, describeNetworkError, isConcurrentUpdate, isIdempotent, isRetriableStatus, networkErrorCode, Outcome, RETRY_DEFAULTS, retryPolicy } from "../../../src/ory/retry";
+import {
+  backoffMs,
+  CONCURRENT_UPDATE_MESSAGE,
+  decide,
+  describeNetworkError,
+  isConcurrentUpdate,
+  isIdempotent,
+  isRetriableStatus,
+  networkErrorCode,
+  Outcome,
+  RETRY_DEFAULTS,
+  retryPolicy,
+} from "../../../src/ory/retry";
 import { networkError } from "./fake";
 
 const NOW = 1_700_000_000_000;
-const policy = retryPolicy({ retries: 2, connectRetries: 1, minDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, now: () => NOW });
+const policy = retryPolicy({
+  retries: 2,
+  connectRetries: 1,
+  minDelayMs: 100,
+  maxDelayMs: 1000,
+  random: () => 0.5,
+  now: () => NOW,
+});
 
 function response(status: number, headers: Record<string, string> = {}): Outcome {
   return { kind: "response", status, headers: new Headers(headers) };
 }
-const network = (code?: string, terminal = false): Outcome => ({ kind: "network", code, reason: "", hint: "", terminal });
+const network = (code?: string, terminal = false): Outcome => ({
+  kind: "network",
+  code,
+  reason: "",
+  hint: "",
+  terminal,
+});
 const GET = { method: "GET", pathname: "/admin/identities" };
 const POST = { method: "POST", pathname: "/admin/identities" };
 const BATCH = { method: "PATCH", pathname: "/admin/identities" };
@@ -16,7 +41,13 @@ const DELETE = { method: "DELETE", pathname: "/admin/identities/6d5f" };
 
 describe("retryPolicy", () => {
   it("documents its defaults", () => {
-    expect(RETRY_DEFAULTS).toMatchObject({ retries: 6, minDelayMs: 200, maxDelayMs: 10000, maxServerDelayMs: 60000, connectRetries: 2 });
+    expect(RETRY_DEFAULTS).toMatchObject({
+      retries: 6,
+      minDelayMs: 200,
+      maxDelayMs: 10000,
+      maxServerDelayMs: 60000,
+      connectRetries: 2,
+    });
   });
 
   it("keeps defaults for options given as undefined", () => {
@@ -26,7 +57,9 @@ describe("retryPolicy", () => {
 
 describe("isRetriableStatus", () => {
   it.each([429, 500, 502, 503, 504, 599])("%i is retriable", (status) => expect(isRetriableStatus(status)).toBe(true));
-  it.each([200, 201, 204, 400, 401, 403, 404, 409, 422, 501])("%i is final", (status) => expect(isRetriableStatus(status)).toBe(false));
+  it.each([200, 201, 204, 400, 401, 403, 404, 409, 422, 501])("%i is final", (status) =>
+    expect(isRetriableStatus(status)).toBe(false),
+  );
 });
 
 describe("isIdempotent", () => {
@@ -72,18 +105,30 @@ describe("decide: answers", () => {
   });
 
   it("waits at least what Retry-After asks for", () => {
-    expect(decide(GET, response(429, { "retry-after": "7" }), 1, true, policy)).toEqual({ action: "retry", delayMs: 7000 });
-    expect(decide(GET, response(503, { "retry-after": "0" }), 1, true, policy)).toEqual({ action: "retry", delayMs: 50 });
+    expect(decide(GET, response(429, { "retry-after": "7" }), 1, true, policy)).toEqual({
+      action: "retry",
+      delayMs: 7000,
+    });
+    expect(decide(GET, response(503, { "retry-after": "0" }), 1, true, policy)).toEqual({
+      action: "retry",
+      delayMs: 50,
+    });
   });
 
   it("waits until x-ratelimit-reset on 429", () => {
     const reset = String(NOW / 1000 + 3);
-    expect(decide(POST, response(429, { "x-ratelimit-reset": reset }), 1, true, policy)).toEqual({ action: "retry", delayMs: 3000 });
+    expect(decide(POST, response(429, { "x-ratelimit-reset": reset }), 1, true, policy)).toEqual({
+      action: "retry",
+      delayMs: 3000,
+    });
   });
 
   it("caps what the server asks for at maxServerDelayMs", () => {
     const capped = retryPolicy({ ...policy, maxServerDelayMs: 2000 });
-    expect(decide(GET, response(429, { "retry-after": "3600" }), 1, true, capped)).toEqual({ action: "retry", delayMs: 2000 });
+    expect(decide(GET, response(429, { "retry-after": "3600" }), 1, true, capped)).toEqual({
+      action: "retry",
+      delayMs: 2000,
+    });
   });
 });
 
@@ -112,7 +157,12 @@ describe("isConcurrentUpdate", () => {
 
   it("is Kratos' 400 with the message of sqlcon.ErrConcurrentUpdate, and nothing else", () => {
     // The body Kratos master answered (seen on the real server, SQLite locked past busy_timeout).
-    expect(isConcurrentUpdate(400, '{"error":{"code":400,"status":"Bad Request","message":"Unable to serialize access due to a concurrent update in another session"}}')).toBe(true);
+    expect(
+      isConcurrentUpdate(
+        400,
+        '{"error":{"code":400,"status":"Bad Request","message":"Unable to serialize access due to a concurrent update in another session"}}',
+      ),
+    ).toBe(true);
     expect(isConcurrentUpdate(400, body(CONCURRENT_UPDATE_MESSAGE))).toBe(true);
     expect(isConcurrentUpdate(409, body(CONCURRENT_UPDATE_MESSAGE))).toBe(false);
     expect(isConcurrentUpdate(400, body("The request was malformed or contained invalid parameters"))).toBe(false);
@@ -152,7 +202,8 @@ describe("decide: network errors", () => {
 describe("decide: failures no retry can cure", () => {
   it("ends at the first attempt, for any method, whether or not the server has answered", () => {
     for (const request of [GET, POST, BATCH]) {
-      for (const connected of [false, true]) expect(decide(request, network(undefined, true), 1, connected, policy)).toEqual({ action: "unreachable" });
+      for (const connected of [false, true])
+        expect(decide(request, network(undefined, true), 1, connected, policy)).toEqual({ action: "unreachable" });
     }
   });
 });
@@ -160,7 +211,11 @@ describe("decide: failures no retry can cure", () => {
 describe("describeNetworkError", () => {
   const url = new URL("http://kratos.test:4434/admin/version");
   /** What Node 20's fetch throws for a request it refuses to send: nothing leaves the process. */
-  const refusedByFetch = (target: string, init?: RequestInit) => fetch(target, init).then(() => undefined, (error: unknown) => error);
+  const refusedByFetch = (target: string, init?: RequestInit) =>
+    fetch(target, init).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
   it("a redirect loop is terminal: the same request loops the same way again", async () => {
     const { createServer } = await import("node:http");
@@ -180,19 +235,33 @@ describe("describeNetworkError", () => {
   });
 
   it("explains, as terminal, what Node's own fetch refuses", async () => {
-    expect(describeNetworkError(await refusedByFetch("http://127.0.0.1:6000/"), new URL("http://127.0.0.1:6000/"))).toEqual({
+    expect(
+      describeNetworkError(await refusedByFetch("http://127.0.0.1:6000/"), new URL("http://127.0.0.1:6000/")),
+    ).toEqual({
       code: undefined,
       reason: 'fetch refuses port 6000 (a "bad port" in the fetch standard)',
       hint: "use another port",
       terminal: true,
     });
     const ftp = new URL("ftp://127.0.0.1:4434/");
-    expect(describeNetworkError(await refusedByFetch(ftp.href), ftp)).toMatchObject({ reason: "fetch does not support ftp: URLs", terminal: true });
+    expect(describeNetworkError(await refusedByFetch(ftp.href), ftp)).toMatchObject({
+      reason: "fetch does not support ftp: URLs",
+      terminal: true,
+    });
     const file = new URL("file:///etc/hostname");
-    expect(describeNetworkError(await refusedByFetch(file.href), file)).toMatchObject({ reason: "fetch does not support file: URLs", terminal: true });
+    expect(describeNetworkError(await refusedByFetch(file.href), file)).toMatchObject({
+      reason: "fetch does not support file: URLs",
+      terminal: true,
+    });
     for (const key of ["ory_pat_a\nb", "ory_pat_a\rb", "ory_pat_\u20ac"]) {
-      const failure = describeNetworkError(await refusedByFetch("http://127.0.0.1:4434/", { headers: { Authorization: `Bearer ${key}` } }), url);
-      expect(failure).toMatchObject({ reason: "a request header has an invalid value (a line break or a character beyond Latin-1)", terminal: true });
+      const failure = describeNetworkError(
+        await refusedByFetch("http://127.0.0.1:4434/", { headers: { Authorization: `Bearer ${key}` } }),
+        url,
+      );
+      expect(failure).toMatchObject({
+        reason: "a request header has an invalid value (a line break or a character beyond Latin-1)",
+        terminal: true,
+      });
       expect(JSON.stringify(failure)).not.toContain("ory_pat_");
     }
   });
@@ -200,8 +269,18 @@ describe("describeNetworkError", () => {
   it.each([
     // as undici reports them in Node 20 (observed against loopback servers and an unresolvable name)
     ["ENOTFOUND", "getaddrinfo ENOTFOUND kratos.test", "no such host kratos.test", true],
-    ["DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate", "TLS certificate refused: self-signed certificate", true],
-    ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the first certificate", "TLS certificate refused: unable to verify the first certificate", true],
+    [
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "self-signed certificate",
+      "TLS certificate refused: self-signed certificate",
+      true,
+    ],
+    [
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "unable to verify the first certificate",
+      "TLS certificate refused: unable to verify the first certificate",
+      true,
+    ],
     ["CERT_HAS_EXPIRED", "certificate has expired", "TLS certificate refused: certificate has expired", true],
     [
       "ERR_TLS_CERT_ALTNAME_INVALID",
@@ -215,15 +294,27 @@ describe("describeNetworkError", () => {
     ["EAI_AGAIN", "getaddrinfo EAI_AGAIN kratos.test", "DNS lookup failed for now", false],
     ["UND_ERR_SOCKET", "other side closed", "connection closed by the server", false],
     ["UND_ERR_HEADERS_TIMEOUT", "Headers Timeout Error", "no answer in time", false],
-    ["HPE_INVALID_CONSTANT", "Response does not match the HTTP/1.1 protocol (Expected HTTP/)", "the answer is not HTTP (a TLS server given as http://, or not an HTTP server)", true],
+    [
+      "HPE_INVALID_CONSTANT",
+      "Response does not match the HTTP/1.1 protocol (Expected HTTP/)",
+      "the answer is not HTTP (a TLS server given as http://, or not an HTTP server)",
+      true,
+    ],
     ["HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size", "Invalid character in chunk size", false],
   ])("%s: %j", (code, message, reason, terminal) => {
     expect(describeNetworkError(networkError(code, message), url)).toMatchObject({ code, reason, terminal });
   });
 
   it("reads the code of an AggregateError (a name with several addresses)", () => {
-    const aggregate = new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:4434"), { code: "ECONNREFUSED" })], "");
-    expect(describeNetworkError(new TypeError("fetch failed", { cause: aggregate }), url)).toMatchObject({ code: "ECONNREFUSED", reason: "connection refused", terminal: false });
+    const aggregate = new AggregateError(
+      [Object.assign(new Error("connect ECONNREFUSED ::1:4434"), { code: "ECONNREFUSED" })],
+      "",
+    );
+    expect(describeNetworkError(new TypeError("fetch failed", { cause: aggregate }), url)).toMatchObject({
+      code: "ECONNREFUSED",
+      reason: "connection refused",
+      terminal: false,
+    });
   });
 });
 

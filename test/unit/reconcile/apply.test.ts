@@ -9,7 +9,10 @@ import { fakeFetch, instantPolicy, json, kratosError, networkError } from "../or
 
 describe("applyPlan: a PATCH whose answer is lost", () => {
   it("is retried, and the retry succeeds although the first attempt already removed the member", async () => {
-    const current = managed("team", "ann@example.com", { traits: { email: "ann@example.com", name: { first: "Ann" } }, metadata_public: { old: true, keep: 1 } });
+    const current = managed("team", "ann@example.com", {
+      traits: { email: "ann@example.com", name: { first: "Ann" } },
+      metadata_public: { old: true, keep: 1 },
+    });
     let stored = { ...current } as unknown as JsonObject;
     let patches = 0;
     const fake = fakeFetch((call) => {
@@ -37,7 +40,9 @@ describe("applyPlan: a PATCH whose answer is lost", () => {
 
     const result = await applyPlan(plan, client);
 
-    expect(result.outcomes.map((o) => [o.subject, o.result, o.reason])).toEqual([["team/ann@example.com", "configured", undefined]]);
+    expect(result.outcomes.map((o) => [o.subject, o.result, o.reason])).toEqual([
+      ["team/ann@example.com", "configured", undefined],
+    ]);
     expect(patches).toBe(2);
     expect(stored.traits).toEqual({ email: "ann@example.com" });
     expect(stored.metadata_public).toEqual({ keep: 1 });
@@ -46,8 +51,14 @@ describe("applyPlan: a PATCH whose answer is lost", () => {
 
 describe("applyPlan: OIDC links", () => {
   const moved = () => {
-    const current = managed("team", "bo@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:1"] } } });
-    const wanted = desired("bo@example.com", {}, { credentials: { oidc: { providers: [{ provider: "google", subject: "2" }] } } });
+    const current = managed("team", "bo@example.com", {
+      credentials: { oidc: { type: "oidc", identifiers: ["google:1"] } },
+    });
+    const wanted = desired(
+      "bo@example.com",
+      {},
+      { credentials: { oidc: { providers: [{ provider: "google", subject: "2" }] } } },
+    );
     return { current, plan: buildPlan([set("team", [wanted])], [current]) };
   };
 
@@ -57,25 +68,41 @@ describe("applyPlan: OIDC links", () => {
     const fake = fakeFetch((call) => {
       if (call.url.pathname === "/admin/version") return json(200, { version: "v26.2.0" });
       if (call.method === "GET" || call.method === "PUT") return json(200, current);
-      if (call.method === "DELETE") return ++deletes === 1 ? networkError("ECONNRESET") : kratosError(404, "The identifier `google:1` was not found among OIDC credentials.");
+      if (call.method === "DELETE")
+        return ++deletes === 1
+          ? networkError("ECONNRESET")
+          : kratosError(404, "The identifier `google:1` was not found among OIDC credentials.");
       return json(404, {});
     });
     const client = createOryClient({ endpoint: "http://kratos.test:4434", fetch: fake.fetch, retry: instantPolicy() });
     const result = await applyPlan(plan, client);
-    expect(result.outcomes.map((o) => [o.subject, o.result, o.reason])).toEqual([["team/bo@example.com", "configured", undefined]]);
+    expect(result.outcomes.map((o) => [o.subject, o.result, o.reason])).toEqual([
+      ["team/bo@example.com", "configured", undefined],
+    ]);
     expect(fake.calls.map((c) => `${c.method} ${c.url.pathname}${c.url.search}`)).toEqual([
       `GET /admin/identities/${current.id}`,
       `PUT /admin/identities/${current.id}`,
       `DELETE /admin/identities/${current.id}/credentials/oidc?identifier=google%3A1`,
       `DELETE /admin/identities/${current.id}/credentials/oidc?identifier=google%3A1`,
     ]);
-    expect((fake.calls[1].body as JsonObject).credentials).toEqual({ oidc: { config: { providers: [{ provider: "google", subject: "2" }] } } });
+    expect((fake.calls[1].body as JsonObject).credentials).toEqual({
+      oidc: { config: { providers: [{ provider: "google", subject: "2" }] } },
+    });
   });
 
   it("reports the server's refusal to remove an identity's last way to sign in, with what to do", async () => {
-    const current = managed("team", "cy@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:1"] } } });
-    const plan = buildPlan([set("team", [desired("cy@example.com", {}, { credentials: { oidc: { providers: [] } } })])], [current]);
-    const fake = fakeFetch((call) => (call.method === "DELETE" ? kratosError(400, "You cannot remove the last first factor credential.") : json(404, {})));
+    const current = managed("team", "cy@example.com", {
+      credentials: { oidc: { type: "oidc", identifiers: ["google:1"] } },
+    });
+    const plan = buildPlan(
+      [set("team", [desired("cy@example.com", {}, { credentials: { oidc: { providers: [] } } })])],
+      [current],
+    );
+    const fake = fakeFetch((call) =>
+      call.method === "DELETE"
+        ? kratosError(400, "You cannot remove the last first factor credential.")
+        : json(404, {}),
+    );
     const client = createOryClient({ endpoint: "http://kratos.test:4434", fetch: fake.fetch, retry: instantPolicy() });
     const result = await applyPlan(plan, client);
     expect(result.outcomes.map((o) => [o.result, o.reason])).toEqual([

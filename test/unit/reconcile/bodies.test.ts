@@ -11,7 +11,9 @@ describe("createBody", () => {
       undefined,
       "default",
     );
-    expect(body.verifiable_addresses).toEqual([{ value: "IDA@example.com", via: "email", verified: true, status: "completed" }]);
+    expect(body.verifiable_addresses).toEqual([
+      { value: "IDA@example.com", via: "email", verified: true, status: "completed" },
+    ]);
     expect(body.recovery_addresses).toEqual([{ value: "ida@example.com", via: "email" }]);
   });
 });

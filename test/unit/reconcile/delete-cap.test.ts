@@ -10,7 +10,10 @@ import { memoryAdmin } from "./memory-admin";
 /** A plan of set `team` that manages `total` identities and deletes `deleted` of them (the rest are unmarked). */
 function pruning(total: number, deleted: number) {
   const live = Array.from({ length: total }, (_, i) => managed("team", `u${i}@example.com`));
-  const kept = live.slice(deleted).map((identity) => ({ key: String((identity.traits as { email: string }).email), body: { traits: identity.traits ?? {} } }));
+  const kept = live.slice(deleted).map((identity) => ({
+    key: String((identity.traits as { email: string }).email),
+    body: { traits: identity.traits ?? {} },
+  }));
   return buildPlan([set("team", kept, { prune: true })], live);
 }
 
@@ -24,7 +27,8 @@ describe("the default delete cap", () => {
   it("refuses more deletes than the cap, naming the flag, and allows up to it", () => {
     expect(deleteCapRefusal(pruning(30, 20), "default")).toBeUndefined();
     expect(deleteCapRefusal(pruning(30, 21), "default")).toEqual({
-      message: "the plan deletes 21 identities, more than the default cap of 20 (the larger of 20 and a tenth of the 30 identities these sets manage); nothing was written",
+      message:
+        "the plan deletes 21 identities, more than the default cap of 20 (the larger of 20 and a tenth of the 30 identities these sets manage); nothing was written",
       hint: "review the deletes in the plan, then run again with --max-deletes 21 (or --max-deletes all)",
     });
     expect(deleteCapRefusal(pruning(250, 25), "default")).toBeUndefined();
@@ -33,7 +37,9 @@ describe("the default delete cap", () => {
 
   it("is replaced by a named cap, and absent when lifted", () => {
     expect(deleteCapRefusal(pruning(30, 21), 21)).toBeUndefined();
-    expect(deleteCapRefusal(pruning(30, 3), 2)?.message).toBe("the plan deletes 3 identities, more than --max-deletes 2; nothing was written");
+    expect(deleteCapRefusal(pruning(30, 3), 2)?.message).toBe(
+      "the plan deletes 3 identities, more than --max-deletes 2; nothing was written",
+    );
     expect(deleteCapRefusal(pruning(30, 30), undefined)).toBeUndefined();
   });
 

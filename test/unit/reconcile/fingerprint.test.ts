@@ -1,6 +1,11 @@
 import crypto, { scryptSync } from "node:crypto";
 import { IDENTITY_SCHEMA } from "../../../src/dev/identity-schema";
-import { fingerprintMatches, passwordFingerprint, warmFingerprints, withFingerprints } from "../../../src/reconcile/core/fingerprint";
+import {
+  fingerprintMatches,
+  passwordFingerprint,
+  warmFingerprints,
+  withFingerprints,
+} from "../../../src/reconcile/core/fingerprint";
 import { storedFingerprintChecks } from "../../../src/reconcile/core/fingerprint-checks";
 import { toJsonPlan } from "../../../src/reconcile/core/jsonplan";
 import { MARKER_KEY } from "../../../src/reconcile/core/marker";
@@ -11,20 +16,33 @@ import { desired, enforcedPassword, managed, set } from "../../support/builders"
 
 /** The format the tool wrote before: scrypt N=2^12, cheap to guess from. */
 const oldFingerprint = (set: string, key: string, secret: string, fpKey = "") =>
-  "s1:" + scryptSync(secret, `ory-reconcile:${set}/${key}:${fpKey}`, 18, { N: 1 << 12, r: 8, p: 1 }).toString("base64url");
+  "s1:" +
+  scryptSync(secret, `ory-reconcile:${set}/${key}:${fpKey}`, 18, { N: 1 << 12, r: 8, p: 1 }).toString("base64url");
 
-const enforce = (value: string) => ({ kind: "password" as const, value: new Secret(value), policy: "enforce" as const });
+const enforce = (value: string) => ({
+  kind: "password" as const,
+  value: new Secret(value),
+  policy: "enforce" as const,
+});
 
 /** The set-bound format of the previous version: scrypt N=2^17 salted with set and key. */
 const s2Fingerprint = (set: string, key: string, secret: string) =>
-  "s2:" + scryptSync(secret, `ory-reconcile:${set}/${key}:`, 18, { N: 1 << 17, r: 8, p: 1, maxmem: 256 << 20 }).toString("base64url");
+  "s2:" +
+  scryptSync(secret, `ory-reconcile:${set}/${key}:`, 18, { N: 1 << 17, r: 8, p: 1, maxmem: 256 << 20 }).toString(
+    "base64url",
+  );
 
 const bound = (keys: string[], sets: string[] = ["staff"]) => ({ keys, sets });
 
 describe("password fingerprints", () => {
   it("cost a guesser at least what bcrypt cost 12 does: scrypt N=2^17 (128 MiB per guess), bound to the key only", () => {
     const fingerprint = passwordFingerprint("a@example.com", "Summer2024!", "");
-    const expected = scryptSync("Summer2024!", "ory-reconcile:s3:a@example.com", 18, { N: 1 << 17, r: 8, p: 1, maxmem: 256 << 20 });
+    const expected = scryptSync("Summer2024!", "ory-reconcile:s3:a@example.com", 18, {
+      N: 1 << 17,
+      r: 8,
+      p: 1,
+      maxmem: 256 << 20,
+    });
     expect(fingerprint).toBe("s3:" + expected.toString("base64url"));
     expect(passwordFingerprint("b@example.com", "Summer2024!", "")).not.toBe(fingerprint);
   });
@@ -43,22 +61,39 @@ describe("password fingerprints", () => {
     expect(fingerprintMatches(oldFingerprint("staff", "a", "Summer2024!"), decl, bound(["a"]), "")).toBe(true);
     expect(fingerprintMatches(oldFingerprint("staff", "a", "Winter2024!"), decl, bound(["a"]), "")).toBe(false);
     expect(fingerprintMatches(oldFingerprint("staff", "a", "Summer2024!", "k"), decl, bound(["a"]), "k")).toBe(true);
-    expect(fingerprintMatches(s2Fingerprint("crew", "a", "Summer2024!"), decl, bound(["a"], ["staff", "crew"]), "")).toBe(true);
-    expect(fingerprintMatches(s2Fingerprint("crew", "a", "Summer2024!"), decl, bound(["a"], ["staff"]), "")).toBe(false);
+    expect(
+      fingerprintMatches(s2Fingerprint("crew", "a", "Summer2024!"), decl, bound(["a"], ["staff", "crew"]), ""),
+    ).toBe(true);
+    expect(fingerprintMatches(s2Fingerprint("crew", "a", "Summer2024!"), decl, bound(["a"], ["staff"]), "")).toBe(
+      false,
+    );
     // A fingerprint made without the key still matches once a key is set (and is replaced at the next write).
-    expect(fingerprintMatches(passwordFingerprint("a", "Summer2024!", ""), { ...decl, fingerprint: passwordFingerprint("a", "Summer2024!", "k") }, bound(["a"]), "k")).toBe(true);
+    expect(
+      fingerprintMatches(
+        passwordFingerprint("a", "Summer2024!", ""),
+        { ...decl, fingerprint: passwordFingerprint("a", "Summer2024!", "k") },
+        bound(["a"]),
+        "k",
+      ),
+    ).toBe(true);
     expect(fingerprintMatches("x9:unknown", decl, bound(["a"]), "")).toBe(false);
   });
 
   it("are computed ahead in parallel, the same as one at a time", async () => {
-    const identities = ["a", "b", "c"].map((k) => desired(`${k}@example.com`, {}, { credentials: { password: enforce(`pw-${k}`) } }));
+    const identities = ["a", "b", "c"].map((k) =>
+      desired(`${k}@example.com`, {}, { credentials: { password: enforce(`pw-${k}`) } }),
+    );
     const [filled] = await withFingerprints([set("staff", identities)]);
-    expect(filled.identities.map((i) => i.credentials?.password?.fingerprint)).toEqual(["a", "b", "c"].map((k) => passwordFingerprint(`${k}@example.com`, `pw-${k}`, "")));
+    expect(filled.identities.map((i) => i.credentials?.password?.fingerprint)).toEqual(
+      ["a", "b", "c"].map((k) => passwordFingerprint(`${k}@example.com`, `pw-${k}`, "")),
+    );
   });
 
   it("are hashed once per value and key in a process, however often they are asked for", async () => {
     const spy = jest.spyOn(crypto, "scrypt");
-    const identities = Array.from({ length: 4 }, (_, i) => desired(`cached-${i}@example.com`, {}, { credentials: { password: enforce("same-Secret-1") } }));
+    const identities = Array.from({ length: 4 }, (_, i) =>
+      desired(`cached-${i}@example.com`, {}, { credentials: { password: enforce("same-Secret-1") } }),
+    );
     await withFingerprints([set("staff", identities)]);
     await withFingerprints([set("renamed", identities)]);
     expect(spy).toHaveBeenCalledTimes(4);
@@ -73,15 +108,21 @@ describe("renaming the set or the key", () => {
 
   it("keeps a current fingerprint valid under the set's new name: nothing is re-set", () => {
     const current = managed("staff", key, {}, {}, password.fingerprint);
-    const plan = buildPlan([set("crew", [desired(key, {}, { credentials: { password } })])], [current], { renamedFrom: { crew: "staff" } });
+    const plan = buildPlan([set("crew", [desired(key, {}, { credentials: { password } })])], [current], {
+      renamedFrom: { crew: "staff" },
+    });
     const action = plan.sets[0].actions[0];
     expect(action.action === "update" && action.credentials).toBeUndefined();
-    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: `/metadata_admin/${MARKER_KEY}/set`, value: "crew" }]);
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: `/metadata_admin/${MARKER_KEY}/set`, value: "crew" },
+    ]);
   });
 
   it("keeps a set-bound fingerprint of the previous version valid under the new name, and upgrades it in the same write", () => {
     const current = managed("staff", key, {}, {}, s2Fingerprint("staff", key, "Summer2024!"));
-    const plan = buildPlan([set("crew", [desired(key, {}, { credentials: { password } })])], [current], { renamedFrom: { crew: "staff" } });
+    const plan = buildPlan([set("crew", [desired(key, {}, { credentials: { password } })])], [current], {
+      renamedFrom: { crew: "staff" },
+    });
     const action = plan.sets[0].actions[0];
     expect(action.action === "update" && action.credentials).toBeUndefined();
     expect(action.action === "update" && action.patch).toEqual([
@@ -92,14 +133,32 @@ describe("renaming the set or the key", () => {
 
   it("keeps the fingerprint of a key the tool renames (pruned identity updated in place)", () => {
     const byUsername = { kind: "trait" as const, path: ["username"] };
-    const old = managed("users", "ann@example.com", {}, {}, passwordFingerprint("ann", "Summer2024!", ""), "ann", byUsername);
+    const old = managed(
+      "users",
+      "ann@example.com",
+      {},
+      {},
+      passwordFingerprint("ann", "Summer2024!", ""),
+      "ann",
+      byUsername,
+    );
     const current = { ...old, traits: { email: "ann@example.com", username: "ann" } };
-    const declared = { ...desired("ann@example.com", { traits: { email: "ann@example.com", username: "ann-m" } }), key: "ann-m", credentials: { password: enforcedPassword("users", "ann-m", "Summer2024!") } };
-    const plan = buildPlan([set("users", [declared], { key: byUsername, prune: true })], [current], { schemas: [{ id: "default", schema: IDENTITY_SCHEMA }] });
+    const declared = {
+      ...desired("ann@example.com", { traits: { email: "ann@example.com", username: "ann-m" } }),
+      key: "ann-m",
+      credentials: { password: enforcedPassword("users", "ann-m", "Summer2024!") },
+    };
+    const plan = buildPlan([set("users", [declared], { key: byUsername, prune: true })], [current], {
+      schemas: [{ id: "default", schema: IDENTITY_SCHEMA }],
+    });
     const action = plan.sets[0].actions[0];
     expect([plan.issues, action.action]).toEqual([[], "update"]);
     expect(action.action === "update" && action.credentials).toBeUndefined();
-    expect(action.action === "update" && action.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/password`, value: passwordFingerprint("ann-m", "Summer2024!", "") });
+    expect(action.action === "update" && action.patch).toContainEqual({
+      op: "replace",
+      path: `/metadata_admin/${MARKER_KEY}/password`,
+      value: passwordFingerprint("ann-m", "Summer2024!", ""),
+    });
   });
 });
 
@@ -107,7 +166,12 @@ describe("checks of stored fingerprints computed ahead", () => {
   it("leave the planner nothing to hash itself (a renamed set with fingerprints of the previous version)", async () => {
     const keys = ["w1@example.com", "w2@example.com", "w3@example.com"];
     const live = keys.map((key) => managed("staff", key, {}, {}, s2Fingerprint("staff", key, `pw-${key}`)));
-    const [declared] = await withFingerprints([set("crew", keys.map((key) => desired(key, {}, { credentials: { password: enforce(`pw-${key}`) } })))]);
+    const [declared] = await withFingerprints([
+      set(
+        "crew",
+        keys.map((key) => desired(key, {}, { credentials: { password: enforce(`pw-${key}`) } })),
+      ),
+    ]);
     const checks = storedFingerprintChecks([declared], live, { renamedFrom: { crew: "staff" } });
     expect(checks.map((c) => c.binding)).toEqual(keys.map((key) => ({ keys: [key], sets: ["crew", "staff"] })));
     await warmFingerprints(checks);
@@ -115,7 +179,11 @@ describe("checks of stored fingerprints computed ahead", () => {
     const plan = buildPlan([declared], live, { renamedFrom: { crew: "staff" } });
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
-    expect(plan.sets[0].actions.map((a) => a.action === "update" && a.credentials)).toEqual([undefined, undefined, undefined]);
+    expect(plan.sets[0].actions.map((a) => a.action === "update" && a.credentials)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -131,7 +199,10 @@ describe("a stored fingerprint in the old format", () => {
 
   it("is upgraded silently when the identity is written anyway", () => {
     const current = managed("staff", key, {}, { team: "a" }, oldFingerprint("staff", key, "Summer2024!"));
-    const action = buildPlan([set("staff", [desired(key, { metadata_admin: { team: "b" } }, { credentials: { password } })])], [current]).sets[0].actions[0];
+    const action = buildPlan(
+      [set("staff", [desired(key, { metadata_admin: { team: "b" } }, { credentials: { password } })])],
+      [current],
+    ).sets[0].actions[0];
     expect(action.action === "update" && action.credentials).toBeUndefined();
     expect(action.action === "update" && action.patch).toEqual([
       { op: "replace", path: "/metadata_admin/team", value: "b" },
@@ -141,9 +212,12 @@ describe("a stored fingerprint in the old format", () => {
 
   it("that does not match re-sets the password and stores the new format", () => {
     const current = managed("staff", key, {}, {}, oldFingerprint("staff", key, "Winter2023!"));
-    const action = buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [current]).sets[0].actions[0];
+    const action = buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [current]).sets[0]
+      .actions[0];
     expect(action.action === "update" && action.credentials).toEqual({ password });
-    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: `/metadata_admin/${MARKER_KEY}/password`, value: password.fingerprint }]);
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: `/metadata_admin/${MARKER_KEY}/password`, value: password.fingerprint },
+    ]);
   });
 });
 
@@ -152,9 +226,16 @@ describe("plans never print a fingerprint", () => {
     const key = "p@example.com";
     const password = enforcedPassword("staff", key, "new-password");
     const plans = [
-      buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [managed("staff", key, {}, {}, "s1:old")]),
+      buildPlan(
+        [set("staff", [desired(key, {}, { credentials: { password } })])],
+        [managed("staff", key, {}, {}, "s1:old")],
+      ),
       // Adoption writes the whole marker.
-      buildPlan([set("staff", [desired(key, {}, { credentials: { password } })])], [managed("other", key, {}, {})].map((l) => ({ ...l, metadata_admin: null })), { adopt: true }),
+      buildPlan(
+        [set("staff", [desired(key, {}, { credentials: { password } })])],
+        [managed("other", key, {}, {})].map((l) => ({ ...l, metadata_admin: null })),
+        { adopt: true },
+      ),
     ];
     for (const plan of plans) {
       const json = JSON.stringify(toJsonPlan(plan));

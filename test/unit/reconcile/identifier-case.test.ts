@@ -20,7 +20,10 @@ const strip = (a: Action) => {
 };
 const EMAIL: KeyFold = { lower: true, trimEmail: true };
 const SCHEMAS = [{ id: "default", schema: IDENTITY_SCHEMA }];
-const byUsername = (username: string, email: string) => ({ ...desired(email, { traits: { email, username } }), key: username });
+const byUsername = (username: string, email: string) => ({
+  ...desired(email, { traits: { email, username } }),
+  key: username,
+});
 
 describe("identifierFold: the identifier marks of a key trait in an identity schema", () => {
   it("reads password / webauthn / code marks, following local $refs", () => {
@@ -33,11 +36,24 @@ describe("identifierFold: the identifier marks of a key trait in an identity sch
       definitions: { traits: { type: "object", properties: { login: { $ref: "#/definitions/login" } } }, login: trait },
       properties: { traits: { $ref: "#/definitions/traits" } },
     });
-    expect(identifierFold(schema(ext({ password: { identifier: true } })), ["login"])).toEqual({ lower: true, trimEmail: false });
-    expect(identifierFold(schema(ext({ webauthn: { identifier: true } })), ["login"])).toEqual({ lower: true, trimEmail: false });
-    expect(identifierFold(schema(ext({ code: { identifier: true, via: "email" } })), ["login"])).toEqual({ lower: false, trimEmail: true });
+    expect(identifierFold(schema(ext({ password: { identifier: true } })), ["login"])).toEqual({
+      lower: true,
+      trimEmail: false,
+    });
+    expect(identifierFold(schema(ext({ webauthn: { identifier: true } })), ["login"])).toEqual({
+      lower: true,
+      trimEmail: false,
+    });
+    expect(identifierFold(schema(ext({ code: { identifier: true, via: "email" } })), ["login"])).toEqual({
+      lower: false,
+      trimEmail: true,
+    });
     // sms numbers are normalized as phone numbers (E.164), as far as phoneFold can tell.
-    expect(identifierFold(schema(ext({ code: { identifier: true, via: "sms" } })), ["login"])).toEqual({ lower: false, trimEmail: false, phone: true });
+    expect(identifierFold(schema(ext({ code: { identifier: true, via: "sms" } })), ["login"])).toEqual({
+      lower: false,
+      trimEmail: false,
+      phone: true,
+    });
     expect(identifierFold(schema(ext({ password: { identifier: false } })), ["login"])).toBeUndefined();
     expect(identifierFold(null, ["email"])).toBeUndefined();
   });
@@ -74,7 +90,11 @@ describe("buildPlan with keyFolds", () => {
         id: dana.id,
         patch: [
           { op: "replace", path: "/traits/email", value: "dana@example.com" },
-          { op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: keyDigest("dana@example.com", EMAIL_KEY) } } },
+          {
+            op: "replace",
+            path: "/metadata_admin",
+            value: { [MARKER_KEY]: { set: "staff", key: keyDigest("dana@example.com", EMAIL_KEY) } },
+          },
         ],
         credentials: undefined,
         holds: { credentials: ["password"], providers: [], verified_addresses: [] },
@@ -105,8 +125,12 @@ describe("buildPlan with keyFolds", () => {
 
   it("is a no-op when the case already matches, and folds only the sets it names", () => {
     const dana = managed("staff", "Dana@Example.com");
-    expect(buildPlan([set("staff", [desired("Dana@Example.com")])], [dana], { keyFolds: { staff: EMAIL } }).summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 0, noop: 1 });
-    const other = buildPlan([set("other", [desired("dana@example.com")])], [live("Dana@Example.com")], { keyFolds: { staff: EMAIL } });
+    expect(
+      buildPlan([set("staff", [desired("Dana@Example.com")])], [dana], { keyFolds: { staff: EMAIL } }).summary,
+    ).toEqual({ create: 0, update: 0, delete: 0, adopt: 0, noop: 1 });
+    const other = buildPlan([set("other", [desired("dana@example.com")])], [live("Dana@Example.com")], {
+      keyFolds: { staff: EMAIL },
+    });
     expect(other.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
   });
 
@@ -117,7 +141,8 @@ describe("buildPlan with keyFolds", () => {
     expect(plan.issues).toEqual([
       {
         pos: { file: "staff.yaml", line: 9, col: 7 },
-        message: 'staff/Dana@Example.com: duplicate key "Dana@Example.com": also declared at staff.yaml:8:7 as "dana@example.com" (compared as the server compares credential identifiers: case-insensitively)',
+        message:
+          'staff/Dana@Example.com: duplicate key "Dana@Example.com": also declared at staff.yaml:8:7 as "dana@example.com" (compared as the server compares credential identifiers: case-insensitively)',
         hint: "keys (traits.email) must be unique within a set: change or remove one of them",
       },
     ]);
@@ -127,7 +152,11 @@ describe("buildPlan with keyFolds", () => {
   it("reports live identities whose keys fold to one value as ambiguous", () => {
     const a = live("dana@example.com");
     const b = live("DANA@example.com");
-    const plan = buildPlan([set("staff", [desired("Dana@example.com", {}, { source: { file: "s.yaml", line: 3, col: 5 } })])], [a, b], { keyFolds: { staff: EMAIL } });
+    const plan = buildPlan(
+      [set("staff", [desired("Dana@example.com", {}, { source: { file: "s.yaml", line: 3, col: 5 } })])],
+      [a, b],
+      { keyFolds: { staff: EMAIL } },
+    );
     expect(plan.issues).toEqual([
       {
         pos: { file: "s.yaml", line: 3, col: 5 },
@@ -194,7 +223,9 @@ describe("planSets: identifier keys on the server", () => {
 
   it("keeps a non-identifier key (username) case-sensitive", async () => {
     const admin = server([{ ...live("erin@example.com"), traits: { email: "erin@example.com", username: "erin" } }]);
-    const users = set("users", [byUsername("Erin", "erin2@example.com")], { key: { kind: "trait", path: ["username"] } });
+    const users = set("users", [byUsername("Erin", "erin2@example.com")], {
+      key: { kind: "trait", path: ["username"] },
+    });
     const { plan } = await planSets([users], admin);
     expect(plan.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
     expect(admin.calls).toEqual(["listIdentities 500", "listSchemas"]);

@@ -24,10 +24,14 @@ describe("placeOf", () => {
 
 describe("formatIssue", () => {
   it("joins the known parts of place, path and message; the hint goes on an indented line", () => {
-    expect(formatIssue({ pos: { file: "a.yaml", line: 3, col: 5 }, path: "spec.key", message: "m", hint: "h" })).toBe("a.yaml:3:5: spec.key: m\n  hint: h");
+    expect(formatIssue({ pos: { file: "a.yaml", line: 3, col: 5 }, path: "spec.key", message: "m", hint: "h" })).toBe(
+      "a.yaml:3:5: spec.key: m\n  hint: h",
+    );
     expect(formatIssue({ pos: { file: "a.yaml", line: 3 }, message: "m" })).toBe("a.yaml:3: m");
     expect(formatIssue({ path: "", message: "m", hint: "" })).toBe("m");
-    expect(formatIssues([{ message: "a" }, { pos: { file: "b.yaml", line: 1, col: 1 }, message: "b", hint: "fix b" }])).toBe("a\nb.yaml:1:1: b\n  hint: fix b");
+    expect(
+      formatIssues([{ message: "a" }, { pos: { file: "b.yaml", line: 1, col: 1 }, message: "b", hint: "fix b" }]),
+    ).toBe("a\nb.yaml:1:1: b\n  hint: fix b");
   });
 });
 
@@ -37,7 +41,13 @@ describe("plan renderers", () => {
     sets: [],
     summary: { create: 0, update: 0, delete: 0, adopt: 0, noop: 0 },
     issues: [
-      { message: "set staff uses key: external_id but the server has none", hint: "use a trait as the key", file: "m/staff.yaml", line: 4, col: 8 },
+      {
+        message: "set staff uses key: external_id but the server has none",
+        hint: "use a trait as the key",
+        file: "m/staff.yaml",
+        line: 4,
+        col: 8,
+      },
       { message: "saved without a column", file: "m/ops.yaml", line: 2 },
       { message: "no place" },
     ],
@@ -55,7 +65,9 @@ describe("plan renderers", () => {
       ].join("\n"),
     );
     const markdown = renderMarkdownPlan(plan);
-    expect(markdown).toContain("<pre>\nError: m/staff.yaml:4:8: set staff uses key: external_id but the server has none\n  hint: use a trait as the key\n</pre>\n");
+    expect(markdown).toContain(
+      "<pre>\nError: m/staff.yaml:4:8: set staff uses key: external_id but the server has none\n  hint: use a trait as the key\n</pre>\n",
+    );
     expect(markdown).toContain("<pre>\nError: m/ops.yaml:2: saved without a column\n</pre>\n");
     expect(markdown).toContain("<pre>\nError: no place\n</pre>\n");
     expect(markdown).not.toContain("undefined");

@@ -26,7 +26,12 @@ describe("JSON pointer segments", () => {
 
   it("round-trip any text", () => {
     fc.assert(fc.property(fc.string(), (text) => unescapePointerSegment(escapePointerSegment(text)) === text));
-    fc.assert(fc.property(fc.array(fc.string()), (segments) => JSON.stringify(parsePointer(pointer(segments))) === JSON.stringify(segments)));
+    fc.assert(
+      fc.property(
+        fc.array(fc.string()),
+        (segments) => JSON.stringify(parsePointer(pointer(segments))) === JSON.stringify(segments),
+      ),
+    );
   });
 
   it("make and read whole pointers", () => {
@@ -54,12 +59,19 @@ describe("the callers", () => {
   });
 
   it("the manifest places schema errors under keys holding / and ~", () => {
-    expect(pointerToPath("/spec/identities/0/traits/a~1b/~01", { spec: { identities: [{ traits: { "a/b": { "~1": 1 } } }] } })).toEqual(["spec", "identities", 0, "traits", "a/b", "~1"]);
+    expect(
+      pointerToPath("/spec/identities/0/traits/a~1b/~01", {
+        spec: { identities: [{ traits: { "a/b": { "~1": 1 } } }] },
+      }),
+    ).toEqual(["spec", "identities", 0, "traits", "a/b", "~1"]);
     expect(pointerToPath("", {})).toEqual([]);
   });
 
   it("server schema messages name a trait holding / and ~ by its name", () => {
-    const schema = { type: "object", properties: { traits: { type: "object", properties: { "a/b~1": { type: "string" } } } } };
+    const schema = {
+      type: "object",
+      properties: { traits: { type: "object", properties: { "a/b~1": { type: "string" } } } },
+    };
     const issues = schemaIssues([{ subject: "staff/x", traits: { "a/b~1": 7 } }], [{ id: "default", schema }]);
     expect(issues.map((i) => i.path)).toEqual(["traits.a/b~1"]);
   });

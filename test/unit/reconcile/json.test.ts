@@ -16,9 +16,19 @@ function reference(value: unknown): string {
 
 /** JSON-like values, with undefined members and shuffled key orders, as the planner meets them. */
 const value = fc.letrec((tie) => ({
-  leaf: fc.oneof(fc.constant(null), fc.constant(undefined), fc.boolean(), fc.integer(), fc.double({ noNaN: true }), fc.string(), fc.constantFrom("", "__proto__", "a", "b")),
+  leaf: fc.oneof(
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.boolean(),
+    fc.integer(),
+    fc.double({ noNaN: true }),
+    fc.string(),
+    fc.constantFrom("", "__proto__", "a", "b"),
+  ),
   array: fc.array(tie("node"), { maxLength: 4 }),
-  object: fc.dictionary(fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom("a", "b", "c", "")), tie("node"), { maxKeys: 4 }),
+  object: fc.dictionary(fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom("a", "b", "c", "")), tie("node"), {
+    maxKeys: 4,
+  }),
   node: fc.oneof({ depthSize: "small" }, tie("leaf"), tie("array"), tie("object")),
 })).node;
 
@@ -26,12 +36,19 @@ const value = fc.letrec((tie) => ({
 function reversed(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reversed);
   if (v === null || typeof v !== "object") return v;
-  return Object.fromEntries(Object.entries(v).reverse().map(([k, item]) => [k, reversed(item)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .reverse()
+      .map(([k, item]) => [k, reversed(item)]),
+  );
 }
 
 describe("canonical", () => {
   it("gives exactly the text of the reference implementation (so stored digests stay valid)", () => {
-    fc.assert(fc.property(value, (v) => canonical(v) === reference(v)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(value, (v) => canonical(v) === reference(v)),
+      { numRuns: 2000 },
+    );
   });
 
   it("sorts keys and leaves out undefined members", () => {
@@ -48,11 +65,17 @@ describe("canonical", () => {
 
 describe("jsonEqual", () => {
   it("agrees with comparing canonical texts", () => {
-    fc.assert(fc.property(value, value, (a, b) => jsonEqual(a, b) === (reference(a) === reference(b))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(value, value, (a, b) => jsonEqual(a, b) === (reference(a) === reference(b))),
+      { numRuns: 2000 },
+    );
   });
 
   it("ignores key order and undefined members, on any value", () => {
-    fc.assert(fc.property(value, (v) => jsonEqual(v, reversed(v)) && jsonEqual(reversed(v), v)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(value, (v) => jsonEqual(v, reversed(v)) && jsonEqual(reversed(v), v)),
+      { numRuns: 1000 },
+    );
     expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
     expect(jsonEqual({ a: 1 }, { a: 1, b: null })).toBe(false);
     expect(jsonEqual([1, undefined], [1])).toBe(false);

@@ -13,7 +13,11 @@ function aliceNow(now: string): LiveIdentity {
   return { ...managed("corp", "alice@corp.example", {}, { team: "sales" }), traits: { email: now } };
 }
 
-const cfo = () => desired("cfo@corp.example", { metadata_admin: { team: "finance", clearance: "board" }, metadata_public: { role: "cfo" } });
+const cfo = () =>
+  desired("cfo@corp.example", {
+    metadata_admin: { team: "finance", clearance: "board" },
+    metadata_public: { role: "cfo" },
+  });
 
 describe("keyDigest", () => {
   it("is stable, short, and the same for keys the server may compare as equal (case, spaces around an e-mail)", () => {
@@ -47,24 +51,41 @@ describe("buildPlan: a managed identity whose key was changed outside the tool",
   it.each([
     ["spec.adopt: true", { adopt: true }, {}],
     ["--adopt", {}, { adopt: true }],
-  ])("is adopted with %s: shown as adopt with its holdings, and the marker then records the new key", (_how, setOptions, planOptions) => {
-    const alice = aliceNow("cfo@corp.example");
-    const plan = buildPlan([set("corp", [cfo()], setOptions)], [alice], planOptions);
-    expect(plan.issues).toEqual([]);
-    expect(plan.summary).toMatchObject({ update: 0, adopt: 1 });
-    const action = plan.sets[0].actions[0];
-    if (action.action !== "adopt") throw new Error(`expected an adopt, got ${action.action}`);
-    expect(action.holds).toEqual({ credentials: ["password"], providers: [], verified_addresses: [] });
-    expect(action.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("cfo@corp.example", EMAIL_KEY) });
-    const after = { ...alice, metadata_admin: { team: "finance", clearance: "board", [MARKER_KEY]: { set: "corp", key: keyDigest("cfo@corp.example", EMAIL_KEY) } }, metadata_public: { role: "cfo" } };
-    expect(buildPlan([set("corp", [cfo()])], [after]).summary).toMatchObject({ noop: 1 });
-  });
+  ])(
+    "is adopted with %s: shown as adopt with its holdings, and the marker then records the new key",
+    (_how, setOptions, planOptions) => {
+      const alice = aliceNow("cfo@corp.example");
+      const plan = buildPlan([set("corp", [cfo()], setOptions)], [alice], planOptions);
+      expect(plan.issues).toEqual([]);
+      expect(plan.summary).toMatchObject({ update: 0, adopt: 1 });
+      const action = plan.sets[0].actions[0];
+      if (action.action !== "adopt") throw new Error(`expected an adopt, got ${action.action}`);
+      expect(action.holds).toEqual({ credentials: ["password"], providers: [], verified_addresses: [] });
+      expect(action.patch).toContainEqual({
+        op: "replace",
+        path: `/metadata_admin/${MARKER_KEY}/key`,
+        value: keyDigest("cfo@corp.example", EMAIL_KEY),
+      });
+      const after = {
+        ...alice,
+        metadata_admin: {
+          team: "finance",
+          clearance: "board",
+          [MARKER_KEY]: { set: "corp", key: keyDigest("cfo@corp.example", EMAIL_KEY) },
+        },
+        metadata_public: { role: "cfo" },
+      };
+      expect(buildPlan([set("corp", [cfo()])], [after]).summary).toMatchObject({ noop: 1 });
+    },
+  );
 
   it("is not taken for a rename by the prune path (pairing by other unique values) either", () => {
     const alice = aliceNow("cfo@corp.example");
     const renamed = buildPlan([set("corp", [desired("cfo@corp.example")], { prune: true })], [alice]);
     expect(renamed.sets[0].actions.map((a) => a.action)).toEqual([]);
-    expect(renamed.issues.map((i) => i.message)).toEqual([expect.stringContaining("was changed outside ory-reconcile")]);
+    expect(renamed.issues.map((i) => i.message)).toEqual([
+      expect.stringContaining("was changed outside ory-reconcile"),
+    ]);
   });
 
   it("an unchanged key pairs as before; an old marker without a digest gets one only along with another write", () => {
@@ -74,17 +95,46 @@ describe("buildPlan: a managed identity whose key was changed outside the tool",
     expect(buildPlan([set("corp", [desired("alice@corp.example")])], [old]).summary).toMatchObject({ noop: 1 });
     const moved = { ...old, traits: { email: "cfo@corp.example" } };
     // Without a digest nothing tells a key changed outside: paired as before (documented), and the digest is added.
-    const action = buildPlan([set("corp", [desired("cfo@corp.example", { metadata_public: { role: "cfo" } })])], [moved]).sets[0].actions[0];
+    const action = buildPlan(
+      [set("corp", [desired("cfo@corp.example", { metadata_public: { role: "cfo" } })])],
+      [moved],
+    ).sets[0].actions[0];
     expect(action.action).toBe("update");
-    expect(action.action === "update" && action.patch).toContainEqual({ op: "add", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("cfo@corp.example", EMAIL_KEY) });
+    expect(action.action === "update" && action.patch).toContainEqual({
+      op: "add",
+      path: `/metadata_admin/${MARKER_KEY}/key`,
+      value: keyDigest("cfo@corp.example", EMAIL_KEY),
+    });
   });
 
   it("a digest made under another key path (spec.key changed) is not checked, and is replaced with the next write", () => {
     const byUsername = { kind: "trait" as const, path: ["username"] };
-    const ann = { ...managed("corp", "ann@corp.example", {}, {}, undefined, "ann", byUsername), traits: { email: "ann@corp.example", username: "ann" } };
-    expect(buildPlan([set("corp", [desired("ann@corp.example", { traits: { email: "ann@corp.example", username: "ann" } })])], [ann]).summary).toMatchObject({ noop: 1 });
-    const changed = buildPlan([set("corp", [desired("ann@corp.example", { traits: { email: "ann@corp.example", username: "ann" }, metadata_public: { v: 2 } })])], [ann]).sets[0].actions[0];
-    expect(changed.action === "update" && changed.patch).toContainEqual({ op: "replace", path: `/metadata_admin/${MARKER_KEY}/key`, value: keyDigest("ann@corp.example", EMAIL_KEY) });
+    const ann = {
+      ...managed("corp", "ann@corp.example", {}, {}, undefined, "ann", byUsername),
+      traits: { email: "ann@corp.example", username: "ann" },
+    };
+    expect(
+      buildPlan(
+        [set("corp", [desired("ann@corp.example", { traits: { email: "ann@corp.example", username: "ann" } })])],
+        [ann],
+      ).summary,
+    ).toMatchObject({ noop: 1 });
+    const changed = buildPlan(
+      [
+        set("corp", [
+          desired("ann@corp.example", {
+            traits: { email: "ann@corp.example", username: "ann" },
+            metadata_public: { v: 2 },
+          }),
+        ]),
+      ],
+      [ann],
+    ).sets[0].actions[0];
+    expect(changed.action === "update" && changed.patch).toContainEqual({
+      op: "replace",
+      path: `/metadata_admin/${MARKER_KEY}/key`,
+      value: keyDigest("ann@corp.example", EMAIL_KEY),
+    });
   });
 
   it("never prints the digest in a JSON plan (a sensitive key could be guessed from it)", () => {

@@ -15,26 +15,58 @@ describe("key paths", () => {
   });
 
   it("prints each spec the way it parses back", () => {
-    const specs = [{ kind: "external_id" } as const, { kind: "trait" as const, path: ["email"] }, { kind: "trait" as const, path: ["name", "first"] }, { kind: "trait" as const, path: ["external_id"] }];
+    const specs = [
+      { kind: "external_id" } as const,
+      { kind: "trait" as const, path: ["email"] },
+      { kind: "trait" as const, path: ["name", "first"] },
+      { kind: "trait" as const, path: ["external_id"] },
+    ];
     expect(specs.map(keyText)).toEqual(["external_id", "traits.email", "traits.name.first", "traits.external_id"]);
     for (const spec of specs) expect(keySpecOf(keyText(spec))).toEqual(spec);
   });
 
   it("accepts only external_id and traits.<dotted.path>", () => {
     const valid = ["external_id", "traits.email", "traits.name.first", "traits.external_id"];
-    const invalid = ["", "traits", "traits.", "traits..email", "traits.e mail", "email", "external_id.x", "metadata_public.x", " traits.email"];
+    const invalid = [
+      "",
+      "traits",
+      "traits.",
+      "traits..email",
+      "traits.e mail",
+      "email",
+      "external_id.x",
+      "metadata_public.x",
+      " traits.email",
+    ];
     expect(valid.filter((text) => KEY_PATH_PATTERN.test(text))).toEqual(valid);
     expect(invalid.filter((text) => KEY_PATH_PATTERN.test(text))).toEqual([]);
   });
 
   it("is the pattern the manifest JSON Schema gives spec.key", () => {
-    const schema = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "schema", "identity-set.schema.json"), "utf8"));
+    const schema = JSON.parse(
+      readFileSync(join(__dirname, "..", "..", "..", "schema", "identity-set.schema.json"), "utf8"),
+    );
     expect(schema.properties.spec.properties.key.pattern).toBe(KEY_PATH_PATTERN.source);
   });
 
   it("gives the manifest's key field its spec, text and place in an identity", () => {
-    expect(parseKeyField(undefined)).toEqual({ spec: { kind: "external_id" }, text: "external_id", path: ["external_id"], defaulted: true });
-    expect(parseKeyField("external_id")).toEqual({ spec: { kind: "external_id" }, text: "external_id", path: ["external_id"], defaulted: false });
-    expect(parseKeyField("traits.name.first")).toEqual({ spec: { kind: "trait", path: ["name", "first"] }, text: "traits.name.first", path: ["traits", "name", "first"], defaulted: false });
+    expect(parseKeyField(undefined)).toEqual({
+      spec: { kind: "external_id" },
+      text: "external_id",
+      path: ["external_id"],
+      defaulted: true,
+    });
+    expect(parseKeyField("external_id")).toEqual({
+      spec: { kind: "external_id" },
+      text: "external_id",
+      path: ["external_id"],
+      defaulted: false,
+    });
+    expect(parseKeyField("traits.name.first")).toEqual({
+      spec: { kind: "trait", path: ["name", "first"] },
+      text: "traits.name.first",
+      path: ["traits", "name", "first"],
+      defaulted: false,
+    });
   });
 });

@@ -11,7 +11,8 @@ import { desired, enforcedPassword, live, managed, set } from "../../support/bui
 import { memoryAdmin } from "./memory-admin";
 
 const only = (plan: ReturnType<typeof buildPlan>): Action => plan.sets[0].actions[0];
-const revoked = (plan: ReturnType<typeof buildPlan>) => (only(plan) as { revoke_sessions?: RevokeOn[] }).revoke_sessions;
+const revoked = (plan: ReturnType<typeof buildPlan>) =>
+  (only(plan) as { revoke_sessions?: RevokeOn[] }).revoke_sessions;
 
 describe("sessions.revoke_on", () => {
   const active = () => managed("staff", "ann@example.com", { id: "id-ann" });
@@ -20,7 +21,9 @@ describe("sessions.revoke_on", () => {
 
   it("revokes by default when an active identity is deactivated, and not when it is reactivated or stays inactive", () => {
     expect(revoked(buildPlan([set("staff", [deactivated])], [active()]))).toEqual(["deactivate"]);
-    expect(revoked(buildPlan([set("staff", [desired("ann@example.com", { state: "active" })])], [inactive()]))).toBeUndefined();
+    expect(
+      revoked(buildPlan([set("staff", [desired("ann@example.com", { state: "active" })])], [inactive()])),
+    ).toBeUndefined();
     expect(only(buildPlan([set("staff", [deactivated])], [inactive()])).action).toBe("noop");
   });
 
@@ -35,25 +38,50 @@ describe("sessions.revoke_on", () => {
     // The stored fingerprint was made from another password: the password is set again.
     const stale = managed("staff", "ann@example.com", { id: "id-ann" }, {}, "old-fingerprint");
     expect(revoked(buildPlan([set("staff", [reset])], [stale]))).toEqual(["deactivate"]);
-    expect(revoked(buildPlan([set("staff", [reset], { revokeOn: ["password_change", "deactivate"] })], [stale]))).toEqual(["deactivate", "password_change"]);
+    expect(
+      revoked(buildPlan([set("staff", [reset], { revokeOn: ["password_change", "deactivate"] })], [stale])),
+    ).toEqual(["deactivate", "password_change"]);
     expect(revoked(buildPlan([set("staff", [reset], { revokeOn: [] })], [stale]))).toBeUndefined();
-    expect(revoked(buildPlan([set("staff", [desired("ann@example.com")], { adopt: true, revokeOn: ["deactivate"] })], [live("ann@example.com")]))).toBeUndefined();
+    expect(
+      revoked(
+        buildPlan(
+          [set("staff", [desired("ann@example.com")], { adopt: true, revokeOn: ["deactivate"] })],
+          [live("ann@example.com")],
+        ),
+      ),
+    ).toBeUndefined();
   });
 
   it("shows in the JSON plan as revoke_sessions and in the text plan as a line under the identity", () => {
     const json = toJsonPlan(buildPlan([set("staff", [deactivated])], [active()]));
-    expect(json.sets[0].actions).toEqual([expect.objectContaining({ action: "update", revoke_sessions: ["deactivate"] })]);
+    expect(json.sets[0].actions).toEqual([
+      expect.objectContaining({ action: "update", revoke_sessions: ["deactivate"] }),
+    ]);
     expect(renderPlan(json)).toBe(
-      ["~ update staff/ann@example.com (id-ann)", '    ~ /state: "active" -> "inactive"', "    sessions: revoke (deactivate)", "Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.", ""].join("\n"),
+      [
+        "~ update staff/ann@example.com (id-ann)",
+        '    ~ /state: "active" -> "inactive"',
+        "    sessions: revoke (deactivate)",
+        "Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.",
+        "",
+      ].join("\n"),
     );
   });
 
   it("is applied before and after the identity's write: DELETE /admin/identities/{id}/sessions", async () => {
     const admin = memoryAdmin("v1.3.1", [active(), managed("staff", "bob@example.com", { id: "id-bob" })]);
-    const plan = buildPlan([set("staff", [deactivated, desired("bob@example.com", { metadata_public: { a: 1 } })])], [...admin.store.values()]);
+    const plan = buildPlan(
+      [set("staff", [deactivated, desired("bob@example.com", { metadata_public: { a: 1 } })])],
+      [...admin.store.values()],
+    );
     const result = await applyPlan(plan, admin, { concurrency: 1 });
     expect(result.failed).toBe(0);
-    expect(admin.calls.filter((c) => !c.startsWith("capabilities"))).toEqual(["deleteIdentitySessions id-ann", "patchIdentity /state", "deleteIdentitySessions id-ann", "patchIdentity /metadata_public"]);
+    expect(admin.calls.filter((c) => !c.startsWith("capabilities"))).toEqual([
+      "deleteIdentitySessions id-ann",
+      "patchIdentity /state",
+      "deleteIdentitySessions id-ann",
+      "patchIdentity /metadata_public",
+    ]);
   });
 
   it("writes nothing when the revoke fails, so that a re-run still plans the deactivation", async () => {
@@ -71,11 +99,21 @@ describe("sessions.revoke_on", () => {
 
 describe("spec.ignore", () => {
   const current = () =>
-    managed("staff", "ann@example.com", { id: "id-ann", traits: { email: "ann@example.com", name: { first: "Annie", last: "A" } }, metadata_public: { prefs: { theme: "dark" }, role: "dev" } });
+    managed("staff", "ann@example.com", {
+      id: "id-ann",
+      traits: { email: "ann@example.com", name: { first: "Annie", last: "A" } },
+      metadata_public: { prefs: { theme: "dark" }, role: "dev" },
+    });
 
   it("neither compares nor writes ignored paths: changed by users, they are no drift", () => {
-    const wanted = desired("ann@example.com", { traits: { email: "ann@example.com", name: { first: "Ann" } }, metadata_public: { role: "dev" } });
-    const ignore = [["traits", "name"], ["metadata_public", "prefs"]];
+    const wanted = desired("ann@example.com", {
+      traits: { email: "ann@example.com", name: { first: "Ann" } },
+      metadata_public: { role: "dev" },
+    });
+    const ignore = [
+      ["traits", "name"],
+      ["metadata_public", "prefs"],
+    ];
     expect(only(buildPlan([set("staff", [wanted], { ignore })], [current()])).action).toBe("noop");
     // Without ignore, both are drift.
     expect(only(buildPlan([set("staff", [wanted])], [current()]))).toMatchObject({
@@ -89,23 +127,59 @@ describe("spec.ignore", () => {
   });
 
   it("still writes what is not ignored, next to the ignored values", () => {
-    const wanted = desired("ann@example.com", { traits: { email: "ann@example.com" }, metadata_public: { role: "lead" } });
-    const plan = buildPlan([set("staff", [wanted], { ignore: [["traits", "name"], ["metadata_public", "prefs", "theme"]] })], [current()]);
-    expect(only(plan)).toMatchObject({ action: "update", patch: [{ op: "replace", path: "/metadata_public/role", value: "lead" }] });
+    const wanted = desired("ann@example.com", {
+      traits: { email: "ann@example.com" },
+      metadata_public: { role: "lead" },
+    });
+    const plan = buildPlan(
+      [
+        set("staff", [wanted], {
+          ignore: [
+            ["traits", "name"],
+            ["metadata_public", "prefs", "theme"],
+          ],
+        }),
+      ],
+      [current()],
+    );
+    expect(only(plan)).toMatchObject({
+      action: "update",
+      patch: [{ op: "replace", path: "/metadata_public/role", value: "lead" }],
+    });
   });
 
   it("sets ignored fields on create", () => {
     const wanted = desired("new@example.com", { traits: { email: "new@example.com", name: { first: "New" } } });
     const plan = buildPlan([set("staff", [wanted], { ignore: [["traits", "name"]] })], []);
-    expect(only(plan)).toMatchObject({ action: "create", body: { traits: { email: "new@example.com", name: { first: "New" } } } });
+    expect(only(plan)).toMatchObject({
+      action: "create",
+      body: { traits: { email: "new@example.com", name: { first: "New" } } },
+    });
   });
 
   it("withIgnored: takes the live value, removes a declared one the server lacks, keeps null metadata null", () => {
-    const live = { traits: { email: "a", name: "x" }, metadata_public: null, metadata_admin: { [MARKER_KEY]: { set: "s" } }, state: "active" };
-    const want = { traits: { email: "a" }, metadata_public: { prefs: 1 }, metadata_admin: { [MARKER_KEY]: { set: "s" } }, state: "active" };
-    expect(withIgnored(want, live, [["traits", "name"], ["metadata_public", "prefs"]])).toEqual(live);
+    const live = {
+      traits: { email: "a", name: "x" },
+      metadata_public: null,
+      metadata_admin: { [MARKER_KEY]: { set: "s" } },
+      state: "active",
+    };
+    const want = {
+      traits: { email: "a" },
+      metadata_public: { prefs: 1 },
+      metadata_admin: { [MARKER_KEY]: { set: "s" } },
+      state: "active",
+    };
+    expect(
+      withIgnored(want, live, [
+        ["traits", "name"],
+        ["metadata_public", "prefs"],
+      ]),
+    ).toEqual(live);
     // A non-object in the way is left as declared.
-    expect(withIgnored({ ...want, traits: { email: "a", name: "y" } }, live, [["traits", "name", "first"]]).traits).toEqual({ email: "a", name: "y" });
+    expect(
+      withIgnored({ ...want, traits: { email: "a", name: "y" } }, live, [["traits", "name", "first"]]).traits,
+    ).toEqual({ email: "a", name: "y" });
   });
 });
 
@@ -123,23 +197,47 @@ describe("passwords changed outside ory-reconcile", () => {
 
   it("sets an enforced password again when the server shows it changed since its last admin write, and says why", () => {
     const plan = buildPlan([set("staff", [wanted])], [changed], { passwordChanges: true });
-    expect(only(plan)).toMatchObject({ action: "update", patch: [], credentials: { password }, changes: [{ path: "/credentials/password", before: "(changed outside ory-reconcile)", after: "(sensitive)" }] });
+    expect(only(plan)).toMatchObject({
+      action: "update",
+      patch: [],
+      credentials: { password },
+      changes: [{ path: "/credentials/password", before: "(changed outside ory-reconcile)", after: "(sensitive)" }],
+    });
     expect(renderPlan(toJsonPlan(plan))).toBe(
-      ["~ update staff/ann@example.com (id-ann)", '    ~ /credentials/password: "(changed outside ory-reconcile)" -> "(sensitive)"', "Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.", ""].join("\n"),
+      [
+        "~ update staff/ann@example.com (id-ann)",
+        '    ~ /credentials/password: "(changed outside ory-reconcile)" -> "(sensitive)"',
+        "Plan: 0 to create, 1 to update, 0 to delete, 0 to adopt.",
+        "",
+      ].join("\n"),
     );
   });
 
   it("leaves it alone when unchanged, on servers whose timestamps do not tell, and for other policies and kinds", () => {
     expect(only(buildPlan([set("staff", [wanted])], [untouched], { passwordChanges: true })).action).toBe("noop");
     expect(only(buildPlan([set("staff", [wanted])], [changed])).action).toBe("noop");
-    const initial = desired("ann@example.com", {}, { credentials: { password: { ...password, policy: "initial" as const } } });
+    const initial = desired(
+      "ann@example.com",
+      {},
+      { credentials: { password: { ...password, policy: "initial" as const } } },
+    );
     expect(only(buildPlan([set("staff", [initial])], [changed], { passwordChanges: true })).action).toBe("noop");
-    const hook = desired("ann@example.com", {}, { credentials: { password: { kind: "migration_hook" as const, policy: "enforce" as const, fingerprint: password.fingerprint } } });
+    const hook = desired(
+      "ann@example.com",
+      {},
+      {
+        credentials: {
+          password: { kind: "migration_hook" as const, policy: "enforce" as const, fingerprint: password.fingerprint },
+        },
+      },
+    );
     expect(only(buildPlan([set("staff", [hook])], [changed], { passwordChanges: true })).action).toBe("noop");
   });
 
   it("revokes the sessions for it when revoke_on names password_change", () => {
-    const plan = buildPlan([set("staff", [wanted], { revokeOn: ["password_change"] })], [changed], { passwordChanges: true });
+    const plan = buildPlan([set("staff", [wanted], { revokeOn: ["password_change"] })], [changed], {
+      passwordChanges: true,
+    });
     expect(revoked(plan)).toEqual(["password_change"]);
   });
 });

@@ -24,7 +24,9 @@ describe("managedBy", () => {
 
   it("includes what the set's former name marked (a renamed set), and nothing else", () => {
     expect(managedBy("crew", all, "staff")).toEqual([staffA, staffB]);
-    expect(managedBy("ops", all, "staff")).toEqual([ops, staffA, staffB].sort((x, y) => all.indexOf(x) - all.indexOf(y)));
+    expect(managedBy("ops", all, "staff")).toEqual(
+      [ops, staffA, staffB].sort((x, y) => all.indexOf(x) - all.indexOf(y)),
+    );
   });
 
   it("names the manager of one identity; user keys of metadata_admin are no marker", () => {
@@ -41,11 +43,23 @@ describe("managedBy", () => {
     const views = all.map(planningView);
     const { credentials: _a, ...bare } = planningView(staffA);
     const { credentials: _b, ...bareB } = planningView(staffB);
-    const plan = buildPlan([set("staff", [], { prune: true })], [bare, ops, unmanaged, bareB, userKey].map(planningView));
+    const plan = buildPlan(
+      [set("staff", [], { prune: true })],
+      [bare, ops, unmanaged, bareB, userKey].map(planningView),
+    );
     expect(managedStateDigest(managedBy("staff", views))).toBe(plan.sets[0].state_digest);
-    expect(managedIds(managedBy("staff", views), EMAIL_KEY)).toEqual({ "a@example.com": staffA.id, "b@example.com": staffB.id });
-    expect(managedIds(managedBy("staff", views), EMAIL_KEY, new Map([[staffA.id, "(sensitive #1)"]]))).toEqual({ "(sensitive #1)": staffA.id, "b@example.com": staffB.id });
-    expect(managedIds(managedBy("staff", views), { kind: "external_id" })).toEqual({ [staffA.id]: staffA.id, [staffB.id]: staffB.id });
+    expect(managedIds(managedBy("staff", views), EMAIL_KEY)).toEqual({
+      "a@example.com": staffA.id,
+      "b@example.com": staffB.id,
+    });
+    expect(managedIds(managedBy("staff", views), EMAIL_KEY, new Map([[staffA.id, "(sensitive #1)"]]))).toEqual({
+      "(sensitive #1)": staffA.id,
+      "b@example.com": staffB.id,
+    });
+    expect(managedIds(managedBy("staff", views), { kind: "external_id" })).toEqual({
+      [staffA.id]: staffA.id,
+      [staffB.id]: staffB.id,
+    });
   });
 });
 
@@ -80,15 +94,22 @@ describe("engine entry points", () => {
   it("planSets with `managed` returns what each set managed before the plan, from the one listing", async () => {
     const a = managed("old", "a@example.com");
     const server = memoryAdmin("network", [a, live("d@example.com")]);
-    const run = await planSets([set("new", [desired("a@example.com")])], server, { managed: true, renamedFrom: { new: "old" } });
+    const run = await planSets([set("new", [desired("a@example.com")])], server, {
+      managed: true,
+      renamedFrom: { new: "old" },
+    });
     expect(run.managed?.new.map((i) => i.id)).toEqual([a.id]);
     expect(server.calls.filter((c) => c.startsWith("list") && c !== "listSchemas")).toEqual(["listIdentities 500"]);
   });
 
   it("compares addresses by the server's identifier rules in the first plan too (a no-op reads no schemas)", async () => {
     // After v26.2.0 Kratos stores addresses PRECIS-folded: a full-width declaration is the stored value.
-    const stored = managed("staff", "dana@example.com", { verifiable_addresses: [{ value: "dana@example.com", via: "email", verified: false, status: "pending" }] });
-    const declared = desired("dana@example.com", { verifiable_addresses: [{ value: "ＤＡＮＡ@example.com", via: "email", verified: false }] });
+    const stored = managed("staff", "dana@example.com", {
+      verifiable_addresses: [{ value: "dana@example.com", via: "email", verified: false, status: "pending" }],
+    });
+    const declared = desired("dana@example.com", {
+      verifiable_addresses: [{ value: "ＤＡＮＡ@example.com", via: "email", verified: false }],
+    });
     const server = memoryAdmin("v26.3.0", [stored]);
     server.listSchemas = async () => {
       throw new OryApiError({ method: "GET", path: "/schemas" }, 302, "redirect");

@@ -14,8 +14,12 @@ export interface MemoryAdmin extends OryAdmin {
   puts: JsonObject[];
 }
 
-export function memoryAdmin(caps: Capabilities | "network" | string = "network", live: LiveIdentity[] = []): MemoryAdmin {
-  const capabilities = caps === "network" ? NETWORK_CAPABILITIES : typeof caps === "string" ? kratosCapabilities(caps) : caps;
+export function memoryAdmin(
+  caps: Capabilities | "network" | string = "network",
+  live: LiveIdentity[] = [],
+): MemoryAdmin {
+  const capabilities =
+    caps === "network" ? NETWORK_CAPABILITIES : typeof caps === "string" ? kratosCapabilities(caps) : caps;
   const store = new Map(live.map((identity) => [identity.id, identity]));
   const calls: string[] = [];
   const batches: JsonObject[][] = [];

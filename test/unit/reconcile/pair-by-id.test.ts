@@ -16,7 +16,10 @@ describe("pairedById", () => {
     expect(plan.issues).toEqual([]);
     const [action] = plan.sets[0].actions;
     expect([action.action, (action as { id: string }).id]).toEqual(["update", current.id]);
-    const after = applyPatch(current as unknown as JsonObject, (action as { patch: PatchOp[] }).patch) as unknown as LiveIdentity;
+    const after = applyPatch(
+      current as unknown as JsonObject,
+      (action as { patch: PatchOp[] }).patch,
+    ) as unknown as LiveIdentity;
     expect(after.traits).toEqual({ email: "new@example.com" });
     expect(readMarker(after.metadata_admin)).toEqual({ set: "scope", key: keyDigest("new@example.com", EMAIL_KEY) });
   });

@@ -16,11 +16,15 @@ describe("makePatch", () => {
   });
 
   it("replaces an array whole, once, whatever changed inside it", () => {
-    expect(makePatch({ l: [1, { x: 1 }, 3] }, { l: [1, { x: 2 }] })).toEqual([{ op: "replace", path: "/l", value: [1, { x: 2 }] }]);
+    expect(makePatch({ l: [1, { x: 1 }, 3] }, { l: [1, { x: 2 }] })).toEqual([
+      { op: "replace", path: "/l", value: [1, { x: 2 }] },
+    ]);
   });
 
   it("escapes ~ and / in pointers", () => {
-    expect(makePatch({ "a/b": { "c~d": 1 } }, { "a/b": { "c~d": 2 } })).toEqual([{ op: "replace", path: "/a~1b/c~0d", value: 2 }]);
+    expect(makePatch({ "a/b": { "c~d": 1 } }, { "a/b": { "c~d": 2 } })).toEqual([
+      { op: "replace", path: "/a~1b/c~0d", value: 2 },
+    ]);
   });
 
   it("replaces on a type change (null -> object)", () => {
@@ -70,17 +74,28 @@ describe("property: the planner's patch turns live into desired", () => {
 
   it("holds for planned updates of identities (normalized live + patch == desired)", () => {
     fc.assert(
-      fc.property(object, object, object, object, fc.constantFrom("active", "inactive"), (traitsA, traitsB, pub, admin, state) => {
-        const email = "prop@example.com";
-        const current = managed("s", email, { traits: { ...traitsA, email }, metadata_public: pub }, admin);
-        const wanted = desired(email, { traits: { ...traitsB, email }, metadata_admin: traitsA, state: state as "active" | "inactive" });
-        const action = buildPlan([set("s", [wanted])], [current]).sets[0].actions[0];
-        const target = desiredDoc(wanted, { set: "s", key: keyDigest(email, EMAIL_KEY) });
-        const observed = liveDoc(current, target);
-        const patch = action.action === "update" ? action.patch : [];
-        expect(action.action === "update" || action.action === "noop").toBe(true);
-        expect(applyPatch(observed, patch)).toEqual(target);
-      }),
+      fc.property(
+        object,
+        object,
+        object,
+        object,
+        fc.constantFrom("active", "inactive"),
+        (traitsA, traitsB, pub, admin, state) => {
+          const email = "prop@example.com";
+          const current = managed("s", email, { traits: { ...traitsA, email }, metadata_public: pub }, admin);
+          const wanted = desired(email, {
+            traits: { ...traitsB, email },
+            metadata_admin: traitsA,
+            state: state as "active" | "inactive",
+          });
+          const action = buildPlan([set("s", [wanted])], [current]).sets[0].actions[0];
+          const target = desiredDoc(wanted, { set: "s", key: keyDigest(email, EMAIL_KEY) });
+          const observed = liveDoc(current, target);
+          const patch = action.action === "update" ? action.patch : [];
+          expect(action.action === "update" || action.action === "noop").toBe(true);
+          expect(applyPatch(observed, patch)).toEqual(target);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -103,7 +118,10 @@ describe("retrySafe", () => {
   });
 
   it("gives the same document when applied once or twice (a retry after a lost answer)", () => {
-    const object = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.oneof(fc.integer(), fc.dictionary(fc.constantFrom("x", "y"), fc.boolean())));
+    const object = fc.dictionary(
+      fc.constantFrom("a", "b", "c", "d"),
+      fc.oneof(fc.integer(), fc.dictionary(fc.constantFrom("x", "y"), fc.boolean())),
+    );
     fc.assert(
       fc.property(object, object, (before, after) => {
         const patch = retrySafe(makePatch(before as Json, after as Json));

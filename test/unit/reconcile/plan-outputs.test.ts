@@ -18,11 +18,48 @@ const plan: JsonPlan = {
       state_digest: "sha256:0",
       noop: 3,
       actions: [
-        { action: "create", key: "alice@example.com", changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: "alice@example.com" } }, { path: "/credentials/password", after: "(sensitive)" }] },
-        { action: "update", key: "bob@example.com", id: "id-b", patch: [], live_digest: "sha256:b", changes: [{ path: "/metadata_public/role", before: "user", after: "admin" }] },
-        { action: "create", key: "load-1@example.test", generate: "spec.generate[0]", changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: "load-1@example.test", name: { first: "Load" } } }] },
-        { action: "create", key: "load-2@example.test", generate: "spec.generate[0]", changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: "load-2@example.test", name: { first: "Load" } } }] },
-        { action: "delete", key: "<img src=x onerror=alert(1)>|`x`", id: "id-c", reason: "not_in_configuration", live_digest: "sha256:c" },
+        {
+          action: "create",
+          key: "alice@example.com",
+          changes: [
+            { path: "/schema_id", after: "default" },
+            { path: "/traits", after: { email: "alice@example.com" } },
+            { path: "/credentials/password", after: "(sensitive)" },
+          ],
+        },
+        {
+          action: "update",
+          key: "bob@example.com",
+          id: "id-b",
+          patch: [],
+          live_digest: "sha256:b",
+          changes: [{ path: "/metadata_public/role", before: "user", after: "admin" }],
+        },
+        {
+          action: "create",
+          key: "load-1@example.test",
+          generate: "spec.generate[0]",
+          changes: [
+            { path: "/schema_id", after: "default" },
+            { path: "/traits", after: { email: "load-1@example.test", name: { first: "Load" } } },
+          ],
+        },
+        {
+          action: "create",
+          key: "load-2@example.test",
+          generate: "spec.generate[0]",
+          changes: [
+            { path: "/schema_id", after: "default" },
+            { path: "/traits", after: { email: "load-2@example.test", name: { first: "Load" } } },
+          ],
+        },
+        {
+          action: "delete",
+          key: "<img src=x onerror=alert(1)>|`x`",
+          id: "id-c",
+          reason: "not_in_configuration",
+          live_digest: "sha256:c",
+        },
       ],
     },
   ],
@@ -43,7 +80,22 @@ describe("plan --output markdown", () => {
     const hostile = "<img src=x onerror=alert(1)>|`x`*y*[z](http://e.test) @team \u001b[2K\r\n";
     const json: JsonPlan = {
       ...plan,
-      sets: [{ name: "staff", state_digest: "sha256:0", actions: [{ action: "update", key: hostile, id: hostile, patch: [], live_digest: "sha256:0", changes: [{ path: `/traits/${hostile}`, before: hostile, after: "</pre><script>x</script>" }] }] }],
+      sets: [
+        {
+          name: "staff",
+          state_digest: "sha256:0",
+          actions: [
+            {
+              action: "update",
+              key: hostile,
+              id: hostile,
+              patch: [],
+              live_digest: "sha256:0",
+              changes: [{ path: `/traits/${hostile}`, before: hostile, after: "</pre><script>x</script>" }],
+            },
+          ],
+        },
+      ],
     };
     const md = renderMarkdownPlan(json);
     const tags = [...outsidePre(md).matchAll(/<\/?([a-z]+)/gi)].map((m) => m[1].toLowerCase());
@@ -59,12 +111,25 @@ describe("plan --output markdown", () => {
   });
 
   it("cuts a long plan with a count and stays under GitHub's comment limit", () => {
-    const actions: JsonAction[] = Array.from({ length: 5000 }, (_, i) => ({ action: "create", key: `user-${i}@example.test`, changes: [{ path: "/traits", after: { email: `user-${i}@example.test`, bio: "x".repeat(200) } }] }));
-    const md = renderMarkdownPlan({ ...plan, sets: [{ name: "staff", state_digest: "sha256:0", actions }], summary: { create: 5000, update: 0, delete: 0, adopt: 0, noop: 0 } }, { verbose: true });
+    const actions: JsonAction[] = Array.from({ length: 5000 }, (_, i) => ({
+      action: "create",
+      key: `user-${i}@example.test`,
+      changes: [{ path: "/traits", after: { email: `user-${i}@example.test`, bio: "x".repeat(200) } }],
+    }));
+    const md = renderMarkdownPlan(
+      {
+        ...plan,
+        sets: [{ name: "staff", state_digest: "sha256:0", actions }],
+        summary: { create: 5000, update: 0, delete: 0, adopt: 0, noop: 0 },
+      },
+      { verbose: true },
+    );
     expect(md.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
     const shown = (md.match(/<details>/g) ?? []).length;
     expect(shown).toBeGreaterThan(50);
-    expect(md).toContain(`… and ${5000 - shown} more identities (the comment is cut to fit; see the JSON plan for all of them).`);
+    expect(md).toContain(
+      `… and ${5000 - shown} more identities (the comment is cut to fit; see the JSON plan for all of them).`,
+    );
     expect(renderMarkdownPlan(plan, { limit: 1500 }).length).toBeLessThanOrEqual(1500);
   });
 });
@@ -75,11 +140,22 @@ describe("generate entries in human plans", () => {
       action: "create",
       key: `load-${i + 1}@example.test`,
       generate: "spec.generate[0]",
-      changes: [{ path: "/schema_id", after: "default" }, { path: "/traits", after: { email: `load-${i + 1}@example.test`, name: { first: "Load", last: String(i + 1) } } }, { path: "/credentials/password", after: "(sensitive)" }],
+      changes: [
+        { path: "/schema_id", after: "default" },
+        {
+          path: "/traits",
+          after: { email: `load-${i + 1}@example.test`, name: { first: "Load", last: String(i + 1) } },
+        },
+        { path: "/credentials/password", after: "(sensitive)" },
+      ],
     }));
 
   it("summarize 2,000 copies in one item per action, unless verbose", () => {
-    const json: JsonPlan = { ...plan, sets: [{ name: "seed", state_digest: "sha256:0", actions: copies(2000) }], summary: { create: 2000, update: 0, delete: 0, adopt: 0, noop: 0 } };
+    const json: JsonPlan = {
+      ...plan,
+      sets: [{ name: "seed", state_digest: "sha256:0", actions: copies(2000) }],
+      summary: { create: 2000, update: 0, delete: 0, adopt: 0, noop: 0 },
+    };
     expect(renderPlan(json)).toBe(
       [
         "+ create seed/load-1@example.test … seed/load-2000@example.test (2000 identities from spec.generate[0])",
@@ -108,22 +184,44 @@ describe("generate entries in human plans", () => {
     });
     const one: JsonAction = { ...deactivated(0), key: "bob@example.com", generate: undefined };
     const all = [deactivated(1), deactivated(2), deactivated(3)];
-    const json = (actions: JsonAction[]): JsonPlan => ({ ...plan, sets: [{ name: "seed", state_digest: "sha256:0", actions }], summary: { create: 0, update: actions.length, delete: 0, adopt: 0, noop: 0 } });
-    expect(renderMarkdownPlan(json([one]))).toContain('~ /state: "active" -&gt; "inactive"\nsessions: revoke (deactivate)\n</pre>');
-    expect(renderPlan(json(all))).toContain('(3 identities from spec.generate[0])\n    ~ /state: "active" -> "inactive"\n    sessions: revoke (deactivate)\n');
-    expect(renderMarkdownPlan(json(all))).toContain('~ /state: "active" -&gt; "inactive"\nsessions: revoke (deactivate)\n</pre>');
-    expect(renderPlan(json([...all, deactivated(4, false)]))).toContain("    sessions: revoke for 3 of 4 copies (deactivate)\n");
+    const json = (actions: JsonAction[]): JsonPlan => ({
+      ...plan,
+      sets: [{ name: "seed", state_digest: "sha256:0", actions }],
+      summary: { create: 0, update: actions.length, delete: 0, adopt: 0, noop: 0 },
+    });
+    expect(renderMarkdownPlan(json([one]))).toContain(
+      '~ /state: "active" -&gt; "inactive"\nsessions: revoke (deactivate)\n</pre>',
+    );
+    expect(renderPlan(json(all))).toContain(
+      '(3 identities from spec.generate[0])\n    ~ /state: "active" -> "inactive"\n    sessions: revoke (deactivate)\n',
+    );
+    expect(renderMarkdownPlan(json(all))).toContain(
+      '~ /state: "active" -&gt; "inactive"\nsessions: revoke (deactivate)\n</pre>',
+    );
+    expect(renderPlan(json([...all, deactivated(4, false)]))).toContain(
+      "    sessions: revoke for 3 of 4 copies (deactivate)\n",
+    );
     expect(renderPlan(json([deactivated(5, false), deactivated(6, false)]))).not.toContain("sessions");
   });
 
   it("keep a lone copy, adopts and other entries' copies as they are", () => {
-    const adopt: JsonAdopt = { action: "adopt", key: "a", id: "1", patch: [], live_digest: "sha256:0", generate: "spec.generate[1]", changes: [] };
+    const adopt: JsonAdopt = {
+      action: "adopt",
+      key: "a",
+      id: "1",
+      patch: [],
+      live_digest: "sha256:0",
+      generate: "spec.generate[1]",
+      changes: [],
+    };
     const items = planItems([...copies(1), adopt, { ...adopt, key: "b", id: "2" }]);
     expect(items.map((item) => item.kind)).toEqual(["action", "action", "action"]);
   });
 
   it("split changes into their leaves", () => {
-    expect(leafChanges({ path: "/traits", before: { a: 1, n: { x: "y" } }, after: { a: 2, n: { x: "y" }, "b/c": [1] } })).toEqual([
+    expect(
+      leafChanges({ path: "/traits", before: { a: 1, n: { x: "y" } }, after: { a: 2, n: { x: "y" }, "b/c": [1] } }),
+    ).toEqual([
       { path: "/traits/a", before: 1, after: 2 },
       { path: "/traits/n/x", before: "y", after: "y" },
       { path: "/traits/b~1c", after: [1] },
@@ -131,7 +229,12 @@ describe("generate entries in human plans", () => {
   });
 
   it("carry the entry from the manifest into the JSON plan's actions", () => {
-    const set: DesiredSet = { name: "seed", key: { kind: "trait", path: ["email"] }, prune: false, identities: [{ key: "x@e.test", generate: "spec.generate[0]", body: { traits: { email: "x@e.test" } } }] };
+    const set: DesiredSet = {
+      name: "seed",
+      key: { kind: "trait", path: ["email"] },
+      prune: false,
+      identities: [{ key: "x@e.test", generate: "spec.generate[0]", body: { traits: { email: "x@e.test" } } }],
+    };
     expect(buildPlan([set], []).sets[0].actions[0]).toMatchObject({ action: "create", generate: "spec.generate[0]" });
   });
 });
@@ -147,9 +250,26 @@ describe("unmanagedReport", () => {
   it("counts live identities without a marker by schema and names the first few by the first key they have", () => {
     const sets: DesiredSet[] = [
       { name: "staff", key: { kind: "trait", path: ["username"] }, prune: false, identities: [] },
-      { name: "customers", key: { kind: "trait", path: ["email"] }, prune: false, identities: [{ key: "secret@e.test", label: "(sensitive #1)", sensitive: { paths: ["/traits/email"], values: [new Secret("secret@e.test")] }, body: { traits: { email: "secret@e.test" } } }] },
+      {
+        name: "customers",
+        key: { kind: "trait", path: ["email"] },
+        prune: false,
+        identities: [
+          {
+            key: "secret@e.test",
+            label: "(sensitive #1)",
+            sensitive: { paths: ["/traits/email"], values: [new Secret("secret@e.test")] },
+            body: { traits: { email: "secret@e.test" } },
+          },
+        ],
+      },
     ];
-    const identities = [live("1", "staff", { username: "root" }), live("2", "customer", { email: "secret@e.test" }), live("3", "customer", { email: "m@e.test" }, "customers"), live("4", "customer", {})];
+    const identities = [
+      live("1", "staff", { username: "root" }),
+      live("2", "customer", { email: "secret@e.test" }),
+      live("3", "customer", { email: "m@e.test" }, "customers"),
+      live("4", "customer", {}),
+    ];
     const plan = buildPlan(sets, identities);
     expect(unmanagedReport(sets, identities, plan)).toEqual({
       total: 3,

@@ -11,7 +11,10 @@ const strip = (a: Action) => {
 
 describe("buildPlan", () => {
   it("creates an undeclared-on-server identity with the marker in metadata_admin", () => {
-    const plan = buildPlan([set("staff", [desired("alice@example.com", { metadata_admin: { team: "platform" } })])], []);
+    const plan = buildPlan(
+      [set("staff", [desired("alice@example.com", { metadata_admin: { team: "platform" } })])],
+      [],
+    );
     expect(plan.issues).toEqual([]);
     expect(plan.summary).toEqual({ create: 1, update: 0, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions).toEqual([
@@ -19,7 +22,13 @@ describe("buildPlan", () => {
         action: "create",
         set: "staff",
         key: "alice@example.com",
-        body: { traits: { email: "alice@example.com" }, metadata_admin: { team: "platform", [MARKER_KEY]: { set: "staff", key: keyDigest("alice@example.com", EMAIL_KEY) } } },
+        body: {
+          traits: { email: "alice@example.com" },
+          metadata_admin: {
+            team: "platform",
+            [MARKER_KEY]: { set: "staff", key: keyDigest("alice@example.com", EMAIL_KEY) },
+          },
+        },
         credentials: undefined,
         changes: [
           { path: "/traits", after: { email: "alice@example.com" } },
@@ -30,14 +39,25 @@ describe("buildPlan", () => {
   });
 
   it("is a no-op when the managed identity matches, ignoring server fields and null metadata", () => {
-    const plan = buildPlan([set("staff", [desired("alice@example.com", { metadata_public: null })])], [managed("staff", "alice@example.com")]);
+    const plan = buildPlan(
+      [set("staff", [desired("alice@example.com", { metadata_public: null })])],
+      [managed("staff", "alice@example.com")],
+    );
     expect(plan.summary).toEqual({ create: 0, update: 0, delete: 0, adopt: 0, noop: 1 });
     expect(plan.sets[0].actions[0].action).toBe("noop");
   });
 
   it("updates a nested trait with a minimal patch and never reports the marker as drift", () => {
-    const current = managed("staff", "alice@example.com", { traits: { email: "alice@example.com", name: { first: "Alice", last: "A" } } }, { team: "platform" });
-    const wanted = desired("alice@example.com", { traits: { email: "alice@example.com", name: { first: "Alicia", last: "A" } }, metadata_admin: { team: "platform" } });
+    const current = managed(
+      "staff",
+      "alice@example.com",
+      { traits: { email: "alice@example.com", name: { first: "Alice", last: "A" } } },
+      { team: "platform" },
+    );
+    const wanted = desired("alice@example.com", {
+      traits: { email: "alice@example.com", name: { first: "Alicia", last: "A" } },
+      metadata_admin: { team: "platform" },
+    });
     const plan = buildPlan([set("staff", [wanted])], [current]);
     expect(plan.sets[0].actions.map(strip)).toEqual([
       {
@@ -54,9 +74,14 @@ describe("buildPlan", () => {
 
   it("changes user metadata_admin keys without touching the marker", () => {
     const current = managed("staff", "bob@example.com", {}, { team: "old", keep: 1 });
-    const plan = buildPlan([set("staff", [desired("bob@example.com", { metadata_admin: { team: "new", keep: 1 } })])], [current]);
+    const plan = buildPlan(
+      [set("staff", [desired("bob@example.com", { metadata_admin: { team: "new", keep: 1 } })])],
+      [current],
+    );
     const action = plan.sets[0].actions[0];
-    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin/team", value: "new" }]);
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: "/metadata_admin/team", value: "new" },
+    ]);
   });
 
   it("removes user metadata when the manifest drops it, keeping the marker", () => {
@@ -71,47 +96,103 @@ describe("buildPlan", () => {
 
   it("replaces arrays whole", () => {
     const current = managed("staff", "c@example.com", { traits: { email: "c@example.com", groups: ["a", "b", "c"] } });
-    const plan = buildPlan([set("staff", [desired("c@example.com", { traits: { email: "c@example.com", groups: ["a", "c"] } })])], [current]);
+    const plan = buildPlan(
+      [set("staff", [desired("c@example.com", { traits: { email: "c@example.com", groups: ["a", "c"] } })])],
+      [current],
+    );
     const action = plan.sets[0].actions[0];
-    expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: "/traits/groups", value: ["a", "c"] }]);
+    expect(action.action === "update" && action.patch).toEqual([
+      { op: "replace", path: "/traits/groups", value: ["a", "c"] },
+    ]);
   });
 
   it("changes state active -> inactive", () => {
-    const plan = buildPlan([set("staff", [desired("d@example.com", { state: "inactive" })])], [managed("staff", "d@example.com")]);
+    const plan = buildPlan(
+      [set("staff", [desired("d@example.com", { state: "inactive" })])],
+      [managed("staff", "d@example.com")],
+    );
     const action = plan.sets[0].actions[0];
     expect(action.action === "update" && action.patch).toEqual([{ op: "replace", path: "/state", value: "inactive" }]);
   });
 
   it("compares declared addresses as Kratos stores them (lower-case, order-free) and ignores undeclared ones", () => {
     const current = managed("staff", "E@Example.com", {
-      verifiable_addresses: [{ id: "x", value: "e@example.com", via: "email", verified: true, status: "completed", verified_at: "2026-01-01T00:00:00Z" }],
+      verifiable_addresses: [
+        {
+          id: "x",
+          value: "e@example.com",
+          via: "email",
+          verified: true,
+          status: "completed",
+          verified_at: "2026-01-01T00:00:00Z",
+        },
+      ],
     });
-    const same = desired("E@Example.com", { verifiable_addresses: [{ value: "E@example.COM", via: "email", verified: true }] });
+    const same = desired("E@Example.com", {
+      verifiable_addresses: [{ value: "E@example.COM", via: "email", verified: true }],
+    });
     expect(buildPlan([set("staff", [same])], [current]).summary.noop).toBe(1);
-    const unverified = desired("E@Example.com", { verifiable_addresses: [{ value: "e@example.com", via: "email", verified: false }] });
+    const unverified = desired("E@Example.com", {
+      verifiable_addresses: [{ value: "e@example.com", via: "email", verified: false }],
+    });
     const action = buildPlan([set("staff", [unverified])], [current]).sets[0].actions[0];
     expect(action.action === "update" && action.patch).toEqual([
-      { op: "replace", path: "/verifiable_addresses", value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }] },
+      {
+        op: "replace",
+        path: "/verifiable_addresses",
+        value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }],
+      },
     ]);
   });
 
   it("derives the status of a verifiable address from the manifest, not from its history (a sent message counts as pending)", () => {
-    const address = (verified: boolean, status: string) => ({ id: "x", value: "e@example.com", via: "email", verified, status });
-    const declared = (verified: boolean) => desired("e@example.com", { verifiable_addresses: [{ value: "e@example.com", via: "email", verified }] });
+    const address = (verified: boolean, status: string) => ({
+      id: "x",
+      value: "e@example.com",
+      via: "email",
+      verified,
+      status,
+    });
+    const declared = (verified: boolean) =>
+      desired("e@example.com", { verifiable_addresses: [{ value: "e@example.com", via: "email", verified }] });
     const patchFor = (verified: boolean, live: ReturnType<typeof address>) => {
-      const action = buildPlan([set("staff", [declared(verified)])], [managed("staff", "e@example.com", { verifiable_addresses: [live] })]).sets[0].actions[0];
+      const action = buildPlan(
+        [set("staff", [declared(verified)])],
+        [managed("staff", "e@example.com", { verifiable_addresses: [live] })],
+      ).sets[0].actions[0];
       return action.action === "update" ? action.patch : action.action;
     };
-    expect(patchFor(true, address(true, "pending"))).toEqual([{ op: "replace", path: "/verifiable_addresses", value: [{ status: "completed", value: "e@example.com", via: "email", verified: true }] }]);
-    expect(patchFor(false, address(false, "completed"))).toEqual([{ op: "replace", path: "/verifiable_addresses", value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }] }]);
-    expect(patchFor(false, address(true, "completed"))).toEqual([{ op: "replace", path: "/verifiable_addresses", value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }] }]);
+    expect(patchFor(true, address(true, "pending"))).toEqual([
+      {
+        op: "replace",
+        path: "/verifiable_addresses",
+        value: [{ status: "completed", value: "e@example.com", via: "email", verified: true }],
+      },
+    ]);
+    expect(patchFor(false, address(false, "completed"))).toEqual([
+      {
+        op: "replace",
+        path: "/verifiable_addresses",
+        value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }],
+      },
+    ]);
+    expect(patchFor(false, address(true, "completed"))).toEqual([
+      {
+        op: "replace",
+        path: "/verifiable_addresses",
+        value: [{ status: "pending", value: "e@example.com", via: "email", verified: false }],
+      },
+    ]);
     expect(patchFor(false, address(false, "sent"))).toBe("noop");
     expect(patchFor(true, address(true, "completed"))).toBe("noop");
   });
 
   it("adopts an unmanaged identity: marker added, drift fixed", () => {
     const current = live("u@example.com", { metadata_admin: { note: "hand-made" }, metadata_public: { x: 1 } });
-    const plan = buildPlan([set("staff", [desired("u@example.com", { metadata_admin: { note: "hand-made" } })], { adopt: true })], [current]);
+    const plan = buildPlan(
+      [set("staff", [desired("u@example.com", { metadata_admin: { note: "hand-made" } })], { adopt: true })],
+      [current],
+    );
     const action = plan.sets[0].actions[0];
     expect(strip(action)).toEqual({
       action: "adopt",
@@ -120,7 +201,11 @@ describe("buildPlan", () => {
       id: current.id,
       patch: [
         { op: "replace", path: "/metadata_public", value: null },
-        { op: "add", path: `/metadata_admin/${MARKER_KEY}`, value: { set: "staff", key: keyDigest("u@example.com", EMAIL_KEY) } },
+        {
+          op: "add",
+          path: `/metadata_admin/${MARKER_KEY}`,
+          value: { set: "staff", key: keyDigest("u@example.com", EMAIL_KEY) },
+        },
       ],
       credentials: undefined,
       holds: { credentials: ["password"], providers: [], verified_addresses: [] },
@@ -133,7 +218,13 @@ describe("buildPlan", () => {
   it("adopts an identity whose metadata_admin is null by replacing it", () => {
     const current = live("n@example.com");
     const action = buildPlan([set("staff", [desired("n@example.com")])], [current], { adopt: true }).sets[0].actions[0];
-    expect(action.action === "adopt" && action.patch).toEqual([{ op: "replace", path: "/metadata_admin", value: { [MARKER_KEY]: { set: "staff", key: keyDigest("n@example.com", EMAIL_KEY) } } }]);
+    expect(action.action === "adopt" && action.patch).toEqual([
+      {
+        op: "replace",
+        path: "/metadata_admin",
+        value: { [MARKER_KEY]: { set: "staff", key: keyDigest("n@example.com", EMAIL_KEY) } },
+      },
+    ]);
     expect(action.action === "adopt" && action.changes).toEqual([]);
   });
 
@@ -157,7 +248,10 @@ describe("buildPlan", () => {
     expect(buildPlan([set("staff", declared)], [current], { adopt: true }).summary.adopt).toBe(1);
     // spec.adopt is per set: another set that does not adopt still refuses.
     const other = live("v@example.com");
-    const plan = buildPlan([set("staff", declared, { adopt: true }), set("ops", [desired("v@example.com")])], [current, other]);
+    const plan = buildPlan(
+      [set("staff", declared, { adopt: true }), set("ops", [desired("v@example.com")])],
+      [current, other],
+    );
     expect([plan.summary.adopt, plan.issues.map((i) => i.message.split(":")[0])]).toEqual([1, ["ops/v@example.com"]]);
   });
 
@@ -165,7 +259,11 @@ describe("buildPlan", () => {
     const current = live("cfo@corp.example", {
       credentials: {
         password: { type: "password", identifiers: ["cfo@corp.example"], config: { hashed_password: "$2a$10$secret" } },
-        oidc: { type: "oidc", identifiers: ["google:10987654321", "github:42"], config: { providers: [{ initial_access_token: "tok" }] } },
+        oidc: {
+          type: "oidc",
+          identifiers: ["google:10987654321", "github:42"],
+          config: { providers: [{ initial_access_token: "tok" }] },
+        },
         totp: { type: "totp", identifiers: [] },
       },
       verifiable_addresses: [
@@ -174,7 +272,8 @@ describe("buildPlan", () => {
         { value: "+15550100", via: "sms", verified: true, status: "completed" },
       ],
     });
-    const action = buildPlan([set("staff", [desired("cfo@corp.example")], { adopt: true })], [current]).sets[0].actions[0];
+    const action = buildPlan([set("staff", [desired("cfo@corp.example")], { adopt: true })], [current]).sets[0]
+      .actions[0];
     expect(action.action === "adopt" && action.holds).toEqual({
       credentials: ["oidc", "password", "totp"],
       providers: ["github:42", "google:10987654321"],
@@ -183,7 +282,10 @@ describe("buildPlan", () => {
     expect(JSON.stringify(action)).not.toContain("secret");
     expect(JSON.stringify(action)).not.toContain("tok");
     // An identity this set manages is updated, not adopted: nothing to show.
-    const update = buildPlan([set("staff", [desired("m@example.com", { metadata_public: { a: 1 } })])], [managed("staff", "m@example.com")]).sets[0].actions[0];
+    const update = buildPlan(
+      [set("staff", [desired("m@example.com", { metadata_public: { a: 1 } })])],
+      [managed("staff", "m@example.com")],
+    ).sets[0].actions[0];
     expect(update.action === "update" && "holds" in update).toBe(false);
   });
 
@@ -194,7 +296,10 @@ describe("buildPlan", () => {
   });
 
   it("reports duplicate live keys instead of guessing", () => {
-    const plan = buildPlan([set("staff", [desired("dup@example.com")])], [live("dup@example.com"), live("dup@example.com")]);
+    const plan = buildPlan(
+      [set("staff", [desired("dup@example.com")])],
+      [live("dup@example.com"), live("dup@example.com")],
+    );
     expect(plan.issues[0].message).toContain("2 live identities have traits.email");
   });
 
@@ -205,7 +310,9 @@ describe("buildPlan", () => {
     const lives = [mine, theirs, unmanaged];
     expect(buildPlan([set("staff", [])], lives).summary.delete).toBe(0);
     const pruned = buildPlan([set("staff", [], { prune: true })], lives);
-    expect(pruned.sets[0].actions.map((a) => [a.action, a.key, "id" in a ? a.id : undefined])).toEqual([["delete", "gone@example.com", mine.id]]);
+    expect(pruned.sets[0].actions.map((a) => [a.action, a.key, "id" in a ? a.id : undefined])).toEqual([
+      ["delete", "gone@example.com", mine.id],
+    ]);
     expect(buildPlan([set("staff", [])], lives, { prune: true }).summary.delete).toBe(1);
   });
 
@@ -216,17 +323,41 @@ describe("buildPlan", () => {
     const plan = buildPlan([set("staff", [])], [mine, bare, theirs, live("free@example.com")], { release: true });
     expect(plan.summary).toEqual({ create: 0, update: 2, delete: 0, adopt: 0, noop: 0 });
     expect(plan.sets[0].actions.map(strip)).toEqual([
-      { action: "update", set: "staff", key: "kept@example.com", id: mine.id, patch: [{ op: "remove", path: `/metadata_admin/${MARKER_KEY}` }], changes: [] },
-      { action: "update", set: "staff", key: "bare@example.com", id: bare.id, patch: [{ op: "replace", path: "/metadata_admin", value: null }], changes: [] },
+      {
+        action: "update",
+        set: "staff",
+        key: "kept@example.com",
+        id: mine.id,
+        patch: [{ op: "remove", path: `/metadata_admin/${MARKER_KEY}` }],
+        changes: [],
+      },
+      {
+        action: "update",
+        set: "staff",
+        key: "bare@example.com",
+        id: bare.id,
+        patch: [{ op: "replace", path: "/metadata_admin", value: null }],
+        changes: [],
+      },
     ]);
     expect(buildPlan([set("staff", [], { prune: true })], [mine], { release: true }).summary.delete).toBe(1); // prune still deletes
   });
 
   it("renamedFrom: the former set's identities are the renamed set's; their marker moves, nothing is created or deleted", () => {
-    const declared = managed("team", "alice@example.com", { traits: { email: "alice@example.com", name: "A" } }, {}, "s1:fp");
+    const declared = managed(
+      "team",
+      "alice@example.com",
+      { traits: { email: "alice@example.com", name: "A" } },
+      {},
+      "s1:fp",
+    );
     const undeclared = managed("team", "bob@example.com", {}, { team: "ops" });
     const lives = [declared, undeclared, managed("other", "carol@example.com")];
-    const plan = buildPlan([set("crew", [desired("alice@example.com", { traits: { email: "alice@example.com", name: "B" } })])], lives, { renamedFrom: { crew: "team" } });
+    const plan = buildPlan(
+      [set("crew", [desired("alice@example.com", { traits: { email: "alice@example.com", name: "B" } })])],
+      lives,
+      { renamedFrom: { crew: "team" } },
+    );
     expect(plan.issues).toEqual([]);
     expect(plan.sets[0].actions.map(strip)).toEqual([
       {
@@ -241,16 +372,34 @@ describe("buildPlan", () => {
         credentials: undefined,
         changes: [{ path: "/traits/name", before: "A", after: "B" }],
       },
-      { action: "update", set: "crew", key: "bob@example.com", id: undeclared.id, patch: [{ op: "replace", path: `/metadata_admin/${MARKER_KEY}/set`, value: "crew" }], changes: [] },
+      {
+        action: "update",
+        set: "crew",
+        key: "bob@example.com",
+        id: undeclared.id,
+        patch: [{ op: "replace", path: `/metadata_admin/${MARKER_KEY}/set`, value: "crew" }],
+        changes: [],
+      },
     ]);
     const pruned = buildPlan([set("crew", [], { prune: true })], lives, { renamedFrom: { crew: "team" } });
-    expect(pruned.sets[0].actions.map((a) => [a.action, a.key])).toEqual([["delete", "alice@example.com"], ["delete", "bob@example.com"]]);
-    expect(buildPlan([set("crew", [desired("carol@example.com")])], lives, { renamedFrom: { crew: "team" } }).issues[0].message).toContain("is managed by set other");
+    expect(pruned.sets[0].actions.map((a) => [a.action, a.key])).toEqual([
+      ["delete", "alice@example.com"],
+      ["delete", "bob@example.com"],
+    ]);
+    expect(
+      buildPlan([set("crew", [desired("carol@example.com")])], lives, { renamedFrom: { crew: "team" } }).issues[0]
+        .message,
+    ).toContain("is managed by set other");
   });
 
   it("password policy initial: set on create only, never compared afterwards", () => {
-    const credentials = { password: { kind: "password" as const, value: new Secret("s3cret-pass"), policy: "initial" as const } };
-    const plan = buildPlan([set("staff", [desired("p@example.com", {}, { credentials })])], [managed("staff", "p@example.com")]);
+    const credentials = {
+      password: { kind: "password" as const, value: new Secret("s3cret-pass"), policy: "initial" as const },
+    };
+    const plan = buildPlan(
+      [set("staff", [desired("p@example.com", {}, { credentials })])],
+      [managed("staff", "p@example.com")],
+    );
     expect(plan.summary.noop).toBe(1);
     const created = buildPlan([set("staff", [desired("p@example.com", {}, { credentials })])], []);
     expect(created.sets[0].actions[0].action === "create" && created.sets[0].actions[0].credentials).toBe(credentials);
@@ -260,15 +409,23 @@ describe("buildPlan", () => {
     const oldPassword = enforcedPassword("staff", "p@example.com", "old-password");
     const newPassword = enforcedPassword("staff", "p@example.com", "new-password");
     const current = managed("staff", "p@example.com", {}, {}, oldPassword.fingerprint);
-    expect(buildPlan([set("staff", [desired("p@example.com", {}, { credentials: { password: oldPassword } })])], [current]).summary.noop).toBe(1);
-    const plan = buildPlan([set("staff", [desired("p@example.com", {}, { credentials: { password: newPassword } })])], [current]);
+    expect(
+      buildPlan([set("staff", [desired("p@example.com", {}, { credentials: { password: oldPassword } })])], [current])
+        .summary.noop,
+    ).toBe(1);
+    const plan = buildPlan(
+      [set("staff", [desired("p@example.com", {}, { credentials: { password: newPassword } })])],
+      [current],
+    );
     const action = plan.sets[0].actions[0];
     expect(action.action).toBe("update");
     expect(action.action === "update" && action.patch).toEqual([
       { op: "replace", path: `/metadata_admin/${MARKER_KEY}/password`, value: newPassword.fingerprint },
     ]);
     expect(action.action === "update" && action.credentials).toEqual({ password: newPassword });
-    expect(action.action === "update" && action.changes).toEqual([{ path: "/credentials/password", after: "(sensitive)" }]);
+    expect(action.action === "update" && action.changes).toEqual([
+      { path: "/credentials/password", after: "(sensitive)" },
+    ]);
     expect(JSON.stringify(plan)).not.toContain("new-password");
   });
 
@@ -279,17 +436,35 @@ describe("buildPlan", () => {
 
   it("links a new OIDC provider through a credentials write", () => {
     const oidc = { providers: [{ provider: "google", subject: "123" }] };
-    const current = managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:999"] } } });
-    const action = buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [current]).sets[0].actions[0];
+    const current = managed("staff", "o@example.com", {
+      credentials: { oidc: { type: "oidc", identifiers: ["google:999"] } },
+    });
+    const action = buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [current])
+      .sets[0].actions[0];
     expect(action.action === "update" && action.credentials).toEqual({ oidc });
-    const linked = managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers: ["google:123"] } } });
-    expect(buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [linked]).summary.noop).toBe(1);
+    const linked = managed("staff", "o@example.com", {
+      credentials: { oidc: { type: "oidc", identifiers: ["google:123"] } },
+    });
+    expect(
+      buildPlan([set("staff", [desired("o@example.com", {}, { credentials: { oidc } })])], [linked]).summary.noop,
+    ).toBe(1);
   });
 
   describe("OIDC links: the declared providers are the complete list", () => {
-    const linked = (...identifiers: string[]) => managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers } } });
-    const declaring = (...links: string[]) => desired("o@example.com", {}, { credentials: { oidc: { providers: links.map((l) => ({ provider: l.split(":")[0], subject: l.split(":")[1] })) } } });
-    const actionFor = (wanted: ReturnType<typeof declaring>, current: ReturnType<typeof linked>) => strip(buildPlan([set("staff", [wanted])], [current]).sets[0].actions[0]);
+    const linked = (...identifiers: string[]) =>
+      managed("staff", "o@example.com", { credentials: { oidc: { type: "oidc", identifiers } } });
+    const declaring = (...links: string[]) =>
+      desired(
+        "o@example.com",
+        {},
+        {
+          credentials: {
+            oidc: { providers: links.map((l) => ({ provider: l.split(":")[0], subject: l.split(":")[1] })) },
+          },
+        },
+      );
+    const actionFor = (wanted: ReturnType<typeof declaring>, current: ReturnType<typeof linked>) =>
+      strip(buildPlan([set("staff", [wanted])], [current]).sets[0].actions[0]);
 
     it("adds only the missing link (the server appends what a PUT sends) and shows the whole list before and after", () => {
       expect(actionFor(declaring("google:1", "github:2"), linked("google:1"))).toEqual({
@@ -304,13 +479,21 @@ describe("buildPlan", () => {
     });
 
     it("removes undeclared links, and adds a second subject of the same provider", () => {
-      expect(actionFor(declaring("github:2"), linked("google:1", "github:2"))).toMatchObject({ unlink: ["google:1"], credentials: undefined });
-      expect(actionFor(declaring("google:1", "google:3"), linked("google:1"))).toMatchObject({ credentials: { oidc: { providers: [{ provider: "google", subject: "3" }] } } });
+      expect(actionFor(declaring("github:2"), linked("google:1", "github:2"))).toMatchObject({
+        unlink: ["google:1"],
+        credentials: undefined,
+      });
+      expect(actionFor(declaring("google:1", "google:3"), linked("google:1"))).toMatchObject({
+        credentials: { oidc: { providers: [{ provider: "google", subject: "3" }] } },
+      });
       expect(actionFor(declaring("google:1", "google:3"), linked("google:1"))).not.toHaveProperty("unlink");
     });
 
     it("changes a subject: the new link is added and the old one removed", () => {
-      expect(actionFor(declaring("google:2"), linked("google:1"))).toMatchObject({ credentials: { oidc: { providers: [{ provider: "google", subject: "2" }] } }, unlink: ["google:1"] });
+      expect(actionFor(declaring("google:2"), linked("google:1"))).toMatchObject({
+        credentials: { oidc: { providers: [{ provider: "google", subject: "2" }] } },
+        unlink: ["google:1"],
+      });
     });
 
     it("is a no-op whatever the order, and leaves the links alone when credentials.oidc is not declared", () => {
@@ -319,13 +502,18 @@ describe("buildPlan", () => {
     });
 
     it("removes every link for an empty list", () => {
-      expect(actionFor(declaring(), linked("google:1", "apple:9"))).toMatchObject({ unlink: ["apple:9", "google:1"], changes: [{ path: "/credentials/oidc/providers", before: ["apple:9", "google:1"], after: [] }] });
+      expect(actionFor(declaring(), linked("google:1", "apple:9"))).toMatchObject({
+        unlink: ["apple:9", "google:1"],
+        changes: [{ path: "/credentials/oidc/providers", before: ["apple:9", "google:1"], after: [] }],
+      });
       expect(actionFor(declaring(), linked()).action).toBe("noop");
     });
   });
 
   it("pairs by external_id when the set's key is external_id", () => {
-    const current = managed("svc", "s@example.com", { external_id: "svc-1" }, {}, undefined, "svc-1", { kind: "external_id" });
+    const current = managed("svc", "s@example.com", { external_id: "svc-1" }, {}, undefined, "svc-1", {
+      kind: "external_id",
+    });
     const wanted = { key: "svc-1", body: { traits: { email: "s@example.com" }, external_id: "svc-1" } };
     const plan = buildPlan([set("svc", [wanted], { key: { kind: "external_id" } })], [current]);
     expect(plan.summary.noop).toBe(1);

@@ -12,7 +12,12 @@ function full(email: string, fields: Partial<LiveIdentity> = {}): LiveIdentity {
     external_id: null,
     credentials: {
       password: { type: "password", identifiers: [email], version: 0 },
-      oidc: { type: "oidc", identifiers: ["google:123"], config: { providers: [{ provider: "google", subject: "123" }] }, version: 0 },
+      oidc: {
+        type: "oidc",
+        identifiers: ["google:123"],
+        config: { providers: [{ provider: "google", subject: "123" }] },
+        version: 0,
+      },
     },
     ...fields,
   });
@@ -21,8 +26,23 @@ function full(email: string, fields: Partial<LiveIdentity> = {}): LiveIdentity {
 describe("planningView", () => {
   const identities = [
     full("alice@example.com"),
-    full("bob@example.com", { traits: { email: "bob@example.com", name: { first: "Bob" } }, metadata_public: { role: "admin" } }),
-    full("carol@example.com", { state: "inactive", verifiable_addresses: [{ id: "x", value: "carol@example.com", via: "email", verified: true, status: "completed", verified_at: "2026-01-01T00:00:00Z" }] }),
+    full("bob@example.com", {
+      traits: { email: "bob@example.com", name: { first: "Bob" } },
+      metadata_public: { role: "admin" },
+    }),
+    full("carol@example.com", {
+      state: "inactive",
+      verifiable_addresses: [
+        {
+          id: "x",
+          value: "carol@example.com",
+          via: "email",
+          verified: true,
+          status: "completed",
+          verified_at: "2026-01-01T00:00:00Z",
+        },
+      ],
+    }),
     live("dave@example.com", { recovery_addresses: [] }),
     full("erin@example.com", { credentials: { password: { type: "password" } } }),
     { id: "00000000-0000-4000-8000-00000000ffff", schema_id: "default", traits: null },
@@ -45,7 +65,8 @@ describe("planningView", () => {
   });
 
   it("keeps every live digest the same", () => {
-    for (const identity of identities) expect(digest(liveFingerprintSource(planningView(identity)))).toBe(digest(liveFingerprintSource(identity)));
+    for (const identity of identities)
+      expect(digest(liveFingerprintSource(planningView(identity)))).toBe(digest(liveFingerprintSource(identity)));
   });
 
   it("gives the same plan as the full identities", () => {
@@ -55,15 +76,28 @@ describe("planningView", () => {
         [
           desired("alice@example.com"),
           desired("bob@example.com", { traits: { email: "bob@example.com", name: { first: "Robert" } } }),
-          desired("carol@example.com", { verifiable_addresses: [{ value: "carol@example.com", via: "email", verified: false }] }),
+          desired("carol@example.com", {
+            verifiable_addresses: [{ value: "carol@example.com", via: "email", verified: false }],
+          }),
           desired("dave@example.com"),
-          desired("erin@example.com", {}, { credentials: { password: enforcedPassword("staff", "erin@example.com", "Secret-Erin-1"), oidc: { providers: [{ provider: "google", subject: "9" }] } } }),
+          desired(
+            "erin@example.com",
+            {},
+            {
+              credentials: {
+                password: enforcedPassword("staff", "erin@example.com", "Secret-Erin-1"),
+                oidc: { providers: [{ provider: "google", subject: "9" }] },
+              },
+            },
+          ),
           desired("frank@example.com"),
         ],
         { prune: true },
       ),
     ];
     const pruned = full("gone@example.com");
-    expect(buildPlan(sets, [...identities, pruned].map(planningView))).toEqual(buildPlan(sets, [...identities, pruned]));
+    expect(buildPlan(sets, [...identities, pruned].map(planningView))).toEqual(
+      buildPlan(sets, [...identities, pruned]),
+    );
   });
 });

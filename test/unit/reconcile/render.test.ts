@@ -9,15 +9,30 @@ describe("renderPlan", () => {
     const cfo = live("cfo@corp.example", {
       id: "00000000-0000-4000-8000-00000000c0f0",
       credentials: {
-        password: { type: "password", identifiers: ["cfo@corp.example"], config: { hashed_password: "$2a$10$registrant-hash" } },
-        oidc: { type: "oidc", identifiers: ["google:10987654321"], config: { providers: [{ initial_id_token: "registrant-token" }] } },
+        password: {
+          type: "password",
+          identifiers: ["cfo@corp.example"],
+          config: { hashed_password: "$2a$10$registrant-hash" },
+        },
+        oidc: {
+          type: "oidc",
+          identifiers: ["google:10987654321"],
+          config: { providers: [{ initial_id_token: "registrant-token" }] },
+        },
       },
       verifiable_addresses: [{ value: "cfo@corp.example", via: "email", verified: true, status: "completed" }],
     });
-    const plan = buildPlan([set("staff", [desired("cfo@corp.example", { metadata_public: { role: "cfo" } })], { adopt: true })], [cfo]);
+    const plan = buildPlan(
+      [set("staff", [desired("cfo@corp.example", { metadata_public: { role: "cfo" } })], { adopt: true })],
+      [cfo],
+    );
     const json = toJsonPlan(plan);
     const [adopt] = json.sets[0].actions;
-    expect(adopt.action === "adopt" && adopt.holds).toEqual({ credentials: ["oidc", "password"], providers: ["google:10987654321"], verified_addresses: ["cfo@corp.example"] });
+    expect(adopt.action === "adopt" && adopt.holds).toEqual({
+      credentials: ["oidc", "password"],
+      providers: ["google:10987654321"],
+      verified_addresses: ["cfo@corp.example"],
+    });
     const text = renderPlan(json);
     expect(text).toBe(
       [
@@ -38,6 +53,8 @@ describe("renderPlan", () => {
     const bare = live("x@example.com", { id: "id-x", verifiable_addresses: [] });
     delete bare.credentials;
     const text = renderPlan(toJsonPlan(buildPlan([set("staff", [desired("x@example.com")])], [bare], { adopt: true })));
-    expect(text.split("\n")[0]).toBe("> adopt staff/x@example.com (id-x) holds credentials: (not read); providers: (not read); verified addresses: none");
+    expect(text.split("\n")[0]).toBe(
+      "> adopt staff/x@example.com (id-x) holds credentials: (not read); providers: (not read); verified addresses: none",
+    );
   });
 });

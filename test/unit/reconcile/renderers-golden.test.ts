@@ -47,14 +47,32 @@ function declared(): DesiredSet[] {
         },
       ),
       // update: a field changed, deactivated (its sessions revoked), and an enforced password set again
-      desired("bob@example.com", { metadata_public: { role: "admin" }, state: "inactive" }, { credentials: { password: enforcedPassword("staff", "bob@example.com", NEW_PASSWORD) } }),
+      desired(
+        "bob@example.com",
+        { metadata_public: { role: "admin" }, state: "inactive" },
+        { credentials: { password: enforcedPassword("staff", "bob@example.com", NEW_PASSWORD) } },
+      ),
       // adopt: unmanaged, the key matches
       desired("erin@example.com", { metadata_public: { team: "ops" } }),
       // noop: managed and as declared
       desired("frank@example.com"),
       // a generate entry's copies: summarized in one item unless verbose
-      desired("load-1@example.test", { traits: { email: "load-1@example.test", name: { first: "Load" } } }, { generate: "spec.generate[0]", credentials: { password: { kind: "hashed_password", value: new Secret(HASH), policy: "initial" } } }),
-      desired("load-2@example.test", { traits: { email: "load-2@example.test", name: { first: "Load" } } }, { generate: "spec.generate[0]", credentials: { password: { kind: "hashed_password", value: new Secret(HASH), policy: "initial" } } }),
+      desired(
+        "load-1@example.test",
+        { traits: { email: "load-1@example.test", name: { first: "Load" } } },
+        {
+          generate: "spec.generate[0]",
+          credentials: { password: { kind: "hashed_password", value: new Secret(HASH), policy: "initial" } },
+        },
+      ),
+      desired(
+        "load-2@example.test",
+        { traits: { email: "load-2@example.test", name: { first: "Load" } } },
+        {
+          generate: "spec.generate[0]",
+          credentials: { password: { kind: "hashed_password", value: new Secret(HASH), policy: "initial" } },
+        },
+      ),
     ],
     { prune: true, adopt: true },
   );
@@ -79,14 +97,33 @@ function liveState() {
     managed("staff", "dave@example.com", { id: id(4) }),
     live("erin@example.com", {
       id: id(5),
-      credentials: { password: { type: "password", identifiers: ["erin@example.com"], config: { hashed_password: HASH } }, oidc: { type: "oidc", identifiers: ["github:4242"] } },
+      credentials: {
+        password: { type: "password", identifiers: ["erin@example.com"], config: { hashed_password: HASH } },
+        oidc: { type: "oidc", identifiers: ["github:4242"] },
+      },
       verifiable_addresses: [{ value: "erin@example.com", via: "email", verified: true, status: "completed" }],
     }),
     managed("staff", "frank@example.com", { id: id(6) }),
     live("root@example.com", { id: id(7) }),
     live("guest@example.com", { id: id(8), schema_id: "customer" }),
-    managed("users", "shared@example.com", { id: id(9), traits: { email: "shared@example.com", username: "ann" } }, {}, undefined, "ann", username),
-    managed("users", "ben-old@example.com", { id: id(10), traits: { email: "ben-old@example.com", username: "ben" } }, {}, undefined, "ben", username),
+    managed(
+      "users",
+      "shared@example.com",
+      { id: id(9), traits: { email: "shared@example.com", username: "ann" } },
+      {},
+      undefined,
+      "ann",
+      username,
+    ),
+    managed(
+      "users",
+      "ben-old@example.com",
+      { id: id(10), traits: { email: "ben-old@example.com", username: "ben" } },
+      {},
+      undefined,
+      "ben",
+      username,
+    ),
   ];
 }
 
@@ -96,8 +133,16 @@ function outputs() {
   const plan = buildPlan(sets, identities, SCHEMAS);
   const json = toJsonPlan(plan);
   json.unmanaged = unmanagedReport(sets, identities, plan);
-  const windows = [{ limit: 10, window_seconds: 1 }, { limit: 300, window_seconds: 60 }];
-  json.estimate = estimateApply(plan, NETWORK_CAPABILITIES, { "kratos-admin-medium": 2, default: 1 }, { "kratos-admin-medium": windows });
+  const windows = [
+    { limit: 10, window_seconds: 1 },
+    { limit: 300, window_seconds: 60 },
+  ];
+  json.estimate = estimateApply(
+    plan,
+    NETWORK_CAPABILITIES,
+    { "kratos-admin-medium": 2, default: 1 },
+    { "kratos-admin-medium": windows },
+  );
   return {
     plan,
     // As `plan --output json` and `plan --out` write it (src/cli/plan.ts).
@@ -143,4 +188,3 @@ describe("renderers: one plan of every action kind, compared whole with reviewed
     expect(SECRETS.filter((secret) => all.includes(secret))).toEqual([]);
   });
 });
-

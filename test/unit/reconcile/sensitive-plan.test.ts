@@ -26,17 +26,28 @@ function declared() {
     "      external_id: 'ext-${env:USER_NAME}'",
     "      verifiable_addresses: [{ value: '${env:USER_NAME}@example.com', via: email }]",
   );
-  return setsOf(parseManifests([{ file: "staff.yaml", text }], { env, vars: { team: "ops" }, readFile: () => undefined }));
+  return setsOf(
+    parseManifests([{ file: "staff.yaml", text }], { env, vars: { team: "ops" }, readFile: () => undefined }),
+  );
 }
 
 describe("a plan with sensitive values", () => {
-  const current = managed("staff", "alice@example.com", { traits: { email: "alice@example.com", name: "old-secret-name" } });
+  const current = managed("staff", "alice@example.com", {
+    traits: { email: "alice@example.com", name: "old-secret-name" },
+  });
   const plan = buildPlan(declared(), [current]);
   const json = toJsonPlan(plan);
   const outputs = { json: JSON.stringify(json), text: renderPlan(json) };
 
   it("shows every sensitive value, before and after, as (sensitive) and a sensitive key as its label", () => {
-    expect(json.sets[0].actions.map((a) => ({ action: a.action, key: a.key, patch: "patch" in a ? a.patch : undefined, changes: "changes" in a ? a.changes : undefined }))).toEqual([
+    expect(
+      json.sets[0].actions.map((a) => ({
+        action: a.action,
+        key: a.key,
+        patch: "patch" in a ? a.patch : undefined,
+        changes: "changes" in a ? a.changes : undefined,
+      })),
+    ).toEqual([
       {
         action: "update",
         key: "alice@example.com",
@@ -65,8 +76,16 @@ describe("a plan with sensitive values", () => {
 
   it("keeps the real values in the actions that are sent", () => {
     const [update, create] = plan.sets[0].actions;
-    expect(update.action === "update" && update.patch[0]).toEqual({ op: "replace", path: "/traits/name", value: "new-secret-name" });
-    expect(create.action === "create" && [create.key, create.body.traits.email, create.body.external_id]).toEqual(["dana-secret@example.com", "dana-secret@example.com", "ext-dana-secret"]);
+    expect(update.action === "update" && update.patch[0]).toEqual({
+      op: "replace",
+      path: "/traits/name",
+      value: "new-secret-name",
+    });
+    expect(create.action === "create" && [create.key, create.body.traits.email, create.body.external_id]).toEqual([
+      "dana-secret@example.com",
+      "dana-secret@example.com",
+      "ext-dana-secret",
+    ]);
   });
 
   it.each(Object.keys({ json: 0, text: 0 }))("never shows a sensitive value in the %s plan", (name) => {
@@ -110,7 +129,8 @@ describe("plan issues about an identity with sensitive values", () => {
     expect(messages).toContain("users/(sensitive #1)");
     const clash = buildPlan(sets(), [holder], { schemas: [{ id: "default", schema: IDENTITY_SCHEMA }] });
     expect(clash.issues.map((i) => i.message).join("\n")).toContain('traits.email "(sensitive)" is already held by');
-    for (const output of [messages, JSON.stringify(json), renderPlan(json), JSON.stringify(toJsonPlan(clash))]) expect(output).not.toMatch(/s3cr3tvalue|sch3ma-secret/);
+    for (const output of [messages, JSON.stringify(json), renderPlan(json), JSON.stringify(toJsonPlan(clash))])
+      expect(output).not.toMatch(/s3cr3tvalue|sch3ma-secret/);
   });
 });
 
@@ -126,7 +146,9 @@ describe("hidingOrder", () => {
       { value: "staff/user-pw-1234@example.com", shown: "staff/(sensitive #1)" },
       { value: "pw-1234", shown: "(sensitive)", secret: true },
     ]);
-    expect(hideIn("created staff/user-pw-1234@example.com with pw-1234", order)).toBe("created staff/(sensitive #1) with (sensitive)");
+    expect(hideIn("created staff/user-pw-1234@example.com with pw-1234", order)).toBe(
+      "created staff/(sensitive #1) with (sensitive)",
+    );
   });
 });
 
@@ -135,21 +157,55 @@ describe("sensitive values in the forms the server stores them (lower case)", ()
   const sets = (value: string, adopt: boolean) =>
     setsOf(
       parseManifests(
-        [{ file: "execs.yaml", text: setYaml("execs", "  key: traits.email", `  adopt: ${adopt}`, "  identities:", "    - traits: { email: '${env:CFO}' }") }],
+        [
+          {
+            file: "execs.yaml",
+            text: setYaml(
+              "execs",
+              "  key: traits.email",
+              `  adopt: ${adopt}`,
+              "  identities:",
+              "    - traits: { email: '${env:CFO}' }",
+            ),
+          },
+        ],
         { env: { CFO: value }, readFile: () => undefined },
       ),
     );
   const registered = () =>
     live("cfo.hidden@corp.example", {
-      verifiable_addresses: [{ id: "va-cfo", value: "cfo.hidden@corp.example", via: "email", verified: true, status: "completed", created_at: "2026-11-22T10:00:00Z" }],
-      credentials: { oidc: { type: "oidc", identifiers: ["google:cfo.hidden@corp.example"] }, password: { type: "password", identifiers: ["cfo.hidden@corp.example"] } },
+      verifiable_addresses: [
+        {
+          id: "va-cfo",
+          value: "cfo.hidden@corp.example",
+          via: "email",
+          verified: true,
+          status: "completed",
+          created_at: "2026-11-22T10:00:00Z",
+        },
+      ],
+      credentials: {
+        oidc: { type: "oidc", identifiers: ["google:cfo.hidden@corp.example"] },
+        password: { type: "password", identifiers: ["cfo.hidden@corp.example"] },
+      },
     });
 
-  it.each(["cfo.hidden@corp.example", "CFO.Hidden@Corp.Example"])("hides a sensitive key %s in what an adopted identity holds (text, JSON, Markdown)", (value) => {
-    const json = toJsonPlan(buildPlan(sets(value, true), [registered()], SCHEMAS));
-    expect(json.sets[0].actions[0]).toMatchObject({ action: "adopt", holds: { credentials: ["oidc", "password"], providers: ["google:(sensitive)"], verified_addresses: ["(sensitive)"] } });
-    for (const output of [JSON.stringify(json), renderPlan(json), renderMarkdownPlan(json)]) expect(output.toLowerCase()).not.toContain("cfo.hidden");
-  });
+  it.each(["cfo.hidden@corp.example", "CFO.Hidden@Corp.Example"])(
+    "hides a sensitive key %s in what an adopted identity holds (text, JSON, Markdown)",
+    (value) => {
+      const json = toJsonPlan(buildPlan(sets(value, true), [registered()], SCHEMAS));
+      expect(json.sets[0].actions[0]).toMatchObject({
+        action: "adopt",
+        holds: {
+          credentials: ["oidc", "password"],
+          providers: ["google:(sensitive)"],
+          verified_addresses: ["(sensitive)"],
+        },
+      });
+      for (const output of [JSON.stringify(json), renderPlan(json), renderMarkdownPlan(json)])
+        expect(output.toLowerCase()).not.toContain("cfo.hidden");
+    },
+  );
 
   it("hides a sensitive key in the unmanaged report whatever its case", () => {
     const declared = sets("CFO.Hidden@Corp.Example", false);

@@ -55,7 +55,10 @@ describe("afterV26_2_0", () => {
   ])("%s → %s", (version, later) => expect(afterV26_2_0(version)).toBe(later));
 
   it("gives such servers the precis rules and the hash cost bounds", () => {
-    expect(kratosCapabilities("v26.2.0-202-gb86338da0")).toMatchObject({ identifierRules: "precis", hashCostLimits: true });
+    expect(kratosCapabilities("v26.2.0-202-gb86338da0")).toMatchObject({
+      identifierRules: "precis",
+      hashCostLimits: true,
+    });
     expect(kratosCapabilities("v26.2.0")).toMatchObject({ identifierRules: "lower", hashCostLimits: false });
     expect(kratosCapabilities("master", true)).toMatchObject({ identifierRules: "lower", hashCostLimits: false });
   });

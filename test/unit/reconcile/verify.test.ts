@@ -6,7 +6,8 @@ import type { BatchItemResult } from "../../../src/reconcile/engine/admin";
 import { desired, set } from "../../support/builders";
 import { memoryAdmin } from "./memory-admin";
 
-const emails = (count: number) => Array.from({ length: count }, (_, i) => desired(`user-${String(i).padStart(3, "0")}@example.test`));
+const emails = (count: number) =>
+  Array.from({ length: count }, (_, i) => desired(`user-${String(i).padStart(3, "0")}@example.test`));
 
 /** A v1.3.1 server that records the ids of every read-back; `lie` rolls a batch back yet reports it created. */
 function server(options: { lie?: (batch: number) => boolean; reject?: (email: string) => boolean } = {}) {
@@ -21,9 +22,18 @@ function server(options: { lie?: (batch: number) => boolean; reject?: (email: st
   let batches = 0;
   admin.batchCreate = async (items) => {
     const index = batches++;
-    const rejected = (item: (typeof items)[number]) => options.reject?.(String((item.body.traits as { email: string }).email)) ?? false;
+    const rejected = (item: (typeof items)[number]) =>
+      options.reject?.(String((item.body.traits as { email: string }).email)) ?? false;
     const accepted = await batch(items.filter((item) => !rejected(item)));
-    const results: BatchItemResult[] = items.map((item) => accepted.find((r) => r.patchId === item.patchId) ?? { patchId: item.patchId, ok: false, status: 409, reason: "conflict" });
+    const results: BatchItemResult[] = items.map(
+      (item) =>
+        accepted.find((r) => r.patchId === item.patchId) ?? {
+          patchId: item.patchId,
+          ok: false,
+          status: 409,
+          reason: "conflict",
+        },
+    );
     if (options.lie?.(index)) for (const r of results) if (r.ok) admin.store.delete(r.id); // rolled back, reported created
     return results;
   };
@@ -50,7 +60,10 @@ describe("read-back of batch creates", () => {
     const result = await apply(s, 10);
     expect(s.readBacks).toEqual([9]);
     expect(result.outcomes.filter((o) => o.result === "failed").map((o) => [o.key, o.reason])).toEqual([
-      ["user-007@example.test", "conflict: no live identity has this key; another identity holds one of its unique values (a login identifier, an address or the external_id)"],
+      [
+        "user-007@example.test",
+        "conflict: no live identity has this key; another identity holds one of its unique values (a login identifier, an address or the external_id)",
+      ],
     ]);
     expect(s.admin.store.size).toBe(9);
   });
@@ -67,26 +80,29 @@ describe("read-back of batch creates", () => {
   it.each([
     [undefined, 2],
     [1, 1],
-  ])("with concurrency %p, sends at most %i create batches at once, and every identity lands once", async (concurrency, most) => {
-    const s = server();
-    let inFlight = 0;
-    let peak = 0;
-    const batch = s.admin.batchCreate;
-    s.admin.batchCreate = async (items) => {
-      peak = Math.max(peak, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      try {
-        return await batch(items);
-      } finally {
-        inFlight--;
-      }
-    };
-    const { plan } = await planSets([set("load", emails(9000))], s.admin);
-    const result = await applyPlan(plan, s.admin, { concurrency }); // 5 or 6 batches of up to 2000
-    expect(peak).toBe(most);
-    expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(9000);
-    expect(s.admin.store.size).toBe(9000);
-  });
+  ])(
+    "with concurrency %p, sends at most %i create batches at once, and every identity lands once",
+    async (concurrency, most) => {
+      const s = server();
+      let inFlight = 0;
+      let peak = 0;
+      const batch = s.admin.batchCreate;
+      s.admin.batchCreate = async (items) => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        try {
+          return await batch(items);
+        } finally {
+          inFlight--;
+        }
+      };
+      const { plan } = await planSets([set("load", emails(9000))], s.admin);
+      const result = await applyPlan(plan, s.admin, { concurrency }); // 5 or 6 batches of up to 2000
+      expect(peak).toBe(most);
+      expect(result.outcomes.filter((o) => o.result === "created")).toHaveLength(9000);
+      expect(s.admin.store.size).toBe(9000);
+    },
+  );
 
   it("frees a batch slot as soon as the server answers: the next batch goes out while the previous one is read back", async () => {
     const s = server();
@@ -108,7 +124,8 @@ describe("read-back of batch creates", () => {
     };
     const { plan } = await planSets([set("load", emails(3000))], s.admin);
     const applied = applyPlan(plan, s.admin, { concurrency: 1 }); // one batch at a time: 2 batches of 1500
-    for (let tick = 0; tick < 1000 && events.filter((e) => e === "batch").length < 2; tick++) await new Promise((resolve) => setImmediate(resolve));
+    for (let tick = 0; tick < 1000 && events.filter((e) => e === "batch").length < 2; tick++)
+      await new Promise((resolve) => setImmediate(resolve));
     release();
     const result = await applied;
     expect(events.filter((e) => e !== "read-back").slice(0, 3)).toEqual(["batch", "batch", "read-back done"]);

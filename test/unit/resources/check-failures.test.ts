@@ -10,7 +10,10 @@ describe("check failures", () => {
       apiVersion: "ory-reconcile/v1",
       kind: "IdentitySet",
       metadata: { name: "eight" },
-      spec: { key: "traits.email", identities: [{ traits: { email: "a@x.test" }, state: "bogus", credentials: { password: { password } } }] },
+      spec: {
+        key: "traits.email",
+        identities: [{ traits: { email: "a@x.test" }, state: "bogus", credentials: { password: { password } } }],
+      },
     };
     const { failures } = await identitySetMethods.check!({}, { set } as never);
     expect(failures?.length).toBeGreaterThan(0);
@@ -22,7 +25,13 @@ describe("check failures", () => {
   });
 
   it("of an Identity name no property either", async () => {
-    const { failures } = await identityMethods.check!({}, { set: "s", key: "traits.email", traits: { email: "a@x.test" }, state: "bogus", password } as never);
+    const { failures } = await identityMethods.check!({}, {
+      set: "s",
+      key: "traits.email",
+      traits: { email: "a@x.test" },
+      state: "bogus",
+      password,
+    } as never);
     expect(failures?.length).toBeGreaterThan(0);
     for (const failure of failures ?? []) {
       expect(failure.property).toBe("");

@@ -1,6 +1,13 @@
 // Pulumi camelCase properties <-> the engine's snake_case documents.
 import { liveDoc } from "../../../src/reconcile/core/normalize";
-import { declaredFields, docOf, fieldsOf, manifestIdentity, metaOf, propertyOf } from "../../../src/resources/identity-fields";
+import {
+  declaredFields,
+  docOf,
+  fieldsOf,
+  manifestIdentity,
+  metaOf,
+  propertyOf,
+} from "../../../src/resources/identity-fields";
 import { live } from "../../support/builders";
 
 describe("manifestIdentity", () => {
@@ -52,11 +59,18 @@ describe("fieldsOf (outputs from the live identity)", () => {
 
   it("projects the live identity onto the declared properties, marker removed", () => {
     const current = live("a@x", { metadata_admin: { ory_reconcile: { set: "pulumi" } } });
-    expect(fieldsOf(liveDoc(current, docOf(declared)), declaredFields(declared))).toEqual({ traits: { email: "a@x" }, schemaId: "default" });
+    expect(fieldsOf(liveDoc(current, docOf(declared)), declaredFields(declared))).toEqual({
+      traits: { email: "a@x" },
+      schemaId: "default",
+    });
   });
 
   it("adds undeclared always-compared fields only when they drifted from 'not set'", () => {
-    const current = live("a@x", { metadata_public: { added: true }, state: "inactive", metadata_admin: { ory_reconcile: { set: "pulumi" }, note: 1 } });
+    const current = live("a@x", {
+      metadata_public: { added: true },
+      state: "inactive",
+      metadata_admin: { ory_reconcile: { set: "pulumi" }, note: 1 },
+    });
     expect(fieldsOf(liveDoc(current, docOf(declared)), declaredFields(declared))).toEqual({
       traits: { email: "a@x" },
       schemaId: "default",
@@ -70,8 +84,15 @@ describe("fieldsOf (outputs from the live identity)", () => {
 describe("metaOf", () => {
   it("fills the defaults and keeps the password properties only when given", () => {
     expect(metaOf({ traits: {} })).toEqual({ set: "pulumi", key: "traits.email", adopt: false });
-    expect(metaOf({ traits: {}, defaultSet: "shop-dev-alice-0a1b2c3d" })).toEqual({ set: "shop-dev-alice-0a1b2c3d", defaultSet: "shop-dev-alice-0a1b2c3d", key: "traits.email", adopt: false });
-    expect(metaOf({ traits: {}, password: "pw", passwordPolicy: "enforce", set: "s", key: "external_id", adopt: true })).toEqual({
+    expect(metaOf({ traits: {}, defaultSet: "shop-dev-alice-0a1b2c3d" })).toEqual({
+      set: "shop-dev-alice-0a1b2c3d",
+      defaultSet: "shop-dev-alice-0a1b2c3d",
+      key: "traits.email",
+      adopt: false,
+    });
+    expect(
+      metaOf({ traits: {}, password: "pw", passwordPolicy: "enforce", set: "s", key: "external_id", adopt: true }),
+    ).toEqual({
       set: "s",
       key: "external_id",
       adopt: true,

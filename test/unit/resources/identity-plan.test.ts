@@ -29,17 +29,33 @@ describe("validateIdentity", () => {
   it("reports the manifest validator's own issues, each with the Pulumi property it is about", () => {
     const inputs: IdentityInputs = { traits: { name: "no email" }, state: "actve" as never, passwordPolicy: "enforce" };
     expect(validateIdentity(inputs).issues).toEqual([
-      { property: "state", issue: { path: "state", message: 'unexpected value "actve": expected one of active, inactive', hint: 'did you mean "active"?' } },
+      {
+        property: "state",
+        issue: {
+          path: "state",
+          message: 'unexpected value "actve": expected one of active, inactive',
+          hint: 'did you mean "active"?',
+        },
+      },
     ]);
     const fixed = { ...inputs, state: "active" as const };
     const same = validateIdentityObject(
       { traits: { name: "no email" }, state: "active", credentials: { password: { policy: "enforce" } } },
       { key: "traits.email", set: "pulumi", references: false },
     );
-    expect(same.map((i) => i.message)).toEqual(["credentials.password needs one of password, hashed_password, use_password_migration_hook"]);
+    expect(same.map((i) => i.message)).toEqual([
+      "credentials.password needs one of password, hashed_password, use_password_migration_hook",
+    ]);
     expect(validateIdentity(fixed).issues).toEqual([{ property: "password", issue: same[0] }]);
     expect(validateIdentity({ ...fixed, passwordPolicy: undefined }).issues).toEqual([
-      { property: "traits", issue: { path: "traits.email", message: 'missing key field "traits.email" (spec.key)', hint: "add traits.email to this identity, or change spec.key" } },
+      {
+        property: "traits",
+        issue: {
+          path: "traits.email",
+          message: 'missing key field "traits.email" (spec.key)',
+          hint: "add traits.email to this identity, or change spec.key",
+        },
+      },
     ]);
   });
 
@@ -49,13 +65,20 @@ describe("validateIdentity", () => {
         property: "set",
         issue: {
           path: "metadata.name",
-          message: 'invalid value "Team_A": expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
+          message:
+            'invalid value "Team_A": expected lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
           hint: "e.g. staff",
         },
       },
     ]);
     expect(validateIdentity({ ...alice, key: "email" }).issues).toEqual([
-      { property: "key", issue: { message: 'invalid key "email": expected external_id or traits.<dotted.path>', hint: "e.g. traits.email" } },
+      {
+        property: "key",
+        issue: {
+          message: 'invalid key "email": expected external_id or traits.<dotted.path>',
+          hint: "e.g. traits.email",
+        },
+      },
     ]);
   });
 
@@ -72,8 +95,13 @@ describe("changedProperties", () => {
   });
 
   it("names exactly the changed fields", () => {
-    expect(changed(stored, { ...alice, traits: { email: "alice@example.com", name: { first: "Alicia" } } })).toEqual(["traits"]);
-    expect(changed(stored, { ...alice, state: "inactive", metadataPublic: { role: "admin" } })).toEqual(["metadataPublic", "state"]);
+    expect(changed(stored, { ...alice, traits: { email: "alice@example.com", name: { first: "Alicia" } } })).toEqual([
+      "traits",
+    ]);
+    expect(changed(stored, { ...alice, state: "inactive", metadataPublic: { role: "admin" } })).toEqual([
+      "metadataPublic",
+      "state",
+    ]);
   });
 
   it("treats declared defaults as no change (state active, metadata null)", () => {
@@ -82,8 +110,12 @@ describe("changedProperties", () => {
 
   it("compares addresses as the server stores them (lower-cased, any order)", () => {
     const olds = { ...stored, verifiableAddresses: [{ value: "alice@example.com", via: "email", verified: true }] };
-    expect(changed(olds, { ...alice, verifiableAddresses: [{ value: "ALICE@example.com", via: "email", verified: true }] })).toEqual([]);
-    expect(changed(olds, { ...alice, verifiableAddresses: [{ value: "alice@example.com", via: "email", verified: false }] })).toEqual(["verifiableAddresses"]);
+    expect(
+      changed(olds, { ...alice, verifiableAddresses: [{ value: "ALICE@example.com", via: "email", verified: true }] }),
+    ).toEqual([]);
+    expect(
+      changed(olds, { ...alice, verifiableAddresses: [{ value: "alice@example.com", via: "email", verified: false }] }),
+    ).toEqual(["verifiableAddresses"]);
   });
 
   it("names a drifted field found by refresh (in the stored outputs, not declared)", () => {
@@ -110,13 +142,21 @@ describe("pairById", () => {
 
   it("pairs by the key when it did not change", () => {
     const current = live("alice@example.com");
-    expect(pairById(identity(alice), current, byEmail)).toEqual({ spec: byEmail, key: "alice@example.com", live: current });
+    expect(pairById(identity(alice), current, byEmail)).toEqual({
+      spec: byEmail,
+      key: "alice@example.com",
+      live: current,
+    });
   });
 
   it("pairs by id when the key value changed (a new email is an update in place)", () => {
     const current = live("old@example.com");
     const paired = pairById(identity(alice), current, byEmail);
-    expect(paired).toEqual({ spec: { kind: "external_id" }, key: current.id, live: { ...current, external_id: current.id } });
+    expect(paired).toEqual({
+      spec: { kind: "external_id" },
+      key: current.id,
+      live: { ...current, external_id: current.id },
+    });
   });
 
   it("uses a declared, unchanged external_id", () => {
@@ -127,12 +167,16 @@ describe("pairById", () => {
 
   it("refuses when the key and external_id both changed", () => {
     const current = live("old@example.com", { external_id: "e-1" });
-    expect(() => pairById(identity({ ...alice, externalId: "e-2" }), current, byEmail)).toThrow(/its key \(traits.email\) and external_id both changed/);
+    expect(() => pairById(identity({ ...alice, externalId: "e-2" }), current, byEmail)).toThrow(
+      /its key \(traits.email\) and external_id both changed/,
+    );
   });
 
   it("keeps the engine's password fingerprint bound to the declared key", () => {
     const declared = identity({ ...alice, password: "pw", passwordPolicy: "enforce" });
-    expect(fingerprintOf(declared.key, declared.credentials!.password!)).toBe(passwordFingerprint("alice@example.com", "pw"));
+    expect(fingerprintOf(declared.key, declared.credentials!.password!)).toBe(
+      passwordFingerprint("alice@example.com", "pw"),
+    );
     expect(MARKER_KEY).toBe("ory_reconcile");
   });
 });

@@ -8,7 +8,16 @@
 export const MAX_PROVIDER_BYTES = 4096;
 
 /** Names that appear only in the engine, the client or the manifest loader: none may be captured. */
-export const ENGINE_NAMES = ["buildPlan", "planSets", "applyPlan", "createOryClient", "loadManifests", "deep-diff", "@ory/client-fetch", "scrypt"];
+export const ENGINE_NAMES = [
+  "buildPlan",
+  "planSets",
+  "applyPlan",
+  "createOryClient",
+  "loadManifests",
+  "deep-diff",
+  "@ory/client-fetch",
+  "scrypt",
+];
 
 /** The package subpath the providers load in the provider process. */
 export const RUNTIME_SPECIFIER = '"ory-reconcile/resources/runtime"';

@@ -1,7 +1,8 @@
 import { validateIdentity } from "../../../src/resources/identity-plan";
 import { defaultSet, scopeOf } from "../../../src/resources/scope";
 
-const urn = (stack: string, name: string, project = "shop") => `urn:pulumi:${stack}::${project}::pulumi-nodejs:dynamic/ory-reconcile:Identity::${name}`;
+const urn = (stack: string, name: string, project = "shop") =>
+  `urn:pulumi:${stack}::${project}::pulumi-nodejs:dynamic/ory-reconcile:Identity::${name}`;
 
 describe("defaultSet", () => {
   it("is readable, unique per stack and resource, and a valid set name", () => {
@@ -14,7 +15,11 @@ describe("defaultSet", () => {
     ];
     expect(new Set(names).size).toBe(4);
     const long = "x".repeat(80);
-    for (const name of [...names, defaultSet(long, "Dev_Stack", "a.b", urn("Dev_Stack", "a.b", long)), defaultSet("--", "_", "!", urn("_", "!", "--"))]) {
+    for (const name of [
+      ...names,
+      defaultSet(long, "Dev_Stack", "a.b", urn("Dev_Stack", "a.b", long)),
+      defaultSet("--", "_", "!", urn("_", "!", "--")),
+    ]) {
       expect(name.length).toBeLessThanOrEqual(63);
       expect(validateIdentity({ traits: { email: "a@example.com" }, set: name }).issues).toEqual([]);
     }

@@ -5,7 +5,13 @@ import { removeTempTrees, setYaml, tempTree } from "../manifest/helpers";
 afterAll(removeTempTrees);
 
 const staff = (first = "Alice", password = "pw-1", policy = "enforce") =>
-  setYaml("staff", "  key: traits.email", "  identities:", `    - traits: { email: alice@example.com, name: { first: ${first} } }`, `      credentials: { password: { password: "${password}", policy: ${policy} } }`);
+  setYaml(
+    "staff",
+    "  key: traits.email",
+    "  identities:",
+    `    - traits: { email: alice@example.com, name: { first: ${first} } }`,
+    `      credentials: { password: { password: "${password}", policy: ${policy} } }`,
+  );
 const other = setYaml("other", "  key: traits.email", "  identities:", "    - traits: { email: bob@example.com }");
 
 function digestOf(text: string): string {
@@ -28,7 +34,12 @@ describe("loadSet", () => {
     expect(picked.ok && picked.set.identities.map((i) => i.key)).toEqual(["bob@example.com"]);
     expect(loadSet({ manifest: "all.yaml" }, { cwd: root })).toEqual({
       ok: false,
-      issues: [{ message: "all.yaml holds 2 sets (staff, other); an IdentitySet is one set", hint: "pass setName to pick one" }],
+      issues: [
+        {
+          message: "all.yaml holds 2 sets (staff, other); an IdentitySet is one set",
+          hint: "pass setName to pick one",
+        },
+      ],
     });
     expect(loadSet({ manifest: "all.yaml", setName: "nope" }, { cwd: root })).toEqual({
       ok: false,
@@ -37,16 +48,27 @@ describe("loadSet", () => {
   });
 
   it("takes an inline set in manifest format, with ${env:…}", () => {
-    const set = { apiVersion: "ory-reconcile/v1", kind: "IdentitySet", metadata: { name: "inline" }, spec: { key: "traits.email", identities: [{ traits: { email: "${env:WHO}" } }] } };
+    const set = {
+      apiVersion: "ory-reconcile/v1",
+      kind: "IdentitySet",
+      metadata: { name: "inline" },
+      spec: { key: "traits.email", identities: [{ traits: { email: "${env:WHO}" } }] },
+    };
     const loaded = loadSet({ set }, { env: { WHO: "who@example.com" } });
     expect(loaded.ok && loaded.set.identities.map((i) => i.key)).toEqual(["who@example.com"]);
   });
 
   it("wants exactly one of manifest and set, and passes the loader's issues on", () => {
-    expect(loadSet({})).toMatchObject({ ok: false, issues: [{ message: "give exactly one of manifest (a path) or set (an inline set)" }] });
+    expect(loadSet({})).toMatchObject({
+      ok: false,
+      issues: [{ message: "give exactly one of manifest (a path) or set (an inline set)" }],
+    });
     expect(loadSet({ manifest: "x", set: {} })).toMatchObject({ ok: false });
     const root = tempTree({});
-    expect(loadSet({ manifest: "missing.yaml" }, { cwd: root })).toMatchObject({ ok: false, issues: [{ message: 'no such file or directory: "missing.yaml"' }] });
+    expect(loadSet({ manifest: "missing.yaml" }, { cwd: root })).toMatchObject({
+      ok: false,
+      issues: [{ message: 'no such file or directory: "missing.yaml"' }],
+    });
   });
 });
 

@@ -17,21 +17,31 @@ function fakeKratos() {
   let next = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++next * 10).padStart(12, "0")}`;
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "private, no-cache", ...headers });
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "private, no-cache",
+      ...headers,
+    });
     res.end(body === undefined ? undefined : JSON.stringify(body));
   };
   const handle = (req: IncomingMessage, res: ServerResponse, text: string) => {
     const url = new URL(req.url ?? "/", "http://kratos.invalid");
     const body = text ? JSON.parse(text) : undefined;
     const one = /^\/admin\/identities\/([^/]+)$/.exec(url.pathname)?.[1];
-    if (url.pathname === "/raw") return res.writeHead(418, { "content-type": "text/plain", "x-odd": "kept" }).end('{ "spaced" :  true }\n');
+    if (url.pathname === "/raw")
+      return res.writeHead(418, { "content-type": "text/plain", "x-odd": "kept" }).end('{ "spaced" :  true }\n');
     if (req.method === "GET" && url.pathname === "/admin/identities") {
       const ids = url.searchParams.getAll("ids");
       const size = Number(url.searchParams.get("page_size") ?? 250);
       const after = url.searchParams.get("page_token") ?? "";
-      const all = [...identities.values()].filter((i) => (!ids.length || ids.includes(i.id)) && i.id > after).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const all = [...identities.values()]
+        .filter((i) => (!ids.length || ids.includes(i.id)) && i.id > after)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
       const page = all.slice(0, size);
-      const link = all.length > size ? { link: `</admin/identities?page_size=${size}&page_token=${page[page.length - 1].id}>; rel="next"` } : undefined;
+      const link =
+        all.length > size
+          ? { link: `</admin/identities?page_size=${size}&page_token=${page[page.length - 1].id}>; rel="next"` }
+          : undefined;
       return send(res, 200, page, link);
     }
     if (req.method === "POST" && url.pathname === "/admin/identities") {
@@ -40,11 +50,13 @@ function fakeKratos() {
       return send(res, 201, identity);
     }
     if (req.method === "PATCH" && url.pathname === "/admin/identities") {
-      const results = (body.identities as Array<{ patch_id: string; create: Omit<Identity, "id" | "state"> }>).map(({ patch_id, create }) => {
-        const identity = { id: newId(), state: "active", ...create };
-        identities.set(identity.id, identity);
-        return { action: "create", identity: identity.id, patch_id };
-      });
+      const results = (body.identities as Array<{ patch_id: string; create: Omit<Identity, "id" | "state"> }>).map(
+        ({ patch_id, create }) => {
+          const identity = { id: newId(), state: "active", ...create };
+          identities.set(identity.id, identity);
+          return { action: "create", identity: identity.id, patch_id };
+        },
+      );
       return send(res, 200, { identities: results });
     }
     const found = one && identities.get(one);
@@ -78,7 +90,21 @@ describe("the Ory Network emulator", () => {
   beforeEach(() => {
     upstream.identities.clear();
     // Only the clock is fake (the windows are aligned to it); sockets and timers stay real.
-    jest.useFakeTimers({ now: T, doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
+    jest.useFakeTimers({
+      now: T,
+      doNotFake: [
+        "hrtime",
+        "nextTick",
+        "performance",
+        "queueMicrotask",
+        "setImmediate",
+        "clearImmediate",
+        "setInterval",
+        "clearInterval",
+        "setTimeout",
+        "clearTimeout",
+      ],
+    });
   });
   afterEach(async () => {
     jest.useRealTimers();
@@ -87,14 +113,25 @@ describe("the Ory Network emulator", () => {
   });
   afterAll(() => new Promise<void>((resolve) => upstream.server.close(() => resolve())));
 
-  const start = async (options: Omit<EmulatorOptions, "target">) => (emulator = await startEmulator({ target, ...options }));
+  const start = async (options: Omit<EmulatorOptions, "target">) =>
+    (emulator = await startEmulator({ target, ...options }));
   const send = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${emulator?.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-    const headers = Object.fromEntries([...response.headers].filter(([name]) => /^(x-ratelimit-|retry-after)/.test(name)));
+    const response = await fetch(`${emulator?.url}${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const headers = Object.fromEntries(
+      [...response.headers].filter(([name]) => /^(x-ratelimit-|retry-after)/.test(name)),
+    );
     return { status: response.status, body: await response.text(), headers };
   };
-  const limits = (limit: string, remaining: string, reset: string) => ({ "x-ratelimit-limit": limit, "x-ratelimit-remaining": remaining, "x-ratelimit-reset": reset });
-  const emails = async (path: string) => (JSON.parse((await send("GET", path)).body) as Identity[]).map((i) => i.traits.email);
+  const limits = (limit: string, remaining: string, reset: string) => ({
+    "x-ratelimit-limit": limit,
+    "x-ratelimit-remaining": remaining,
+    "x-ratelimit-reset": reset,
+  });
+  const emails = async (path: string) =>
+    (JSON.parse((await send("GET", path)).body) as Identity[]).map((i) => i.traits.email);
 
   describe("rate limits", () => {
     const windows = [
@@ -148,7 +185,11 @@ describe("the Ory Network emulator", () => {
       jest.setSystemTime(T + 1000); // a new 1 s window; the 60 s window has 2 reads left and 58.8 s to go
       expect((await send("GET", "/admin/identities")).headers).toEqual(limits("5, 3;w=1, 5;w=60", "1", "59"));
       expect((await send("GET", "/admin/identities")).headers).toEqual(limits("5, 3;w=1, 5;w=60", "0", "59"));
-      expect(await send("GET", "/admin/identities")).toEqual({ status: 429, body: "", headers: limits("5, 3;w=1, 5;w=60", "0", "59") });
+      expect(await send("GET", "/admin/identities")).toEqual({
+        status: 429,
+        body: "",
+        headers: limits("5, 3;w=1, 5;w=60", "0", "59"),
+      });
       expect(emulator?.limited).toBe(2);
 
       jest.setSystemTime(T + 59800); // the next minute
@@ -158,16 +199,28 @@ describe("the Ory Network emulator", () => {
     it("per-window style: one value per member of the limit header, resets rounded down (0 under a second)", async () => {
       await start({ rateLimit: { windows, headers: "per-window" } });
       const at = (remaining: string, reset: string) => limits("3, 3;w=1, 5;w=60", remaining, reset);
-      expect(await send("GET", "/admin/identities")).toEqual({ status: 200, body: "[]", headers: at("2, 2, 4", "0, 0, 59") });
+      expect(await send("GET", "/admin/identities")).toEqual({
+        status: 200,
+        body: "[]",
+        headers: at("2, 2, 4", "0, 0, 59"),
+      });
       expect((await send("GET", "/admin/identities")).headers).toEqual(at("1, 1, 3", "0, 0, 59"));
       expect((await send("GET", "/admin/identities")).headers).toEqual(at("0, 0, 2", "0, 0, 59"));
-      expect(await send("GET", "/admin/identities")).toEqual({ status: 429, body: "", headers: at("0, 0, 2", "0, 0, 59") });
+      expect(await send("GET", "/admin/identities")).toEqual({
+        status: 429,
+        body: "",
+        headers: at("0, 0, 2", "0, 0, 59"),
+      });
 
       jest.setSystemTime(T + 1000);
       const sustained = (remaining: string, reset: string) => limits("5, 3;w=1, 5;w=60", remaining, reset);
       expect((await send("GET", "/admin/identities")).headers).toEqual(sustained("1, 2, 1", "58, 0, 58"));
       expect((await send("GET", "/admin/identities")).headers).toEqual(sustained("0, 1, 0", "58, 0, 58"));
-      expect(await send("GET", "/admin/identities")).toEqual({ status: 429, body: "", headers: sustained("0, 1, 0", "58, 0, 58") });
+      expect(await send("GET", "/admin/identities")).toEqual({
+        status: 429,
+        body: "",
+        headers: sustained("0, 1, 0", "58, 0, 58"),
+      });
 
       jest.setSystemTime(T + 1800); // exactly on a whole second: a full second is left of the burst window
       expect((await send("GET", "/admin/identities/x")).headers).toEqual(at("2, 2, 4", "1, 1, 58"));
@@ -182,17 +235,29 @@ describe("the Ory Network emulator", () => {
 
     it("sends no rate-limit headers without a rate limit", async () => {
       await start({});
-      for (let i = 0; i < 5; i++) expect(await send("GET", "/admin/identities")).toEqual({ status: 200, body: "[]", headers: {} });
+      for (let i = 0; i < 5; i++)
+        expect(await send("GET", "/admin/identities")).toEqual({ status: 200, body: "[]", headers: {} });
     });
   });
 
   it("answers /admin/version with 404 like Ory Network, and relays everything else unchanged", async () => {
     await start({ rateLimit: { windows: [{ limit: 100, windowMs: 1000 }] } });
     const version = await fetch(`${emulator?.url}/admin/version`);
-    expect([version.status, await version.json()]).toEqual([404, { error: { code: 404, status: "Not Found", message: "Unable to locate the resource" } }]);
+    expect([version.status, await version.json()]).toEqual([
+      404,
+      { error: { code: 404, status: "Not Found", message: "Unable to locate the resource" } },
+    ]);
     const raw = await fetch(`${emulator?.url}/raw`);
-    expect([raw.status, raw.headers.get("content-type"), raw.headers.get("x-odd"), await raw.text()]).toEqual([418, "text/plain", "kept", '{ "spaced" :  true }\n']);
-    const created = await fetch(`${emulator?.url}/admin/identities`, { method: "POST", body: JSON.stringify({ traits: { email: "a@example.com" } }) });
+    expect([raw.status, raw.headers.get("content-type"), raw.headers.get("x-odd"), await raw.text()]).toEqual([
+      418,
+      "text/plain",
+      "kept",
+      '{ "spaced" :  true }\n',
+    ]);
+    const created = await fetch(`${emulator?.url}/admin/identities`, {
+      method: "POST",
+      body: JSON.stringify({ traits: { email: "a@example.com" } }),
+    });
     expect([created.status, created.headers.get("cache-control"), await created.json()]).toEqual([
       201,
       "private, no-cache",
@@ -237,19 +302,18 @@ describe("the Ory Network emulator", () => {
       jest.setSystemTime(T + 1001);
       const ids = [...upstream.identities.keys()];
       for (const id of [ids[1], ids[2]]) await send("DELETE", `/admin/identities/${id}`);
-      await send("PATCH", "/admin/identities", { identities: [{ patch_id: "p1", create: { traits: { email: "f@example.com" } } }] });
+      await send("PATCH", "/admin/identities", {
+        identities: [{ patch_id: "p1", create: { traits: { email: "f@example.com" } } }],
+      });
 
       const pages: string[][] = [];
-      for (let path: string | undefined = "/admin/identities?page_size=2"; path; ) {
+      for (let path: string | undefined = "/admin/identities?page_size=2"; path;) {
         const response = await fetch(`${emulator?.url}${path}`);
         pages.push(((await response.json()) as Identity[]).map((i) => i.traits.email));
         path = /<([^>]+)>; rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
       }
       // The server's pages are [a, d] [e, f]; as they were a second ago: [a, b, c, d] [e].
-      expect(pages).toEqual([
-        ["a@example.com", "b@example.com", "c@example.com", "d@example.com"],
-        ["e@example.com"],
-      ]);
+      expect(pages).toEqual([["a@example.com", "b@example.com", "c@example.com", "d@example.com"], ["e@example.com"]]);
     });
 
     it("with a strong default, only consistency=eventual lags", async () => {

@@ -22,7 +22,10 @@ describe("packTarball within a test run", () => {
     const copies = [packTarball(), packTarball()];
     try {
       for (const copy of copies) {
-        expect({ name: basename(copy), content: readFileSync(copy, "utf8") }).toEqual({ name: basename(packed), content: "the run's tarball" });
+        expect({ name: basename(copy), content: readFileSync(copy, "utf8") }).toEqual({
+          name: basename(packed),
+          content: "the run's tarball",
+        });
         expect(dirname(copy)).not.toBe(dir);
       }
       expect(dirname(copies[0])).not.toBe(dirname(copies[1]));

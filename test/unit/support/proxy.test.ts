@@ -85,8 +85,14 @@ describe("test proxy", () => {
     proxy = await startProxy({ target, rejectTokens: ["bad-token-123"] });
     const denied = await send(`${proxy.url}/admin/identities`, "GET", { authorization: "Bearer bad-token-123" });
     expect(denied.status).toBe(401);
-    expect(JSON.parse(denied.body).error).toMatchObject({ code: 401, reason: "the API key bad-token-123 is not valid for this project" });
-    expect(await send(`${proxy.url}/admin/identities`, "GET", { authorization: "Bearer good-token" })).toEqual({ status: 200, body: '{"ok":true}' });
+    expect(JSON.parse(denied.body).error).toMatchObject({
+      code: 401,
+      reason: "the API key bad-token-123 is not valid for this project",
+    });
+    expect(await send(`${proxy.url}/admin/identities`, "GET", { authorization: "Bearer good-token" })).toEqual({
+      status: 200,
+      body: '{"ok":true}',
+    });
     expect(await send(`${proxy.url}/admin/identities`)).toEqual({ status: 200, body: '{"ok":true}' });
     expect(handled).toEqual(["GET /admin/identities", "GET /admin/identities"]);
     expect(proxy.requests.map((r) => [r.authorization, r.fault])).toEqual([
@@ -98,7 +104,11 @@ describe("test proxy", () => {
 
   it("injects seeded faults: the same seed gives the same faults, only on matching requests", async () => {
     const run = async () => {
-      const p = await startProxy({ target, seed: 42, faults: { rate429: 0.2, rate503: 0.2, resetAfter: 0.2, match: (method) => method === "PATCH" } });
+      const p = await startProxy({
+        target,
+        seed: 42,
+        faults: { rate429: 0.2, rate503: 0.2, resetAfter: 0.2, match: (method) => method === "PATCH" },
+      });
       for (let i = 0; i < 30; i++) await send(`${p.url}/w${i}`, "PATCH");
       await send(`${p.url}/read`);
       const faults = p.requests.map((r) => r.fault ?? "-");
@@ -118,7 +128,9 @@ describe("test proxy", () => {
     proxy = await startProxy({ target });
     slow = release();
     const client = new AbortController();
-    const answer = fetch(`${proxy.url}/slow`, { method: "POST", body: "{}", signal: client.signal }).catch((error: Error) => error.name);
+    const answer = fetch(`${proxy.url}/slow`, { method: "POST", body: "{}", signal: client.signal }).catch(
+      (error: Error) => error.name,
+    );
     while (!handled.includes("POST /slow")) await new Promise((resolve) => setTimeout(resolve, 5));
     client.abort();
     expect(await answer).toBe("AbortError");
