@@ -7,7 +7,7 @@ const common = {
 module.exports = {
   testTimeout: 240000,
   // Several test files at a time: the integration suites mostly wait on child processes (Kratos, the CLI, Pulumi).
-  // On 2 cores, 2 workers kept the CPU 77 % busy on average and took the jest run from ~1,100 s (serial) to 686 s.
+  // On 2 cores the whole run took ~1,100 s serially, ~690 s with 2 workers (CPU 77 % busy), ~650 s with 3 (83 %).
   maxWorkers: 3,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
