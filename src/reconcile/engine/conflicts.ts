@@ -1,7 +1,7 @@
 // Creates the server refused because a unique value is taken (HTTP 409): an interrupted earlier run, or one running
 // beside this one, may have created these very identities after this run read the live state. They are read back,
 // paired by key and planned again, so that the run converges instead of failing.
-import { listedForPlanning } from "../core/normalize";
+import { listLive } from "./live";
 import type { OryAdmin } from "./admin";
 import { buildPlan } from "../core/plan";
 import { runPool } from "../core/pool";
@@ -102,11 +102,6 @@ async function readBack(plan: Plan, refused: CreateAction[], admin: OryAdmin): P
     if (!missed) return [...found.values()];
   }
   const caps = await admin.capabilities();
-  // The same view of each identity as the plan's own listing (engine.ts), read strongly consistent.
-  return admin.listIdentities({
-    pageSize: caps.pageSizeMax,
-    consistency: "strong",
-    map: listedForPlanning,
-    ...(oidc ? { credentialIdentifiers: true } : {}),
-  });
+  // The same view of each identity as the plan's own listing, read strongly consistent.
+  return listLive(admin, caps, { consistency: "strong", credentialIdentifiers: oidc });
 }

@@ -17,6 +17,7 @@ import type { DesiredSet, IdentifierRules, Issue, KeyFold, LiveIdentity, Plan, P
 import { unmanagedReport, UnmanagedReport } from "../core/unmanaged";
 import { managedBy } from "../core/managed";
 import { pairedById } from "../core/pair-by-id";
+import { listLive } from "./live";
 
 /** Declarations the server cannot honour, found before any read of identities and before any write. */
 export function capabilityIssues(sets: ReadonlyArray<DesiredSet>, caps: Capabilities): Issue[] {
@@ -223,22 +224,7 @@ export async function planSets(
   return out;
 }
 
-/**
- * The one listing of the live state (paged `GET /admin/identities` with the server's largest page), each identity
- * in the planner's view (listedForPlanning). `credentialIdentifiers`: with every credential's identifiers (OIDC links
- * included), never a credential's config.
- */
-export async function listLive(
-  admin: OryAdmin,
-  capabilities: Capabilities,
-  options: { credentialIdentifiers?: boolean } = {},
-): Promise<LiveIdentity[]> {
-  return admin.listIdentities({
-    pageSize: capabilities.pageSizeMax,
-    map: listedForPlanning,
-    credentialIdentifiers: options.credentialIdentifiers === true,
-  });
-}
+export { listLive };
 
 /**
  * Which identities the sets named `names` manage (their ownership marker names the set), from one listing (`GET
@@ -304,16 +290,15 @@ async function planAndList(
   // Paired by id: planned as the planner pairs by key (the declared set was checked above).
   const pairing = given !== undefined && pairById ? pairedById(declaredSets, given.map(listedForPlanning)) : undefined;
   // The slow fingerprints of enforced passwords are computed in parallel while the live state is read.
-  const [sets, live] = await Promise.all([
-    withFingerprints(pairing?.sets ?? declaredSets),
-    pairing !== undefined
-      ? pairing.live
-      : given !== undefined
-        ? given.map(listedForPlanning)
-        : !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup"
-          ? lookUp(declaredSets, admin)
-          : listLive(admin, capabilities, { credentialIdentifiers: needsCredentials(declaredSets, options) }),
-  ]);
+  const readLive = async (): Promise<LiveIdentity[]> => {
+    if (pairing !== undefined) return pairing.live;
+    if (given !== undefined) return given.map(listedForPlanning);
+    const lookup =
+      !unmanaged && !listAll && !managed && readStrategy(declaredSets, capabilities, admin, options) === "lookup";
+    if (lookup) return lookUp(declaredSets, admin);
+    return listLive(admin, capabilities, { credentialIdentifiers: needsCredentials(declaredSets, options) });
+  };
+  const [sets, live] = await Promise.all([withFingerprints(pairing?.sets ?? declaredSets), readLive()]);
   // More identities declared than live: at least one will be created, so the identity schemas will be needed. They
   // are requested now and arrive while the plan is built (a seed into an empty server saves a round trip before its
   // first write); otherwise only once the plan says there is something to write.
